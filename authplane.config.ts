@@ -1,0 +1,18 @@
+/**
+ * The example config `npm start` uses: SQLite under ./data, keys generated on first start, both listeners on
+ * localhost. Every option and its AUTHPLANE_* variable is listed in docs/configuration.md.
+ */
+import { defineConfig } from 'authplane';
+import { auditDb, keystoreKeyfile, storagePostgres, storageSqlite, tracingOtel } from 'authplane/plugins';
+
+export default defineConfig({
+  server: {
+    issuer: 'http://localhost:9000',
+    address: ':9000',
+  },
+  admin: { address: '127.0.0.1:9001' },
+  storage: { driver: 'sqlite', sqlite: { path: 'data/authserver.db' } },
+  signing: { keyPath: 'data/keys' },
+  log: { level: 'info' },
+  plugins: [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), tracingOtel()],
+});

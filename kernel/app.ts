@@ -1,0 +1,353 @@
+import type { AddressInfo } from 'node:net';
+import type { Knex } from 'knex';
+import type { DestinationStream, Logger } from 'pino';
+import { trace } from '@opentelemetry/api';
+import { secretLeaves } from './config/env.js';
+import { resolveConfig, type ResolvedConfig } from './config/resolve.js';
+import type { AuthPlaneConfig, KernelConfig } from './config/types.js';
+import type { KeyRing, Services, TokenIssuer } from './contracts.js';
+import { BootError } from './errors.js';
+import { createHookCatalog, createRegistryCatalog, type HookCatalog, type RegistryCatalog } from './hooks.js';
+import { buildApp, Listener } from './http/listener.js';
+import { RouteTable } from './http/routes.js';
+import { registerSystemRoutes } from './http/system-routes.js';
+import { LoadedKeyRing } from './keys/keyring.js';
+import { AuditQueue } from './observe/audit.js';
+import { createLogger } from './observe/logger.js';
+import { Metrics } from './observe/metrics.js';
+import type { RegisterApi, RuntimeApi } from './plugin/api.js';
+import { tapOnlyHooks, type TapRecord } from './plugin/facades.js';
+import { dependencyClosure, orderPlugins, runPhase } from './plugin/order.js';
+import { openDatabase } from './storage/database.js';
+import type { Dialect } from './storage/dialect.js';
+import { migrateLatest, type Migration } from './storage/migrations.js';
+import { createClientAuthentication } from './token/client-auth.js';
+import { createTokenEndpoint } from './token/endpoint.js';
+import { createTokenIssuer } from './token/issuer.js';
+import { packageVersion } from './version.js';
+import { Discovery } from './wellknown/discovery.js';
+import { registerBuiltinCommands } from './cli/builtin.js';
+import { registerWellKnownRoutes } from './wellknown/routes.js';
+
+export interface CreateOptions {
+  /** Environment for the AUTHPLANE_* layer; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where logs go; defaults to stdout. */
+  logDestination?: DestinationStream;
+  /** Bounds each plugin's init/start phase. */
+  phaseTimeoutMs?: number;
+  /** Overrides `log.level` (CLI commands other than serve log warnings only). */
+  logLevel?: KernelConfig['log']['level'];
+}
+
+export interface Addresses {
+  public: AddressInfo;
+  admin?: AddressInfo;
+}
+
+/**
+ * One AuthPlane server: resolve config → register plugins (sync, no I/O) → open the database and migrate → load
+ * keys → init plugins → listen → start plugins. `stop()` undoes it in reverse.
+ */
+export class AuthPlane {
+  readonly resolved: ResolvedConfig;
+  readonly config: KernelConfig;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly hooks: HookCatalog = createHookCatalog();
+  readonly registries: RegistryCatalog = createRegistryCatalog();
+  readonly routes = new RouteTable();
+  readonly taps: TapRecord[] = [];
+  readonly version = packageVersion();
+  readonly #migrations: Migration[] = [];
+  readonly #services = new Map<string, { owner: string; impl: unknown }>();
+  readonly #phaseTimeout: number;
+  readonly #startedAt = Date.now();
+  #frozen = false;
+  #db: Knex | undefined;
+  #dialect: Dialect | undefined;
+  #keys: LoadedKeyRing | undefined;
+  #tokens: TokenIssuer | undefined;
+  #discovery: Discovery | undefined;
+  #audit: AuditQueue;
+  #listeners: Listener[] = [];
+  #runtimeApis = new Map<string, RuntimeApi>();
+  #initialized: string[] = [];
+  #stopping: Promise<void> | undefined;
+
+  constructor(user: AuthPlaneConfig, options: CreateOptions = {}) {
+    this.resolved = resolveConfig(user, options.env ?? process.env);
+    this.config = this.resolved.kernel;
+    this.#phaseTimeout = options.phaseTimeoutMs ?? 30_000;
+    const secretPaths = secretLeaves(this.resolved.schema).map((l) => l.path.join('.'));
+    this.log = createLogger({ log: { level: options.logLevel ?? this.config.log.level } }, secretPaths, options.logDestination);
+    this.metrics = new Metrics();
+    this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }));
+    for (const warning of this.resolved.warnings) this.log.warn(warning);
+    this.#register();
+  }
+
+  get db(): Knex {
+    if (!this.#db) throw new Error('the database is not open yet');
+    return this.#db;
+  }
+
+  get keys(): KeyRing {
+    if (!this.#keys) throw new Error('the signing keys are not loaded yet');
+    return this.#keys;
+  }
+
+  get discovery(): Discovery {
+    return this.#discovery!;
+  }
+
+  #register(): void {
+    const ordered = orderPlugins(this.resolved.plugins);
+    const instances = ordered.map((p) => p.instance);
+    for (const plugin of ordered) {
+      const name = plugin.instance.definition.name;
+      const deps = dependencyClosure(instances, name);
+      const api: RegisterApi = {
+        name,
+        hooks: tapOnlyHooks(this.hooks, name, () => this.#frozen, (t) => this.taps.push(t)),
+        registries: Object.fromEntries(
+          Object.entries(this.registries).map(([k, r]) => [k, r.forOwner(name)]),
+        ) as unknown as RegisterApi['registries'],
+        route: (on, method, path, handler, options = {}) =>
+          this.routes.add({ listener: on, method, path, handler, options, owner: name }),
+        provide: (service, impl) => {
+          const existing = this.#services.get(service as string);
+          if (existing) {
+            throw new BootError(
+              'AP_ERR_REGISTRY_DUPLICATE',
+              `service '${String(service)}' provided by '${existing.owner}' and '${name}'`,
+            );
+          }
+          this.#services.set(service as string, { owner: name, impl });
+        },
+        use: (service) => this.#use(name, deps, service),
+        migrations: (list) => this.#migrations.push(...list),
+        runtime: () => this.runtimeApi(name),
+        log: this.log.child({ plugin: name }),
+        metrics: this.metrics,
+        config: this.config,
+      };
+      try {
+        plugin.instance.definition.register(api, plugin.options as never);
+      } catch (cause) {
+        if (cause instanceof BootError) throw cause;
+        throw new BootError('AP_ERR_PLUGIN_PHASE', `plugin '${name}' failed in register: ${(cause as Error).message}`, {
+          cause,
+        });
+      }
+    }
+    this.#registerKernelRoutes();
+    registerBuiltinCommands(this.registries.cliCommands);
+    this.#frozen = true;
+    this.routes.freeze();
+    for (const registry of Object.values(this.registries)) registry.freeze();
+  }
+
+  #use<K extends keyof Services>(plugin: string, deps: Set<string>, service: K): Services[K] {
+    const entry = this.#services.get(service as string);
+    if (!entry || !deps.has(entry.owner)) {
+      throw new BootError(
+        'AP_ERR_SERVICE_MISSING',
+        entry
+          ? `plugin '${plugin}' uses service '${String(service)}' of '${entry.owner}' without declaring dependsOn: ['${entry.owner}']`
+          : `plugin '${plugin}' uses service '${String(service)}', which no enabled plugin provides`,
+      );
+    }
+    return entry.impl as Services[K];
+  }
+
+  #registerKernelRoutes(): void {
+    registerWellKnownRoutes(this.routes, {
+      discovery: () => this.discovery,
+      keys: () => this.keys,
+      db: () => this.db,
+    });
+    registerSystemRoutes(this.routes, {
+      version: this.version,
+      startedAt: this.#startedAt,
+      resolved: this.resolved,
+      metrics: this.metrics,
+      db: () => this.db,
+      keys: () => this.keys,
+      storageDriver: this.config.storage.driver,
+    });
+    let tokenEndpoint: ((ctx: Parameters<Parameters<RegisterApi['route']>[3]>[0]) => Promise<void>) | undefined;
+    this.routes.add({
+      listener: 'public',
+      method: 'POST',
+      path: '/oauth/token',
+      owner: 'kernel',
+      options: {},
+      handler: (ctx) => {
+        // Built on first use, after register froze the hooks, so untapped hooks are skipped for good.
+        tokenEndpoint ??= createTokenEndpoint({
+          issuer: this.config.server.issuer,
+          hooks: this.hooks,
+          registries: this.registries,
+          metrics: this.metrics,
+          authenticate: this.authenticateClient,
+        });
+        return tokenEndpoint(ctx);
+      },
+    });
+  }
+
+  /** The client-authentication pipeline, shared with plugins' introspection and revocation endpoints. */
+  readonly authenticateClient = createClientAuthentication(this.hooks, this.registries, (reason) =>
+    this.metrics
+      .counter({
+        name: 'authserver_auth_denied_total',
+        help: 'Requests denied, by reason',
+        labelNames: ['reason'] as const,
+      })
+      .inc({ reason: reason === 'bad_credentials' || reason === 'unknown_client' ? 'invalid_client' : reason }),
+  );
+
+  /** Opens the database, applies pending migrations (unless told not to), loads keys and runs plugins' init. */
+  async boot(options: { migrate?: boolean } = {}): Promise<void> {
+    const db = await this.openDatabase();
+    if (options.migrate !== false) await this.migrate();
+    const storeFactory = this.registries.keyStores.get(this.config.signing.keyStore);
+    if (!storeFactory) {
+      throw new BootError(
+        'AP_ERR_KEY_STORE',
+        `key store '${this.config.signing.keyStore}' is not registered (enable keystoreKeyfile() or another key store plugin)`,
+      );
+    }
+    const store = await storeFactory({ config: this.config, db });
+    this.#keys = await LoadedKeyRing.open(store, this.config.signing.retiredKeyRetention, this.log.child({ component: 'keys' }));
+    this.#tokens = createTokenIssuer({
+      issuer: this.config.server.issuer,
+      keys: this.#keys,
+      hooks: this.hooks,
+      maxTtl: this.config.signing.retiredKeyRetention,
+    });
+    this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
+    for (const plugin of orderPlugins(this.resolved.plugins)) {
+      const { definition } = plugin.instance;
+      const api = this.runtimeApi(definition.name);
+      if (definition.init) await runPhase(definition.name, 'init', this.#phaseTimeout, () => definition.init!(api, plugin.options as never));
+      this.#initialized.push(definition.name);
+    }
+    this.#discovery.invalidate();
+  }
+
+  async openDatabase(): Promise<Knex> {
+    if (!this.#db) {
+      const { db, dialect } = await openDatabase(this.config, this.registries.storageDrivers);
+      this.#db = db;
+      this.#dialect = dialect;
+    }
+    return this.#db;
+  }
+
+  async migrate(): Promise<string[]> {
+    try {
+      const applied = await migrateLatest(this.db, this.#migrations);
+      if (applied.length) this.log.info({ applied }, 'migrations applied');
+      return applied;
+    } catch (cause) {
+      throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', `cannot migrate the database: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  runtimeApi(plugin = 'kernel'): RuntimeApi {
+    let api = this.#runtimeApis.get(plugin);
+    if (!api) {
+      const instances = this.resolved.plugins.map((p) => p.instance);
+      const deps = dependencyClosure(instances, plugin);
+      const self = this;
+      api = {
+        name: plugin,
+        use: (service) => this.#use(plugin, deps, service),
+        log: this.log.child({ plugin }),
+        metrics: this.metrics,
+        config: this.config,
+        get db() {
+          return self.db;
+        },
+        get dialect() {
+          return self.#dialect!;
+        },
+        get keys() {
+          return self.keys;
+        },
+        audit: this.#audit,
+        get tokens() {
+          return self.#tokens!;
+        },
+        get discovery() {
+          return self.discovery;
+        },
+      };
+      this.#runtimeApis.set(plugin, api);
+    }
+    return api;
+  }
+
+  /** Binds the listeners and runs plugins' start. */
+  async listen(): Promise<Addresses> {
+    const tracer = this.config.observability.tracing.enabled ? trace.getTracer('authplane', this.version) : undefined;
+    const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracer };
+    const publicListener = new Listener('public', buildApp('public', deps));
+    this.#listeners.push(publicListener);
+    const addresses: Addresses = { public: await publicListener.listen(this.config.server.address) };
+    if (this.config.admin.enabled) {
+      const adminListener = new Listener('admin', buildApp('admin', deps));
+      this.#listeners.push(adminListener);
+      addresses.admin = await adminListener.listen(this.config.admin.address);
+    }
+    for (const plugin of orderPlugins(this.resolved.plugins)) {
+      const { definition } = plugin.instance;
+      if (definition.start) {
+        await runPhase(definition.name, 'start', this.#phaseTimeout, () => definition.start!(this.runtimeApi(definition.name), plugin.options as never));
+      }
+    }
+    this.log.info(
+      {
+        issuer: this.config.server.issuer,
+        public: `${addresses.public.address}:${addresses.public.port}`,
+        admin: addresses.admin ? `${addresses.admin.address}:${addresses.admin.port}` : 'disabled',
+        storage: this.config.storage.driver,
+        plugins: this.resolved.plugins.map((p) => p.instance.definition.name),
+        version: this.version,
+      },
+      'listening',
+    );
+    return addresses;
+  }
+
+  /** Stops accepting, drains in-flight requests (bounded), stops plugins in reverse, flushes audit, closes the db. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const timeoutMs = this.config.shutdown.timeout * 1000;
+      await Promise.all(this.#listeners.map((l) => l.close(timeoutMs)));
+      const byName = new Map(this.resolved.plugins.map((p) => [p.instance.definition.name, p]));
+      for (const name of [...this.#initialized].reverse()) {
+        const plugin = byName.get(name)!;
+        const { definition } = plugin.instance;
+        if (!definition.stop) continue;
+        try {
+          await runPhase(name, 'stop', timeoutMs, () => definition.stop!(this.runtimeApi(name), plugin.options as never));
+        } catch (err) {
+          this.log.error({ err, plugin: name }, 'plugin stop failed');
+        }
+      }
+      await this.#audit.flush();
+      this.#keys?.close();
+      await this.#db?.destroy();
+      this.log.info('stopped');
+      this.log.flush();
+    })();
+    return this.#stopping;
+  }
+}
+
+export async function createAuthPlane(config: AuthPlaneConfig, options?: CreateOptions): Promise<AuthPlane> {
+  return new AuthPlane(config, options);
+}

@@ -1,0 +1,128 @@
+import type { AuthPlane } from '../app.js';
+import { BootError } from '../errors.js';
+import { keyView } from '../http/system-routes.js';
+import type { RegistryCatalog } from '../hooks.js';
+import type { CliCommand } from './command.js';
+import { parseDuration } from './duration.js';
+
+function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '(none)';
+  const columns = Object.keys(rows[0]!);
+  const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}
+
+export function printRecords(out: (line: string) => void, json: boolean, key: string, rows: Record<string, unknown>[]): void {
+  out(json ? JSON.stringify({ [key]: rows }, null, 2) : table(rows));
+}
+
+/** Runs the server until SIGTERM/SIGINT, then shuts down gracefully. */
+async function serve(server: AuthPlane): Promise<number> {
+  await server.boot({ migrate: true });
+  await server.listen();
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      server.log.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      void server.stop().then(resolve);
+    };
+    const onTerm = () => shutdown('SIGTERM');
+    const onInt = () => shutdown('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  return 0;
+}
+
+export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']): void {
+  const add = (name: string, command: CliCommand) => commands.register(name, command, 'kernel');
+
+  add('serve', {
+    description: 'Migrate the database, then serve the public and admin listeners until SIGTERM/SIGINT',
+    run: ({ server }) => serve(server),
+  });
+
+  add('migrate', {
+    description: 'Apply pending database migrations (idempotent: a second run applies nothing)',
+    async run({ server, out }) {
+      try {
+        await server.openDatabase();
+        const applied = await server.migrate();
+        out(applied.length ? `applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'database is up to date (nothing to apply)');
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+
+  add('purge', {
+    description: 'Delete expired rows: runs every purge target plugins registered, printing deleted rows per target',
+    options: {
+      only: { type: 'string', description: 'Comma list of targets to run (default: all)' },
+      timeout: { type: 'string', description: 'Time limit for the whole purge, e.g. 10m, 90s (default 10m)' },
+    },
+    async run({ server, options, out }) {
+      const all = server.registries.purgeTargets.names();
+      const only = typeof options.only === 'string' ? options.only.split(',').map((s) => s.trim()).filter(Boolean) : all;
+      const unknown = only.filter((name) => !all.includes(name));
+      if (unknown.length) {
+        throw new BootError('AP_ERR_CLI_USAGE', `unknown purge target(s): ${unknown.join(', ')} (known: ${all.join(', ') || 'none'})`);
+      }
+      const timeoutMs = parseDuration(typeof options.timeout === 'string' ? options.timeout : '10m');
+      await server.boot();
+      const signal = AbortSignal.timeout(timeoutMs);
+      let failed = 0;
+      try {
+        for (const name of only) {
+          const target = server.registries.purgeTargets.get(name)!;
+          try {
+            if (signal.aborted) throw new Error('purge timed out before this target ran');
+            const deleted = await Promise.race([
+              target.purge({ db: server.db, now: new Date(), signal }),
+              new Promise<never>((_, reject) =>
+                signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
+              ),
+            ]);
+            out(`${name}: ${deleted} deleted`);
+          } catch (err) {
+            failed++;
+            out(`${name}: failed: ${(err as Error).message}`);
+          }
+        }
+      } finally {
+        await server.stop();
+      }
+      return failed ? 1 : 0;
+    },
+  });
+
+  add('admin key list', {
+    description: 'List signing keys: the current one and rotated keys still published in the JWKS',
+    options: { json: { type: 'boolean', description: 'Print JSON' } },
+    async run({ boot, options, out }) {
+      const server = await boot();
+      try {
+        printRecords(out, options.json === true, 'keys', server.keys.list().map(keyView));
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+
+  add('admin key rotate', {
+    description: 'Generate a new signing key; it signs at once and the previous key stays published until its tokens expire',
+    options: { json: { type: 'boolean', description: 'Print JSON' } },
+    async run({ boot, options, out }) {
+      const server = await boot();
+      try {
+        const key = keyView(await server.keys.rotate());
+        out(options.json === true ? JSON.stringify(key, null, 2) : `new signing key ${key.kid} is current`);
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+}

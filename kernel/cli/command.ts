@@ -1,0 +1,28 @@
+import type { AuthPlane } from '../app.js';
+
+export interface CliOption {
+  type: 'string' | 'boolean';
+  description: string;
+  short?: string;
+}
+
+export interface CliContext {
+  /** Positional arguments after the command words. */
+  args: string[];
+  options: Record<string, string | boolean | undefined>;
+  out: (line: string) => void;
+  /** The server with its database open, migrated and plugins initialized — but not listening. */
+  boot(): Promise<AuthPlane>;
+  /** The server registered but not booted (no database): for commands that only read config. */
+  server: AuthPlane;
+}
+
+/** A command of `authserver`, registered by name (`'admin key rotate'`) in the `cliCommands` registry. */
+export interface CliCommand {
+  description: string;
+  /** Shown after the command words in `--help`, e.g. `<client-id>`. */
+  usage?: string;
+  options?: Record<string, CliOption>;
+  /** Exit code; undefined means 0. */
+  run(ctx: CliContext): Promise<number | void>;
+}

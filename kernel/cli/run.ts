@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { AuthPlane } from '../app.js';
+import { loadConfigFile } from '../config/load.js';
+import type { AuthPlaneConfig } from '../config/types.js';
+import { BootError } from '../errors.js';
+import type { PluginInstance } from '../plugin/define.js';
+import { packageVersion } from '../version.js';
+import type { CliCommand } from './command.js';
+
+export interface CliEnvironment {
+  /** Plugins used when there is no config file, or the config lists none. */
+  defaultPlugins: () => PluginInstance[];
+  out?: (line: string) => void;
+  err?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+const GLOBAL_HELP = `Usage: authserver <command> [options]
+
+Global options:
+  --config <path>   Config file (default: ./authplane.config.ts if present)
+  --help, -h        Show help for a command`;
+
+function commandHelp(name: string, command: CliCommand): string {
+  const options = Object.entries(command.options ?? {}).map(
+    ([option, spec]) => `  --${option}${spec.type === 'string' ? ' <value>' : ''}`.padEnd(22) + spec.description,
+  );
+  return [
+    `Usage: authserver ${name}${command.usage ? ` ${command.usage}` : ''} [options]`,
+    '',
+    command.description,
+    '',
+    'Options:',
+    ...options,
+    `  --config <path>`.padEnd(22) + 'Config file',
+    `  --help`.padEnd(22) + 'Show this help',
+  ].join('\n');
+}
+
+function commandList(commands: [string, CliCommand][]): string {
+  const width = Math.max(...commands.map(([n]) => n.length)) + 2;
+  return [
+    GLOBAL_HELP,
+    '',
+    'Commands:',
+    ...commands.sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => `  ${n.padEnd(width)}${c.description}`),
+    `  ${'version'.padEnd(width)}Print the version`,
+  ].join('\n');
+}
+
+/** `authserver …`: returns the exit code. Errors print `error: <message>` once. */
+export async function runCli(argv: readonly string[], cli: CliEnvironment): Promise<number> {
+  const out = cli.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = cli.err ?? ((line: string) => process.stderr.write(`${line}\n`));
+  try {
+    return await dispatch(argv, cli, out);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    err(`error: ${message}`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line: string) => void): Promise<number> {
+  const words = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1] === '--config'));
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (words[0] === 'version' || argv[0] === '--version') {
+    out(`authserver ${packageVersion()}`);
+    return 0;
+  }
+  const configIndex = argv.indexOf('--config');
+  const configPath = configIndex >= 0 ? argv[configIndex + 1] : argv.find((a) => a.startsWith('--config='))?.slice(9);
+  if (configIndex >= 0 && (!configPath || configPath.startsWith('-'))) {
+    throw new BootError('AP_ERR_CLI_USAGE', '--config needs a path');
+  }
+  const loaded = await loadConfigFile(configPath);
+  const config: AuthPlaneConfig = { ...loaded, plugins: loaded?.plugins?.length ? loaded.plugins : cli.defaultPlugins() };
+
+  const isServe = words[0] === 'serve' && !wantsHelp;
+  const server = new AuthPlane(config, {
+    env: cli.env,
+    // Commands other than serve print results on stdout; their logs go to stderr, warnings and worse only.
+    ...(isServe ? {} : { logLevel: 'warn', logDestination: pino.destination({ dest: 2, sync: true }) }),
+  });
+  const commands = server.registries.cliCommands.entries();
+  let match: [string, CliCommand] | undefined;
+  for (let n = words.length; n > 0 && !match; n--) {
+    const name = words.slice(0, n).join(' ');
+    const command = server.registries.cliCommands.get(name);
+    if (command) match = [name, command];
+  }
+  if (!match) {
+    if (words.length === 0 || wantsHelp) {
+      out(commandList(commands));
+      return words.length === 0 && !wantsHelp ? 1 : 0;
+    }
+    const prefix = words.join(' ');
+    const near = commands.filter(([n]) => n.startsWith(prefix)).map(([n]) => n);
+    throw new BootError(
+      'AP_ERR_CLI_USAGE',
+      near.length ? `'${prefix}' needs a subcommand: ${near.join(', ')}` : `unknown command '${prefix}' (see authserver --help)`,
+    );
+  }
+  const [name, command] = match;
+  if (wantsHelp) {
+    out(commandHelp(name, command));
+    return 0;
+  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: [...argv],
+        allowPositionals: true,
+        strict: true,
+        options: {
+          ...Object.fromEntries(Object.entries(command.options ?? {}).map(([k, v]) => [k, { type: v.type, short: v.short }])),
+          config: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (e) {
+      throw new BootError('AP_ERR_CLI_USAGE', `${(e as Error).message} (see authserver ${name} --help)`);
+    }
+  })();
+  const args = parsed.positionals.slice(name.split(' ').length);
+  let booted: Promise<AuthPlane> | undefined;
+  const code = await command.run({
+    args,
+    options: parsed.values as Record<string, string | boolean | undefined>,
+    out,
+    server,
+    boot: () => (booted ??= server.boot().then(() => server)),
+  });
+  return code ?? 0;
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { BootError } from '../errors.js';
+import { pluginConfigKey, type PluginInstance } from '../plugin/define.js';
+import { applyEnvironment, envName, getPath, secretLeaves } from './env.js';
+import { kernelSchema, type JsonSchema } from './schema.js';
+import type { AuthPlaneConfig, KernelConfig } from './types.js';
+import { createValidator } from './validate.js';
+
+export interface ResolvedPlugin {
+  instance: PluginInstance;
+  key: string;
+  options: Record<string, unknown>;
+}
+
+export interface ResolvedConfig {
+  kernel: KernelConfig;
+  plugins: ResolvedPlugin[];
+  schema: JsonSchema;
+  /** Printed at WARN once the logger exists. */
+  warnings: string[];
+}
+
+/** Values nobody should deploy with; refused for a non-localhost issuer. */
+const OBVIOUS_SECRETS = new Set(['changeme', 'change-me', 'secret', 'password', 'admin', 'test', 'default', 'example']);
+const MIN_ADMIN_KEY = 16;
+const MIN_SESSION_SECRET = 32;
+
+export function isLocalIssuer(issuer: string): boolean {
+  try {
+    const host = new URL(issuer).hostname;
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.endsWith('.localhost');
+  } catch {
+    return false;
+  }
+}
+
+/** The one JSON Schema: the kernel's plus one property per enabled plugin, keyed by its camelCase name. */
+export function composeSchema(plugins: readonly PluginInstance[]): JsonSchema {
+  const properties: Record<string, JsonSchema> = { ...kernelSchema.properties };
+  for (const { definition } of plugins) {
+    properties[pluginConfigKey(definition.name)] = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {},
+      ...definition.schema,
+      default: {},
+      description: definition.schema?.description ?? `Options of the \`${definition.name}\` plugin.`,
+    };
+  }
+  return { ...kernelSchema, properties };
+}
+
+function isObviousSecret(value: string): boolean {
+  const lower = value.toLowerCase();
+  return OBVIOUS_SECRETS.has(lower) || /^(.)\1+$/.test(value) || /^(0123456789|1234567890|abcdef)/.test(lower);
+}
+
+/** defaults < config file < AUTHPLANE_* environment; every problem is collected before failing. */
+export function resolveConfig(user: AuthPlaneConfig, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const { plugins: instances = [], ...fileKernel } = user;
+  const seen = new Set<string>();
+  for (const instance of instances) {
+    if (!instance?.definition?.name) {
+      throw new BootError('AP_ERR_CONFIG_LOAD', 'plugins: every entry must be a plugin instance, e.g. clients()');
+    }
+    if (seen.has(instance.definition.name)) {
+      throw new BootError('AP_ERR_PLUGIN_DUPLICATE', `plugin '${instance.definition.name}' is enabled twice`);
+    }
+    seen.add(instance.definition.name);
+  }
+  const schema = composeSchema(instances);
+  const fileLayer: Record<string, unknown> = structuredClone(fileKernel) as Record<string, unknown>;
+  for (const instance of instances) {
+    fileLayer[pluginConfigKey(instance.definition.name)] = structuredClone(instance.options);
+  }
+
+  const problems: string[] = [];
+  let secretProblems = 0;
+  for (const leaf of secretLeaves(schema)) {
+    if (getPath(fileLayer, leaf.path) !== undefined) {
+      secretProblems++;
+      problems.push(
+        `${leaf.path.join('.')}: is a secret and is read from the environment only; remove it from the config file and set ${envName(leaf.path)}`,
+      );
+    }
+  }
+
+  const merged = structuredClone(fileLayer);
+  const { sources, used } = applyEnvironment(merged, schema, env);
+  problems.push(...createValidator(schema)(merged, sources));
+  if (problems.length) {
+    const code = secretProblems === problems.length ? 'AP_ERR_CONFIG_SECRET_IN_FILE' : 'AP_ERR_CONFIG_INVALID';
+    throw new BootError(code, `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });
+  }
+
+  const kernel = merged as unknown as KernelConfig;
+  const warnings: string[] = [];
+  const known = new Set([...used, ...instances.flatMap((i) => i.definition.env ?? [])]);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('AUTHPLANE_') && !known.has(name) && env[name] !== undefined) {
+      warnings.push(`${name} is set but no enabled option reads it (typo, or its plugin is not enabled?)`);
+    }
+  }
+  warnings.push(...checkSecrets(kernel));
+
+  return {
+    kernel,
+    schema,
+    warnings,
+    plugins: instances.map((instance) => {
+      const key = pluginConfigKey(instance.definition.name);
+      return { instance, key, options: merged[key] as Record<string, unknown> };
+    }),
+  };
+}
+
+/**
+ * Boot self-check. A public issuer must have strong secrets; on localhost the server still starts, with an
+ * ephemeral session secret and a warning, so `npm start` works with nothing set.
+ */
+function checkSecrets(kernel: KernelConfig): string[] {
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const local = isLocalIssuer(kernel.server.issuer);
+  const apiKey = kernel.admin.apiKey;
+  const session = kernel.session.secret;
+  if (!local && new URL(kernel.server.issuer).protocol !== 'https:') {
+    problems.push('server.issuer: must use https unless the host is localhost (OAuth 2.1 §1.5)');
+  }
+  if (apiKey !== undefined && (apiKey.length < MIN_ADMIN_KEY || isObviousSecret(apiKey))) {
+    const why = `AUTHPLANE_ADMIN_API_KEY: must be at least ${MIN_ADMIN_KEY} characters and not an obvious value`;
+    if (local) warnings.push(why);
+    else problems.push(why);
+  }
+  if (apiKey === undefined) {
+    if (local) warnings.push('AUTHPLANE_ADMIN_API_KEY is not set: the admin API refuses every request');
+    else if (kernel.admin.enabled) problems.push('AUTHPLANE_ADMIN_API_KEY: is required for a non-localhost issuer');
+  }
+  if (session !== undefined && (session.length < MIN_SESSION_SECRET || isObviousSecret(session))) {
+    const why = `AUTHPLANE_SESSION_SECRET: must be at least ${MIN_SESSION_SECRET} characters and not an obvious value`;
+    if (local) warnings.push(why);
+    else problems.push(why);
+  }
+  if (session === undefined) {
+    if (local) {
+      kernel.session.secret = randomBytes(32).toString('base64url');
+      warnings.push('AUTHPLANE_SESSION_SECRET is not set: using an ephemeral session secret (sessions end on restart)');
+    } else {
+      problems.push('AUTHPLANE_SESSION_SECRET: is required for a non-localhost issuer');
+    }
+  }
+  if (problems.length) {
+    throw new BootError('AP_ERR_INSECURE_SECRET', `refusing to start:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  return warnings;
+}

@@ -1,0 +1,224 @@
+/**
+ * Records and service interfaces that plugins share. A plugin never imports another plugin; it asks the kernel for
+ * a service by name (`api.use('clients')`) and gets it typed by the `Services` interface below, which plugins extend
+ * through declaration merging (`declare module 'authplane' { interface Services { … } }`).
+ */
+import type { Knex } from 'knex';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | (string & {});
+
+/** A client as every token-endpoint component sees it, whichever plugin resolved it. */
+export interface Client {
+  client_id: string;
+  client_name?: string;
+  redirect_uris: readonly string[];
+  grant_types: readonly string[];
+  response_types?: readonly string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** Space-separated scope ceiling; empty means none. */
+  scope?: string;
+  status: 'active' | 'suspended' | 'revoked';
+  registration_source?: string;
+  application_type?: 'web' | 'native';
+  /** SHA-256 digest (hex) of the client secret; only for confidential clients. */
+  secret_digest?: string;
+  /** Anything else the resolving plugin wants to carry (agent flag, DPoP binding requirement…). */
+  metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** Credentials as presented at the token, introspection or revocation endpoint, before they are checked. */
+export interface PresentedCredentials {
+  method: TokenEndpointAuthMethod;
+  clientId: string;
+  clientSecret?: string;
+  /** RFC 7523 assertion and its type, for plugins adding private_key_jwt. */
+  assertion?: string;
+  assertionType?: string;
+}
+
+/** One client-authentication method (RFC 6749 §2.3, RFC 7591 token_endpoint_auth_method). */
+export interface ClientAuthenticator {
+  /** true when the presented credentials prove the client; never throws for a wrong secret. */
+  authenticate(client: Client, credentials: PresentedCredentials): Promise<boolean> | boolean;
+}
+
+/** What every endpoint handler gets to know about the HTTP request, without touching koa. */
+export interface RequestInfo {
+  method: string;
+  /** Absolute URL of the request as the client addressed it (issuer origin + path). */
+  url: string;
+  ip: string;
+  headers: IncomingHttpHeaders;
+  requestId: string;
+}
+
+/** A parsed `application/x-www-form-urlencoded` request: every parameter appears at most once (RFC 6749 §3.2). */
+export type FormParams = Readonly<Record<string, string>>;
+
+/** The state of one `POST /oauth/token` request as it flows through the hooks. */
+export interface TokenContext {
+  readonly request: RequestInfo;
+  readonly params: FormParams;
+  readonly grantType: string;
+  readonly client: Client;
+  readonly credentials: PresentedCredentials;
+  /** Per-request scratch space for hooks (e.g. the DPoP thumbprint), so waterfalls stay synchronous. */
+  readonly state: Record<string, unknown>;
+}
+
+export interface TokenResponseBody {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token?: string;
+  scope?: string;
+  issued_token_type?: string;
+  [extra: string]: unknown;
+}
+
+/** One grant type handler, composed into the kernel's `/oauth/token` dispatcher. */
+export interface GrantHandler {
+  /** Parameters that must be present; a missing one is `invalid_request` before the handler runs. */
+  readonly requiredParams?: readonly string[];
+  /** Public clients (auth method `none`) may use this grant; default true. */
+  readonly allowPublicClients?: boolean;
+  handle(ctx: TokenContext): Promise<TokenResponseBody>;
+}
+
+export type JwtClaims = Record<string, unknown> & {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  jti?: string;
+  client_id?: string;
+  scope?: string;
+};
+
+export interface IssueAccessTokenInput {
+  subject: string;
+  clientId: string;
+  audience: readonly string[];
+  scope: string;
+  /** Lifetime in seconds. */
+  ttl: number;
+  grantType: string;
+  /** Extra claims from the grant itself (e.g. `act` computed earlier); hooks may add more. */
+  claims?: Record<string, unknown>;
+  /** The token request it answers, when there is one; claim hooks read their per-request state from it. */
+  tokenContext?: TokenContext;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  kid: string;
+  claims: JwtClaims;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface IssueContext {
+  readonly input: IssueAccessTokenInput;
+}
+
+export interface TokenIssuer {
+  issueAccessToken(input: IssueAccessTokenInput): IssuedAccessToken;
+}
+
+/** A stored signing key. `privateJwk` never leaves the key store and the key ring. */
+export interface StoredKey {
+  kid: string;
+  alg: 'ES256';
+  privateJwk: JsonWebKey;
+  createdAt: Date;
+  /** Set when a newer key took over signing; the key stays published for `signing.retiredKeyRetention`. */
+  retiredAt?: Date;
+}
+
+/** Where signing keys live (files, PostgreSQL, Vault…). Registered in the `keyStores` registry. */
+export interface KeyStore {
+  load(): Promise<StoredKey[]>;
+  save(key: StoredKey): Promise<void>;
+  markRetired(kid: string, at: Date): Promise<void>;
+}
+
+export interface KeyStoreContext {
+  readonly config: Readonly<import('./config/types.js').KernelConfig>;
+  readonly db: Knex;
+}
+export type KeyStoreFactory = (ctx: KeyStoreContext) => KeyStore | Promise<KeyStore>;
+
+export interface PublicKeyInfo {
+  kid: string;
+  alg: string;
+  createdAt: Date;
+  retiredAt?: Date;
+  /** When the key leaves the JWKS; absent for the current key. */
+  publishedUntil?: Date;
+  current: boolean;
+}
+
+/** The loaded keys: signs on the hot path with node:crypto and publishes the JWKS. */
+export interface KeyRing {
+  readonly currentKid: string;
+  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string;
+  publicKey(kid: string): KeyObject | undefined;
+  list(): PublicKeyInfo[];
+  rotate(): Promise<PublicKeyInfo>;
+  /** JWKS document, serialized once per key change. */
+  jwks(): { body: Buffer; etag: string };
+  /** Called with no argument whenever the published key set changes. */
+  onChange(listener: () => void): void;
+}
+
+export interface AuditEvent {
+  id: string;
+  time: Date;
+  action: string;
+  actor_id?: string | null;
+  user_id?: string | null;
+  client_id?: string | null;
+  ip?: string | null;
+  trace_id?: string | null;
+  request_id?: string | null;
+  detail?: Record<string, unknown>;
+}
+export type AuditInput = Omit<AuditEvent, 'id' | 'time'> & { time?: Date };
+
+export interface AuditBus {
+  /** Queues the event; sinks receive it in a batch after the response, never on the request path. */
+  emit(event: AuditInput): void;
+  /** Resolves when every queued event has reached every sink. */
+  flush(): Promise<void>;
+}
+
+/** Rows whose time has passed, removed by `authserver purge`. */
+export interface PurgeTarget {
+  description: string;
+  purge(ctx: { db: Knex; now: Date; signal: AbortSignal }): Promise<number>;
+}
+
+/** A storage driver: turns the kernel's storage config into a knex config. */
+export interface StorageDriver {
+  /** 'sqlite' | 'postgres'; the SQL dialect helpers key off it. */
+  dialect: 'sqlite' | 'postgres';
+  knexConfig(config: Readonly<import('./config/types.js').KernelConfig>): Knex.Config | Promise<Knex.Config>;
+}
+
+export interface DiscoveryService {
+  /** Rebuilds the discovery document (e.g. after a resource's scopes changed). */
+  invalidate(): void;
+  document(): Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Services plugins provide to each other. Extend it from a plugin with declaration merging; `api.use(name)` is then
+ * typed, and the kernel checks at boot that a plugin only uses services of plugins it declared in `dependsOn`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Services {}

@@ -1,0 +1,147 @@
+/**
+ * One module for every error the server can answer with. Handlers throw these; one middleware per listener turns
+ * them into a response (OAuth JSON, RFC 9457 problem details or an HTML page), so no handler sets a status by hand.
+ */
+
+export interface ErrorOptions {
+  /** Internal detail for the log; never sent to the client. */
+  cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** RFC 6749 §5.2 / RFC 6750 §3.1 error: `{error, error_description}`; `error_description` is client-safe. */
+export class OAuthError extends Error {
+  readonly error: string;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  constructor(error: string, description: string, status = 400, options: ErrorOptions = {}) {
+    super(description, { cause: options.cause });
+    this.name = 'OAuthError';
+    this.error = error;
+    this.status = status;
+    this.headers = options.headers ?? {};
+  }
+}
+
+const oauthError = (code: string, status: number) =>
+  class extends OAuthError {
+    static readonly code = code;
+    constructor(description: string, options?: ErrorOptions) {
+      super(code, description, status, options);
+    }
+  };
+
+export class InvalidRequest extends oauthError('invalid_request', 400) {}
+export class InvalidGrant extends oauthError('invalid_grant', 400) {}
+export class UnauthorizedClient extends oauthError('unauthorized_client', 400) {}
+export class UnsupportedGrantType extends oauthError('unsupported_grant_type', 400) {}
+export class UnsupportedResponseType extends oauthError('unsupported_response_type', 400) {}
+export class UnsupportedTokenType extends oauthError('unsupported_token_type', 400) {}
+export class InvalidScope extends oauthError('invalid_scope', 400) {}
+export class InvalidTarget extends oauthError('invalid_target', 400) {}
+export class AccessDenied extends oauthError('access_denied', 403) {}
+export class InvalidDpopProof extends oauthError('invalid_dpop_proof', 400) {}
+export class UseDpopNonce extends oauthError('use_dpop_nonce', 400) {}
+export class InsufficientScope extends oauthError('insufficient_scope', 403) {}
+export class ServerError extends oauthError('server_error', 500) {}
+export class TemporarilyUnavailable extends oauthError('temporarily_unavailable', 503) {}
+export class SlowDown extends oauthError('slow_down', 429) {}
+
+/** RFC 6749 §5.2: a failed client authentication is 401 with a `WWW-Authenticate` challenge. */
+export class InvalidClient extends OAuthError {
+  static readonly code = 'invalid_client';
+  constructor(description: string, options: ErrorOptions = {}) {
+    super('invalid_client', description, 401, {
+      ...options,
+      headers: { 'WWW-Authenticate': 'Basic realm="authplane", charset="UTF-8"', ...options.headers },
+    });
+  }
+}
+
+/** RFC 6750 §3.1. */
+export class InvalidToken extends OAuthError {
+  static readonly code = 'invalid_token';
+  constructor(description: string, options: ErrorOptions = {}) {
+    super('invalid_token', description, 401, {
+      ...options,
+      headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`, ...options.headers },
+    });
+  }
+}
+
+/** RFC 9457 problem details, the shape of every admin API error. */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+  readonly headers: Record<string, string>;
+  readonly extra: Record<string, unknown>;
+  constructor(
+    status: number,
+    title: string,
+    detail: string,
+    options: ErrorOptions & { type?: string; extra?: Record<string, unknown> } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'ProblemError';
+    this.status = status;
+    this.title = title;
+    this.type = options.type ?? 'about:blank';
+    this.headers = options.headers ?? {};
+    this.extra = options.extra ?? {};
+  }
+}
+
+export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
+  new ProblemError(400, 'Bad Request', detail, { extra });
+export const notFound = (detail: string) => new ProblemError(404, 'Not Found', detail);
+export const conflict = (detail: string) => new ProblemError(409, 'Conflict', detail);
+
+/** An error shown to a person in a browser as an HTML page (never a redirect to an unverified URI). */
+export class PageError extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly headers: Record<string, string>;
+  constructor(status: number, title: string, message: string, options: ErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'PageError';
+    this.status = status;
+    this.title = title;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/**
+ * Boot and configuration failures. Every code is listed in BOOT_ERROR_CODES with its meaning; `docs/errors.md` is
+ * generated from that list and a test fails when a code is thrown somewhere but not documented.
+ */
+export const BOOT_ERROR_CODES = {
+  AP_ERR_CONFIG_INVALID: 'The merged configuration does not satisfy the schema; every problem is listed with its path.',
+  AP_ERR_CONFIG_LOAD: 'The configuration file could not be found, loaded or did not export a config object.',
+  AP_ERR_CONFIG_SECRET_IN_FILE: 'A secret was written in the config file; secrets are read from environment variables only.',
+  AP_ERR_INSECURE_SECRET: 'A required secret is missing, too short or an obvious value for a non-localhost issuer.',
+  AP_ERR_PLUGIN_DEPENDENCY: 'A plugin depends on a plugin that is not enabled, or plugins depend on each other in a cycle.',
+  AP_ERR_PLUGIN_DUPLICATE: 'The same plugin is enabled twice.',
+  AP_ERR_PLUGIN_PHASE: 'A plugin failed or timed out in a lifecycle phase (register, init, start, stop).',
+  AP_ERR_REGISTRY_DUPLICATE: 'Two plugins registered the same name in one registry (grant type, route, key store…).',
+  AP_ERR_REGISTRY_FROZEN: 'A plugin tried to tap a hook or register after the register phase ended.',
+  AP_ERR_SERVICE_MISSING: 'A plugin used a service that no plugin in its dependsOn provides.',
+  AP_ERR_STORAGE_DRIVER: 'The configured storage driver is not registered by any enabled plugin.',
+  AP_ERR_STORAGE_UNAVAILABLE: 'The database could not be reached or migrated.',
+  AP_ERR_KEY_STORE: 'The configured key store is not registered, or its keys could not be loaded or written.',
+  AP_ERR_LISTEN: 'A listener could not bind its address.',
+  AP_ERR_CLI_USAGE: 'A CLI command was called with unknown or missing arguments.',
+} as const;
+
+export type BootErrorCode = keyof typeof BOOT_ERROR_CODES;
+
+export class BootError extends Error {
+  readonly code: BootErrorCode;
+  readonly problems: readonly string[];
+  constructor(code: BootErrorCode, message: string, options: { cause?: unknown; problems?: readonly string[] } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'BootError';
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+}

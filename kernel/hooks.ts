@@ -1,0 +1,136 @@
+/**
+ * THE hook catalog: every extension point of the kernel. Pipelines (many contributors, ordered) are tapable hooks;
+ * one-owner things are registries that refuse duplicates. A plugin taps with its own name:
+ * `api.hooks.discoveryMetadata.tap('my-plugin', (doc) => ({ ...doc, my_field: true }))`.
+ *
+ * Hot-path rule: only `tokenRequest`, `grantRequest`, `resolveClient`, `introspectToken` and `revokeToken` may await;
+ * claim and response waterfalls are synchronous (do I/O earlier, keep results on the context's `state`).
+ */
+import type { Middleware } from 'koa';
+import {
+  AsyncParallelHook,
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  HookMap,
+  SyncHook,
+  SyncWaterfallHook,
+} from 'tapable';
+import type {
+  AuditEvent,
+  Client,
+  ClientAuthenticator,
+  GrantHandler,
+  IssueContext,
+  JwtClaims,
+  KeyStoreFactory,
+  PurgeTarget,
+  RequestInfo,
+  StorageDriver,
+  TokenContext,
+  TokenResponseBody,
+} from './contracts.js';
+import type { CliCommand } from './cli/command.js';
+import { Registry } from './plugin/registry.js';
+
+export type ListenerName = 'public' | 'admin';
+export type DiscoveryDocument = Record<string, unknown>;
+
+/** What a plugin that authorizes a request sees (RFC 6749 §4.1.1 parameters, parsed). */
+export interface AuthorizeContext {
+  readonly request: RequestInfo;
+  readonly params: Readonly<Record<string, string>>;
+  readonly client: Client;
+  readonly state: Record<string, unknown>;
+}
+
+/** An introspected token (RFC 7662 §2.2 members). */
+export interface TokenInfo {
+  active: true;
+  token_type: string;
+  client_id: string;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  scope?: string;
+  exp?: number;
+  iat?: number;
+  jti?: string;
+  [member: string]: unknown;
+}
+
+/** A login method shown on the login page (local passwords, an upstream OIDC provider…). */
+export interface IdentityProvider {
+  readonly displayName: string;
+  readonly kind: 'local' | 'federated';
+}
+
+export interface HookCatalog {
+  /** Building each koa app: push middleware that runs before routing (rate limits, tracing). */
+  httpMiddleware: SyncHook<[Middleware[], ListenerName]>;
+  /** (Re)building the discovery document — at boot and on `discovery.invalidate()`, never per request. */
+  discoveryMetadata: SyncWaterfallHook<[DiscoveryDocument]>;
+  /** Any client_id lookup; the first tap returning a client wins (database ids, CIMD URLs…). */
+  resolveClient: AsyncSeriesBailHook<[string, RequestInfo], Client | undefined>;
+  /** After client authentication, before the grant handler (DPoP proofs, per-client rate limits). */
+  tokenRequest: AsyncSeriesHook<[TokenContext]>;
+  /** Before one grant type's handler, keyed by grant_type. */
+  grantRequest: HookMap<AsyncSeriesHook<[TokenContext]>>;
+  /** Issuer, before signing: add or change access-token claims (`cnf`, `act`). Synchronous. */
+  accessTokenClaims: SyncWaterfallHook<[JwtClaims, IssueContext]>;
+  /** Before the token response is written (e.g. `token_type: DPoP`). Synchronous. */
+  tokenResponse: SyncWaterfallHook<[TokenResponseBody, TokenContext]>;
+  /** After `/oauth/authorize` parameters parse (e.g. `dpop_jkt`, PAR). */
+  authorizeRequest: AsyncSeriesHook<[AuthorizeContext]>;
+  /** `/oauth/introspect`: the first tap that recognises the token answers. */
+  introspectToken: AsyncSeriesBailHook<[string, string | undefined, Client], TokenInfo | undefined>;
+  /** Before an active introspection response is written. Synchronous. */
+  introspectionResponse: SyncWaterfallHook<[Record<string, unknown>, TokenInfo]>;
+  /** `/oauth/revoke`: the first tap that recognises the token revokes it and returns true. */
+  revokeToken: AsyncSeriesBailHook<[string, string | undefined, Client], true | undefined>;
+  /** Audit events in batches, after responses are written. */
+  auditSinks: AsyncParallelHook<[AuditEvent[]]>;
+}
+
+export interface RegistryCatalog {
+  storageDrivers: Registry<StorageDriver>;
+  keyStores: Registry<KeyStoreFactory>;
+  clientAuthMethods: Registry<ClientAuthenticator>;
+  grantTypes: Registry<GrantHandler>;
+  identityProviders: Registry<IdentityProvider>;
+  purgeTargets: Registry<PurgeTarget>;
+  cliCommands: Registry<CliCommand>;
+}
+
+export function createHookCatalog(): HookCatalog {
+  return {
+    httpMiddleware: new SyncHook(['middleware', 'listener']),
+    discoveryMetadata: new SyncWaterfallHook(['document']),
+    resolveClient: new AsyncSeriesBailHook(['clientId', 'request']),
+    tokenRequest: new AsyncSeriesHook(['ctx']),
+    grantRequest: new HookMap(() => new AsyncSeriesHook(['ctx'])),
+    accessTokenClaims: new SyncWaterfallHook(['claims', 'ctx']),
+    tokenResponse: new SyncWaterfallHook(['body', 'ctx']),
+    authorizeRequest: new AsyncSeriesHook(['ctx']),
+    introspectToken: new AsyncSeriesBailHook(['token', 'hint', 'client']),
+    introspectionResponse: new SyncWaterfallHook(['body', 'info']),
+    revokeToken: new AsyncSeriesBailHook(['token', 'hint', 'client']),
+    auditSinks: new AsyncParallelHook(['events']),
+  };
+}
+
+export function createRegistryCatalog(): RegistryCatalog {
+  return {
+    storageDrivers: new Registry('storage driver'),
+    keyStores: new Registry('key store'),
+    clientAuthMethods: new Registry('client authentication method'),
+    grantTypes: new Registry('grant type'),
+    identityProviders: new Registry('identity provider'),
+    purgeTargets: new Registry('purge target'),
+    cliCommands: new Registry('CLI command'),
+  };
+}
+
+/** Hooks without taps are skipped on the hot path; checked once after register. */
+export function hasTaps(hook: { taps: readonly unknown[] }): boolean {
+  return hook.taps.length > 0;
+}

@@ -1,0 +1,90 @@
+import type { Context, Middleware } from 'koa';
+import { InvalidRequest, ProblemError } from '../errors.js';
+import type { FormParams } from '../contracts.js';
+
+export type ParsedBody =
+  | { kind: 'none' }
+  | { kind: 'form'; form: URLSearchParams }
+  | { kind: 'json'; text: string }
+  | { kind: 'other'; type: string };
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Reads the request body once, refusing anything over the cap before it is buffered whole. */
+export function bodyReader(limit: number): Middleware {
+  return async (ctx, next) => {
+    ctx.state.body = { kind: 'none' } satisfies ParsedBody;
+    const declared = Number(ctx.get('content-length') || 0);
+    const chunked = ctx.get('transfer-encoding') !== '';
+    if (METHODS_WITH_BODY.has(ctx.method) && (declared > 0 || chunked)) {
+      if (declared > limit) throw tooLarge(limit);
+      const raw = await readLimited(ctx, limit);
+      const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
+      const text = raw.toString('utf8');
+      if (type === 'application/x-www-form-urlencoded') {
+        ctx.state.body = { kind: 'form', form: new URLSearchParams(text) } satisfies ParsedBody;
+      } else if (type === 'application/json' || type.endsWith('+json')) {
+        ctx.state.body = { kind: 'json', text } satisfies ParsedBody;
+      } else {
+        ctx.state.body = { kind: 'other', type } satisfies ParsedBody;
+      }
+    }
+    await next();
+  };
+}
+
+function tooLarge(limit: number): ProblemError {
+  return new ProblemError(413, 'Payload Too Large', `request body exceeds ${limit} bytes`);
+}
+
+async function readLimited(ctx: Context, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      ctx.req.unpipe();
+      ctx.set('Connection', 'close');
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The form parameters of an OAuth request. RFC 6749 §3.2: parameters sent without a value are treated as omitted,
+ * and a parameter must not be included more than once.
+ */
+export function readForm(ctx: Context, options: { allowQuery?: boolean } = {}): FormParams {
+  const body = ctx.state.body as ParsedBody;
+  let source: URLSearchParams;
+  if (body.kind === 'form') source = body.form;
+  else if (body.kind === 'none' && options.allowQuery) source = new URLSearchParams(ctx.querystring);
+  else if (body.kind === 'none') source = new URLSearchParams();
+  else throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
+  const params: Record<string, string> = Object.create(null);
+  for (const [key, value] of source) {
+    if (key in params) throw new InvalidRequest(`parameter '${key}' is included more than once`);
+    if (value !== '') params[key] = value;
+  }
+  return params;
+}
+
+/** A JSON request body (admin API); anything else is a 400 or 415 problem. */
+export function readJson<T = Record<string, unknown>>(ctx: Context): T {
+  const body = ctx.state.body as ParsedBody;
+  if (body.kind === 'none') throw new ProblemError(400, 'Bad Request', 'a JSON request body is required');
+  if (body.kind !== 'json') {
+    throw new ProblemError(415, 'Unsupported Media Type', 'the request body must be application/json');
+  }
+  try {
+    const parsed: unknown = JSON.parse(body.text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('not an object');
+    }
+    return parsed as T;
+  } catch {
+    throw new ProblemError(400, 'Bad Request', 'the request body is not a JSON object');
+  }
+}

@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa, { type Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
+import type { KernelConfig } from '../config/types.js';
+import { BootError, ProblemError } from '../errors.js';
+import type { HookCatalog, ListenerName } from '../hooks.js';
+import type { Metrics } from '../observe/metrics.js';
+import { bodyReader } from './body.js';
+import { createClientIpResolver } from './client-ip.js';
+import { errorBoundary } from './errors.js';
+import { cors, securityHeaders } from './headers.js';
+import { requestContext } from './request-context.js';
+import type { RouteTable } from './routes.js';
+
+export interface ListenerDeps {
+  config: KernelConfig;
+  log: Logger;
+  metrics: Metrics;
+  routes: RouteTable;
+  hooks: HookCatalog;
+  tracer?: Tracer;
+}
+
+/** The koa app of one listener: the middleware order here is the request's path through the kernel. */
+export function buildApp(listener: ListenerName, deps: ListenerDeps): Koa {
+  const { config, log, metrics, routes, hooks } = deps;
+  const app = new Koa();
+  app.silent = true;
+  app.use(
+    requestContext({
+      listener,
+      log,
+      metrics,
+      tracer: deps.tracer,
+      clientIp: createClientIpResolver(config.server.trustedProxies),
+    }),
+  );
+  app.use(securityHeaders({ hsts: config.server.issuer.startsWith('https:') }));
+  app.use(errorBoundary(log));
+  if (listener === 'public') app.use(cors(config.server.allowedOrigins, routes.corsPaths(listener)));
+  app.use(bodyReader(config.server.bodyLimit));
+  const extra: Middleware[] = [];
+  hooks.httpMiddleware.call(extra, listener);
+  for (const middleware of extra) app.use(middleware);
+  const router = routes.router(listener, config.admin.apiKey);
+  app.use(router.routes());
+  app.use(async (ctx) => {
+    const match = router.match(ctx.path, ctx.method);
+    const methods = new Set(match.path.flatMap((layer) => layer.methods));
+    if (methods.size > 0) {
+      throw new ProblemError(405, 'Method Not Allowed', `${ctx.method} is not allowed on ${ctx.path}`, {
+        headers: { Allow: [...methods].join(', ') },
+      });
+    }
+    throw new ProblemError(404, 'Not Found', `no route for ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}
+
+export function parseAddress(address: string): { host: string | undefined; port: number } {
+  const match = /^(.*):(\d+)$/.exec(address)!;
+  const host = match[1]!.replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? undefined : host, port: Number(match[2]) };
+}
+
+export class Listener {
+  readonly server: Server;
+  #inflight = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(
+    readonly name: ListenerName,
+    app: Koa,
+  ) {
+    const callback = app.callback();
+    this.server = createServer((req, res) => {
+      this.#inflight++;
+      res.on('close', () => {
+        this.#inflight--;
+        if (this.#inflight === 0) this.#drained?.();
+      });
+      void callback(req, res);
+    });
+  }
+
+  async listen(address: string): Promise<AddressInfo> {
+    const { host, port } = parseAddress(address);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (cause: NodeJS.ErrnoException) =>
+        reject(new BootError('AP_ERR_LISTEN', `${this.name} listener cannot bind ${address}: ${cause.code ?? cause.message}`, { cause })),
+      );
+      this.server.listen(port, host, () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish for at most `timeoutMs`, then cuts what is left. Idle
+   * keep-alive connections are closed at once so they cannot hold the process open.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.#inflight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.#drained = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+}

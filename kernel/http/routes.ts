@@ -1,0 +1,89 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { BootError, ProblemError } from '../errors.js';
+import type { ListenerName } from '../hooks.js';
+import type { HttpMethod, RouteHandler, RouteOptions } from '../plugin/api.js';
+
+interface RouteEntry {
+  listener: ListenerName;
+  method: HttpMethod;
+  path: string;
+  handler: RouteHandler;
+  options: RouteOptions;
+  owner: string;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Every route of both listeners, registered by the kernel and plugins during register. A second registration of
+ * the same method and path stops boot naming both owners.
+ */
+export class RouteTable {
+  readonly #routes = new Map<string, RouteEntry>();
+  #frozen = false;
+
+  add(entry: RouteEntry): void {
+    if (this.#frozen) {
+      throw new BootError('AP_ERR_REGISTRY_FROZEN', `route ${entry.method} ${entry.path} added by '${entry.owner}' after boot`);
+    }
+    const key = `${entry.listener} ${entry.method} ${entry.path}`;
+    const existing = this.#routes.get(key);
+    if (existing) {
+      throw new BootError(
+        'AP_ERR_REGISTRY_DUPLICATE',
+        `route ${entry.method} ${entry.path} on the ${entry.listener} listener registered by '${existing.owner}' and '${entry.owner}'`,
+      );
+    }
+    this.#routes.set(key, entry);
+  }
+
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  list(listener?: ListenerName): RouteEntry[] {
+    return [...this.#routes.values()].filter((r) => !listener || r.listener === listener);
+  }
+
+  /** Exact paths that asked for CORS outside the default prefixes. */
+  corsPaths(listener: ListenerName): Set<string> {
+    return new Set(this.list(listener).filter((r) => r.options.cors).map((r) => r.path));
+  }
+
+  router(listener: ListenerName, adminApiKey: string | undefined): Router {
+    const router = new Router();
+    const expected = adminApiKey ? digest(adminApiKey) : undefined;
+    for (const route of this.list(listener)) {
+      const needsKey = listener === 'admin' && route.path.startsWith('/admin/') && route.options.adminAuth !== false;
+      const tag: Middleware = async (ctx, next) => {
+        ctx.state.route = route.path;
+        if (route.options.errors) ctx.state.errorStyle = route.options.errors;
+        if (needsKey) requireAdminKey(ctx.get('authorization'), expected);
+        await next();
+      };
+      const handler: Middleware = async (ctx) => {
+        await route.handler(ctx);
+      };
+      router.register(route.path, [route.method], [tag, handler]);
+    }
+    return router;
+  }
+}
+
+/** Constant-time comparison of digests, so neither the key nor its length leaks through timing. */
+function requireAdminKey(header: string, expected: Buffer | undefined): void {
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="admin"' };
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!expected) {
+    throw new ProblemError(401, 'Unauthorized', 'the admin API is disabled until AUTHPLANE_ADMIN_API_KEY is set', {
+      headers: challenge,
+    });
+  }
+  if (!match || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
+    throw new ProblemError(401, 'Unauthorized', 'a valid admin API key is required (Authorization: Bearer <key>)', {
+      headers: challenge,
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import type { Knex } from 'knex';
+import type { KeyRing, PublicKeyInfo } from '../contracts.js';
+import { secretLeaves } from '../config/env.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { Metrics } from '../observe/metrics.js';
+import { pingDatabase } from '../storage/dialect.js';
+import type { RouteTable } from './routes.js';
+
+export function keyView(key: PublicKeyInfo) {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    status: key.current ? 'current' : key.publishedUntil && key.publishedUntil > new Date() ? 'published' : 'expired',
+    created_at: key.createdAt.toISOString(),
+    retired_at: key.retiredAt?.toISOString() ?? null,
+    published_until: key.publishedUntil?.toISOString() ?? null,
+  };
+}
+
+/** The effective config with every `x-secret` value removed (not masked: its length is a secret too). */
+export function redactedConfig(resolved: ResolvedConfig): Record<string, unknown> {
+  const copy: Record<string, unknown> = structuredClone({
+    ...resolved.kernel,
+    ...Object.fromEntries(resolved.plugins.map((p) => [p.key, p.options])),
+  });
+  for (const leaf of secretLeaves(resolved.schema)) {
+    let node: Record<string, unknown> | undefined = copy;
+    for (const key of leaf.path.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
+    if (node) delete node[leaf.path[leaf.path.length - 1]!];
+  }
+  return { ...copy, plugins: resolved.plugins.map((p) => p.instance.definition.name) };
+}
+
+export function registerSystemRoutes(
+  routes: RouteTable,
+  deps: {
+    version: string;
+    startedAt: number;
+    resolved: ResolvedConfig;
+    metrics: Metrics;
+    db: () => Knex;
+    keys: () => KeyRing;
+    storageDriver: string;
+  },
+): void {
+  const admin = (method: 'GET' | 'POST', path: string, handler: Parameters<RouteTable['add']>[0]['handler']) =>
+    routes.add({ listener: 'admin', method, path, handler, options: {}, owner: 'kernel' });
+
+  admin('GET', '/metrics', async (ctx) => {
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
+  });
+  admin('GET', '/admin/system/status', async (ctx) => {
+    const db = await pingDatabase(deps.db());
+    ctx.body = {
+      version: deps.version,
+      uptime_secs: Math.floor((Date.now() - deps.startedAt) / 1000),
+      subsystems: {
+        database: { status: db ? 'ok' : 'error', driver: deps.storageDriver },
+        signing_keys: { status: 'ok', current_kid: deps.keys().currentKid, published: JSON.parse(deps.keys().jwks().body.toString()).keys.length },
+        plugins: deps.resolved.plugins.map((p) => p.instance.definition.name),
+      },
+    };
+  });
+  admin('GET', '/admin/system/config', (ctx) => {
+    ctx.body = redactedConfig(deps.resolved);
+  });
+  admin('GET', '/admin/keys', (ctx) => {
+    ctx.body = { keys: deps.keys().list().map(keyView) };
+  });
+  admin('POST', '/admin/keys/rotate', async (ctx) => {
+    const key = await deps.keys().rotate();
+    ctx.status = 201;
+    ctx.body = keyView(key);
+  });
+}

@@ -1,0 +1,31 @@
+/** The public API of AuthPlane: what a config file, a plugin and the CLI import from 'authplane'. */
+export { defineConfig } from './config/types.js';
+export type { AuthPlaneConfig, KernelConfig, DeepPartial } from './config/types.js';
+export type { JsonSchema } from './config/schema.js';
+export { definePlugin, pluginConfigKey } from './plugin/define.js';
+export type { PluginDefinition, PluginInstance, PluginFactory } from './plugin/define.js';
+export type { RegisterApi, RuntimeApi, RouteOptions, RouteHandler, HttpMethod, TapOnly } from './plugin/api.js';
+export type {
+  HookCatalog,
+  RegistryCatalog,
+  AuthorizeContext,
+  TokenInfo,
+  IdentityProvider,
+  DiscoveryDocument,
+  ListenerName,
+} from './hooks.js';
+export * from './contracts.js';
+export * from './errors.js';
+export { AuthPlane, createAuthPlane, type CreateOptions, type Addresses } from './app.js';
+export type { CliCommand, CliContext, CliOption } from './cli/command.js';
+export { runCli, type CliEnvironment } from './cli/run.js';
+export { printRecords } from './cli/builtin.js';
+export { parseDuration } from './cli/duration.js';
+export { readForm, readJson } from './http/body.js';
+export { escapeHtml, PAGE_CSP, pageStyle } from './http/page.js';
+export { requestInfo } from './token/endpoint.js';
+export type { Migration } from './storage/migrations.js';
+export type { Dialect } from './storage/dialect.js';
+export { uuidv7 } from './storage/ids.js';
+export { Metrics } from './observe/metrics.js';
+export { jwkThumbprint } from './keys/es256.js';

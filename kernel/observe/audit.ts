@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { AuditBus, AuditEvent, AuditInput } from '../contracts.js';
+import type { HookCatalog } from '../hooks.js';
+import { uuidv7 } from '../storage/ids.js';
+
+/** Largest batch handed to the sinks at once. */
+const MAX_BATCH = 500;
+
+/**
+ * Fans audit events out to the `auditSinks` taps in batches, on the next tick after they are emitted, so writing
+ * an audit row never delays a response. A failing sink is logged, never thrown into a request.
+ */
+export class AuditQueue implements AuditBus {
+  #queue: AuditEvent[] = [];
+  #scheduled = false;
+  #inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly hook: HookCatalog['auditSinks'],
+    private readonly log: Logger,
+  ) {}
+
+  emit(input: AuditInput): void {
+    const event: AuditEvent = { ...input, id: uuidv7(), time: input.time ?? new Date() };
+    this.log.info({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
+    if (!this.hook.isUsed()) return;
+    this.#queue.push(event);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      const delivery = this.hook
+        .promise(batch)
+        .catch((err: unknown) => this.log.error({ err, events: batch.length }, 'audit sink failed'))
+        .finally(() => this.#inflight.delete(delivery));
+      this.#inflight.add(delivery);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.#queue.length) this.#drain();
+    await Promise.all([...this.#inflight]);
+  }
+}

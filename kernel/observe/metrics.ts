@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+type CounterConfig<L extends string> = { name: string; help: string; labelNames?: readonly L[] };
+type HistogramConfig<L extends string> = CounterConfig<L> & { buckets?: number[] };
+
+/**
+ * One prom-client registry per server instance (not the global one), so two servers in one process — tests —
+ * keep separate figures. Asking twice for the same name returns the same metric.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #metrics = new Map<string, unknown>();
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  counter<L extends string = never>(config: CounterConfig<L>): Counter<L> {
+    return this.#once(config.name, () => new Counter({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }));
+  }
+
+  histogram<L extends string = never>(config: HistogramConfig<L>): Histogram<L> {
+    return this.#once(
+      config.name,
+      () => new Histogram({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }),
+    );
+  }
+
+  gauge<L extends string = never>(config: CounterConfig<L> & { collect?: (this: Gauge<L>) => void }): Gauge<L> {
+    return this.#once(config.name, () => new Gauge({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }));
+  }
+
+  #once<T>(name: string, create: () => T): T {
+    let metric = this.#metrics.get(name) as T | undefined;
+    if (!metric) {
+      metric = create();
+      this.#metrics.set(name, metric);
+    }
+    return metric;
+  }
+}

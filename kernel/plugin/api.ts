@@ -1,0 +1,67 @@
+import type { Context } from 'koa';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { AuditBus, DiscoveryService, KeyRing, Services, TokenIssuer } from '../contracts.js';
+import type { KernelConfig } from '../config/types.js';
+import type { HookCatalog, ListenerName, RegistryCatalog } from '../hooks.js';
+import type { OwnedRegistry } from './registry.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Migration } from '../storage/migrations.js';
+import type { Dialect } from '../storage/dialect.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteHandler = (ctx: Context) => Promise<void> | void;
+
+export interface RouteOptions {
+  /**
+   * How errors thrown by the handler are written: OAuth JSON, RFC 9457 problem details or an HTML page.
+   * Default: `oauth` under /oauth/ and /.well-known/ on the public listener, `problem` elsewhere.
+   */
+  errors?: 'oauth' | 'problem' | 'page';
+  /** CORS from `server.allowedOrigins`; default on under /oauth/ and /.well-known/. */
+  cors?: boolean;
+  /** Admin routes under /admin/ require the admin API key unless this is false. */
+  adminAuth?: boolean;
+}
+
+type TapOnlyHook<H> = H extends { tap: unknown }
+  ? Pick<H, Extract<keyof H, 'tap' | 'tapAsync' | 'tapPromise'>>
+  : H extends { for: (key: string) => infer Inner }
+    ? { for(key: string): TapOnlyHook<Inner> }
+    : never;
+
+export type TapOnly<C> = { readonly [K in keyof C]: TapOnlyHook<C[K]> };
+
+export interface RegisterApi {
+  /** This plugin's name, the tap name used for every hook it taps. */
+  readonly name: string;
+  readonly hooks: TapOnly<HookCatalog>;
+  readonly registries: { readonly [K in keyof RegistryCatalog]: OwnedRegistry<Parameters<RegistryCatalog[K]['register']>[1]> };
+  route(on: ListenerName, method: HttpMethod, path: string, handler: RouteHandler, options?: RouteOptions): void;
+  provide<K extends keyof Services>(name: K, impl: Services[K]): void;
+  /** A service of a plugin in `dependsOn`; resolved lazily, so it can be called in register and used later. */
+  use<K extends keyof Services>(name: K): Services[K];
+  migrations(list: readonly Migration[]): void;
+  /**
+   * The runtime view (database, keys, issuer, audit). Call it inside handlers and taps — it is complete once the
+   * server booted — not during register itself.
+   */
+  runtime(): RuntimeApi;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly config: Readonly<KernelConfig>;
+}
+
+export interface RuntimeApi {
+  readonly name: string;
+  use<K extends keyof Services>(name: K): Services[K];
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly config: Readonly<KernelConfig>;
+  readonly db: Knex;
+  readonly dialect: Dialect;
+  readonly keys: KeyRing;
+  readonly audit: AuditBus;
+  readonly tokens: TokenIssuer;
+  readonly discovery: DiscoveryService;
+}

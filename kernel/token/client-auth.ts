@@ -1,0 +1,95 @@
+import type { Client, PresentedCredentials, RequestInfo, FormParams } from '../contracts.js';
+import { InvalidClient, InvalidRequest } from '../errors.js';
+import type { HookCatalog, RegistryCatalog } from '../hooks.js';
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function decodeBasic(header: string): { id: string; secret: string } {
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new InvalidClient('malformed Basic credentials');
+  try {
+    const form = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { id: form(decoded.slice(0, colon)), secret: form(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidClient('malformed Basic credentials');
+  }
+}
+
+function assertionSubject(assertion: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload.sub === 'string' ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which credentials the request presents; RFC 6749 §2.3: at most one authentication method per request. */
+export function presentedCredentials(request: RequestInfo, params: FormParams): PresentedCredentials {
+  const authorization = request.headers.authorization ?? '';
+  const basic = /^basic /i.test(authorization);
+  const methods = [basic, params.client_secret !== undefined, params.client_assertion !== undefined].filter(Boolean);
+  if (methods.length > 1) throw new InvalidRequest('the client used more than one authentication method');
+  if (basic) {
+    const { id, secret } = decodeBasic(authorization);
+    if (params.client_id !== undefined && params.client_id !== id) {
+      throw new InvalidClient('client_id does not match the authenticated client');
+    }
+    return { method: 'client_secret_basic', clientId: id, clientSecret: secret };
+  }
+  if (params.client_assertion !== undefined) {
+    if (params.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+      throw new InvalidRequest('unsupported client_assertion_type');
+    }
+    const clientId = params.client_id ?? assertionSubject(params.client_assertion);
+    if (!clientId) throw new InvalidClient('client assertion has no subject');
+    return {
+      method: 'private_key_jwt',
+      clientId,
+      assertion: params.client_assertion,
+      assertionType: params.client_assertion_type,
+    };
+  }
+  if (params.client_id === undefined) throw new InvalidClient('client authentication is required');
+  if (params.client_secret !== undefined) {
+    return { method: 'client_secret_post', clientId: params.client_id, clientSecret: params.client_secret };
+  }
+  return { method: 'none', clientId: params.client_id };
+}
+
+export type AuthenticateClient = (
+  request: RequestInfo,
+  params: FormParams,
+) => Promise<{ client: Client; credentials: PresentedCredentials }>;
+
+/**
+ * The client-authentication pipeline shared by the token, introspection and revocation endpoints: presented
+ * credentials → `resolveClient` → status → the client's registered method → that method's authenticator.
+ * Every failure is the same `invalid_client` to the caller; the reason goes to `onDenied` for metrics.
+ */
+export function createClientAuthentication(
+  hooks: HookCatalog,
+  registries: RegistryCatalog,
+  onDenied: (reason: string) => void = () => {},
+): AuthenticateClient {
+  return async (request, params) => {
+    const credentials = presentedCredentials(request, params);
+    const deny = (reason: string, description: string): never => {
+      onDenied(reason);
+      throw new InvalidClient(description);
+    };
+    const client = await hooks.resolveClient.promise(credentials.clientId, request);
+    if (!client) return deny('unknown_client', 'client authentication failed');
+    if (client.status !== 'active') return deny('client_inactive', `client is ${client.status}`);
+    if (client.token_endpoint_auth_method !== credentials.method) {
+      return deny(
+        'auth_method_mismatch',
+        `client must authenticate with ${client.token_endpoint_auth_method}, not ${credentials.method}`,
+      );
+    }
+    const authenticator = registries.clientAuthMethods.get(credentials.method);
+    if (!authenticator) return deny('auth_method_unsupported', `authentication method ${credentials.method} is not supported`);
+    if (!(await authenticator.authenticate(client, credentials))) return deny('bad_credentials', 'client authentication failed');
+    return { client, credentials };
+  };
+}

@@ -1,0 +1,39 @@
+import type { Knex } from 'knex';
+import type { KeyRing } from '../contracts.js';
+import type { RouteTable } from '../http/routes.js';
+import { pingDatabase } from '../storage/dialect.js';
+import type { Discovery } from './discovery.js';
+import { sendSerialized } from './documents.js';
+
+/** Seconds caches may keep JWKS and discovery; a rotated key is published long before it signs anything stale. */
+const WELL_KNOWN_MAX_AGE = 300;
+
+export function registerWellKnownRoutes(
+  routes: RouteTable,
+  deps: { discovery: () => Discovery; keys: () => KeyRing; db: () => Knex },
+): void {
+  const add = (path: string, handler: Parameters<RouteTable['add']>[0]['handler']) =>
+    routes.add({ listener: 'public', method: 'GET', path, handler, options: {}, owner: 'kernel' });
+
+  for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+    add(path, (ctx) => sendSerialized(ctx, deps.discovery().serialized(), WELL_KNOWN_MAX_AGE));
+  }
+  add('/.well-known/jwks.json', (ctx) => {
+    sendSerialized(ctx, deps.keys().jwks(), WELL_KNOWN_MAX_AGE);
+    if (ctx.status !== 304) ctx.type = 'application/jwk-set+json';
+  });
+
+  const health = async (ctx: Parameters<Parameters<RouteTable['add']>[0]['handler']>[0]) => {
+    const ok = await pingDatabase(deps.db());
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? 'ok' : 'degraded', time: new Date().toISOString(), db: ok ? 'ok' : 'error' };
+  };
+  add('/health', health);
+  add('/ready', health);
+  // Liveness touches no dependency: a database outage must not get the process restarted.
+  add('/livez', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok', time: new Date().toISOString() };
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * audit-db: the built-in audit sink. Writes every audit event as an `audit_events` row, in one insert per batch.
+ * Taps: `auditSinks`. Registers: purge target `audit_events` (rows older than `retentionDays`).
+ */
+import { definePlugin } from 'authplane';
+import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
+
+export interface AuditDbOptions {
+  retentionDays: number;
+}
+
+export const auditDb = definePlugin<AuditDbOptions>({
+  name: 'audit-db',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      retentionDays: {
+        type: 'integer',
+        minimum: 1,
+        default: 90,
+        description: 'Audit events older than this are removed by `authserver purge --only audit_events`.',
+      },
+    },
+  },
+  register(api, options) {
+    api.migrations([auditEvents0001]);
+    const runtime = api.runtime;
+    api.hooks.auditSinks.tapPromise(api.name, async (events) => {
+      await runtime().db('audit_events').insert(
+        events.map((e) => ({
+          id: e.id,
+          time: e.time.getTime(),
+          action: e.action,
+          actor_id: e.actor_id ?? null,
+          user_id: e.user_id ?? null,
+          client_id: e.client_id ?? null,
+          ip: e.ip ?? null,
+          trace_id: e.trace_id ?? null,
+          request_id: e.request_id ?? null,
+          detail: e.detail ? JSON.stringify(e.detail) : null,
+        })),
+      );
+    });
+    api.registries.purgeTargets.register('audit_events', {
+      description: `audit events older than ${options.retentionDays} days`,
+      purge: async ({ db: knex, now }) =>
+        knex('audit_events')
+          .where('time', '<', now.getTime() - options.retentionDays * 86_400_000)
+          .delete(),
+    });
+  },
+});

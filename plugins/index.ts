@@ -1,0 +1,6 @@
+/** Factories of the built-in plugins. No side effects: a bundler keeps only what a config imports. */
+export { storageSqlite } from './storage-sqlite/index.js';
+export { storagePostgres } from './storage-postgres/index.js';
+export { keystoreKeyfile, createKeyfileStore } from './keystore-keyfile/index.js';
+export { auditDb } from './audit-db/index.js';
+export { tracingOtel } from './tracing-otel/index.js';

@@ -1,0 +1,79 @@
+/**
+ * keystore-keyfile: signing keys as JSON files under `signing.keyPath` (default data/keys/), one per key, mode 0600
+ * in a 0700 directory. Rotated keys are kept on disk; the key ring decides how long they stay published.
+ * Registers: `keyStores` 'keyfile'. Suits one server; replicas need a shared store (keystore-postgres).
+ */
+import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import type { JsonWebKey } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { definePlugin, type KeyStore, type StoredKey } from 'authplane';
+
+interface KeyFile {
+  kid: string;
+  alg: 'ES256';
+  created_at: string;
+  retired_at?: string;
+  private_jwk: JsonWebKey;
+}
+
+const KID_FILE = /^[A-Za-z0-9_-]{16,128}\.json$/;
+
+function toFile(key: StoredKey): KeyFile {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    created_at: key.createdAt.toISOString(),
+    ...(key.retiredAt ? { retired_at: key.retiredAt.toISOString() } : {}),
+    private_jwk: key.privateJwk,
+  };
+}
+
+export function createKeyfileStore(directory: string): KeyStore {
+  const dir = resolve(directory);
+  const write = async (key: StoredKey) => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, `${key.kid}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    // Write then rename, so a crash never leaves a half-written key behind.
+    await writeFile(tmp, JSON.stringify(toFile(key), null, 2), { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, file);
+  };
+  const readAll = async (): Promise<StoredKey[]> => {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const keys: StoredKey[] = [];
+    for (const name of names.filter((n) => KID_FILE.test(n))) {
+      const data = JSON.parse(await readFile(join(dir, name), 'utf8')) as KeyFile;
+      keys.push({
+        kid: data.kid,
+        alg: data.alg,
+        privateJwk: data.private_jwk,
+        createdAt: new Date(data.created_at),
+        retiredAt: data.retired_at ? new Date(data.retired_at) : undefined,
+      });
+    }
+    return keys;
+  };
+  return {
+    load: readAll,
+    save: write,
+    async markRetired(kid, at) {
+      const key = (await readAll()).find((k) => k.kid === kid);
+      if (!key) throw new Error(`key ${kid} is not in ${dir}`);
+      await write({ ...key, retiredAt: at });
+    },
+  };
+}
+
+export const keystoreKeyfile = definePlugin({
+  name: 'keystore-keyfile',
+  register(api) {
+    api.registries.keyStores.register('keyfile', ({ config }) => createKeyfileStore(config.signing.keyPath));
+  },
+});

@@ -1,0 +1,10 @@
+/**
+ * The plugins a server runs with when there is no config file (`authserver serve` in an empty directory).
+ * Imported only by the CLI, so a config that lists its own plugins never pulls in the rest.
+ */
+import type { PluginInstance } from 'authplane';
+import { auditDb, keystoreKeyfile, storagePostgres, storageSqlite, tracingOtel } from './index.js';
+
+export function defaultPlugins(): PluginInstance[] {
+  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), tracingOtel()];
+}
