@@ -216,9 +216,92 @@ export interface DiscoveryService {
   document(): Readonly<Record<string, unknown>>;
 }
 
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Records and services of the core OAuth plugins (clients, resources, users, oauth). Declared here so plugins
+ * meet through the kernel: `api.use('resources')` is typed without importing the resources plugin.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+export interface ResourceScope {
+  name: string;
+  description?: string;
+  /** Upstream provider scopes this scope maps to (broker resources). */
+  upstream?: string[];
+}
+
+export interface ResourcePolicy {
+  exchange?: { allowed_client_ids: string[] };
+  runtime?: { client_ids: string[] };
+  connect?: { allowed_return_urls: string[] };
+}
+
+/** A protected resource — an MCP server. Its `uri` is the audience of the tokens issued for it. */
+export interface Resource {
+  id: string;
+  slug: string;
+  display_name: string;
+  uri: string;
+  backend_kind: 'mint' | 'broker';
+  broker_provider_id: string | null;
+  scopes: ResourceScope[];
+  policy: ResourcePolicy;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ResourceRegistry {
+  /**
+   * RFC 8707 `resource` lookup by URI or slug. URIs match with scheme and host case-insensitive and a trailing
+   * slash tolerated (`https://MCP.example.com/mcp/` is `https://mcp.example.com/mcp`).
+   */
+  resolve(uriOrSlug: string): Promise<Resource | undefined>;
+  get(id: string): Promise<Resource | undefined>;
+  list(): Promise<Resource[]>;
+  /** Union of every resource's scope names, for discovery `scopes_supported`. */
+  allScopes(): Promise<string[]>;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'user';
+  status: 'active' | 'disabled';
+  provider: string;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface UserDirectory {
+  get(id: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  /**
+   * The user when the password is right and the account active; undefined otherwise. Takes the same time whether
+   * or not the email exists (a dummy hash is checked), so it reveals nothing.
+   */
+  verifyPassword(email: string, password: string): Promise<User | undefined>;
+  recordLogin(id: string): Promise<void>;
+}
+
+export interface ClientRegistry {
+  get(clientId: string): Promise<Client | undefined>;
+  /** Records `last_used_at`; writes are batched, never on the response path. */
+  touch(clientId: string): void;
+}
+
+/** Revokes what a user holds (refresh families, sessions); provided by the plugin that owns those rows. */
+export interface GrantStore {
+  revokeUserTokens(userId: string): Promise<number>;
+}
+
 /**
- * Services plugins provide to each other. Extend it from a plugin with declaration merging; `api.use(name)` is then
- * typed, and the kernel checks at boot that a plugin only uses services of plugins it declared in `dependsOn`.
+ * Services plugins provide to each other. A user's plugin adds its own with declaration merging
+ * (`declare module 'authplane' { interface Services { mine: Mine } }`); the kernel checks at boot that a plugin
+ * only uses services of plugins in its `dependsOn`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface Services {}
+export interface Services {
+  clients: ClientRegistry;
+  resources: ResourceRegistry;
+  users: UserDirectory;
+}

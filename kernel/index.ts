@@ -29,3 +29,4 @@ export type { Dialect } from './storage/dialect.js';
 export { uuidv7 } from './storage/ids.js';
 export { Metrics } from './observe/metrics.js';
 export { jwkThumbprint } from './keys/es256.js';
+export { bodyValidator } from './http/validate-body.js';

@@ -1,0 +1,172 @@
+/**
+ * Real servers for tests: in-process (port 0, temp SQLite file or a fresh PostgreSQL database) or as a child
+ * process running the CLI. Everything is cleaned up through the test context's `after`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import { AuthPlane, type AuthPlaneConfig, type PluginInstance } from 'authplane';
+import { auditDb, keystoreKeyfile, storagePostgres, storageSqlite } from 'authplane/plugins';
+import { freshPostgresDatabase } from './postgres.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+export function tempDir(t: TestContext | { after(fn: () => unknown): void }, prefix = 'authplane-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface TestServer {
+  server: AuthPlane;
+  url: string;
+  adminUrl: string;
+  dir: string;
+  logs: Record<string, unknown>[];
+  /** fetch against the admin listener with the admin key. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** The storage/key plugins every server needs, plus the test's own. */
+export function basePlugins(): PluginInstance[] {
+  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb()];
+}
+
+export async function startServer(
+  t: TestContext,
+  options: {
+    config?: AuthPlaneConfig;
+    plugins?: PluginInstance[];
+    env?: NodeJS.ProcessEnv;
+    storage?: 'sqlite' | 'postgres';
+    dir?: string;
+  } = {},
+): Promise<TestServer> {
+  const dir = options.dir ?? tempDir(t);
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const env: NodeJS.ProcessEnv = { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY, ...options.env };
+  if (options.storage === 'postgres') {
+    env.AUTHPLANE_STORAGE_DRIVER = 'postgres';
+    env.AUTHPLANE_STORAGE_POSTGRES_DSN = await freshPostgresDatabase(t);
+  }
+  const { plugins = [], config = {} } = options;
+  const server = new AuthPlane(
+    {
+      ...config,
+      server: { address: '127.0.0.1:0', ...config.server },
+      admin: { address: '127.0.0.1:0', ...config.admin },
+      storage: { ...config.storage, sqlite: { path: join(dir, 'authserver.db') } },
+      signing: { keyPath: join(dir, 'keys'), ...config.signing },
+      log: { level: 'info', ...config.log },
+      plugins: [...basePlugins(), ...plugins, ...(config.plugins ?? [])],
+    },
+    { env, logDestination: sink },
+  );
+  t.after(() => server.stop());
+  await server.boot();
+  const addresses = await server.listen();
+  const url = `http://127.0.0.1:${addresses.public.port}`;
+  const adminUrl = `http://127.0.0.1:${addresses.admin!.port}`;
+  return {
+    server,
+    url,
+    adminUrl,
+    dir,
+    logs,
+    admin: (path, init = {}) =>
+      fetch(`${adminUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      }),
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const TSX_ARGS = ['--conditions=authplane-source', '--import', 'tsx', join(REPO_ROOT, 'bin/authserver.ts')];
+
+/** Runs `authserver …` as a child process (source through tsx) and waits for it to exit. */
+export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...TSX_ARGS, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`authserver ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `authserver serve` as a child and resolves once it logs `listening` (ports read from the log). */
+export async function spawnServe(
+  t: TestContext,
+  options: { cwd: string; env?: NodeJS.ProcessEnv; args?: string[]; command?: string[] },
+): Promise<{ child: ChildProcess; url: string; adminUrl: string | undefined; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(options.command?.[0] ?? process.execPath, [...(options.command?.slice(1) ?? TSX_ARGS), 'serve', ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AUTHPLANE_SERVER_ADDRESS: '127.0.0.1:0',
+      AUTHPLANE_ADMIN_ADDRESS: '127.0.0.1:0',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const listening = await new Promise<Record<string, string>>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d;
+      for (const line of output.split('\n')) {
+        if (line.includes('"msg":"listening"')) {
+          clearTimeout(timer);
+          resolvePromise(JSON.parse(line));
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (output += d));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  const port = (address: string) => address.slice(address.lastIndexOf(':') + 1);
+  return {
+    child,
+    url: `http://127.0.0.1:${port(listening.public!)}`,
+    adminUrl: listening.admin === 'disabled' ? undefined : `http://127.0.0.1:${port(listening.admin!)}`,
+    output: () => output,
+    exited,
+  };
+}
