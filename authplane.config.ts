@@ -3,7 +3,7 @@
  * localhost. Every option and its AUTHPLANE_* variable is listed in docs/configuration.md.
  */
 import { defineConfig } from 'authplane';
-import { auditDb, keystoreKeyfile, storagePostgres, storageSqlite, tracingOtel } from 'authplane/plugins';
+import { auditDb, clients, keystoreKeyfile, resources, storagePostgres, storageSqlite, tracingOtel, users } from 'authplane/plugins';
 
 export default defineConfig({
   server: {
@@ -14,5 +14,5 @@ export default defineConfig({
   storage: { driver: 'sqlite', sqlite: { path: 'data/authserver.db' } },
   signing: { keyPath: 'data/keys' },
   log: { level: 'info' },
-  plugins: [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), tracingOtel()],
+  plugins: [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel()],
 });

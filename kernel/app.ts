@@ -62,6 +62,7 @@ export class AuthPlane {
   readonly #migrations: Migration[] = [];
   readonly #services = new Map<string, { owner: string; impl: unknown }>();
   readonly #phaseTimeout: number;
+  readonly #env: NodeJS.ProcessEnv;
   readonly #startedAt = Date.now();
   #frozen = false;
   #db: Knex | undefined;
@@ -79,6 +80,7 @@ export class AuthPlane {
     this.resolved = resolveConfig(user, options.env ?? process.env);
     this.config = this.resolved.kernel;
     this.#phaseTimeout = options.phaseTimeoutMs ?? 30_000;
+    this.#env = options.env ?? process.env;
     const secretPaths = secretLeaves(this.resolved.schema).map((l) => l.path.join('.'));
     this.log = createLogger({ log: { level: options.logLevel ?? this.config.log.level } }, secretPaths, options.logDestination);
     this.metrics = new Metrics();
@@ -128,6 +130,7 @@ export class AuthPlane {
         use: (service) => this.#use(name, deps, service),
         migrations: (list) => this.#migrations.push(...list),
         runtime: () => this.runtimeApi(name),
+        env: Object.fromEntries((plugin.instance.definition.env ?? []).map((v) => [v, this.#env[v]])),
         log: this.log.child({ plugin: name }),
         metrics: this.metrics,
         config: this.config,
@@ -284,6 +287,9 @@ export class AuthPlane {
         get discovery() {
           return self.discovery;
         },
+        hooks: this.hooks,
+        resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
+        authenticateClient: (request, params) => this.authenticateClient(request, params),
       };
       this.#runtimeApis.set(plugin, api);
     }

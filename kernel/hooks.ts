@@ -92,12 +92,19 @@ export interface HookCatalog {
 }
 
 export interface RegistryCatalog {
+  /** Boot, before migrations: `storage.driver` picks the knex configuration by name (`sqlite`, `postgres`). */
   storageDrivers: Registry<StorageDriver>;
+  /** Boot and key rotation: `signing.keyStore` picks where signing keys are loaded from and saved to. */
   keyStores: Registry<KeyStoreFactory>;
+  /** Token, introspection and revocation requests: authenticates the client by `token_endpoint_auth_method`. */
   clientAuthMethods: Registry<ClientAuthenticator>;
+  /** `POST /oauth/token`: the handler for one `grant_type`, after client authentication. */
   grantTypes: Registry<GrantHandler>;
+  /** The login page and its callbacks: local passwords, upstream OpenID providers. */
   identityProviders: Registry<IdentityProvider>;
+  /** `authserver purge`: deletes expired rows of one kind and reports how many. */
   purgeTargets: Registry<PurgeTarget>;
+  /** CLI start: one `authserver` command per name (`admin key rotate`). */
   cliCommands: Registry<CliCommand>;
 }
 

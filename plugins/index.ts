@@ -4,3 +4,7 @@ export { storagePostgres } from './storage-postgres/index.js';
 export { keystoreKeyfile, createKeyfileStore } from './keystore-keyfile/index.js';
 export { auditDb } from './audit-db/index.js';
 export { tracingOtel } from './tracing-otel/index.js';
+export { clients } from './clients/index.js';
+export { resources } from './resources/index.js';
+export { users } from './users/index.js';
+export { oauth } from './oauth/index.js';

@@ -3,8 +3,8 @@
  * Imported only by the CLI, so a config that lists its own plugins never pulls in the rest.
  */
 import type { PluginInstance } from 'authplane';
-import { auditDb, keystoreKeyfile, storagePostgres, storageSqlite, tracingOtel } from './index.js';
+import { auditDb, clients, keystoreKeyfile, resources, storagePostgres, storageSqlite, tracingOtel, users } from './index.js';
 
 export function defaultPlugins(): PluginInstance[] {
-  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), tracingOtel()];
+  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel()];
 }

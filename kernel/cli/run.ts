@@ -65,7 +65,7 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
 async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line: string) => void): Promise<number> {
   const words = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1] === '--config'));
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  if (words[0] === 'version' || argv[0] === '--version') {
+  if ((words[0] === 'version' && !wantsHelp) || argv[0] === '--version') {
     out(`authserver ${packageVersion()}`);
     return 0;
   }
@@ -114,7 +114,10 @@ async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line
         allowPositionals: true,
         strict: true,
         options: {
-          ...Object.fromEntries(Object.entries(command.options ?? {}).map(([k, v]) => [k, { type: v.type, short: v.short }])),
+          // parseArgs rejects `short: undefined`, so the key is present only when the option has a short form.
+          ...Object.fromEntries(
+            Object.entries(command.options ?? {}).map(([k, v]) => [k, { type: v.type, ...(v.short ? { short: v.short } : {}) }]),
+          ),
           config: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },

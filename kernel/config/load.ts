@@ -22,8 +22,16 @@ export async function loadConfigFile(path?: string, cwd = process.cwd()): Promis
     if (file.endsWith('.json')) {
       loaded = JSON.parse(await readFile(file, 'utf8'));
     } else if (/\.(c|m)?ts$/.test(file)) {
-      const { tsImport } = await import('tsx/esm/api');
-      loaded = await tsImport(pathToFileURL(file).href, import.meta.url);
+      // Not tsImport: its namespace gives the config private copies of 'authplane', so an error class thrown by a
+      // plugin defined in the config would fail the kernel's instanceof checks. An unscoped loader shares the running
+      // kernel's modules; it is unregistered afterwards, as its message port would otherwise keep the process alive.
+      const { register } = await import('tsx/esm/api');
+      const unregister = register();
+      try {
+        loaded = await import(pathToFileURL(file).href);
+      } finally {
+        await unregister();
+      }
     } else {
       loaded = await import(pathToFileURL(file).href);
     }

@@ -1,7 +1,17 @@
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { AuditBus, DiscoveryService, KeyRing, Services, TokenIssuer } from '../contracts.js';
+import type {
+  AuditBus,
+  Client,
+  DiscoveryService,
+  FormParams,
+  KeyRing,
+  PresentedCredentials,
+  RequestInfo,
+  Services,
+  TokenIssuer,
+} from '../contracts.js';
 import type { KernelConfig } from '../config/types.js';
 import type { HookCatalog, ListenerName, RegistryCatalog } from '../hooks.js';
 import type { OwnedRegistry } from './registry.js';
@@ -47,6 +57,8 @@ export interface RegisterApi {
    * server booted — not during register itself.
    */
   runtime(): RuntimeApi;
+  /** The variables the plugin declared in its definition's `env`, from the server's environment. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly config: Readonly<KernelConfig>;
@@ -64,4 +76,13 @@ export interface RuntimeApi {
   readonly audit: AuditBus;
   readonly tokens: TokenIssuer;
   readonly discovery: DiscoveryService;
+  /**
+   * The catalog itself, for the plugin that owns an endpoint to call its hooks (e.g. `authorizeRequest` from the
+   * authorize endpoint, `introspectToken` from introspection). Taps are closed after register.
+   */
+  readonly hooks: HookCatalog;
+  /** Any client_id through the `resolveClient` taps (database ids, CIMD URLs…). */
+  resolveClient(clientId: string, request: RequestInfo): Promise<Client | undefined>;
+  /** The kernel's client-authentication pipeline, as the token endpoint uses it. */
+  authenticateClient(request: RequestInfo, params: FormParams): Promise<{ client: Client; credentials: PresentedCredentials }>;
 }

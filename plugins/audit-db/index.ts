@@ -1,8 +1,12 @@
 /**
  * audit-db: the built-in audit sink. Writes every audit event as an `audit_events` row, in one insert per batch.
  * Taps: `auditSinks`. Registers: purge target `audit_events` (rows older than `retentionDays`).
+ * Reads it back: `GET /admin/audit` and `authserver admin audit list` (filters since, until, user_id, client_id,
+ * action, limit; bounded window).
  */
 import { definePlugin } from 'authplane';
+import { registerAuditRoutes } from './admin-routes.js';
+import { registerAuditCommands } from './cli.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 
 export interface AuditDbOptions {
@@ -49,5 +53,7 @@ export const auditDb = definePlugin<AuditDbOptions>({
           .where('time', '<', now.getTime() - options.retentionDays * 86_400_000)
           .delete(),
     });
+    registerAuditRoutes(api);
+    registerAuditCommands(api);
   },
 });

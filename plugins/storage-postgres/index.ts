@@ -4,19 +4,43 @@
  */
 import { BootError, definePlugin } from 'authplane';
 
+/** PostgreSQL's `int8` type oid (pg_type.oid). */
+const INT8_OID = 20;
+
+/**
+ * Timestamps are integer milliseconds in bigint columns, and pg hands int8 back as a string by default, while SQLite
+ * hands back a number. Parsing int8 to a number where it is exact keeps row values (and counts) the same type on
+ * both databases, so plugins never write `Number(row.expires_at)`. Per connection, not pg's global parser table.
+ */
+async function typeParsers() {
+  // Loaded only when PostgreSQL is the configured driver, so a SQLite server never pays for importing pg.
+  const { default: pg } = await import('pg');
+  return {
+    getTypeParser(oid: number, format?: string) {
+      if (oid === INT8_OID && format !== 'binary') {
+        return (value: string) => {
+          const n = Number(value);
+          return Number.isSafeInteger(n) ? n : value;
+        };
+      }
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
+
 export const storagePostgres = definePlugin({
   name: 'storage-postgres',
   register(api) {
     api.registries.storageDrivers.register('postgres', {
       dialect: 'postgres',
-      knexConfig(config) {
+      async knexConfig(config) {
         const dsn = config.storage.postgres.dsn;
         if (!dsn) {
           throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', 'storage.driver is postgres but AUTHPLANE_STORAGE_POSTGRES_DSN is not set');
         }
         return {
           client: 'pg',
-          connection: { connectionString: dsn, application_name: 'authplane' },
+          connection: { connectionString: dsn, application_name: 'authplane', types: await typeParsers() },
           pool: { min: 0, max: config.storage.postgres.poolMax },
           acquireConnectionTimeout: 10_000,
         };

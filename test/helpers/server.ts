@@ -3,6 +3,7 @@
  * process running the CLI. Everything is cleaned up through the test context's `after`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +45,11 @@ export async function startServer(
     env?: NodeJS.ProcessEnv;
     storage?: 'sqlite' | 'postgres';
     dir?: string;
+    /**
+     * Listen on a free port chosen up front and use `http://127.0.0.1:<port>` as the issuer, so independent
+     * clients that check the issuer against the URL they fetched (oauth4webapi, the MCP SDK) accept it.
+     */
+    exactIssuer?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dir = options.dir ?? tempDir(t);
@@ -60,10 +66,12 @@ export async function startServer(
     env.AUTHPLANE_STORAGE_POSTGRES_DSN = await freshPostgresDatabase(t);
   }
   const { plugins = [], config = {} } = options;
+  const port = options.exactIssuer ? await freePort() : 0;
+  const issuerServer = options.exactIssuer ? { issuer: `http://127.0.0.1:${port}` } : {};
   const server = new AuthPlane(
     {
       ...config,
-      server: { address: '127.0.0.1:0', ...config.server },
+      server: { address: `127.0.0.1:${port}`, ...issuerServer, ...config.server },
       admin: { address: '127.0.0.1:0', ...config.admin },
       storage: { ...config.storage, sqlite: { path: join(dir, 'authserver.db') } },
       signing: { keyPath: join(dir, 'keys'), ...config.signing },
@@ -91,13 +99,26 @@ export async function startServer(
   };
 }
 
+/** A port that was free a moment ago (bound to 0, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-const TSX_ARGS = ['--conditions=authplane-source', '--import', 'tsx', join(REPO_ROOT, 'bin/authserver.ts')];
+// tsx by absolute URL: `--import tsx` resolves from the child's cwd, which a test may put outside the repository.
+const TSX_ARGS = ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
 
 /** Runs `authserver …` as a child process (source through tsx) and waits for it to exit. */
 export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {

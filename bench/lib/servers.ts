@@ -1,0 +1,167 @@
+/**
+ * Servers under test as child processes, each pinned to the server core: ours (the `authserver serve` CLI, compiled
+ * or from source) and oidc-provider (bench/servers/oidc-provider.mjs). Every child is killed if the benchmark dies.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { COMPILED_CLI, REPO_ROOT } from './build.js';
+import { pinned, SERVER_CORE } from './cpu.js';
+
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+export interface RunningServer {
+  name: string;
+  pid: number;
+  url: string;
+  adminUrl?: string;
+  /** Spawn → first successful readiness response, ms. */
+  readyMs: number;
+  /** The last few KiB of stderr, for error messages. */
+  stderr(): string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One GET without keep-alive: the status, or 0 when nothing answers yet. */
+function probe(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/** Polls until `url` answers 200; every `intervalMs`, failing after `timeoutMs` or when the process exits. */
+export async function waitForOk(url: string, child: ChildProcess, timeoutMs = 60_000, intervalMs = 2): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while ((await probe(url)) !== 200) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited with ${child.exitCode ?? child.signalCode}`);
+    if (performance.now() > deadline) throw new Error(`no 200 from ${url} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+async function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; readyUrl: string; url: string; adminUrl?: string; core?: number },
+): Promise<RunningServer> {
+  const [cmd, argv] = pinned(options.core ?? SERVER_CORE, command, args);
+  const started = performance.now();
+  const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-8192)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
+  try {
+    await waitForOk(options.readyUrl, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not start: ${(err as Error).message}\n${stderr}`);
+  }
+  const readyMs = performance.now() - started;
+  return {
+    name,
+    pid: child.pid!,
+    url: options.url,
+    adminUrl: options.adminUrl,
+    readyMs,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export interface AuthPlaneOptions {
+  /** Working directory: SQLite file and keys go here; an authplane.config.ts here is loaded. */
+  dir: string;
+  /** `compiled` runs dist/bin/authserver.js; `source` runs bin/authserver.ts through tsx. */
+  mode: 'compiled' | 'source';
+  logLevel?: string;
+  /** Extra CLI arguments after `serve` (e.g. `--config x.ts`). */
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  core?: number;
+}
+
+export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
+  return mode === 'compiled'
+    ? [COMPILED_CLI]
+    : // Resolved here: `--import tsx` would be resolved from the server's working directory, a temp dir.
+      ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
+}
+
+/** `authserver serve` with SQLite and keys under `dir`, ready once `/health` answers 200. */
+export async function startAuthPlane(options: AuthPlaneOptions): Promise<RunningServer> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    AUTHPLANE_SERVER_ADDRESS: `127.0.0.1:${port}`,
+    AUTHPLANE_ADMIN_ADDRESS: `127.0.0.1:${adminPort}`,
+    AUTHPLANE_STORAGE_SQLITE_PATH: join(options.dir, 'authserver.db'),
+    AUTHPLANE_SIGNING_KEY_PATH: join(options.dir, 'keys'),
+    AUTHPLANE_ADMIN_API_KEY: BENCH_ADMIN_KEY,
+    AUTHPLANE_LOG_LEVEL: options.logLevel ?? 'info',
+    ...options.env,
+  };
+  const url = `http://127.0.0.1:${port}`;
+  return startChild(
+    'authplane',
+    process.execPath,
+    [...authplaneCommand(options.mode), 'serve', ...(options.args ?? [])],
+    { cwd: options.dir, env, url, adminUrl: `http://127.0.0.1:${adminPort}`, readyUrl: `${url}/health`, core: options.core },
+  );
+}
+
+/** oidc-provider with an ES256 key on loopback; `profile` selects its configuration (see the server script). */
+export async function startOidcProvider(options: { profile?: string; env?: NodeJS.ProcessEnv; core?: number } = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return startChild(
+    'oidc-provider',
+    process.execPath,
+    [join(REPO_ROOT, 'bench/servers/oidc-provider.mjs'), '--port', String(port), '--profile', options.profile ?? 'wellknown'],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...options.env },
+      url,
+      readyUrl: `${url}/.well-known/openid-configuration`,
+      core: options.core,
+    },
+  );
+}

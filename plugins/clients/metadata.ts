@@ -1,0 +1,113 @@
+/**
+ * Rules between client metadata fields that a JSON schema cannot express: redirect URI shapes per application
+ * type, grant types that need redirect URIs or a secret, response types that follow from the grants. A violation
+ * is a 400 problem naming every bad field, in the same `errors` shape as schema errors.
+ */
+import { badRequest } from 'authplane';
+import { CONFIDENTIAL_METHODS, KNOWN_GRANT_TYPES, type ApplicationType, type AuthMethod, type ClientFields } from './schema.js';
+
+/** The stored, normalized form of a client's metadata. */
+export interface NormalizedFields {
+  client_name: string;
+  redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: AuthMethod;
+  scope: string;
+  application_type: ApplicationType;
+  agent: boolean;
+  agent_description: string | null;
+}
+
+/** RFC 8252 §7.3 / §8.3: loopback redirects may use http, as no one else can listen on the machine's interface. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Schemes that are not an app's private-use scheme (RFC 8252 §7.1) and could run code or leak the code. */
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript', 'data', 'file', 'vbscript', 'about', 'blob', 'filesystem', 'ftp', 'ws', 'wss', 'mailto', 'tel', 'sms',
+]);
+
+/** Why a redirect URI is unacceptable for this application type, or undefined when it is fine. */
+export function redirectUriProblem(raw: string, applicationType: ApplicationType): string | undefined {
+  if (/\s/.test(raw)) return 'must not contain whitespace';
+  // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment component.
+  if (raw.includes('#')) return 'must not contain a fragment';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be an absolute URI';
+  }
+  if (url.username || url.password) return 'must not contain user information';
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme === 'https') return url.hostname ? undefined : 'must name a host';
+  if (scheme === 'http') {
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? undefined
+      : 'must use https (http is allowed only on loopback hosts: 127.0.0.1, [::1], localhost)';
+  }
+  if (FORBIDDEN_SCHEMES.has(scheme)) return `must not use the ${scheme} scheme`;
+  // RFC 8252 §7.1: private-use URI schemes are for native apps, which the operating system routes the code to.
+  if (applicationType !== 'native') return 'may use a private-use scheme only when application_type is native';
+  return undefined;
+}
+
+function normalizeScope(scope: string): string {
+  return [...new Set(scope.split(' ').filter(Boolean))].join(' ');
+}
+
+/**
+ * Checks the complete set of fields (after an update is merged) and returns them normalized. `response_types`
+ * left undefined follows the grants: `['code']` with authorization_code, `[]` otherwise.
+ */
+export function normalizeClientFields(fields: ClientFields, grantRegistered: (grantType: string) => boolean): NormalizedFields {
+  const errors: { field: string; message: string }[] = [];
+  const applicationType = fields.application_type ?? 'web';
+  const redirectUris = fields.redirect_uris ?? [];
+  redirectUris.forEach((uri, i) => {
+    const problem = redirectUriProblem(uri, applicationType);
+    if (problem) errors.push({ field: `redirect_uris.${i}`, message: problem });
+  });
+  const grants = fields.grant_types;
+  grants.forEach((grant, i) => {
+    if (!(KNOWN_GRANT_TYPES as readonly string[]).includes(grant) && !grantRegistered(grant)) {
+      errors.push({
+        field: `grant_types.${i}`,
+        message: `must be one of: ${KNOWN_GRANT_TYPES.join(', ')}, or a grant type an enabled plugin registers`,
+      });
+    }
+  });
+  const usesCode = grants.includes('authorization_code');
+  if (usesCode && redirectUris.length === 0) {
+    errors.push({ field: 'redirect_uris', message: 'needs at least one URI when grant_types includes authorization_code' });
+  }
+  const responseTypes = fields.response_types ?? (usesCode ? ['code'] : []);
+  // RFC 7591 §2.1: response_types and grant_types must agree.
+  if (usesCode && !responseTypes.includes('code')) {
+    errors.push({ field: 'response_types', message: 'must include code when grant_types includes authorization_code' });
+  }
+  if (!usesCode && responseTypes.length > 0) {
+    errors.push({ field: 'response_types', message: 'code needs authorization_code in grant_types' });
+  }
+  // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+  if (grants.includes('client_credentials') && !CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method)) {
+    errors.push({
+      field: 'token_endpoint_auth_method',
+      message: 'must be client_secret_basic or client_secret_post when grant_types includes client_credentials',
+    });
+  }
+  if (errors.length) {
+    throw badRequest(errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+  }
+  return {
+    client_name: fields.client_name.trim(),
+    redirect_uris: [...redirectUris],
+    grant_types: [...grants],
+    response_types: [...responseTypes],
+    token_endpoint_auth_method: fields.token_endpoint_auth_method,
+    scope: normalizeScope(fields.scope ?? ''),
+    application_type: applicationType,
+    agent: fields.agent ?? false,
+    agent_description: fields.agent_description?.trim() || null,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The admin API's client bodies (the CLI sends the same objects). Field names are RFC 7591 §2 client metadata, so
+ * the same shapes serve dynamic registration later. Shape is checked here; rules between fields in metadata.ts.
+ */
+import type { JsonSchema } from 'authplane';
+
+/**
+ * Grant types a client may be registered for even before their plugin is enabled (RFC 6749, RFC 8693 token
+ * exchange, RFC 7523 JWT bearer); grants registered by other plugins are accepted too.
+ */
+export const KNOWN_GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+] as const;
+
+/** RFC 7591 §2: token_endpoint_auth_method values this plugin authenticates. */
+export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+export const CONFIDENTIAL_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
+
+/** OAuth 2.1 drops the implicit grant: `code` is the only response type. */
+export const RESPONSE_TYPES = ['code'] as const;
+export const APPLICATION_TYPES = ['web', 'native'] as const;
+export const CLIENT_STATUSES = ['active', 'suspended', 'revoked'] as const;
+
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+export type ClientStatus = (typeof CLIENT_STATUSES)[number];
+export type ApplicationType = (typeof APPLICATION_TYPES)[number];
+
+/** Every writable field; create requires some of them, update none. */
+export interface ClientFields {
+  client_name: string;
+  redirect_uris?: string[];
+  grant_types: string[];
+  response_types?: string[];
+  token_endpoint_auth_method: AuthMethod;
+  scope: string;
+  application_type?: ApplicationType;
+  agent?: boolean;
+  agent_description?: string | null;
+}
+
+export type ClientPatch = Partial<ClientFields>;
+
+const MAX_REDIRECT_URIS = 20;
+
+const fieldSchemas: Record<keyof ClientFields, JsonSchema> = {
+  client_name: { type: 'string', minLength: 1, maxLength: 255, pattern: '\\S' },
+  redirect_uris: {
+    type: 'array',
+    maxItems: MAX_REDIRECT_URIS,
+    uniqueItems: true,
+    items: { type: 'string', minLength: 1, maxLength: 2000 },
+  },
+  // Known grants or any a plugin registers (a custom grant is assigned to clients like a built-in): metadata.ts.
+  grant_types: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 255 } },
+  response_types: { type: 'array', uniqueItems: true, items: { type: 'string', enum: RESPONSE_TYPES } },
+  token_endpoint_auth_method: { type: 'string', enum: AUTH_METHODS },
+  // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
+  scope: { type: 'string', maxLength: 4000, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E ]*$' },
+  application_type: { type: 'string', enum: APPLICATION_TYPES },
+  agent: { type: 'boolean' },
+  agent_description: { type: ['string', 'null'], maxLength: 1000 },
+};
+
+export const createClientSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['client_name', 'grant_types', 'token_endpoint_auth_method', 'scope'],
+  properties: fieldSchemas,
+};
+
+export const updateClientSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: fieldSchemas,
+};

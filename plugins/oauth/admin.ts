@@ -1,0 +1,132 @@
+import type { Context } from 'koa';
+import { notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
+import type { OAuthState } from './context.js';
+
+/**
+ * Grants a user holds (consents, live refresh families) and force-logout. Shared by the admin API and the CLI:
+ * each operation takes the runtime and plain arguments.
+ */
+export function grantOperations(state: OAuthState) {
+  const userOrThrow = async (runtime: RuntimeApi, id: string) => {
+    const user = (await runtime.use('users').get(id)) ?? (await runtime.use('users').findByEmail(id));
+    if (!user) throw notFound(`user '${id}' does not exist`);
+    return user;
+  };
+  return {
+    async listGrants(runtime: RuntimeApi, userId: string) {
+      const user = await userOrThrow(runtime, userId);
+      const consents = await state.consents().forUser(user.id);
+      const families = await state.refresh().activeFamilies(user.id);
+      const resources = new Map((await runtime.use('resources').list()).map((r) => [r.id, r]));
+      return {
+        user_id: user.id,
+        consents: consents.map((c) => ({
+          id: c.id,
+          type: 'consent',
+          client_id: c.client_id,
+          resource: resources.get(c.resource_id)?.uri ?? null,
+          resource_id: c.resource_id,
+          scopes: c.scopes,
+          created_at: new Date(c.created_at).toISOString(),
+          updated_at: new Date(c.updated_at).toISOString(),
+        })),
+        refresh_families: families.map((f) => ({
+          id: f.id,
+          client_id: f.client_id,
+          resource: resources.get(f.resource_id)?.uri ?? null,
+          expires_at: new Date(Number(f.expires_at)).toISOString(),
+        })),
+      };
+    },
+
+    /** Revokes every refresh family and session of the user; returns how many were revoked. */
+    async revokeUserTokens(runtime: RuntimeApi, userId: string, actor: string) {
+      const user = await userOrThrow(runtime, userId);
+      const families = await state.refresh().revokeWhere({ user_id: user.id }, 'admin_logout');
+      const sessions = await state.sessions().revokeUser(user.id);
+      runtime.audit.emit({ action: 'token_revoked', actor_id: actor, user_id: user.id, detail: { reason: 'admin_logout', families, sessions } });
+      return { revoked: families + sessions, refresh_families: families, sessions };
+    },
+
+    /** Deletes a consent; the refresh families it allowed go with it, so the client must ask again. */
+    async revokeConsent(runtime: RuntimeApi, consentId: string, actor: string) {
+      const consent = await state.consents().get(consentId);
+      if (!consent) throw notFound(`consent '${consentId}' does not exist`);
+      await state.consents().delete(consentId);
+      const families = await state.refresh().revokeWhere(
+        { user_id: consent.user_id, client_id: consent.client_id, resource_id: consent.resource_id },
+        'consent_revoked',
+      );
+      runtime.audit.emit({
+        action: 'consent_revoked',
+        actor_id: actor,
+        user_id: consent.user_id,
+        client_id: consent.client_id,
+        detail: { consent_id: consentId, refresh_families: families },
+      });
+    },
+  };
+}
+
+export function registerGrantAdmin(api: RegisterApi, state: OAuthState): void {
+  const ops = grantOperations(state);
+  const actor = (ctx: Context) => ({ actor: 'admin-api', ip: ctx.state.clientIp as string });
+  api.route('admin', 'GET', '/admin/users/:id/grants', async (ctx) => {
+    ctx.body = await ops.listGrants(api.runtime(), ctx.params.id!);
+  });
+  api.route('admin', 'DELETE', '/admin/users/:id/tokens', async (ctx) => {
+    const result = await ops.revokeUserTokens(api.runtime(), ctx.params.id!, actor(ctx).actor);
+    ctx.body = result;
+  });
+  api.route('admin', 'DELETE', '/admin/grants/consent/:id', async (ctx) => {
+    await ops.revokeConsent(api.runtime(), ctx.params.id!, actor(ctx).actor);
+    ctx.status = 204;
+  });
+
+  api.registries.cliCommands.register('admin user grants', {
+    description: "List a user's consents and live refresh-token families",
+    usage: '<user-id|email>',
+    options: { json: { type: 'boolean', description: 'Print JSON' } },
+    async run({ boot, args, options, out }) {
+      const server = await boot();
+      try {
+        const grants = await ops.listGrants(server.runtimeApi('oauth'), required(args[0]));
+        if (options.json === true) out(JSON.stringify(grants, null, 2));
+        else printRecords(out, false, 'consents', grants.consents.map((c) => ({ id: c.id, client_id: c.client_id, resource: c.resource, scopes: c.scopes.join(' ') })));
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+  api.registries.cliCommands.register('admin user logout', {
+    description: "Force-logout: revoke every refresh token family and session of a user",
+    usage: '<user-id|email>',
+    async run({ boot, args, out }) {
+      const server = await boot();
+      try {
+        const result = await ops.revokeUserTokens(server.runtimeApi('oauth'), required(args[0]), 'cli');
+        out(`revoked ${result.revoked} (refresh families: ${result.refresh_families}, sessions: ${result.sessions})`);
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+  api.registries.cliCommands.register('admin consent revoke', {
+    description: 'Delete a consent and revoke the refresh tokens it allowed',
+    usage: '<consent-id>',
+    async run({ boot, args, out }) {
+      const server = await boot();
+      try {
+        await ops.revokeConsent(server.runtimeApi('oauth'), required(args[0]), 'cli');
+        out(`consent ${args[0]} revoked`);
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+}
+
+function required(value: string | undefined): string {
+  if (!value) throw new Error('an id is required (see --help)');
+  return value;
+}

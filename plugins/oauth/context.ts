@@ -1,0 +1,77 @@
+import type { Context } from 'koa';
+import type { Counter } from 'prom-client';
+import { PAGE_CSP, type RegisterApi, type RuntimeApi } from 'authplane';
+import { AuthorizationCodes } from './codes.js';
+import { Consents } from './consents.js';
+import { LoginLockout } from './lockout.js';
+import { RefreshTokens } from './refresh-tokens.js';
+import type { OAuthOptions } from './schema.js';
+import { Sessions } from './session.js';
+
+/** What the oauth plugin's endpoints share: its stores (built once the database exists), options and metrics. */
+export interface OAuthState {
+  options: Readonly<OAuthOptions>;
+  runtime: () => RuntimeApi;
+  sessions: () => Sessions;
+  codes: () => AuthorizationCodes;
+  refresh: () => RefreshTokens;
+  consents: () => Consents;
+  lockout: () => LoginLockout;
+  denied: Counter<'reason'>;
+  reuse: Counter;
+  decisions: Counter<'decision'>;
+}
+
+export function createOAuthState(api: RegisterApi, options: Readonly<OAuthOptions>): OAuthState {
+  const runtime = api.runtime;
+  const db = () => runtime().db;
+  const once = <T>(make: () => T) => {
+    let value: T | undefined;
+    return () => (value ??= make());
+  };
+  return {
+    options,
+    runtime,
+    sessions: once(() => new Sessions(api.config.session.secret!, api.config.server.issuer, options.sessionTtl, db)),
+    codes: once(() => new AuthorizationCodes(db, options.codeTtl)),
+    refresh: once(() => new RefreshTokens(db, options.refreshTokenTtl)),
+    consents: once(() => new Consents(db)),
+    lockout: once(() => new LoginLockout(db, options.login)),
+    denied: api.metrics.counter({
+      name: 'authserver_auth_denied_total',
+      help: 'Requests denied, by reason',
+      labelNames: ['reason'] as const,
+    }),
+    reuse: api.metrics.counter({
+      name: 'authserver_refresh_token_reuse_total',
+      help: 'Consumed refresh tokens presented again outside the grace window (their family is revoked)',
+    }),
+    decisions: api.metrics.counter({
+      name: 'authserver_consent_decisions_total',
+      help: 'Consent screen decisions, by decision',
+      labelNames: ['decision'] as const,
+    }),
+  };
+}
+
+/** Writes a server-rendered page: the kernel's page CSP, never cached. */
+export function sendPage(ctx: Context, status: number, body: string): void {
+  ctx.status = status;
+  ctx.set('Content-Security-Policy', PAGE_CSP);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = body;
+}
+
+export function auditBase(ctx: Context) {
+  return { ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
+}
+
+export function auditFromToken(ctx: import('authplane').TokenContext) {
+  return {
+    actor_id: ctx.client.client_id,
+    client_id: ctx.client.client_id,
+    ip: ctx.request.ip,
+    request_id: ctx.request.requestId,
+  };
+}

@@ -1,0 +1,81 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { InvalidGrant, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
+import { auditFromToken, type OAuthState } from './context.js';
+import { mintUserTokens } from './mint.js';
+
+/** RFC 7636 §4.1. */
+const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+function pkceMatches(verifier: string, challenge: string): boolean {
+  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+/** `authorization_code` (RFC 6749 §4.1.3 with PKCE, RFC 7636 §4.6, and RFC 8707 `resource`). */
+export function authorizationCodeGrant(state: OAuthState): GrantHandler {
+  const deny = (reason: string, error: Error): never => {
+    state.denied.inc({ reason });
+    throw error;
+  };
+  return {
+    requiredParams: ['code', 'code_verifier'],
+    async handle(ctx: TokenContext) {
+      const { params, client } = ctx;
+      const runtime = state.runtime();
+      const consumed = await state.codes().consume(params.code!);
+      if (!consumed) return deny('invalid_grant', new InvalidGrant('authorization code is invalid or expired'));
+      if ('replayed' in consumed) {
+        // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+        const replayed = consumed.replayed;
+        if (replayed.family_id) await state.refresh().revokeFamily(replayed.family_id, 'code_replay');
+        runtime.audit.emit({
+          action: 'token_revoked',
+          ...auditFromToken(ctx),
+          user_id: replayed.user_id,
+          detail: { reason: 'code_replay', family_id: replayed.family_id, access_jti: replayed.access_jti },
+        });
+        return deny('invalid_grant', new InvalidGrant('authorization code was already used'));
+      }
+      const row = consumed.row;
+      const extra = row.extra ? (JSON.parse(row.extra) as { redirect_uri_sent?: boolean }) : {};
+      if (row.client_id !== client.client_id) return deny('invalid_grant', new InvalidGrant('authorization code was issued to another client'));
+      // RFC 6749 §4.1.3: redirect_uri must be repeated exactly when the authorization request had it.
+      const sent = params.redirect_uri;
+      if ((extra.redirect_uri_sent && sent !== row.redirect_uri) || (sent !== undefined && sent !== row.redirect_uri)) {
+        return deny('invalid_grant', new InvalidGrant('redirect_uri does not match the authorization request'));
+      }
+      if (!CODE_VERIFIER.test(params.code_verifier!) || !pkceMatches(params.code_verifier!, row.code_challenge)) {
+        return deny('invalid_pkce', new InvalidGrant('code_verifier does not match the code_challenge'));
+      }
+      const resources = runtime.use('resources');
+      const resource = await resources.get(row.resource_id);
+      if (!resource) return deny('invalid_grant', new InvalidGrant('the resource of this code no longer exists'));
+      if (params.resource !== undefined) {
+        const named = await resources.resolve(params.resource);
+        if (named?.id !== resource.id) return deny('invalid_target', new InvalidTarget('resource does not match the authorization request'));
+      }
+      const user = await runtime.use('users').get(row.user_id);
+      if (!user || user.status !== 'active') return deny('invalid_grant', new InvalidGrant('the user is no longer active'));
+
+      const scopes = row.scope.split(' ').filter((s) => s && s !== 'offline_access');
+      const minted = await mintUserTokens(state, {
+        tokenContext: ctx,
+        client,
+        userId: user.id,
+        resource,
+        scopes,
+        grantType: 'authorization_code',
+      });
+      await state.codes().recordIssued(row.code_hash, minted.familyId, minted.jti);
+      runtime.use('clients').touch(client.client_id);
+      runtime.audit.emit({
+        action: 'token_issued',
+        ...auditFromToken(ctx),
+        user_id: user.id,
+        detail: { grant_type: 'authorization_code', jti: minted.jti, resource: resource.uri, scope: minted.body.scope, refresh: !!minted.body.refresh_token },
+      });
+      return minted.body;
+    },
+  };
+}

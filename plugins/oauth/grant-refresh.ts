@@ -1,0 +1,102 @@
+import { InvalidGrant, InvalidScope, type GrantHandler, type TokenContext } from 'authplane';
+import { parseScope } from './authorize-request.js';
+import { auditFromToken, type OAuthState } from './context.js';
+import { mintUserTokens } from './mint.js';
+
+/** What makes two refresh requests "the same request" for the reuse grace window. */
+function requestKey(ctx: TokenContext): string {
+  return [ctx.params.scope ?? '', (ctx.state.dpopJkt as string | undefined) ?? ''].join('|');
+}
+
+/**
+ * `refresh_token` (RFC 6749 §6, OAuth 2.1 §4.3.1): rotation on every use, reuse detection per family (RFC 9700
+ * §4.14.2), a short grace window for retries, and scope that can only narrow — within the client's current ceiling.
+ */
+export function refreshTokenGrant(state: OAuthState): GrantHandler {
+  const deny = (reason: string, error: Error): never => {
+    state.denied.inc({ reason });
+    throw error;
+  };
+  return {
+    requiredParams: ['refresh_token'],
+    async handle(ctx: TokenContext) {
+      const { params, client } = ctx;
+      const runtime = state.runtime();
+      const refresh = state.refresh();
+      const found = await refresh.find(params.refresh_token!);
+      if (!found || found.token.client_id !== client.client_id) {
+        return deny('invalid_grant', new InvalidGrant('refresh token is invalid'));
+      }
+      const { token, family } = found;
+      const now = Date.now();
+      if (family.revoked_at !== null) return deny('invalid_grant', new InvalidGrant('refresh token was revoked'));
+      if (token.expires_at <= now) return deny('invalid_grant', new InvalidGrant('refresh token expired'));
+      const boundKey = token.dpop_jkt;
+      if (boundKey && ctx.state.dpopJkt !== boundKey) {
+        return deny('invalid_grant', new InvalidGrant('refresh token is bound to another DPoP key'));
+      }
+
+      // A malformed or widening request is refused before the token is spent, so it does not burn the grant.
+      const granted = token.scope.split(' ').filter(Boolean);
+      let requested: string[];
+      try {
+        requested = params.scope !== undefined ? parseScope(params.scope).filter((s) => s !== 'offline_access') : granted;
+      } catch (e) {
+        return deny('invalid_scope', e as Error);
+      }
+      const beyond = requested.filter((s) => !granted.includes(s));
+      if (beyond.length) return deny('invalid_scope', new InvalidScope(`scope was not granted: ${beyond.join(' ')}`));
+      const key = requestKey(ctx);
+      if (!(await refresh.consume(token.id, key))) {
+        const spent = (await refresh.find(params.refresh_token!))?.token;
+        const inGrace = !!spent && now - (spent.consumed_at ?? 0) <= state.options.refreshReuseGrace * 1000;
+        if (!inGrace || spent.consumed_scope_key !== key) {
+          await refresh.revokeFamily(family.id, 'refresh_reuse');
+          state.reuse.inc();
+          runtime.audit.emit({
+            action: 'token_revoked',
+            ...auditFromToken(ctx),
+            user_id: token.user_id,
+            detail: { reason: 'refresh_reuse', family_id: family.id },
+          });
+          return deny('invalid_grant', new InvalidGrant('refresh token was already used; its grant has been revoked'));
+        }
+        // Inside the grace window the same client repeating the same request gets a new pair; the family lives on.
+      }
+
+      const user = await runtime.use('users').get(token.user_id);
+      if (!user || user.status !== 'active') {
+        await refresh.revokeFamily(family.id, 'user_inactive');
+        return deny('invalid_grant', new InvalidGrant('the user is no longer active'));
+      }
+      const resource = await runtime.use('resources').get(token.resource_id);
+      if (!resource) return deny('invalid_grant', new InvalidGrant('the resource of this grant no longer exists'));
+
+      // The ceiling and the catalog are re-read now: a scope removed since the grant is no longer issued.
+      const ceiling = (client.scope ?? '').split(' ').filter(Boolean);
+      const catalog = new Set(resource.scopes.map((s) => s.name));
+      const scopes = requested.filter((s) => catalog.has(s) && (ceiling.length === 0 || ceiling.includes(s)));
+      if (scopes.length === 0 && requested.length > 0) {
+        return deny('invalid_scope', new InvalidScope('none of the granted scopes is allowed any more'));
+      }
+
+      const minted = await mintUserTokens(state, {
+        tokenContext: ctx,
+        client,
+        userId: user.id,
+        resource,
+        scopes,
+        familyId: family.id,
+        grantType: 'refresh_token',
+      });
+      runtime.use('clients').touch(client.client_id);
+      runtime.audit.emit({
+        action: 'token_refreshed',
+        ...auditFromToken(ctx),
+        user_id: user.id,
+        detail: { jti: minted.jti, family_id: family.id, resource: resource.uri, scope: minted.body.scope },
+      });
+      return minted.body;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * oauth: the authorization-code flow every MCP client walks.
+ * RFCs: OAuth 2.1 (draft) / RFC 6749 §4.1 and §6, RFC 7636 (PKCE, S256 only), RFC 8707 (`resource`), RFC 9068
+ * (JWT access tokens, issued by the kernel), RFC 9207 (`iss` in authorization responses), RFC 8252 §7.3 (loopback).
+ * Routes: GET /oauth/authorize, GET|POST /login, GET|POST /logout, GET|POST /consent; admin: user grants,
+ * force-logout, consent revocation. Registers grant types `authorization_code` and `refresh_token`, purge
+ * targets `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
+ * Uses services `clients`, `resources`, `users`.
+ */
+import { definePlugin } from 'authplane';
+import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
+import { registerGrantAdmin } from './admin.js';
+import { registerAuthorize } from './authorize.js';
+import { createOAuthState } from './context.js';
+import { authorizationCodeGrant } from './grant-code.js';
+import { refreshTokenGrant } from './grant-refresh.js';
+import { registerLogin } from './login.js';
+import { registerPurgeTargets } from './purge.js';
+import { oauthSchema, type OAuthOptions } from './schema.js';
+
+export type { OAuthOptions } from './schema.js';
+
+export const oauth = definePlugin<OAuthOptions>({
+  name: 'oauth',
+  dependsOn: ['clients', 'resources', 'users'],
+  schema: oauthSchema,
+  register(api, options) {
+    api.migrations([oauthCore0001]);
+    const state = createOAuthState(api, options);
+    registerAuthorize(api, state);
+    registerLogin(api, state);
+    registerGrantAdmin(api, state);
+    registerPurgeTargets(api);
+    api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state));
+    api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state));
+    const issuer = api.config.server.issuer.replace(/\/+$/, '');
+    api.hooks.discoveryMetadata.tap(api.name, (doc) => ({
+      ...doc,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+    }));
+  },
+});

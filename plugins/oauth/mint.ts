@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+import type { Client, Resource, TokenContext, TokenResponseBody } from 'authplane';
+import type { OAuthState } from './context.js';
+
+export interface MintInput {
+  tokenContext: TokenContext;
+  client: Client;
+  userId: string;
+  resource: Resource;
+  scopes: string[];
+  /** An existing family (refresh) or undefined to start one (authorization code). */
+  familyId?: string;
+  grantType: string;
+}
+
+export interface Minted {
+  body: TokenResponseBody;
+  jti: string;
+  familyId: string | null;
+}
+
+/**
+ * An audience-bound access token (RFC 9068, `aud` = the resource URI) and, for clients allowed to refresh, the next
+ * refresh token of the family. The refresh row is written before the response is sent.
+ */
+export async function mintUserTokens(state: OAuthState, input: MintInput): Promise<Minted> {
+  const runtime = state.runtime();
+  const ttl = runtime.config.tokens.accessTokenTtl;
+  const scope = input.scopes.join(' ');
+  const issued = runtime.tokens.issueAccessToken({
+    subject: input.userId,
+    clientId: input.client.client_id,
+    audience: [input.resource.uri],
+    scope,
+    ttl,
+    grantType: input.grantType,
+    tokenContext: input.tokenContext,
+  });
+  const body: TokenResponseBody = { access_token: issued.token, token_type: 'Bearer', expires_in: ttl, scope };
+  let familyId: string | null = null;
+  if (input.client.grant_types.includes('refresh_token')) {
+    const refresh = state.refresh();
+    const dpopJkt = input.tokenContext.state.dpopJkt as string | undefined;
+    body.refresh_token = await runtime.db.transaction(async (trx: Knex.Transaction) => {
+      familyId =
+        input.familyId ??
+        (await refresh.startFamily({ clientId: input.client.client_id, userId: input.userId, resourceId: input.resource.id }, trx));
+      return refresh.issue(
+        {
+          familyId,
+          clientId: input.client.client_id,
+          userId: input.userId,
+          resourceId: input.resource.id,
+          scope,
+          accessJti: issued.jti,
+          dpopJkt,
+        },
+        trx,
+      );
+    });
+  }
+  return { body, jti: issued.jti, familyId };
+}

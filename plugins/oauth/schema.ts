@@ -1,0 +1,65 @@
+import type { JsonSchema } from 'authplane';
+
+export interface OAuthOptions {
+  requireScope: boolean;
+  codeTtl: number;
+  refreshTokenTtl: number;
+  refreshReuseGrace: number;
+  sessionTtl: number;
+  login: { maxFailures: number; failureWindow: number; lockout: number };
+}
+
+export const oauthSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    requireScope: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Refuse an authorization request without `scope` (invalid_scope). When false, such a request is granted every scope of the resource and a WARN is logged once per client.',
+    },
+    codeTtl: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 600,
+      default: 120,
+      description: 'Authorization code lifetime (seconds; RFC 6749 §4.1.2 recommends at most 10 minutes).',
+    },
+    refreshTokenTtl: {
+      type: 'integer',
+      minimum: 60,
+      default: 604800,
+      description: 'Refresh token lifetime (seconds; default 7 days). Each rotation starts a new lifetime within the family.',
+    },
+    refreshReuseGrace: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 60,
+      default: 5,
+      description:
+        'Seconds after a refresh token is used during which the same client repeating the same request (a network retry, two tabs) gets a new pair instead of the whole family being revoked.',
+    },
+    sessionTtl: {
+      type: 'integer',
+      minimum: 60,
+      default: 43200,
+      description: 'Login session lifetime (seconds; default 12 hours).',
+    },
+    login: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        maxFailures: {
+          type: 'integer',
+          minimum: 1,
+          default: 5,
+          description: 'Failed logins per (email, IP) within `failureWindow` before the pair is locked out.',
+        },
+        failureWindow: { type: 'integer', minimum: 1, default: 900, description: 'Window counting failed logins (seconds).' },
+        lockout: { type: 'integer', minimum: 1, default: 900, description: 'How long a locked-out (email, IP) waits (seconds).' },
+      },
+    },
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * `authserver admin resource …`: the same operations as the admin API, run on the database directly, so they work
+ * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
+ */
+import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type Resource } from 'authplane';
+import type { ResourceOperations } from './operations.js';
+
+const CLI_ACTOR = { actor_id: 'cli' } as const;
+
+const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } satisfies Record<string, CliOption>;
+
+const FIELD_OPTIONS = {
+  data: { type: 'string', description: 'The admin API JSON body; flags given as well override its fields' },
+  slug: { type: 'string', description: 'slug: lower-case letters, digits, dashes' },
+  'display-name': { type: 'string', description: 'display_name' },
+  uri: { type: 'string', description: 'uri: the resource identifier and token audience' },
+  'backend-kind': { type: 'string', description: 'backend_kind: mint or broker' },
+  'broker-provider-id': { type: 'string', description: 'broker_provider_id (broker resources)' },
+  scopes: { type: 'string', description: 'scopes as "name=description,name2" (use --data for commas in descriptions)' },
+} satisfies Record<string, CliOption>;
+
+/**
+ * `"files:read=Read your files,files:write"` → `[{name: 'files:read', description: 'Read your files'},
+ * {name: 'files:write'}]`. The separator is `=`, not `:`, because MCP scope names are full of colons.
+ */
+function parseScopes(value: string): { name: string; description?: string }[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const equals = item.indexOf('=');
+      if (equals < 0) return { name: item };
+      const description = item.slice(equals + 1).trim();
+      return { name: item.slice(0, equals).trim(), ...(description ? { description } : {}) };
+    });
+}
+
+function bodyFromOptions(options: CliContext['options']): Record<string, unknown> {
+  let body: unknown = {};
+  if (typeof options.data === 'string') {
+    try {
+      body = JSON.parse(options.data);
+    } catch {
+      throw new BootError('AP_ERR_CLI_USAGE', '--data must be a JSON object');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new BootError('AP_ERR_CLI_USAGE', '--data must be a JSON object');
+    }
+  }
+  const fields = body as Record<string, unknown>;
+  const text = (flag: keyof typeof FIELD_OPTIONS) => (typeof options[flag] === 'string' ? (options[flag] as string) : undefined);
+  const set = (field: string, value: unknown) => value !== undefined && (fields[field] = value);
+  set('slug', text('slug'));
+  set('display_name', text('display-name'));
+  set('uri', text('uri'));
+  set('backend_kind', text('backend-kind'));
+  set('broker_provider_id', text('broker-provider-id'));
+  const scopes = text('scopes');
+  set('scopes', scopes === undefined ? undefined : parseScopes(scopes));
+  return fields;
+}
+
+function target(args: string[], command: string): string {
+  if (args.length !== 1) throw new BootError('AP_ERR_CLI_USAGE', `usage: authserver admin resource ${command} <id-or-slug>`);
+  return args[0]!;
+}
+
+function printResource(out: CliContext['out'], json: boolean, resource: Resource): void {
+  if (json) {
+    out(JSON.stringify(resource, null, 2));
+    return;
+  }
+  const width = Math.max(...Object.keys(resource).map((k) => k.length));
+  for (const [key, value] of Object.entries(resource)) {
+    const shown =
+      key === 'scopes'
+        ? resource.scopes.map((s) => (s.description ? `${s.name} (${s.description})` : s.name)).join(', ')
+        : value !== null && typeof value === 'object'
+          ? JSON.stringify(value)
+          : value;
+    out(`${key.padEnd(width)}  ${shown === null || shown === '' ? '-' : String(shown)}`);
+  }
+}
+
+const summary = (r: Resource) => ({
+  id: r.id,
+  slug: r.slug,
+  backend_kind: r.backend_kind,
+  uri: r.uri,
+  scopes: r.scopes.map((s) => s.name).join(' '),
+});
+
+/** Runs one operation on a booted server (database open, not listening) and stops it afterwards. */
+function withServer(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
+  return async (ctx) => {
+    const server = await ctx.boot();
+    try {
+      return await run(ctx);
+    } finally {
+      await server.stop();
+    }
+  };
+}
+
+export function registerResourceCommands(api: RegisterApi, operations: ResourceOperations): void {
+  const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin resource ${name}`, command);
+
+  add('create', {
+    description: 'Register a protected resource (an MCP server)',
+    options: { ...FIELD_OPTIONS, ...JSON_OPTION },
+    run: withServer(async ({ options, out }) => {
+      printResource(out, options.json === true, await operations.create(bodyFromOptions(options), CLI_ACTOR));
+    }),
+  });
+  add('list', {
+    description: 'List protected resources, oldest first',
+    options: JSON_OPTION,
+    run: withServer(async ({ options, out }) => {
+      const resources = await operations.list();
+      const rows: Record<string, unknown>[] = options.json === true ? resources.map((r) => ({ ...r })) : resources.map(summary);
+      printRecords(out, options.json === true, 'resources', rows);
+    }),
+  });
+  add('get', {
+    description: 'Show one resource',
+    usage: '<id-or-slug>',
+    options: JSON_OPTION,
+    run: withServer(async ({ args, options, out }) => {
+      printResource(out, options.json === true, await operations.get(target(args, 'get')));
+    }),
+  });
+  add('update', {
+    description: 'Change fields of a resource (only the flags given; --scopes and policy replace the whole list)',
+    usage: '<id-or-slug>',
+    options: { ...FIELD_OPTIONS, ...JSON_OPTION },
+    run: withServer(async ({ args, options, out }) => {
+      printResource(out, options.json === true, await operations.update(target(args, 'update'), bodyFromOptions(options), CLI_ACTOR));
+    }),
+  });
+  add('delete', {
+    description: 'Delete a resource',
+    usage: '<id-or-slug>',
+    run: withServer(async ({ args, out }) => {
+      const id = target(args, 'delete');
+      await operations.delete(id, CLI_ACTOR);
+      out(`deleted resource ${id}`);
+    }),
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * resources: the protected resources (MCP servers) tokens are minted for — RFC 8707 resource indicators and
+ * RFC 9728 Protected Resource Metadata.
+ * - Table `resources` (migrations/resources); URIs also stored as a normalized key (uri.ts) so spellings meet.
+ * - Provides service `resources` (ResourceRegistry: resolve by URI or slug, get, list, allScopes) over an in-memory
+ *   copy of the table (catalog.ts), refreshed on change, on a short interval and on a miss.
+ * - Taps `discoveryMetadata`: `scopes_supported` = every resource's scopes + `offline_access`.
+ * - Routes: `GET /.well-known/oauth-protected-resource[/<path or slug>]` (metadata.ts); admin API
+ *   `/admin/resources…` and CLI `authserver admin resource …`, one operations module behind both.
+ * - Seeds from option `seed` and from `AUTHPLANE_RESOURCE_URI` + `AUTHPLANE_RESOURCE_SCOPES` (seed.ts).
+ * - Audit: resource_created, resource_updated, resource_deleted.
+ */
+import { definePlugin } from 'authplane';
+import { registerResourceRoutes } from './admin-routes.js';
+import { ResourceCatalog } from './catalog.js';
+import { registerResourceCommands } from './cli.js';
+import { protectedResourceMetadata, PRM_PATH } from './metadata.js';
+import { resourceMigrations } from './migrations.js';
+import { ResourceOperations } from './operations.js';
+import { optionsSchema, type ResourceSeed, type ResourcesOptions } from './schema.js';
+import { applySeeds, RESOURCE_SCOPES_ENV, RESOURCE_URI_ENV, resourceFromEnv } from './seed.js';
+import { ResourceStore } from './store.js';
+
+export type { ResourceFields, ResourceSeed, ResourcesOptions } from './schema.js';
+
+/** RFC 6749 §6 / OIDC Core §11: the scope clients ask for to get a refresh token. */
+const OFFLINE_ACCESS = 'offline_access';
+
+interface ServerState {
+  catalog: ResourceCatalog;
+  operations: ResourceOperations;
+  store: ResourceStore;
+  envSeed: Readonly<Record<string, string | undefined>>;
+  timer?: NodeJS.Timeout;
+}
+
+/** Per server, keyed by its config object: the one thing register and the later phases both see. */
+const servers = new WeakMap<object, ServerState>();
+
+export const resources = definePlugin<ResourcesOptions>({
+  name: 'resources',
+  schema: optionsSchema,
+  env: [RESOURCE_URI_ENV, RESOURCE_SCOPES_ENV],
+  register(api, options) {
+    api.migrations(resourceMigrations);
+    const runtime = api.runtime;
+    const store = new ResourceStore(runtime);
+    const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000);
+    const operations = new ResourceOperations(store, catalog, runtime);
+    servers.set(api.config, { catalog, operations, store, envSeed: api.env });
+
+    api.provide('resources', catalog);
+    // The waterfall is synchronous: it reads the scope union the catalog keeps in memory.
+    api.hooks.discoveryMetadata.tap(api.name, (doc) => ({
+      ...doc,
+      scopes_supported: [...new Set([...catalog.scopeUnion(), OFFLINE_ACCESS])].sort(),
+    }));
+    const metadata = protectedResourceMetadata(catalog, () => api.config.server.issuer);
+    api.route('public', 'GET', PRM_PATH, metadata);
+    api.route('public', 'GET', `${PRM_PATH}/*path`, metadata);
+    registerResourceRoutes(api, operations);
+    registerResourceCommands(api, operations);
+  },
+  async init(api, options) {
+    const state = servers.get(api.config)!;
+    const seeds: { fields: ResourceSeed; source: string }[] = options.seed.map((fields, i) => ({
+      fields,
+      source: `resources.seed[${i}]`,
+    }));
+    const fromEnv = resourceFromEnv(state.envSeed, api.log);
+    if (fromEnv) seeds.push({ fields: fromEnv, source: RESOURCE_URI_ENV });
+    await applySeeds(seeds, state.store, state.operations, api.log);
+    await state.catalog.reload();
+  },
+  async start(api, options) {
+    const state = servers.get(api.config)!;
+    // Keeps discovery's scopes_supported current with changes other replicas make, without waiting for a lookup.
+    state.timer = setInterval(() => {
+      state.catalog.reload().catch((err: unknown) => api.log.warn({ err }, 'resources refresh failed'));
+    }, options.refreshInterval * 1000);
+    state.timer.unref();
+  },
+  async stop(api) {
+    const state = servers.get(api.config);
+    clearInterval(state?.timer);
+    await state?.catalog.settled();
+  },
+});

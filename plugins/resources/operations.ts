@@ -1,0 +1,183 @@
+/**
+ * Every admin operation on resources, shared by the admin API and the CLI so both validate, audit and answer the
+ * same way. Errors are RFC 9457 problems (the CLI prints their detail). Each change refreshes this process's copy
+ * of the table and the discovery document before it answers.
+ */
+import { badRequest, bodyValidator, conflict, notFound, uuidv7, type Resource, type ResourcePolicy, type RuntimeApi } from 'authplane';
+import type { ResourceCatalog } from './catalog.js';
+import { createResourceSchema, updateResourceSchema, type ResourceCreate, type ResourceFields, type ResourcePatch } from './schema.js';
+import { toResource, type ResourceStore, type StoredResource } from './store.js';
+import { normalizeResourceUri, ResourceUriError } from './uri.js';
+
+/** Who asked, for the audit trail. */
+export interface Actor {
+  actor_id: 'admin-api' | 'cli' | 'seed';
+  ip?: string | null;
+  request_id?: string | null;
+}
+
+const problem = (field: string, message: string) => badRequest(`${field}: ${message}`, { errors: [{ field, message }] });
+
+/** Every policy list present, so readers never check for a missing branch. */
+export function completePolicy(policy: ResourcePolicy | undefined): Required<ResourcePolicy> {
+  return {
+    exchange: { allowed_client_ids: policy?.exchange?.allowed_client_ids ?? [] },
+    runtime: { client_ids: policy?.runtime?.client_ids ?? [] },
+    connect: { allowed_return_urls: policy?.connect?.allowed_return_urls ?? [] },
+  };
+}
+
+/** Rules between fields, checked on the merged result of a create or an update. */
+function checkFields(fields: ResourceFields): { uri_key: string; broker_provider_id: string | null } {
+  let uri_key: string;
+  try {
+    uri_key = normalizeResourceUri(fields.uri).key;
+  } catch (err) {
+    if (err instanceof ResourceUriError) throw problem('uri', err.message);
+    throw err;
+  }
+  const provider = fields.broker_provider_id ?? null;
+  if (fields.backend_kind === 'broker' && provider === null) {
+    throw problem('broker_provider_id', 'is required when backend_kind is broker');
+  }
+  if (fields.backend_kind === 'mint' && provider !== null) {
+    throw problem('broker_provider_id', 'must be absent when backend_kind is mint');
+  }
+  const seen = new Set<string>();
+  for (const [i, scope] of fields.scopes.entries()) {
+    if (seen.has(scope.name)) throw problem(`scopes.${i}.name`, `'${scope.name}' is listed twice`);
+    seen.add(scope.name);
+  }
+  return { uri_key, broker_provider_id: provider };
+}
+
+export class ResourceOperations {
+  readonly #validateCreate = bodyValidator<ResourceCreate>(createResourceSchema);
+  readonly #validateUpdate = bodyValidator<ResourcePatch>(updateResourceSchema);
+
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly catalog: ResourceCatalog,
+    private readonly runtime: () => RuntimeApi,
+  ) {}
+
+  async create(body: unknown, actor: Actor): Promise<Resource> {
+    const input = this.#validateCreate(body);
+    const fields: ResourceFields = { ...input, backend_kind: input.backend_kind ?? 'mint', scopes: input.scopes ?? [] };
+    const checked = checkFields(fields);
+    await this.#refuseDuplicates(fields.slug, checked.uri_key);
+    const now = Date.now();
+    const resource: StoredResource = {
+      id: uuidv7(now),
+      slug: fields.slug,
+      display_name: fields.display_name,
+      uri: fields.uri,
+      uri_key: checked.uri_key,
+      backend_kind: fields.backend_kind,
+      broker_provider_id: checked.broker_provider_id,
+      scopes: fields.scopes,
+      policy: completePolicy(fields.policy),
+      created_at: now,
+      updated_at: now,
+    };
+    await this.#write(() => this.store.insert(resource));
+    await this.catalog.reload();
+    this.#audit('resource_created', resource, actor, { slug: resource.slug, uri: resource.uri, backend_kind: resource.backend_kind });
+    return toResource(resource);
+  }
+
+  async list(): Promise<Resource[]> {
+    return (await this.store.all()).map(toResource);
+  }
+
+  async get(idOrSlug: string): Promise<Resource> {
+    return toResource(await this.#find(idOrSlug));
+  }
+
+  /**
+   * Changes some fields; the merged result is checked as a whole. `policy` is replaced whole. Switching to `mint`
+   * without naming `broker_provider_id` clears it, since a mint resource has no upstream provider.
+   */
+  async update(idOrSlug: string, body: unknown, actor: Actor): Promise<Resource> {
+    const patch = this.#validateUpdate(body);
+    const current = await this.#find(idOrSlug);
+    const pick = <K extends keyof ResourceFields>(key: K): ResourceFields[K] =>
+      (key in patch ? patch[key] : current[key]) as ResourceFields[K];
+    const fields: ResourceFields = {
+      slug: pick('slug'),
+      display_name: pick('display_name'),
+      uri: pick('uri'),
+      backend_kind: pick('backend_kind'),
+      broker_provider_id:
+        patch.backend_kind === 'mint' && !('broker_provider_id' in patch) ? null : pick('broker_provider_id'),
+      scopes: pick('scopes'),
+      policy: completePolicy(pick('policy')),
+    };
+    const checked = checkFields(fields);
+    await this.#refuseDuplicates(
+      fields.slug !== current.slug ? fields.slug : undefined,
+      checked.uri_key !== current.uri_key ? checked.uri_key : undefined,
+      current.id,
+    );
+    const values: Partial<StoredResource> = {
+      slug: fields.slug,
+      display_name: fields.display_name,
+      uri: fields.uri,
+      uri_key: checked.uri_key,
+      backend_kind: fields.backend_kind,
+      broker_provider_id: checked.broker_provider_id,
+      scopes: fields.scopes,
+      policy: completePolicy(fields.policy),
+      updated_at: Date.now(),
+    };
+    const changed = (Object.keys(values) as (keyof StoredResource)[]).filter(
+      (key) => key !== 'updated_at' && key !== 'uri_key' && JSON.stringify(values[key]) !== JSON.stringify(current[key]),
+    );
+    if (!(await this.#write(() => this.store.update(current.id, values)))) throw notFound(`resource '${idOrSlug}' not found`);
+    await this.catalog.reload();
+    const updated: StoredResource = { ...current, ...values };
+    this.#audit('resource_updated', updated, actor, { slug: updated.slug, changed });
+    return toResource(updated);
+  }
+
+  async delete(idOrSlug: string, actor: Actor): Promise<void> {
+    const current = await this.#find(idOrSlug);
+    if (!(await this.store.delete(current.id))) throw notFound(`resource '${idOrSlug}' not found`);
+    await this.catalog.reload();
+    this.#audit('resource_deleted', current, actor, { slug: current.slug, uri: current.uri });
+  }
+
+  /** Straight from the table (not the snapshot): an operator's read must show what is stored now. */
+  async #find(idOrSlug: string): Promise<StoredResource> {
+    const found = (await this.store.findBy('id', idOrSlug)) ?? (await this.store.findBy('slug', idOrSlug));
+    if (!found) throw notFound(`resource '${idOrSlug}' not found`);
+    return found;
+  }
+
+  async #refuseDuplicates(slug: string | undefined, uriKey: string | undefined, exceptId?: string): Promise<void> {
+    for (const other of await this.store.conflicts(slug, uriKey, exceptId)) {
+      if (other.slug === slug) throw conflict(`a resource with slug '${slug}' already exists`);
+      throw conflict(`resource '${other.slug}' already has this URI (${other.uri})`);
+    }
+  }
+
+  /** The pre-check above can race a concurrent write; the unique indexes decide, and that is a 409 too. */
+  async #write<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (this.runtime().dialect.isUniqueViolation(err)) throw conflict('a resource with this slug or URI already exists');
+      throw err;
+    }
+  }
+
+  #audit(action: string, resource: StoredResource, actor: Actor, detail: Record<string, unknown>): void {
+    this.runtime().audit.emit({
+      action,
+      actor_id: actor.actor_id,
+      ip: actor.ip ?? null,
+      request_id: actor.request_id ?? null,
+      detail: { resource_id: resource.id, ...detail },
+    });
+  }
+}

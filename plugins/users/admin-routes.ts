@@ -1,0 +1,42 @@
+/** The admin API for users (`/admin/users…`), a thin HTTP layer over the shared operations. */
+import { readJson, type RegisterApi } from 'authplane';
+import type { Context } from 'koa';
+import type { Actor, Transition, UserOperations } from './operations.js';
+
+function actorOf(ctx: Context): Actor {
+  return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
+}
+
+export function registerUserRoutes(api: RegisterApi, operations: UserOperations): void {
+  const id = (ctx: Context) => ctx.params.id as string;
+
+  api.route('admin', 'POST', '/admin/users', async (ctx) => {
+    const user = await operations.create(readJson(ctx), actorOf(ctx));
+    ctx.status = 201;
+    ctx.set('Location', `/admin/users/${user.id}`);
+    ctx.body = user;
+  });
+
+  api.route('admin', 'GET', '/admin/users', async (ctx) => {
+    ctx.body = { users: await operations.list() };
+  });
+
+  api.route('admin', 'GET', '/admin/users/:id', async (ctx) => {
+    ctx.body = await operations.get(id(ctx));
+  });
+
+  api.route('admin', 'PATCH', '/admin/users/:id', async (ctx) => {
+    ctx.body = await operations.update(id(ctx), readJson(ctx), actorOf(ctx));
+  });
+
+  api.route('admin', 'DELETE', '/admin/users/:id', async (ctx) => {
+    await operations.delete(id(ctx), actorOf(ctx));
+    ctx.status = 204;
+  });
+
+  for (const transition of ['disable', 'enable'] as const satisfies readonly Transition[]) {
+    api.route('admin', 'POST', `/admin/users/:id/${transition}`, async (ctx) => {
+      ctx.body = await operations.transition(id(ctx), transition, actorOf(ctx));
+    });
+  }
+}

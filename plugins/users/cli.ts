@@ -1,0 +1,124 @@
+/**
+ * `authserver admin user …`: the same operations as the admin API, run on the database directly, so they work with
+ * the admin listener off (and create the first admin before any API key exists). `--password-stdin` keeps the
+ * password out of the process list and shell history.
+ */
+import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User } from 'authplane';
+import type { Transition, UserOperations } from './operations.js';
+
+const CLI_ACTOR = { actor_id: 'cli' } as const;
+
+const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } satisfies Record<string, CliOption>;
+
+const FIELD_OPTIONS = {
+  email: { type: 'string', description: 'email (stored lower-cased)' },
+  name: { type: 'string', description: 'name' },
+  password: { type: 'string', description: 'password, at least 8 characters (prefer --password-stdin)' },
+  'password-stdin': { type: 'boolean', description: 'Read the password from standard input (one line)' },
+  role: { type: 'string', description: 'role: admin or user (default user)' },
+} satisfies Record<string, CliOption>;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function bodyFromOptions(options: CliContext['options']): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = {};
+  for (const field of ['email', 'name', 'password', 'role'] as const) {
+    if (typeof options[field] === 'string') body[field] = options[field];
+  }
+  if (options['password-stdin'] === true) {
+    if (body.password !== undefined) throw new BootError('AP_ERR_CLI_USAGE', 'give --password or --password-stdin, not both');
+    body.password = await readStdin();
+  }
+  return body;
+}
+
+function target(args: string[], command: string): string {
+  if (args.length !== 1) throw new BootError('AP_ERR_CLI_USAGE', `usage: authserver admin user ${command} <id-or-email>`);
+  return args[0]!;
+}
+
+function printUser(out: CliContext['out'], json: boolean, user: User): void {
+  if (json) {
+    out(JSON.stringify(user, null, 2));
+    return;
+  }
+  const width = Math.max(...Object.keys(user).map((k) => k.length));
+  for (const [key, value] of Object.entries(user)) out(`${key.padEnd(width)}  ${value ?? '-'}`);
+}
+
+const summary = (u: User) => ({ id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, last_login_at: u.last_login_at });
+
+/** Runs one operation on a booted server (database open, not listening) and stops it afterwards. */
+function withServer(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
+  return async (ctx) => {
+    const server = await ctx.boot();
+    try {
+      return await run(ctx);
+    } finally {
+      await server.stop();
+    }
+  };
+}
+
+export function registerUserCommands(api: RegisterApi, operations: UserOperations): void {
+  const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin user ${name}`, command);
+
+  add('create', {
+    description: 'Create a local user (email and password login)',
+    options: { ...FIELD_OPTIONS, ...JSON_OPTION },
+    run: withServer(async ({ options, out }) => {
+      printUser(out, options.json === true, await operations.create(await bodyFromOptions(options), CLI_ACTOR));
+    }),
+  });
+  add('list', {
+    description: 'List users, oldest first',
+    options: JSON_OPTION,
+    run: withServer(async ({ options, out }) => {
+      const users = await operations.list();
+      const rows: Record<string, unknown>[] = options.json === true ? users.map((u) => ({ ...u })) : users.map(summary);
+      printRecords(out, options.json === true, 'users', rows);
+    }),
+  });
+  add('get', {
+    description: 'Show one user',
+    usage: '<id-or-email>',
+    options: JSON_OPTION,
+    run: withServer(async ({ args, options, out }) => {
+      printUser(out, options.json === true, await operations.get(target(args, 'get')));
+    }),
+  });
+  add('update', {
+    description: 'Change fields of a user (only the flags given); --password sets a new password',
+    usage: '<id-or-email>',
+    options: { ...FIELD_OPTIONS, ...JSON_OPTION },
+    run: withServer(async ({ args, options, out }) => {
+      const user = await operations.update(target(args, 'update'), await bodyFromOptions(options), CLI_ACTOR);
+      printUser(out, options.json === true, user);
+    }),
+  });
+  add('delete', {
+    description: 'Delete a user',
+    usage: '<id-or-email>',
+    run: withServer(async ({ args, out }) => {
+      const id = target(args, 'delete');
+      await operations.delete(id, CLI_ACTOR);
+      out(`deleted user ${id}`);
+    }),
+  });
+  for (const transition of ['disable', 'enable'] as const satisfies readonly Transition[]) {
+    add(transition, {
+      description: transition === 'disable' ? 'Disable an active user (password login refused)' : 'Enable a disabled user',
+      usage: '<id-or-email>',
+      options: JSON_OPTION,
+      run: withServer(async ({ args, options, out }) => {
+        const user = await operations.transition(target(args, transition), transition, CLI_ACTOR);
+        if (options.json === true) out(JSON.stringify(user, null, 2));
+        else out(`user ${user.email} is now ${user.status}`);
+      }),
+    });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * users: local user accounts, the people who log in and consent.
+ * - Table `users` (migrations/users); emails unique and stored lower-cased; passwords hashed with scrypt off the
+ *   event loop (password.ts), at least 8 characters.
+ * - Provides service `users` (UserDirectory: get, findByEmail, verifyPassword — same cost for unknown emails —,
+ *   recordLogin). No cache: disabling a user takes effect on the next request.
+ * - Registers identity provider `local` (email and password) in `identityProviders`.
+ * - Admin API `/admin/users…` (CRUD, disable, enable) and CLI `authserver admin user …`, one operations module
+ *   behind both. Revoking a user's tokens (`/admin/users/:id/tokens`) belongs to the plugin that owns tokens.
+ * - Audit: user_created, user_updated, user_deleted, user_disabled, user_enabled.
+ */
+import { definePlugin } from 'authplane';
+import { registerUserRoutes } from './admin-routes.js';
+import { registerUserCommands } from './cli.js';
+import { createUserDirectory } from './directory.js';
+import { userMigrations } from './migrations.js';
+import { UserOperations } from './operations.js';
+import { dummyHash } from './password.js';
+import { UserStore } from './store.js';
+
+export const users = definePlugin({
+  name: 'users',
+  register(api) {
+    api.migrations(userMigrations);
+    const runtime = api.runtime;
+    const store = new UserStore(runtime);
+    api.provide('users', createUserDirectory(store));
+    api.registries.identityProviders.register('local', { displayName: 'Email and password', kind: 'local' });
+    const operations = new UserOperations(store, runtime);
+    registerUserRoutes(api, operations);
+    registerUserCommands(api, operations);
+  },
+  async init() {
+    // Computed once up front, so the first login with an unknown email is not the slow one.
+    await dummyHash();
+  },
+});

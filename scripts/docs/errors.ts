@@ -1,0 +1,96 @@
+/**
+ * docs/errors.md from kernel/errors.ts: every AP_ERR_* code with its meaning (BOOT_ERROR_CODES), and every OAuth
+ * error class with its `error` code, HTTP status and headers, read from an instance so the table cannot drift.
+ */
+import * as errors from '../../kernel/errors.js';
+import { code, document, GENERATED_BANNER, table } from './markdown.js';
+
+/** What each OAuth `error` code means, with the specification that defines it. */
+const OAUTH_MEANINGS: Record<string, string> = {
+  invalid_request: 'A parameter is missing, repeated, malformed or not allowed here (RFC 6749 §5.2).',
+  invalid_client: 'Client authentication failed: unknown client, wrong secret or unsupported method (RFC 6749 §5.2).',
+  invalid_grant:
+    'The code, refresh token or other grant is invalid, expired, revoked, already used or belongs to another client (RFC 6749 §5.2).',
+  unauthorized_client: 'The client is not allowed to use this grant type (RFC 6749 §5.2).',
+  unsupported_grant_type: 'No enabled plugin handles this `grant_type` (RFC 6749 §5.2).',
+  unsupported_response_type: 'The authorization endpoint does not support this `response_type` (RFC 6749 §4.1.2.1).',
+  unsupported_token_type: 'Revocation of this token type is not supported (RFC 7009 §2.2.1).',
+  invalid_scope: 'A requested scope is unknown, malformed or outside what the client may get (RFC 6749 §5.2).',
+  invalid_target: 'The `resource` is unknown, malformed or not allowed for this client (RFC 8707 §2).',
+  access_denied: 'The user or the server refused the request (RFC 6749 §4.1.2.1).',
+  invalid_dpop_proof: 'The DPoP proof is missing, malformed, expired or does not match the request (RFC 9449 §5).',
+  use_dpop_nonce: 'Retry with the nonce from the `DPoP-Nonce` header (RFC 9449 §8).',
+  insufficient_scope: 'The access token lacks a scope the request needs (RFC 6750 §3.1).',
+  invalid_token: 'The access token is missing, expired, revoked or malformed (RFC 6750 §3.1).',
+  server_error: 'An unexpected failure; details are in the server log under the request id (RFC 6749 §4.1.2.1).',
+  temporarily_unavailable: 'The server is overloaded or a dependency is down; retry later (RFC 6749 §4.1.2.1).',
+  slow_down: 'Too many requests; wait for `Retry-After` before retrying (RFC 8628 §3.5).',
+};
+
+interface OAuthErrorClass {
+  code: string;
+  className: string;
+  status: number;
+  headers: string[];
+}
+
+/** Every exported OAuthError subclass that declares its code; a probe instance gives its status and headers. */
+export function oauthErrorClasses(): OAuthErrorClass[] {
+  const out: OAuthErrorClass[] = [];
+  for (const [className, value] of Object.entries(errors)) {
+    if (typeof value !== 'function' || !(value.prototype instanceof errors.OAuthError)) continue;
+    const code = (value as unknown as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    const probe = new (value as unknown as new (description: string) => errors.OAuthError)('probe');
+    out.push({ code, className, status: probe.status, headers: Object.keys(probe.headers) });
+  }
+  return out.sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+}
+
+export function renderErrors(): string {
+  const classes = oauthErrorClasses();
+  const undocumented = classes.filter((c) => !OAUTH_MEANINGS[c.code]).map((c) => c.code);
+  if (undocumented.length) {
+    throw new Error(`add a meaning for OAuth error code(s) ${undocumented.join(', ')} to OAUTH_MEANINGS in ${import.meta.url}`);
+  }
+  const problems = [
+    ['badRequest(detail)', errors.badRequest('probe')],
+    ['notFound(detail)', errors.notFound('probe')],
+    ['conflict(detail)', errors.conflict('probe')],
+  ] as const;
+
+  return document([
+    GENERATED_BANNER('kernel/errors.ts'),
+    '# Errors',
+    'Handlers throw; one middleware per listener turns the error into the response, so statuses are never set by hand. Anything that is not one of the errors below is answered as a 500 (`server_error` on OAuth endpoints) with the stack trace in the log only.',
+    '## Boot and configuration errors (`AP_ERR_*`)',
+    'Thrown as `BootError` while the server starts or a CLI command runs. The CLI prints `error: <message>` once and exits 1; configuration errors list every problem with its path.',
+    table(
+      ['Code', 'Meaning'],
+      Object.entries(errors.BOOT_ERROR_CODES).map(([name, meaning]) => [code(name), meaning]),
+    ),
+    '## OAuth errors',
+    'On `/oauth/*` and `/.well-known/*` endpoints: a JSON body `{"error": "<code>", "error_description": "…"}` with `Cache-Control: no-store` (RFC 6749 §5.2). `error_description` is safe to show to the client; internal causes go to the log only.',
+    table(
+      ['`error`', 'HTTP status', 'Class', 'Headers', 'Meaning'],
+      classes.map((c) => [
+        code(c.code),
+        String(c.status),
+        code(c.className),
+        c.headers.length ? c.headers.map(code).join(', ') : '—',
+        OAUTH_MEANINGS[c.code]!,
+      ]),
+    ),
+    '## Admin API errors (RFC 9457)',
+    'Admin routes answer `application/problem+json` with `type`, `title`, `status`, `detail` (and extra members). A missing or wrong admin API key is 401 with `WWW-Authenticate: Bearer realm="admin"`; an unknown route is 404.',
+    table(
+      ['Thrown as', 'HTTP status', 'Title'],
+      [
+        ...problems.map(([name, problem]) => [code(name), String(problem.status), problem.title]),
+        [code('new ProblemError(status, title, detail)'), 'any', 'any'],
+      ],
+    ),
+    '## Browser pages',
+    '`PageError(status, title, message)` renders an HTML error page on browser routes (login, consent). It never redirects to a redirect URI that has not been verified.',
+  ]);
+}

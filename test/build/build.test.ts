@@ -1,0 +1,133 @@
+/**
+ * What the Dockerfile runs, without Docker: `npm run build` in a copy of the sources, then the compiled CLI from a
+ * clean directory holding only package.json, dist/ and the dependencies — no TypeScript loader for the CLI itself,
+ * while a user's authplane.config.ts still loads (and imports 'authplane' from dist through the package's exports).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ADMIN_KEY, REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js';
+
+const run = promisify(execFile);
+
+const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'kernel', 'plugins', 'migrations'];
+
+/** A user's config: TypeScript syntax, the published entry points, and a plugin of its own. */
+const USER_CONFIG = `
+import { defineConfig, definePlugin, InvalidRequest } from 'authplane';
+import { auditDb, keystoreKeyfile, storageSqlite } from 'authplane/plugins';
+
+interface Probe { kernel_module: string }
+const probe: Probe = { kernel_module: import.meta.resolve('authplane') };
+
+const buildProbe = definePlugin({
+  name: 'build-probe',
+  register(api) {
+    api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, ...probe }));
+    api.route('public', 'GET', '/oauth/build-probe', () => {
+      throw new InvalidRequest('refused by a plugin from the config file');
+    });
+  },
+});
+
+export default defineConfig({
+  storage: { sqlite: { path: 'data/authserver.db' } },
+  signing: { keyPath: 'data/keys' },
+  plugins: [storageSqlite(), keystoreKeyfile(), auditDb(), buildProbe()],
+});
+`;
+
+const root = mkdtempSync(join(tmpdir(), 'authplane-build-'));
+const app = join(root, 'app');
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+before(async () => {
+  const src = join(root, 'src');
+  for (const entry of SOURCES) cpSync(join(REPO_ROOT, entry), join(src, entry), { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
+  await run('npm', ['run', 'build'], { cwd: src, timeout: 180_000 });
+
+  // The runtime directory holds what the Docker image's runtime stage copies: package.json, dist/, node_modules/.
+  cpSync(join(src, 'package.json'), join(app, 'package.json'));
+  cpSync(join(src, 'dist'), join(app, 'dist'), { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
+});
+
+test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScript with an executable entry', () => {
+  for (const dir of ['dist/kernel', 'dist/plugins', 'dist/migrations']) assert.ok(existsSync(join(app, dir)), dir);
+  const entry = join(app, 'dist/bin/authserver.js');
+  assert.ok(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n'));
+  assert.ok((statSync(entry).mode & 0o111) !== 0, 'dist/bin/authserver.js is executable');
+  const emitted = files(join(app, 'dist'));
+  assert.ok(emitted.some((f) => f.endsWith('dist/migrations/audit-db/0001_audit_events.js')));
+  const typescript = emitted.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  assert.deepEqual(typescript, []);
+  const tsImports = emitted
+    .filter((f) => f.endsWith('.js'))
+    .filter((f) => /from '[^']+\.ts'|import\('[^']+\.ts'\)/.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(tsImports, [], 'compiled files import no .ts module');
+});
+
+test('the compiled CLI runs through its shebang and prints its version', async () => {
+  const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const { stdout } = await run(join(app, 'dist/bin/authserver.js'), ['version'], {
+    cwd: app,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  assert.equal(stdout.trim(), `authserver ${version}`);
+});
+
+test('the compiled CLI migrates idempotently from a clean directory', async (t) => {
+  const dir = tempDir(t);
+  cpSync(join(app, 'package.json'), join(dir, 'package.json'));
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, AUTHPLANE_STORAGE_SQLITE_PATH: join(dir, 'db.sqlite') };
+  const cli = join(app, 'dist/bin/authserver.js');
+  const first = await run(process.execPath, [cli, 'migrate'], { cwd: dir, env });
+  assert.match(first.stdout, /applied \d+ migration\(s\)/);
+  const second = await run(process.execPath, [cli, 'migrate'], { cwd: dir, env });
+  assert.match(second.stdout, /nothing to apply/);
+});
+
+test('the compiled CLI serves with a TypeScript config that imports authplane from dist, then exits 0 on SIGTERM', async (t) => {
+  writeFileSync(join(app, 'authplane.config.ts'), USER_CONFIG);
+  const { child, url, adminUrl, exited, output } = await spawnServe(t, {
+    cwd: app,
+    command: [process.execPath, 'dist/bin/authserver.js'],
+    env: { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY },
+  });
+
+  const health = await fetch(`${url}/health`);
+  assert.equal(health.status, 200);
+  assert.deepEqual({ ...((await health.json()) as object), time: undefined }, { status: 'ok', db: 'ok', time: undefined });
+
+  const jwks = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+  assert.equal(jwks.keys.length, 1);
+  assert.equal(jwks.keys[0]!.kty, 'EC');
+  assert.equal(jwks.keys[0]!.d, undefined, 'no private member is published');
+  assert.ok(existsSync(join(app, 'data/keys')), 'the key was generated under the config file key path');
+
+  const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+  assert.equal(discovery.kernel_module, new URL('dist/kernel/index.js', `file://${app}/`).href);
+
+  // The config's plugin throws the kernel's own error class: one module instance, so a 400 and not a 500.
+  const refused = await fetch(`${url}/oauth/build-probe`);
+  assert.equal(refused.status, 400);
+  assert.equal(((await refused.json()) as { error: string }).error, 'invalid_request');
+
+  const status = await fetch(`${adminUrl}/admin/system/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(status.status, 200);
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, output());
+});
