@@ -24,6 +24,8 @@ import { migrateLatest, type Migration } from './storage/migrations.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { createTokenEndpoint } from './token/endpoint.js';
 import { createTokenIssuer } from './token/issuer.js';
+import { tapAccessTokenHooks } from './token/access-token-hooks.js';
+import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
 import { packageVersion } from './version.js';
 import { Discovery } from './wellknown/discovery.js';
 import { registerBuiltinCommands } from './cli/builtin.js';
@@ -68,7 +70,7 @@ export class AuthPlane {
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
   #keys: LoadedKeyRing | undefined;
-  #tokens: TokenIssuer | undefined;
+  #tokens: (TokenIssuer & { drain(): Promise<void> }) | undefined;
   #discovery: Discovery | undefined;
   #audit: AuditQueue;
   #listeners: Listener[] = [];
@@ -104,6 +106,8 @@ export class AuthPlane {
   }
 
   #register(): void {
+    this.#migrations.push(tokenIssuances0001);
+    tapAccessTokenHooks(this.hooks, this.registries, () => this.#tokens!, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
     const instances = ordered.map((p) => p.instance);
     for (const plugin of ordered) {
@@ -229,6 +233,7 @@ export class AuthPlane {
       keys: this.#keys,
       hooks: this.hooks,
       maxTtl: this.config.signing.retiredKeyRetention,
+      db: () => this.db,
     });
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const plugin of orderPlugins(this.resolved.plugins)) {
@@ -344,6 +349,7 @@ export class AuthPlane {
           this.log.error({ err, plugin: name }, 'plugin stop failed');
         }
       }
+      await this.#tokens?.drain();
       await this.#audit.flush();
       this.#keys?.close();
       await this.#db?.destroy();

@@ -111,6 +111,8 @@ export interface IssueAccessTokenInput {
   claims?: Record<string, unknown>;
   /** The token request it answers, when there is one; claim hooks read their per-request state from it. */
   tokenContext?: TokenContext;
+  /** The token this one was derived from (refresh, token exchange), recorded on the issuance row. */
+  parentJti?: string;
 }
 
 export interface IssuedAccessToken {
@@ -127,7 +129,13 @@ export interface IssueContext {
 }
 
 export interface TokenIssuer {
-  issueAccessToken(input: IssueAccessTokenInput): IssuedAccessToken;
+  /** Signs an RFC 9068 access token and resolves once its issuance row is durable (group commit). */
+  issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>;
+  /** Claims of one of our own access tokens if its signature, issuer and lifetime check out; never throws. */
+  verifyAccessToken(token: string): JwtClaims | undefined;
+  /** Denylists a jti until `expiresAt` (seconds) and marks its issuance revoked; true if it was not already. */
+  revokeJti(jti: string, expiresAt: number, reason: string): Promise<boolean>;
+  isRevoked(jti: string): Promise<boolean>;
 }
 
 /** A stored signing key. `privateJwk` never leaves the key store and the key ring. */

@@ -175,6 +175,12 @@ export const kernelSchema: JsonSchema = {
       additionalProperties: false,
       properties: {
         accessTokenTtl: seconds('Default access token lifetime', 900, 30),
+        issuanceRetentionDays: {
+          type: 'integer',
+          minimum: 1,
+          default: 30,
+          description: 'Issuance rows are kept this many days after their token expired (`authserver purge --only token_issuances`).',
+        },
       },
     },
     log: {

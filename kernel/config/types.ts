@@ -32,6 +32,7 @@ export interface KernelConfig {
   };
   tokens: {
     accessTokenTtl: number;
+    issuanceRetentionDays: number;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   observability: {

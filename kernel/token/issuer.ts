@@ -1,32 +1,33 @@
-import type {
-  IssueAccessTokenInput,
-  IssuedAccessToken,
-  JwtClaims,
-  KeyRing,
-  TokenIssuer,
-} from '../contracts.js';
+import { verify } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { IssueAccessTokenInput, IssuedAccessToken, JwtClaims, KeyRing, TokenIssuer } from '../contracts.js';
 import { ServerError } from '../errors.js';
 import type { HookCatalog } from '../hooks.js';
+import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
 
 /**
- * Claims → `accessTokenClaims` taps → sign. Synchronous: every lookup a claim needs was done before (by the grant
- * or a `tokenRequest` tap), so issuing costs one JSON encode and one ECDSA signature.
+ * Claims → `accessTokenClaims` taps → sign → issuance row. Signing is synchronous (every lookup a claim needs was
+ * done earlier, by the grant or a `tokenRequest` tap); the row goes through group commit, so the caller answers
+ * only once it is durable.
  */
 export function createTokenIssuer(options: {
   issuer: string;
   keys: KeyRing;
   hooks: HookCatalog;
   maxTtl: number;
-}): TokenIssuer {
-  const { issuer, keys, hooks, maxTtl } = options;
+  db: () => Knex;
+}): TokenIssuer & { drain(): Promise<void> } {
+  const { issuer, keys, hooks, maxTtl, db } = options;
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();
+  const issuances = new GroupCommitWriter(db, 'token_issuances');
+
   return {
-    issueAccessToken(input: IssueAccessTokenInput): IssuedAccessToken {
+    async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
       if (!(input.ttl > 0) || input.ttl > maxTtl) {
         // A token outliving signing.retiredKeyRetention could outlive its key in the JWKS.
         throw new ServerError('token lifetime is not configured correctly', {
@@ -48,7 +49,55 @@ export function createTokenIssuer(options: {
       };
       if (tapped) claims = claimHook.call(claims, { input });
       const token = keys.sign(ACCESS_TOKEN_TYP, claims);
+      const cnf = claims.cnf as { jkt?: string } | undefined;
+      await issuances.write({
+        jti,
+        subject: input.subject,
+        client_id: input.clientId,
+        audience: JSON.stringify(input.audience),
+        scope: input.scope,
+        grant_type: input.grantType,
+        issued_at: iat * 1000,
+        expires_at: (iat + input.ttl) * 1000,
+        revoked_at: null,
+        parent_jti: input.parentJti ?? null,
+        cnf_jkt: cnf?.jkt ?? null,
+      });
       return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
     },
+
+    verifyAccessToken(token: string): JwtClaims | undefined {
+      const parts = token.split('.');
+      if (parts.length !== 3) return undefined;
+      try {
+        const header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+        if (header.typ !== 'at+jwt' || header.alg !== 'ES256' || typeof header.kid !== 'string') return undefined;
+        const key = keys.publicKey(header.kid);
+        if (!key) return undefined;
+        const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2]!, 'base64url'));
+        if (!ok) return undefined;
+        const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as JwtClaims;
+        if (claims.iss !== issuer || typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) return undefined;
+        return claims;
+      } catch {
+        return undefined;
+      }
+    },
+
+    async revokeJti(jti: string, expiresAt: number, reason: string): Promise<boolean> {
+      const now = Date.now();
+      const already = (await db()('token_denylist').where({ jti }).first('jti')) !== undefined;
+      if (!already) {
+        await db()('token_denylist').insert({ jti, expires_at: expiresAt * 1000, revoked_at: now, reason }).onConflict('jti').ignore();
+      }
+      await db()('token_issuances').where({ jti }).whereNull('revoked_at').update({ revoked_at: now });
+      return !already;
+    },
+
+    async isRevoked(jti: string): Promise<boolean> {
+      return (await db()('token_denylist').where({ jti }).first('jti')) !== undefined;
+    },
+
+    drain: () => issuances.drain(),
   };
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { InvalidGrant, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
 import { auditFromToken, type OAuthState } from './context.js';
 import { mintUserTokens } from './mint.js';
+import { revokeFamilyAndAccessTokens } from './token-hooks.js';
 
 /** RFC 7636 §4.1. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -28,7 +29,10 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
       if ('replayed' in consumed) {
         // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
         const replayed = consumed.replayed;
-        if (replayed.family_id) await state.refresh().revokeFamily(replayed.family_id, 'code_replay');
+        if (replayed.family_id) await revokeFamilyAndAccessTokens(state, replayed.family_id, 'code_replay');
+        if (replayed.access_jti) {
+          await runtime.tokens.revokeJti(replayed.access_jti, Math.floor(Date.now() / 1000) + runtime.config.tokens.accessTokenTtl, 'code_replay');
+        }
         runtime.audit.emit({
           action: 'token_revoked',
           ...auditFromToken(ctx),

@@ -2,6 +2,7 @@ import { InvalidGrant, InvalidScope, type GrantHandler, type TokenContext } from
 import { parseScope } from './authorize-request.js';
 import { auditFromToken, type OAuthState } from './context.js';
 import { mintUserTokens } from './mint.js';
+import { revokeFamilyAndAccessTokens } from './token-hooks.js';
 
 /** What makes two refresh requests "the same request" for the reuse grace window. */
 function requestKey(ctx: TokenContext): string {
@@ -51,7 +52,7 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
         const spent = (await refresh.find(params.refresh_token!))?.token;
         const inGrace = !!spent && now - (spent.consumed_at ?? 0) <= state.options.refreshReuseGrace * 1000;
         if (!inGrace || spent.consumed_scope_key !== key) {
-          await refresh.revokeFamily(family.id, 'refresh_reuse');
+          await revokeFamilyAndAccessTokens(state, family.id, 'refresh_reuse');
           state.reuse.inc();
           runtime.audit.emit({
             action: 'token_revoked',

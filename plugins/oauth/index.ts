@@ -16,6 +16,7 @@ import { authorizationCodeGrant } from './grant-code.js';
 import { refreshTokenGrant } from './grant-refresh.js';
 import { registerLogin } from './login.js';
 import { registerPurgeTargets } from './purge.js';
+import { tapRefreshTokenHooks } from './token-hooks.js';
 import { oauthSchema, type OAuthOptions } from './schema.js';
 
 export type { OAuthOptions } from './schema.js';
@@ -31,6 +32,7 @@ export const oauth = definePlugin<OAuthOptions>({
     registerLogin(api, state);
     registerGrantAdmin(api, state);
     registerPurgeTargets(api);
+    tapRefreshTokenHooks(api, state);
     api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state));
     api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state));
     const issuer = api.config.server.issuer.replace(/\/+$/, '');

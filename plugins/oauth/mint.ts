@@ -27,7 +27,7 @@ export async function mintUserTokens(state: OAuthState, input: MintInput): Promi
   const runtime = state.runtime();
   const ttl = runtime.config.tokens.accessTokenTtl;
   const scope = input.scopes.join(' ');
-  const issued = runtime.tokens.issueAccessToken({
+  const issued = await runtime.tokens.issueAccessToken({
     subject: input.userId,
     clientId: input.client.client_id,
     audience: [input.resource.uri],

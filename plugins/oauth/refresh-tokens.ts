@@ -111,6 +111,11 @@ export class RefreshTokens {
       .update({ revoked_at: Date.now(), revoked_reason: reason });
   }
 
+  async accessJtis(familyId: string): Promise<string[]> {
+    const rows = await this.db()('refresh_tokens').where({ family_id: familyId }).whereNotNull('access_jti').select('access_jti');
+    return rows.map((r: { access_jti: string }) => r.access_jti);
+  }
+
   async activeFamilies(userId: string): Promise<FamilyRow[]> {
     return this.db()('refresh_families').where({ user_id: userId }).whereNull('revoked_at').where('expires_at', '>', Date.now());
   }
