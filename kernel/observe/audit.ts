@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuditBus, AuditEvent, AuditInput } from '../contracts.js';
 import type { HookCatalog } from '../hooks.js';
@@ -21,7 +22,9 @@ export class AuditQueue implements AuditBus {
   ) {}
 
   emit(input: AuditInput): void {
-    const event: AuditEvent = { ...input, id: uuidv7(), time: input.time ?? new Date() };
+    // The trace of the request that caused the event, when tracing is on (no active span otherwise: no cost).
+    const traceId = input.trace_id ?? trace.getActiveSpan()?.spanContext().traceId ?? null;
+    const event: AuditEvent = { ...input, trace_id: traceId, id: uuidv7(), time: input.time ?? new Date() };
     this.log.info({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
     if (!this.hook.isUsed()) return;
     this.#queue.push(event);
