@@ -66,6 +66,8 @@ export interface TokenContext {
   readonly credentials: PresentedCredentials;
   /** Per-request scratch space for hooks (e.g. the DPoP thumbprint), so waterfalls stay synchronous. */
   readonly state: Record<string, unknown>;
+  /** Headers a hook wants on the successful response (e.g. a fresh `DPoP-Nonce`, RFC 9449 §8.2). */
+  readonly responseHeaders: Record<string, string>;
 }
 
 export interface TokenResponseBody {

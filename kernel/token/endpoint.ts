@@ -53,7 +53,7 @@ export function createTokenEndpoint(deps: {
     for (const name of grant.requiredParams ?? []) {
       if (params[name] === undefined) throw new InvalidRequest(`${name} is required`);
     }
-    const tokenCtx: TokenContext = { request, params, grantType, client, credentials, state: {} };
+    const tokenCtx: TokenContext = { request, params, grantType, client, credentials, state: {}, responseHeaders: {} };
     if (requestTapped) await hooks.tokenRequest.promise(tokenCtx);
     const perGrant = hooks.grantRequest.get(grantType);
     if (perGrant?.isUsed()) await perGrant.promise(tokenCtx);
@@ -63,6 +63,7 @@ export function createTokenEndpoint(deps: {
     // RFC 6749 §5.1: token responses must not be cached.
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Pragma', 'no-cache');
+    for (const [name, value] of Object.entries(tokenCtx.responseHeaders)) ctx.set(name, value);
     ctx.body = body;
   };
 }

@@ -31,7 +31,7 @@ export const oauth = definePlugin<OAuthOptions>({
     registerAuthorize(api, state);
     registerLogin(api, state);
     registerGrantAdmin(api, state);
-    registerPurgeTargets(api);
+    registerPurgeTargets(api, options);
     tapRefreshTokenHooks(api, state);
     api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state));
     api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state));

@@ -1,7 +1,8 @@
 import type { RegisterApi } from 'authplane';
+import type { OAuthOptions } from './schema.js';
 
 /** Rows whose lifetime is over; `authserver purge --only <name>` runs one. */
-export function registerPurgeTargets(api: RegisterApi): void {
+export function registerPurgeTargets(api: RegisterApi, options: Readonly<OAuthOptions>): void {
   api.registries.purgeTargets.register('authorization_codes', {
     description: 'expired authorization codes',
     purge: ({ db, now }) => db('authorization_codes').where('expires_at', '<', now.getTime()).delete(),
@@ -29,7 +30,7 @@ export function registerPurgeTargets(api: RegisterApi): void {
     description: 'failed-login counters whose window and lockout are over',
     purge: ({ db, now }) =>
       db('login_failures')
-        .where('window_start', '<', now.getTime() - 86_400_000)
+        .where('window_start', '<', now.getTime() - options.login.failureWindow * 1000)
         .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<', now.getTime()))
         .delete(),
   });

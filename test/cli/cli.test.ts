@@ -10,7 +10,7 @@ import { REPO_ROOT, runCli, tempDir } from '../helpers/server.js';
 const VERSION = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
 const QUIET = { AUTHPLANE_ADMIN_API_KEY: 'kJ8v2-Qx9LmZ4rT7wYb3NcF6' };
 
-describe('authserver basics', { concurrency: true }, () => {
+describe('authserver basics', { concurrency: 2 }, () => {
   test('authserver version prints "authserver <semver>"', async (t) => {
     const cwd = tempDir(t);
     for (const args of [['version'], ['--version']]) {

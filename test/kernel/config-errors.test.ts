@@ -24,7 +24,7 @@ async function serveWith(
       ...config.settings,
     },
   });
-  const result = await runCli(['serve', '--config', file], { cwd: dir, env, timeoutMs: 20_000 });
+  const result = await runCli(['serve', '--config', file], { cwd: dir, env });
   return { ...result, file };
 }
 
@@ -39,7 +39,7 @@ function assertRefused(result: CliResult, expected: string[]): string {
   return result.stderr;
 }
 
-describe('a bad configuration stops boot with exit 1 and every problem listed', { concurrency: true }, () => {
+describe('a bad configuration stops boot with exit 1 and every problem listed', { concurrency: 4 }, () => {
   test('schema problems in the file are all printed at once, each with its path', async (t) => {
     const result = await serveWith(t, {
       settings: {
