@@ -4,6 +4,7 @@
  */
 import { defineConfig } from 'authplane';
 import { auditDb, clients, keystoreKeyfile, resources, storagePostgres, storageSqlite, tracingOtel, users } from 'authplane/plugins';
+import { clientCredentials, introspection, issuances, rateLimit, revocation } from 'authplane/plugins';
 
 export default defineConfig({
   server: {
@@ -14,5 +15,5 @@ export default defineConfig({
   storage: { driver: 'sqlite', sqlite: { path: 'data/authserver.db' } },
   signing: { keyPath: 'data/keys' },
   log: { level: 'info' },
-  plugins: [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel()],
+  plugins: [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel(), clientCredentials(), introspection(), revocation(), issuances(), rateLimit()],
 });

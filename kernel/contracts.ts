@@ -294,15 +294,83 @@ export interface UserDirectory {
   recordLogin(id: string): Promise<void>;
 }
 
+/**
+ * RFC 7591 §2 client metadata as a self-registration presents it (DCR body, CIMD document), after the registering
+ * plugin's own shape checks. The registry applies the same rules between fields as the admin API.
+ */
+export interface ClientMetadataInput {
+  client_name: string;
+  redirect_uris: readonly string[];
+  grant_types: readonly string[];
+  response_types?: readonly string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** Scope ceiling; empty or absent means none. */
+  scope?: string;
+  application_type?: 'web' | 'native';
+  /** Informational metadata kept with the client (client_uri, logo_uri, software_id…). */
+  metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** Who registered, for the audit trail, and which grant types this registration path may ask for. */
+export interface RegistrationContext {
+  /** `registration_source` of the client: `dcr`, `cimd`, or a plugin's own. */
+  source: string;
+  actor_id?: string | null;
+  ip?: string | null;
+  request_id?: string | null;
+  /** Grant types this path allows; default: every grant the registry knows. */
+  allowedGrantTypes?: readonly string[];
+}
+
+/** One rejected metadata field (`redirect_uris.0`) and why. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A registration's outcome: expected validation failures are values, not exceptions. */
+export type ClientRegistration =
+  | {
+      ok: true;
+      client: Client;
+      /** When the client was first registered (ms). */
+      createdAt: number;
+      /** The secret of a confidential client, returned this once. */
+      clientSecret?: string;
+      /** false when an existing client was refreshed (CIMD) rather than created. */
+      created: boolean;
+    }
+  | { ok: false; problems: FieldProblem[] };
+
 export interface ClientRegistry {
   get(clientId: string): Promise<Client | undefined>;
   /** Records `last_used_at`; writes are batched, never on the response path. */
   touch(clientId: string): void;
+  /** Registers a new client with a generated id (DCR); audited as `client_registered`. */
+  register(input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration>;
+  /**
+   * Creates or refreshes the client whose id is given by its owner (a CIMD URL) from its metadata; an existing
+   * client keeps its status, so a suspended one stays suspended.
+   */
+  upsertWithId(clientId: string, input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration>;
+  /** Deletes clients of one source whose last use (or creation, if never used) is before `unusedSince` (ms). */
+  purgeUnused(source: string, unusedSince: number): Promise<number>;
 }
 
 /** Revokes what a user holds (refresh families, sessions); provided by the plugin that owns those rows. */
 export interface GrantStore {
   revokeUserTokens(userId: string): Promise<number>;
+}
+
+/** DCR modes (dcr plugin): who may register clients without an administrator. */
+export type DcrMode = 'open' | 'approved_redirects' | 'admin_only';
+
+/**
+ * The self-registration policy of the dcr plugin. `admin_only` stops CIMD too, so the cimd plugin reads it here;
+ * the mode can change at run time (`PATCH /admin/settings/dcr`), so it is read per use, not once.
+ */
+export interface DcrSettings {
+  mode(): Promise<DcrMode>;
 }
 
 /**
@@ -314,4 +382,5 @@ export interface Services {
   clients: ClientRegistry;
   resources: ResourceRegistry;
   users: UserDirectory;
+  dcrSettings: DcrSettings;
 }

@@ -4,7 +4,9 @@
  */
 import type { PluginInstance } from 'authplane';
 import { auditDb, clients, keystoreKeyfile, resources, storagePostgres, storageSqlite, tracingOtel, users } from './index.js';
+import { clientCredentials, introspection, issuances, rateLimit, revocation } from './index.js';
+import { dpop } from './index.js';
 
 export function defaultPlugins(): PluginInstance[] {
-  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel()];
+  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel(), clientCredentials(), introspection(), revocation(), issuances(), rateLimit(), dpop()];
 }

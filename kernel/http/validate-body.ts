@@ -11,8 +11,10 @@ const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: fal
  * 400 problem listing every error with its field: `{"errors": [{"field": "redirect_uris.0", "message": "…"}]}`.
  */
 export function bodyValidator<T>(schema: JsonSchema): (body: unknown) => T {
-  const validate = ajv.compile(schema);
+  // Compiled on first use, not at register: boot time matters more than the first admin request.
+  let validate: ReturnType<typeof ajv.compile> | undefined;
   return (body) => {
+    validate ??= ajv.compile(schema);
     if (validate(body)) return body as T;
     const errors = (validate.errors ?? []).map((e) => {
       const base = e.instancePath.slice(1).split('/').filter(Boolean).join('.');

@@ -87,7 +87,6 @@ export function clientCredentialsGrant(runtime: () => RuntimeApi, ttl: number): 
         grantType: CLIENT_CREDENTIALS,
         tokenContext: ctx,
       });
-      rt.use('clients').touch(client.client_id);
       rt.audit.emit({
         action: 'token_issued',
         actor_id: client.client_id,

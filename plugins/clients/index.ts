@@ -3,10 +3,11 @@
  * - Table `clients` (migrations/clients); secrets are 256-bit random, stored as SHA-256 digests.
  * - Taps `resolveClient` (a primary-key lookup; no cache, so admin changes apply to the next request).
  * - Registers `clientAuthMethods` none, client_secret_basic, client_secret_post.
- * - Provides service `clients` (ClientRegistry: get, touch with batched last_used_at writes).
+ * - Provides service `clients` (ClientRegistry: get, touch with batched last_used_at writes; register, upsertWithId
+ *   and purgeUnused for self-registration by the dcr and cimd plugins, registration.ts).
  * - Admin API `/admin/clients…` and CLI `authserver admin client …`, one operations module behind both.
  * - Audit: client_created, client_updated, client_deleted, client_secret_rotated, client_suspended,
- *   client_revoked, client_reactivated. Metric: authserver_clients_registered_total{source}.
+ *   client_revoked, client_reactivated, client_registered (dcr, cimd). Metric: authserver_clients_registered_total{source}.
  */
 import { definePlugin, type ClientRegistry } from 'authplane';
 import { registerClientRoutes } from './admin-routes.js';
@@ -15,6 +16,7 @@ import { registerClientCommands } from './cli.js';
 import { LastUsedRecorder } from './last-used.js';
 import { clientMigrations } from './migrations.js';
 import { ClientOperations } from './operations.js';
+import { ClientRegistrations } from './registration.js';
 import { ClientStore, toClientContract } from './store.js';
 
 /** The recorder of each server (keyed by its config object, the one thing register and stop both see), for stop to flush. */
@@ -29,22 +31,25 @@ export const clients = definePlugin({
     const lastUsed = new LastUsedRecorder((ids, at) => store.touch(ids, at), api.log);
     recorders.set(api.config, lastUsed);
 
+    const registered = api.metrics.counter({
+      name: 'authserver_clients_registered_total',
+      help: 'Clients registered, by registration source (admin, dcr, cimd)',
+      labelNames: ['source'] as const,
+    });
+    const registrations = new ClientRegistrations(store, runtime, registered, (grant) => api.registries.grantTypes.has(grant));
     const registry: ClientRegistry = {
       async get(clientId) {
         const client = await store.find(clientId);
         return client ? toClientContract(client) : undefined;
       },
       touch: (clientId) => lastUsed.record(clientId),
+      register: (input, context) => registrations.register(input, context),
+      upsertWithId: (clientId, input, context) => registrations.upsertWithId(clientId, input, context),
+      purgeUnused: (source, unusedSince) => registrations.purgeUnused(source, unusedSince),
     };
     api.provide('clients', registry);
     api.hooks.resolveClient.tapPromise(api.name, (clientId) => registry.get(clientId));
     registerAuthMethods(api, registry.touch);
-
-    const registered = api.metrics.counter({
-      name: 'authserver_clients_registered_total',
-      help: 'Clients registered, by registration source (admin, dcr, cimd)',
-      labelNames: ['source'] as const,
-    });
     const operations = new ClientOperations(store, runtime, registered, (grant) => api.registries.grantTypes.has(grant));
     registerClientRoutes(api, operations);
     registerClientCommands(api, operations);

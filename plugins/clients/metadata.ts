@@ -3,7 +3,7 @@
  * type, grant types that need redirect URIs or a secret, response types that follow from the grants. A violation
  * is a 400 problem naming every bad field, in the same `errors` shape as schema errors.
  */
-import { badRequest } from 'authplane';
+import { badRequest, type FieldProblem } from 'authplane';
 import { CONFIDENTIAL_METHODS, KNOWN_GRANT_TYPES, type ApplicationType, type AuthMethod, type ClientFields } from './schema.js';
 
 /** The stored, normalized form of a client's metadata. */
@@ -56,28 +56,41 @@ function normalizeScope(scope: string): string {
   return [...new Set(scope.split(' ').filter(Boolean))].join(' ');
 }
 
+/** Which grant types a caller may assign: the admin API accepts known and registered grants, DCR only enabled ones. */
+export interface GrantPolicy {
+  accepts(grantType: string): boolean;
+  /** The tail of the error message: what would have been accepted. */
+  expected: string;
+}
+
+/** The admin API's policy: known grants, or any grant a plugin registers (a custom grant is assigned like a built-in). */
+export function adminGrantPolicy(grantRegistered: (grantType: string) => boolean): GrantPolicy {
+  return {
+    accepts: (grant) => (KNOWN_GRANT_TYPES as readonly string[]).includes(grant) || grantRegistered(grant),
+    expected: `${KNOWN_GRANT_TYPES.join(', ')}, or a grant type an enabled plugin registers`,
+  };
+}
+
 /**
- * Checks the complete set of fields (after an update is merged) and returns them normalized. `response_types`
- * left undefined follows the grants: `['code']` with authorization_code, `[]` otherwise.
+ * Checks the complete set of fields (after an update is merged): every problem, or the fields normalized.
+ * `response_types` left undefined follows the grants: `['code']` with authorization_code, `[]` otherwise.
  */
-export function normalizeClientFields(fields: ClientFields, grantRegistered: (grantType: string) => boolean): NormalizedFields {
-  const errors: { field: string; message: string }[] = [];
+export function checkClientFields(
+  fields: ClientFields,
+  grants: GrantPolicy,
+): { ok: true; fields: NormalizedFields } | { ok: false; problems: FieldProblem[] } {
+  const errors: FieldProblem[] = [];
   const applicationType = fields.application_type ?? 'web';
   const redirectUris = fields.redirect_uris ?? [];
   redirectUris.forEach((uri, i) => {
     const problem = redirectUriProblem(uri, applicationType);
     if (problem) errors.push({ field: `redirect_uris.${i}`, message: problem });
   });
-  const grants = fields.grant_types;
-  grants.forEach((grant, i) => {
-    if (!(KNOWN_GRANT_TYPES as readonly string[]).includes(grant) && !grantRegistered(grant)) {
-      errors.push({
-        field: `grant_types.${i}`,
-        message: `must be one of: ${KNOWN_GRANT_TYPES.join(', ')}, or a grant type an enabled plugin registers`,
-      });
-    }
+  const grantTypes = fields.grant_types;
+  grantTypes.forEach((grant, i) => {
+    if (!grants.accepts(grant)) errors.push({ field: `grant_types.${i}`, message: `must be one of: ${grants.expected}` });
   });
-  const usesCode = grants.includes('authorization_code');
+  const usesCode = grantTypes.includes('authorization_code');
   if (usesCode && redirectUris.length === 0) {
     errors.push({ field: 'redirect_uris', message: 'needs at least one URI when grant_types includes authorization_code' });
   }
@@ -90,24 +103,34 @@ export function normalizeClientFields(fields: ClientFields, grantRegistered: (gr
     errors.push({ field: 'response_types', message: 'code needs authorization_code in grant_types' });
   }
   // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
-  if (grants.includes('client_credentials') && !CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method)) {
+  if (grantTypes.includes('client_credentials') && !CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method)) {
     errors.push({
       field: 'token_endpoint_auth_method',
       message: 'must be client_secret_basic or client_secret_post when grant_types includes client_credentials',
     });
   }
-  if (errors.length) {
-    throw badRequest(errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
-  }
+  if (errors.length) return { ok: false, problems: errors };
   return {
-    client_name: fields.client_name.trim(),
-    redirect_uris: [...redirectUris],
-    grant_types: [...grants],
-    response_types: [...responseTypes],
-    token_endpoint_auth_method: fields.token_endpoint_auth_method,
-    scope: normalizeScope(fields.scope ?? ''),
-    application_type: applicationType,
-    agent: fields.agent ?? false,
-    agent_description: fields.agent_description?.trim() || null,
+    ok: true,
+    fields: {
+      client_name: fields.client_name.trim(),
+      redirect_uris: [...redirectUris],
+      grant_types: [...grantTypes],
+      response_types: [...responseTypes],
+      token_endpoint_auth_method: fields.token_endpoint_auth_method,
+      scope: normalizeScope(fields.scope ?? ''),
+      application_type: applicationType,
+      agent: fields.agent ?? false,
+      agent_description: fields.agent_description?.trim() || null,
+    },
   };
+}
+
+/** The admin API's form of checkClientFields: a 400 problem naming every bad field, in the schema errors' shape. */
+export function normalizeClientFields(fields: ClientFields, grantRegistered: (grantType: string) => boolean): NormalizedFields {
+  const checked = checkClientFields(fields, adminGrantPolicy(grantRegistered));
+  if (!checked.ok) {
+    throw badRequest(checked.problems.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: checked.problems });
+  }
+  return checked.fields;
 }

@@ -31,6 +31,8 @@ export interface ClientView extends NormalizedFields {
   status: ClientStatus;
   registration_source: string;
   metadata: Record<string, unknown>;
+  /** RFC 9449 §5.2, stored in `metadata` where the token endpoint's DPoP check reads it. */
+  dpop_bound_access_tokens: boolean;
   created_at: string;
   updated_at: string;
   last_used_at: string | null;
@@ -68,6 +70,7 @@ export function clientView(client: StoredClient): ClientView {
     status: client.status,
     registration_source: client.registration_source,
     metadata: client.metadata,
+    dpop_bound_access_tokens: client.metadata.dpop_bound_access_tokens === true,
     created_at: iso(client.created_at)!,
     updated_at: iso(client.updated_at)!,
     last_used_at: iso(client.last_used_at),
@@ -86,7 +89,8 @@ export class ClientOperations {
   ) {}
 
   async create(body: unknown, actor: Actor): Promise<ClientWithSecret> {
-    const fields = normalizeClientFields(this.#validateCreate(body), this.grantRegistered);
+    const input = this.#validateCreate(body);
+    const fields = normalizeClientFields(input, this.grantRegistered);
     const secret = CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method) ? generateClientSecret() : undefined;
     const now = Date.now();
     const client: StoredClient = {
@@ -98,7 +102,7 @@ export class ClientOperations {
       created_at: now,
       updated_at: now,
       last_used_at: null,
-      metadata: {},
+      metadata: input.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {},
     };
     await this.store.insert(client);
     this.registered.inc({ source: client.registration_source });
@@ -137,7 +141,7 @@ export class ClientOperations {
     const patch = this.#validateUpdate(body);
     const current = await this.#find(clientId);
     if (current.status === 'revoked') throw conflict(`client '${clientId}' is revoked and cannot be changed`);
-    const pick = <K extends keyof ClientFields>(key: K): ClientFields[K] =>
+    const pick = <K extends keyof ClientFields & keyof StoredClient>(key: K): ClientFields[K] =>
       (key in patch ? patch[key] : current[key]) as ClientFields[K];
     const fields = normalizeClientFields({
       client_name: pick('client_name'),
@@ -154,11 +158,15 @@ export class ClientOperations {
     const confidential = CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method);
     const secret = confidential && !current.secret_digest ? generateClientSecret() : undefined;
     const secret_digest = !confidential ? null : secret ? secretDigest(secret) : current.secret_digest;
-    const changed = (Object.keys(fields) as (keyof NormalizedFields)[]).filter(
+    const changed: string[] = (Object.keys(fields) as (keyof NormalizedFields)[]).filter(
       (key) => JSON.stringify(fields[key]) !== JSON.stringify(current[key]),
     );
-    const updated: StoredClient = { ...current, ...fields, secret_digest, updated_at: Date.now() };
-    if (!(await this.store.update(clientId, { ...fields, secret_digest, updated_at: updated.updated_at }, EDITABLE))) {
+    const dpopBound = patch.dpop_bound_access_tokens ?? current.metadata.dpop_bound_access_tokens === true;
+    if (dpopBound !== (current.metadata.dpop_bound_access_tokens === true)) changed.push('dpop_bound_access_tokens');
+    const { dpop_bound_access_tokens: _previous, ...otherMetadata } = current.metadata;
+    const metadata = dpopBound ? { ...otherMetadata, dpop_bound_access_tokens: true } : otherMetadata;
+    const updated: StoredClient = { ...current, ...fields, metadata, secret_digest, updated_at: Date.now() };
+    if (!(await this.store.update(clientId, { ...fields, metadata, secret_digest, updated_at: updated.updated_at }, EDITABLE))) {
       throw await this.#whyUnchanged(clientId, 'be changed');
     }
     this.#audit('client_updated', clientId, actor, { changed, ...(secret ? { secret_issued: true } : {}) });

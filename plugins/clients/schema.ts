@@ -40,6 +40,8 @@ export interface ClientFields {
   application_type?: ApplicationType;
   agent?: boolean;
   agent_description?: string | null;
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. Kept in `metadata`. */
+  dpop_bound_access_tokens?: boolean;
 }
 
 export type ClientPatch = Partial<ClientFields>;
@@ -63,6 +65,7 @@ const fieldSchemas: Record<keyof ClientFields, JsonSchema> = {
   application_type: { type: 'string', enum: APPLICATION_TYPES },
   agent: { type: 'boolean' },
   agent_description: { type: ['string', 'null'], maxLength: 1000 },
+  dpop_bound_access_tokens: { type: 'boolean' },
 };
 
 export const createClientSchema: JsonSchema = {

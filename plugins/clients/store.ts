@@ -107,6 +107,16 @@ export class ClientStore {
     return (await this.#table().where({ client_id: clientId }).delete()) > 0;
   }
 
+  /** Clients of one source not used since the cutoff; a client never used counts from its creation. */
+  async deleteUnused(source: string, unusedSince: number): Promise<number> {
+    return this.#table()
+      .where('registration_source', source)
+      .andWhere((q) =>
+        q.where('last_used_at', '<', unusedSince).orWhere((never) => never.whereNull('last_used_at').andWhere('created_at', '<', unusedSince)),
+      )
+      .delete();
+  }
+
   /** One statement for a batch of `last_used_at` updates. */
   async touch(clientIds: readonly string[], at: number): Promise<void> {
     if (clientIds.length === 0) return;

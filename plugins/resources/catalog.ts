@@ -12,12 +12,22 @@ interface Snapshot {
   byId: Map<string, StoredResource>;
   bySlug: Map<string, StoredResource>;
   byKey: Map<string, StoredResource>;
+  /** Normalized URI path → resources with it (several when they sit on different hosts). */
+  byPath: Map<string, { resource: StoredResource; host: string }[]>;
   ordered: StoredResource[];
   scopes: string[];
   loadedAt: number;
 }
 
-const EMPTY: Snapshot = { byId: new Map(), bySlug: new Map(), byKey: new Map(), ordered: [], scopes: [], loadedAt: 0 };
+const EMPTY: Snapshot = {
+  byId: new Map(),
+  bySlug: new Map(),
+  byKey: new Map(),
+  byPath: new Map(),
+  ordered: [],
+  scopes: [],
+  loadedAt: 0,
+};
 
 /** What a Protected Resource Metadata path matched. */
 export type PathMatch = { resource: StoredResource } | { ambiguous: true } | undefined;
@@ -109,14 +119,13 @@ export class ResourceCatalog implements ResourceRegistry {
    */
   async byPath(path: string, requestHost: string): Promise<PathMatch> {
     const wanted = path.endsWith('/') ? path.slice(0, -1) : path;
-    const matching = (snapshot: Snapshot) => snapshot.ordered.filter((r) => normalizeResourceUri(r.uri).path === wanted);
-    let candidates = matching(await this.#fresh());
+    let candidates = (await this.#fresh()).byPath.get(wanted);
     // A path is no indexed column: a miss re-reads the (small) table, shared with concurrent misses.
-    if (candidates.length === 0) candidates = matching(await this.reload());
-    if (candidates.length === 1) return { resource: candidates[0]! };
-    if (candidates.length === 0) return undefined;
-    const sameHost = candidates.filter((r) => normalizeResourceUri(r.uri).host === requestHost.toLowerCase());
-    return sameHost.length === 1 ? { resource: sameHost[0]! } : { ambiguous: true };
+    candidates ??= (await this.reload()).byPath.get(wanted);
+    if (!candidates) return undefined;
+    if (candidates.length === 1) return { resource: candidates[0]!.resource };
+    const sameHost = candidates.filter((c) => c.host === requestHost.toLowerCase());
+    return sameHost.length === 1 ? { resource: sameHost[0]!.resource } : { ambiguous: true };
   }
 
   /** A snapshot miss: one indexed query, and a full reload when the row exists (another replica created it). */
@@ -129,13 +138,29 @@ export class ResourceCatalog implements ResourceRegistry {
 
 function buildSnapshot(rows: StoredResource[]): Snapshot {
   const scopes = new Set<string>();
-  for (const row of rows) for (const scope of row.scopes) scopes.add(scope.name);
+  const byPath: Snapshot['byPath'] = new Map();
+  for (const row of rows) {
+    // Shared by every caller of the service: frozen, so one caller's mutation cannot leak into another's answer.
+    deepFreeze(row);
+    for (const scope of row.scopes) scopes.add(scope.name);
+    const { path, host } = normalizeResourceUri(row.uri);
+    byPath.set(path, [...(byPath.get(path) ?? []), { resource: row, host }]);
+  }
   return {
     byId: new Map(rows.map((r) => [r.id, r])),
     bySlug: new Map(rows.map((r) => [r.slug, r])),
     byKey: new Map(rows.map((r) => [r.uri_key, r])),
+    byPath,
     ordered: rows,
     scopes: [...scopes].sort(),
     loadedAt: Date.now(),
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import knex from 'knex';
-import { FAILING_PURGE_MESSAGE } from '../fixtures/plugins/failing-purge-plugin.js';
-import { errorLines, fixtureImport, repoTempDir, writeConfigFile } from '../helpers/config-files.js';
+import { errorLines } from '../helpers/config-files.js';
 import { REPO_ROOT, runCli, tempDir } from '../helpers/server.js';
 
 const VERSION = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
@@ -71,67 +69,5 @@ describe('authserver basics', { concurrency: 2 }, () => {
     const [line] = errorLines(option.stderr);
     assert.match(line ?? '', /^error: .*--frobnicate.*\(see authserver migrate --help\)$/);
     assert.equal(errorLines(option.stderr).length, 1);
-  });
-});
-
-describe('authserver purge', () => {
-  async function seeded(t: { after(fn: () => unknown): void }, plugins: string[], imports: string[]) {
-    const dir = repoTempDir(t, 'purge-');
-    const dbPath = join(dir, 'auth.db');
-    const config = writeConfigFile(dir, {
-      settings: { storage: { sqlite: { path: dbPath } }, signing: { keyPath: join(dir, 'keys') } },
-      imports: [fixtureImport('helloPlugin', 'hello-plugin.ts'), ...imports],
-      plugins: ['helloPlugin()', ...plugins],
-    });
-    const migrated = await runCli(['migrate', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(migrated.code, 0, migrated.stderr);
-    const db = knex({ client: 'better-sqlite3', connection: { filename: dbPath }, useNullAsDefault: true });
-    try {
-      const now = Date.now();
-      await db('hello_rows').insert([{ expires_at: now - 60_000 }, { expires_at: now - 1 }, { expires_at: now + 3_600_000 }]);
-    } finally {
-      await db.destroy();
-    }
-    return { dir, config, dbPath };
-  }
-
-  test('purge --only hello_rows prints the rows deleted per target; a second run deletes nothing', async (t) => {
-    const { dir, config, dbPath } = await seeded(t, [], []);
-    const first = await runCli(['purge', '--only', 'hello_rows', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout, 'hello_rows: 2 deleted\n');
-    const second = await runCli(['purge', '--only=hello_rows', '--timeout', '30s', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(second.code, 0, second.stderr);
-    assert.equal(second.stdout, 'hello_rows: 0 deleted\n');
-    const all = await runCli(['purge', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(all.code, 0, all.stderr);
-    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['audit_events: 0 deleted', 'hello_rows: 0 deleted']);
-    const db = knex({ client: 'better-sqlite3', connection: { filename: dbPath }, useNullAsDefault: true });
-    try {
-      assert.deepEqual(await db('hello_rows').count({ n: '*' }), [{ n: 1 }], 'the unexpired row is kept');
-    } finally {
-      await db.destroy();
-    }
-  });
-
-  test('purge --only with an unknown target exits 1 naming it and the known ones', async (t) => {
-    const { dir, config } = await seeded(t, [], []);
-    const result = await runCli(['purge', '--only', 'nope,hello_rows', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(result.code, 1);
-    assert.deepEqual(errorLines(result.stderr), ['error: unknown purge target(s): nope (known: audit_events, hello_rows)']);
-    assert.equal(result.stdout, '', 'nothing ran');
-    const badTimeout = await runCli(['purge', '--timeout', 'soon', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(badTimeout.code, 1);
-    assert.deepEqual(errorLines(badTimeout.stderr), ["error: invalid duration 'soon' (use e.g. 90s, 10m, 1h)"]);
-  });
-
-  test('a failing purge target makes purge exit non-zero while the other targets still run', async (t) => {
-    const { dir, config } = await seeded(t, ['failingPurgePlugin()'], [fixtureImport('failingPurgePlugin', 'failing-purge-plugin.ts')]);
-    const result = await runCli(['purge', '--config', config], { cwd: dir, env: QUIET });
-    assert.notEqual(result.code, 0);
-    const lines = result.stdout.trim().split('\n').sort();
-    assert.deepEqual(lines, ['audit_events: 0 deleted', `failing_rows: failed: ${FAILING_PURGE_MESSAGE}`, 'hello_rows: 2 deleted']);
-    const only = await runCli(['purge', '--only', 'hello_rows', '--config', config], { cwd: dir, env: QUIET });
-    assert.equal(only.code, 0, 'without the failing target it succeeds');
   });
 });

@@ -28,6 +28,8 @@ export interface TestServer {
   adminUrl: string;
   dir: string;
   logs: Record<string, unknown>[];
+  /** The PostgreSQL DSN when the server runs on PostgreSQL, for a second server sharing the database. */
+  postgresDsn?: string;
   /** fetch against the admin listener with the admin key. */
   admin(path: string, init?: RequestInit): Promise<Response>;
 }
@@ -44,6 +46,8 @@ export async function startServer(
     plugins?: PluginInstance[];
     env?: NodeJS.ProcessEnv;
     storage?: 'sqlite' | 'postgres';
+    /** With storage 'postgres': use this database (another server's `postgresDsn`) instead of a fresh one, as a replica. */
+    postgresDsn?: string;
     dir?: string;
     /**
      * Listen on a free port chosen up front and use `http://127.0.0.1:<port>` as the issuer, so independent
@@ -63,7 +67,7 @@ export async function startServer(
   const env: NodeJS.ProcessEnv = { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY, ...options.env };
   if (options.storage === 'postgres') {
     env.AUTHPLANE_STORAGE_DRIVER = 'postgres';
-    env.AUTHPLANE_STORAGE_POSTGRES_DSN = await freshPostgresDatabase(t);
+    env.AUTHPLANE_STORAGE_POSTGRES_DSN = options.postgresDsn ?? (await freshPostgresDatabase(t));
   }
   const { plugins = [], config = {} } = options;
   const port = options.exactIssuer ? await freePort() : 0;
@@ -91,6 +95,7 @@ export async function startServer(
     adminUrl,
     dir,
     logs,
+    postgresDsn: env.AUTHPLANE_STORAGE_POSTGRES_DSN,
     admin: (path, init = {}) =>
       fetch(`${adminUrl}${path}`, {
         ...init,

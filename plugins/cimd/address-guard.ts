@@ -1,0 +1,107 @@
+/**
+ * SSRF guard for metadata document fetches: the host's addresses are resolved once, every one of them is checked,
+ * and the socket connects to the address that was checked — a custom `lookup` for node:http, so a DNS answer that
+ * changes between the check and the connect (rebinding) cannot slip a private address in.
+ */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+
+/** Address ranges a metadata document is never fetched from (unless `cimd.allowPrivateAddresses`). */
+const BLOCKED_V4: readonly [string, number, string][] = [
+  ['0.0.0.0', 8, 'this network (RFC 791)'],
+  ['10.0.0.0', 8, 'private (RFC 1918)'],
+  ['100.64.0.0', 10, 'carrier-grade NAT (RFC 6598)'],
+  ['127.0.0.0', 8, 'loopback (RFC 1122)'],
+  ['169.254.0.0', 16, 'link-local, cloud metadata (RFC 3927)'],
+  ['172.16.0.0', 12, 'private (RFC 1918)'],
+  ['192.0.0.0', 24, 'IETF protocol assignments (RFC 6890)'],
+  ['192.0.2.0', 24, 'documentation (RFC 5737)'],
+  ['192.88.99.0', 24, '6to4 relay anycast (RFC 7526)'],
+  ['192.168.0.0', 16, 'private (RFC 1918)'],
+  ['198.18.0.0', 15, 'benchmarking (RFC 2544)'],
+  ['198.51.100.0', 24, 'documentation (RFC 5737)'],
+  ['203.0.113.0', 24, 'documentation (RFC 5737)'],
+  ['224.0.0.0', 4, 'multicast (RFC 5771)'],
+  ['240.0.0.0', 4, 'reserved, broadcast (RFC 1112)'],
+];
+const BLOCKED_V6: readonly [string, number, string][] = [
+  ['::', 96, 'unspecified, loopback, IPv4-compatible (RFC 4291)'],
+  ['64:ff9b:1::', 48, 'local-use NAT64 (RFC 8215)'],
+  ['100::', 64, 'discard-only (RFC 6666)'],
+  ['2001::', 23, 'IETF protocol assignments, Teredo (RFC 2928)'],
+  ['2001:db8::', 32, 'documentation (RFC 3849)'],
+  ['2002::', 16, '6to4 (RFC 3056)'],
+  ['fc00::', 7, 'unique local (RFC 4193)'],
+  ['fe80::', 10, 'link-local (RFC 4291)'],
+  ['fec0::', 10, 'site-local (RFC 3879)'],
+  ['ff00::', 8, 'multicast (RFC 4291)'],
+];
+
+const blocked = new BlockList();
+for (const [network, prefix] of BLOCKED_V4) blocked.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of BLOCKED_V6) blocked.addSubnet(network, prefix, 'ipv6');
+
+/** IPv4 embedded in IPv4-mapped (::ffff:a.b.c.d, RFC 4291) and NAT64 (64:ff9b::/96, RFC 6052) addresses. */
+function embeddedIpv4(address: string): string | undefined {
+  const match = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(address);
+  if (!match) return undefined;
+  if (match[1]) return match[1];
+  const high = parseInt(match[2]!, 16);
+  const low = parseInt(match[3]!, 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+/** Why an IP address is not a public unicast address, or undefined when it is. */
+export function blockedAddressReason(address: string): string | undefined {
+  const family = isIP(address);
+  if (family === 0) return 'is not an IP address';
+  if (family === 6) {
+    const v4 = embeddedIpv4(address.toLowerCase());
+    if (v4) return blockedAddressReason(v4);
+  }
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  if (!blocked.check(address, type)) return undefined;
+  const ranges = family === 4 ? BLOCKED_V4 : BLOCKED_V6;
+  const range = ranges.find(([network, prefix]) => {
+    const one = new BlockList();
+    one.addSubnet(network, prefix, type);
+    return one.check(address, type);
+  });
+  return range ? `is in a ${range[2]} range` : 'is not a public address';
+}
+
+/** A refused destination; the fetcher reports it as outcome `refused_address`. */
+export class BlockedAddressError extends Error {
+  readonly code = 'CIMD_BLOCKED_ADDRESS';
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for node:http that refuses a host when any of its addresses is blocked. Refusing on any (not only
+ * skipping the bad ones) keeps the answer the same whichever address the resolver happens to list first.
+ */
+export function guardedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback): void => {
+    dnsLookup(hostname, { all: true, verbatim: true, family: options.family ?? 0 }, (err, addresses) => {
+      if (err) return callback(err, []);
+      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      if (!allowPrivate) {
+        for (const { address } of addresses) {
+          const reason = blockedAddressReason(address);
+          if (reason) return callback(new BlockedAddressError(`${hostname} resolves to ${address}, which ${reason}`), []);
+        }
+      }
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/** An IP literal host is connected to without a lookup, so it is checked here instead. */
+export function literalHostProblem(hostname: string, allowPrivate: boolean): string | undefined {
+  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  if (allowPrivate || isIP(bare) === 0) return undefined;
+  const reason = blockedAddressReason(bare);
+  return reason ? `${bare} ${reason}` : undefined;
+}

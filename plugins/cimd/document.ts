@@ -1,0 +1,88 @@
+/**
+ * draft-ietf-oauth-client-id-metadata-document: which client_ids are metadata document URLs, and what a fetched
+ * document must say. Rules between fields and redirect URI shapes are the clients plugin's, applied on upsert.
+ */
+import type { ClientMetadataInput, FieldProblem } from 'authplane';
+
+/** Informational RFC 7591 §2 members kept with the client. */
+const INFORMATIONAL_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version'] as const;
+
+/** Grants a metadata-document client may use: it is a public client, so only the user-facing flow and refresh. */
+export const CIMD_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+
+/** Whether this client_id is ours to resolve: an https URL (http too when testing on loopback). */
+export function isMetadataDocumentId(clientId: string, allowHttp: boolean): boolean {
+  return clientId.startsWith('https://') || (allowHttp && clientId.startsWith('http://'));
+}
+
+/**
+ * Why a URL client_id is not an acceptable metadata document URL (§3: https, a path, no dot segments, no fragment,
+ * no user information), or undefined.
+ */
+export function documentUrlProblem(clientId: string, allowHttp: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) return 'must use https';
+  if (clientId.includes('#')) return 'must not contain a fragment';
+  if (url.username || url.password) return 'must not contain user information';
+  if (url.pathname === '/' || url.pathname === '') return 'must have a path';
+  // URL parsing resolves dot segments, so they are looked for in the string as sent.
+  const rawPath = clientId.slice(clientId.indexOf('/', clientId.indexOf('//') + 2)).split(/[?#]/)[0]!;
+  if (rawPath.split('/').some((segment) => segment === '.' || segment === '..' || /^%2e{1,2}$/i.test(segment) || /^(\.%2e|%2e\.)$/i.test(segment))) {
+    return 'must not contain dot segments';
+  }
+  return undefined;
+}
+
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/** The document as client metadata, or every problem with it. */
+export function documentToMetadata(
+  clientId: string,
+  document: unknown,
+  refreshEnabled: boolean,
+): { ok: true; input: ClientMetadataInput } | { ok: false; problems: FieldProblem[] } {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    return { ok: false, problems: [{ field: '(document)', message: 'must be a JSON object' }] };
+  }
+  const doc = document as Record<string, unknown>;
+  const problems: FieldProblem[] = [];
+  // §4.1: the document's client_id must be the URL it was fetched from, compared as strings.
+  if (doc.client_id !== clientId) problems.push({ field: 'client_id', message: 'must equal the URL the document was fetched from' });
+  if (typeof doc.client_name !== 'string' || doc.client_name.trim() === '') {
+    problems.push({ field: 'client_name', message: 'is required' });
+  }
+  if (!isStringArray(doc.redirect_uris) || doc.redirect_uris.length === 0) {
+    problems.push({ field: 'redirect_uris', message: 'is required: a non-empty array of URIs' });
+  }
+  const method = doc.token_endpoint_auth_method ?? 'none';
+  // §4.1: a document is public, so it cannot carry a shared secret; private_key_jwt needs a plugin we lack.
+  if (method !== 'none') problems.push({ field: 'token_endpoint_auth_method', message: 'must be none' });
+  for (const field of ['grant_types', 'response_types'] as const) {
+    if (doc[field] !== undefined && !isStringArray(doc[field])) problems.push({ field, message: 'must be an array of strings' });
+  }
+  if (doc.application_type !== undefined && doc.application_type !== 'web' && doc.application_type !== 'native') {
+    problems.push({ field: 'application_type', message: 'must be web or native' });
+  }
+  if (problems.length) return { ok: false, problems };
+  const metadata: Record<string, unknown> = {};
+  for (const field of INFORMATIONAL_FIELDS) if (doc[field] !== undefined) metadata[field] = doc[field];
+  return {
+    ok: true,
+    input: {
+      client_name: doc.client_name as string,
+      redirect_uris: doc.redirect_uris as string[],
+      grant_types: (doc.grant_types as string[] | undefined) ?? ['authorization_code', ...(refreshEnabled ? ['refresh_token'] : [])],
+      ...(doc.response_types ? { response_types: doc.response_types as string[] } : {}),
+      token_endpoint_auth_method: 'none',
+      ...(doc.application_type ? { application_type: doc.application_type as 'web' | 'native' } : {}),
+      // As with DCR, a self-described client sets no scope ceiling of its own.
+      scope: '',
+      metadata,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * cimd: OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document), as MCP clients (Claude,
+ * VS Code, ChatGPT) use them: an https `client_id` with a path is the URL of the client's metadata.
+ * - Taps `resolveClient` ahead of the clients plugin (stage -10) for URL ids only; database ids (`ap_…`) never
+ *   start with a scheme, so the two never claim the same id. Works at /oauth/authorize and at the token endpoint.
+ * - Fetch (fetch-document.ts): no redirects, `fetchTimeout`, `maxDocumentSize` counted while streaming, JSON only;
+ *   SSRF guard on the resolved and connected address (address-guard.ts) unless `allowPrivateAddresses`.
+ * - Cache (resolver.ts): Cache-Control/Expires capped by `cacheTtl`, one fetch per URL at a time, failures kept
+ *   `failureCacheTtl`, at most `maxConcurrentFetches` in flight.
+ * - Clients are persisted through the `clients` service (`upsertWithId`, registration_source `cimd`; audit
+ *   client_registered). `admin_only` DCR mode stops CIMD: uses service `dcrSettings`, so it depends on dcr.
+ * - Taps `discoveryMetadata`: `client_id_metadata_document_supported: true`.
+ * - Metric: authserver_cimd_fetch_duration_seconds{outcome}.
+ */
+import { BootError, definePlugin } from 'authplane';
+import { MetadataDocumentResolver } from './resolver.js';
+import { cimdOptionsSchema, type CimdOptions } from './schema.js';
+
+export type { CimdOptions } from './schema.js';
+
+const LOCALHOST_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export const cimd = definePlugin<CimdOptions>({
+  name: 'cimd',
+  dependsOn: ['clients', 'dcr'],
+  schema: cimdOptionsSchema,
+  register(api, options) {
+    const issuerHost = new URL(api.config.server.issuer).hostname;
+    if (options.allowPrivateAddresses && !LOCALHOST_NAMES.has(issuerHost)) {
+      throw new BootError(
+        'AP_ERR_CONFIG_INVALID',
+        `cimd.allowPrivateAddresses lets client_ids make this server fetch internal addresses; it is allowed only with a localhost issuer, not ${issuerHost}`,
+      );
+    }
+    const fetchDuration = api.metrics.histogram({
+      name: 'authserver_cimd_fetch_duration_seconds',
+      help: 'Client ID metadata document fetches, by outcome (ok, refused_address, redirect, too_large, timeout, …)',
+      labelNames: ['outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    const resolver = new MetadataDocumentResolver(options, {
+      runtime: api.runtime,
+      clients: () => api.use('clients'),
+      settings: () => api.use('dcrSettings'),
+      refreshEnabled: () => api.registries.grantTypes.has('refresh_token'),
+      fetchDuration,
+    });
+    // Ahead of the clients plugin's database lookup, which would otherwise answer with a stale persisted copy.
+    api.hooks.resolveClient.tapPromise({ name: api.name, stage: -10 }, (clientId) => resolver.resolve(clientId));
+    api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, client_id_metadata_document_supported: true }));
+  },
+});

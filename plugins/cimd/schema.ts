@@ -1,0 +1,56 @@
+import type { JsonSchema } from 'authplane';
+
+export interface CimdOptions {
+  allowPrivateAddresses: boolean;
+  fetchTimeout: number;
+  maxDocumentSize: number;
+  cacheTtl: number;
+  failureCacheTtl: number;
+  maxConcurrentFetches: number;
+}
+
+export const cimdOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    allowPrivateAddresses: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Fetch metadata documents from loopback, private, link-local and other non-public addresses, and accept `http://` client_ids. Allowed only with a localhost issuer (tests, local development); boot fails otherwise.',
+    },
+    fetchTimeout: {
+      type: 'number',
+      minimum: 0.1,
+      maximum: 60,
+      default: 5,
+      description: 'Deadline for fetching one metadata document, connect to last byte (seconds).',
+    },
+    maxDocumentSize: {
+      type: 'integer',
+      minimum: 512,
+      maximum: 1048576,
+      default: 65536,
+      description: 'Largest metadata document accepted (bytes), counted while it streams in.',
+    },
+    cacheTtl: {
+      type: 'integer',
+      minimum: 0,
+      default: 3600,
+      description:
+        'Longest a fetched document is reused before it is fetched again (seconds). `Cache-Control`/`Expires` of the response can shorten it, never lengthen it; without them this value applies.',
+    },
+    failureCacheTtl: {
+      type: 'integer',
+      minimum: 0,
+      default: 10,
+      description: 'How long a failed fetch or an invalid document is remembered before the URL is tried again (seconds).',
+    },
+    maxConcurrentFetches: {
+      type: 'integer',
+      minimum: 1,
+      default: 16,
+      description: 'Most metadata documents fetched at once across all URLs; a lookup beyond it fails with temporarily_unavailable.',
+    },
+  },
+};

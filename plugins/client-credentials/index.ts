@@ -1,0 +1,34 @@
+/**
+ * client-credentials: the `client_credentials` grant (RFC 6749 §4.4) for machine-to-machine access.
+ * - Confidential clients only (client_secret_basic / client_secret_post through the kernel's client pipeline),
+ *   which must list the grant and have a scope ceiling set by an administrator (DCR/CIMD clients are refused).
+ * - `scope` omitted → the ceiling; `resource` (RFC 8707, URI or slug) → `aud` = that resource and scopes must be
+ *   in its catalog; no resource → `aud` = the issuer. No refresh token. Lifetime: option `tokenTtl` (1 h).
+ * - Each token is recorded by `jti` in `token_issuances` by the kernel's issuer (group commit, durable before the
+ *   response), so it can be introspected, revoked and listed like any other.
+ * Registers: grant type `client_credentials`, purge target `machine_tokens`. Uses service `resources`.
+ * Audit: token_issued (detail.grant_type = client_credentials).
+ */
+import { BootError, definePlugin } from 'authplane';
+import { clientCredentialsGrant, CLIENT_CREDENTIALS } from './grant.js';
+import { registerMachineTokenPurge } from './purge.js';
+import { clientCredentialsSchema, type ClientCredentialsOptions } from './schema.js';
+
+export type { ClientCredentialsOptions } from './schema.js';
+
+export const clientCredentials = definePlugin<ClientCredentialsOptions>({
+  name: 'client-credentials',
+  dependsOn: ['resources'],
+  schema: clientCredentialsSchema,
+  register(api, options) {
+    const maxTtl = api.config.signing.retiredKeyRetention;
+    if (options.tokenTtl > maxTtl) {
+      throw new BootError(
+        'AP_ERR_CONFIG_INVALID',
+        `clientCredentials.tokenTtl (${options.tokenTtl}s) exceeds signing.retiredKeyRetention (${maxTtl}s): a token must not outlive its signing key in the JWKS`,
+      );
+    }
+    api.registries.grantTypes.register(CLIENT_CREDENTIALS, clientCredentialsGrant(api.runtime, options.tokenTtl));
+    registerMachineTokenPurge(api);
+  },
+});

@@ -1,0 +1,157 @@
+/**
+ * Self-registration (RFC 7591 DCR, CIMD) through the `clients` service: the same schema and field rules as the
+ * admin API (schema.ts, metadata.ts), the same table, only the source, the audit action and the grant policy
+ * differ. Validation failures are returned as values so the registering plugin can answer in its protocol's shape.
+ */
+import {
+  bodyValidator,
+  ProblemError,
+  type ClientMetadataInput,
+  type ClientRegistration,
+  type FieldProblem,
+  type RegistrationContext,
+  type RuntimeApi,
+} from 'authplane';
+import type { Counter } from 'prom-client';
+import { checkClientFields, type GrantPolicy, type NormalizedFields } from './metadata.js';
+import { generateClientId, generateClientSecret, secretDigest } from './secrets.js';
+import { CONFIDENTIAL_METHODS, createClientSchema, type ClientFields } from './schema.js';
+import { toClientContract, type ClientStore, type StoredClient } from './store.js';
+
+const ANY_STATUS = ['active', 'suspended', 'revoked'] as const;
+
+export class ClientRegistrations {
+  readonly #validate = bodyValidator<ClientFields>(createClientSchema);
+
+  constructor(
+    private readonly store: ClientStore,
+    private readonly runtime: () => RuntimeApi,
+    private readonly registered: Counter<'source'>,
+    private readonly grantEnabled: (grantType: string) => boolean,
+  ) {}
+
+  async register(input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration> {
+    const checked = this.#check(input, context);
+    if (!checked.ok) return checked;
+    const secret = CONFIDENTIAL_METHODS.has(checked.fields.token_endpoint_auth_method) ? generateClientSecret() : undefined;
+    const client = this.#newClient(generateClientId(), checked.fields, input, context, secret);
+    await this.store.insert(client);
+    this.#registered(client, context);
+    return { ok: true, client: toClientContract(client), createdAt: client.created_at, created: true, ...(secret ? { clientSecret: secret } : {}) };
+  }
+
+  async upsertWithId(clientId: string, input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration> {
+    const checked = this.#check(input, context);
+    if (!checked.ok) return checked;
+    if (CONFIDENTIAL_METHODS.has(checked.fields.token_endpoint_auth_method)) {
+      return problem('token_endpoint_auth_method', 'a client that names its own id cannot hold a shared secret');
+    }
+    const existing = await this.store.find(clientId);
+    if (!existing) {
+      const client = this.#newClient(clientId, checked.fields, input, context, undefined);
+      try {
+        await this.store.insert(client);
+        this.#registered(client, context);
+        return { ok: true, client: toClientContract(client), createdAt: client.created_at, created: true };
+      } catch (err) {
+        // Another replica inserted it between our read and write: refresh that row instead.
+        if (!this.runtime().dialect.isUniqueViolation(err)) throw err;
+        return this.upsertWithId(clientId, input, context);
+      }
+    }
+    if (existing.registration_source !== context.source) {
+      return problem('client_id', `is already registered (source ${existing.registration_source})`);
+    }
+    const values: Partial<StoredClient> = { ...checked.fields, metadata: { ...(input.metadata ?? {}) } };
+    const changed = (Object.keys(values) as (keyof StoredClient)[]).filter(
+      (key) => JSON.stringify(values[key]) !== JSON.stringify(existing[key]),
+    );
+    if (changed.length === 0) return { ok: true, client: toClientContract(existing), createdAt: existing.created_at, created: false };
+    const updated: StoredClient = { ...existing, ...values, updated_at: Date.now() };
+    await this.store.update(clientId, { ...values, updated_at: updated.updated_at }, ANY_STATUS);
+    this.#audit('client_updated', clientId, context, { changed, registration_source: context.source });
+    return { ok: true, client: toClientContract(updated), createdAt: existing.created_at, created: false };
+  }
+
+  purgeUnused(source: string, unusedSince: number): Promise<number> {
+    return this.store.deleteUnused(source, unusedSince);
+  }
+
+  /**
+   * The admin API's schema and field rules, with this registration path's grant policy. A registration that omits
+   * application_type but lists a private-use scheme (Cursor's `cursor://…`) is a native app (RFC 8252 §7.1):
+   * self-registering clients rarely send the field.
+   */
+  #check(input: ClientMetadataInput, context: RegistrationContext) {
+    const body: Record<string, unknown> = {
+      client_name: input.client_name,
+      redirect_uris: [...input.redirect_uris],
+      grant_types: [...input.grant_types],
+      token_endpoint_auth_method: input.token_endpoint_auth_method,
+      scope: input.scope ?? '',
+      ...(input.response_types ? { response_types: [...input.response_types] } : {}),
+    };
+    const applicationType = input.application_type ?? (input.redirect_uris.some((uri) => !/^https?:/i.test(uri)) ? 'native' : undefined);
+    if (applicationType) body.application_type = applicationType;
+    let fields: ClientFields;
+    try {
+      fields = this.#validate(body);
+    } catch (err) {
+      if (err instanceof ProblemError) return { ok: false as const, problems: err.extra.errors as FieldProblem[] };
+      throw err;
+    }
+    const allowed = context.allowedGrantTypes;
+    const enabled = (this.runtime().discovery.document().grant_types_supported as string[] | undefined) ?? [];
+    const policy: GrantPolicy = allowed
+      ? { accepts: (grant) => allowed.includes(grant) && this.grantEnabled(grant), expected: allowed.filter(this.grantEnabled).join(', ') }
+      : { accepts: this.grantEnabled, expected: enabled.join(', ') };
+    return checkClientFields(fields, policy);
+  }
+
+  #newClient(
+    clientId: string,
+    fields: NormalizedFields,
+    input: ClientMetadataInput,
+    context: RegistrationContext,
+    secret: string | undefined,
+  ): StoredClient {
+    const now = Date.now();
+    return {
+      ...fields,
+      client_id: clientId,
+      secret_digest: secret ? secretDigest(secret) : null,
+      status: 'active',
+      registration_source: context.source,
+      created_at: now,
+      updated_at: now,
+      last_used_at: null,
+      metadata: { ...(input.metadata ?? {}) },
+    };
+  }
+
+  #registered(client: StoredClient, context: RegistrationContext): void {
+    this.registered.inc({ source: client.registration_source });
+    this.#audit('client_registered', client.client_id, context, {
+      client_name: client.client_name,
+      registration_source: client.registration_source,
+      token_endpoint_auth_method: client.token_endpoint_auth_method,
+      grant_types: client.grant_types,
+      redirect_uris: client.redirect_uris,
+    });
+  }
+
+  #audit(action: string, clientId: string, context: RegistrationContext, detail: Record<string, unknown>): void {
+    this.runtime().audit.emit({
+      action,
+      actor_id: context.actor_id ?? context.source,
+      client_id: clientId,
+      ip: context.ip ?? null,
+      request_id: context.request_id ?? null,
+      detail,
+    });
+  }
+}
+
+function problem(field: string, message: string): ClientRegistration {
+  return { ok: false, problems: [{ field, message }] };
+}

@@ -1,0 +1,48 @@
+/**
+ * dcr: Dynamic Client Registration (RFC 7591) at `POST /oauth/register`.
+ * - Modes `open` | `approved_redirects` | `admin_only` from `dcr.mode`, switchable at run time (`PATCH
+ *   /admin/settings/dcr`, `authserver admin dcr get|set`); the switch is stored in `dcr_settings` (migrations/dcr)
+ *   and wins over the config after a restart. The mode in force is logged at boot.
+ * - Clients are created through the `clients` service (`register`, source `dcr`): the admin API's validation,
+ *   audit `client_registered`, metric authserver_clients_registered_total{source="dcr"}.
+ * - Per-IP rate limit: the rate-limit plugin's `strict` class covers POST /oauth/register.
+ * - Purge target `dcr_clients`: clients registered here and unused for `inactiveClientTtl`.
+ * - Taps `discoveryMetadata` (`registration_endpoint`). Provides service `dcrSettings` (the mode, read by cimd:
+ *   `admin_only` stops CIMD too). Uses service `clients`.
+ */
+import { definePlugin } from 'authplane';
+import { registerDcrAdmin } from './admin.js';
+import { dcrMigrations } from './migrations.js';
+import { registerRegistrationEndpoint } from './register.js';
+import { dcrOptionsSchema, type DcrOptions } from './schema.js';
+import { DcrModeSettings } from './settings.js';
+
+export type { DcrOptions } from './schema.js';
+
+/** Per server, keyed by its config object: the one thing register and init both see. */
+const settingsOf = new WeakMap<object, DcrModeSettings>();
+
+export const dcr = definePlugin<DcrOptions>({
+  name: 'dcr',
+  dependsOn: ['clients'],
+  schema: dcrOptionsSchema,
+  register(api, options) {
+    api.migrations(dcrMigrations);
+    const settings = new DcrModeSettings(api.runtime, options.mode);
+    settingsOf.set(api.config, settings);
+    api.provide('dcrSettings', settings);
+    registerRegistrationEndpoint(api, options, () => settings.mode());
+    registerDcrAdmin(api, settings);
+
+    api.registries.purgeTargets.register('dcr_clients', {
+      description: `dynamically registered clients unused for ${options.inactiveClientTtl} s (dcr.inactiveClientTtl)`,
+      purge: ({ now }) => api.runtime().use('clients').purgeUnused('dcr', now.getTime() - options.inactiveClientTtl * 1000),
+    });
+    const issuer = api.config.server.issuer.replace(/\/+$/, '');
+    api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, registration_endpoint: `${issuer}/oauth/register` }));
+  },
+  async init(api) {
+    const view = await settingsOf.get(api.config)!.view();
+    api.log.info({ mode: view.mode, source: view.source, configured_mode: view.configured_mode }, 'dcr mode in force');
+  },
+});

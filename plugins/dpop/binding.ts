@@ -1,0 +1,27 @@
+/**
+ * Binding issued tokens to the proof's key (RFC 9449 §6): `cnf.jkt` in the access token and `token_type: DPoP` in
+ * the response. Both taps are synchronous and only read what the `tokenRequest` tap left in the context's state.
+ * Refresh-token binding belongs to the plugin that stores refresh tokens (oauth reads `state.dpopJkt` itself).
+ */
+import type { RegisterApi } from 'authplane';
+
+/** Set by the claims tap: the access token of this response really carries `cnf`, so `DPoP` is the truth. */
+const BOUND = 'dpopAccessTokenBound';
+
+export function tapTokenBinding(api: RegisterApi, algorithms: readonly string[]): void {
+  api.hooks.accessTokenClaims.tap(api.name, (claims, { input }) => {
+    const state = input.tokenContext?.state;
+    const jkt = state?.dpopJkt;
+    if (typeof jkt !== 'string') return claims;
+    state![BOUND] = true;
+    // RFC 9449 §6.1: the JWK SHA-256 thumbprint confirmation method.
+    return { ...claims, cnf: { ...(claims.cnf as Record<string, unknown> | undefined), jkt } };
+  });
+
+  // RFC 9449 §5: a bound access token is announced as token_type DPoP. A grant that issued without passing its
+  // token context produced a Bearer token, and the response must not claim otherwise.
+  api.hooks.tokenResponse.tap(api.name, (body, ctx) => (ctx.state[BOUND] === true ? { ...body, token_type: 'DPoP' } : body));
+
+  // RFC 9449 §5.1: the algorithms this server accepts for proofs.
+  api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, dpop_signing_alg_values_supported: [...algorithms] }));
+}

@@ -1,0 +1,60 @@
+/**
+ * dpop: OAuth 2.0 Demonstrating Proof of Possession (RFC 9449) at the token endpoint, for every grant.
+ * - Taps `tokenRequest`: validates the `DPoP` proof (alg, typ, public jwk, signature, htm, htu, iat), the server
+ *   nonce when `requireNonce`, and single use of its jti in the `dpop_proof_jtis` replay store (shared by replicas
+ *   through the database); enforces the client metadata `dpop_bound_access_tokens` (RFC 9449 §5.2).
+ * - Taps `accessTokenClaims` (`cnf.jkt`), `tokenResponse` (`token_type: DPoP`), `discoveryMetadata`
+ *   (`dpop_signing_alg_values_supported`). Refresh tokens are bound by the oauth plugin from `state.dpopJkt`;
+ *   introspection and issuance rows take `cnf.jkt` from the access token's claims (kernel).
+ * - Registers purge target `dpop_nonces`: nonces are stateless (an HMAC), so what expires is the replay store.
+ * - Metrics: authplane_dpop_proofs_validated_total, authplane_dpop_proofs_rejected_total{reason}.
+ * Uses no services: the client and its metadata arrive on the token context.
+ */
+import { definePlugin, type RuntimeApi } from 'authplane';
+import { tapTokenBinding } from './binding.js';
+import { dpopMigrations } from './migrations.js';
+import { dpopSchema, type DpopOptions } from './schema.js';
+import { purgeExpiredProofs } from './store.js';
+import { tapTokenRequest } from './token-request.js';
+
+export type { DpopOptions, DpopAlgorithm } from './schema.js';
+
+/** Each server's cleanup timer (keyed by its config object, which register, start and stop all see). */
+const cleanupTimers = new WeakMap<object, NodeJS.Timeout>();
+
+export const dpop = definePlugin<DpopOptions>({
+  name: 'dpop',
+  schema: dpopSchema,
+  register(api, options) {
+    api.migrations(dpopMigrations);
+    const metrics = {
+      validated: api.metrics.counter({
+        name: 'authplane_dpop_proofs_validated_total',
+        help: 'DPoP proofs accepted at the token endpoint',
+      }),
+      rejected: api.metrics.counter({
+        name: 'authplane_dpop_proofs_rejected_total',
+        help: 'DPoP proofs refused at the token endpoint, by reason',
+        labelNames: ['reason'] as const,
+      }),
+    };
+    tapTokenRequest(api, options, metrics);
+    tapTokenBinding(api, options.algorithms);
+    api.registries.purgeTargets.register('dpop_nonces', {
+      description: 'expired rows of the DPoP replay store (jtis of proofs past their iat window; nonces keep no rows)',
+      purge: ({ db, now }) => purgeExpiredProofs(db, now.getTime()),
+    });
+  },
+  async start(api: RuntimeApi, options) {
+    if (options.replayCleanupInterval === 0) return;
+    const timer = setInterval(() => {
+      purgeExpiredProofs(api.db, Date.now()).catch((err: unknown) => api.log.warn({ err }, 'dpop replay store cleanup failed'));
+    }, options.replayCleanupInterval * 1000);
+    timer.unref();
+    cleanupTimers.set(api.config, timer);
+  },
+  async stop(api) {
+    clearInterval(cleanupTimers.get(api.config));
+    cleanupTimers.delete(api.config);
+  },
+});

@@ -1,0 +1,24 @@
+/** The admin API for issuances (`/admin/issuances…`), a thin HTTP layer over the shared operations. */
+import type { Context } from 'koa';
+import type { RegisterApi } from 'authplane';
+import type { Actor, IssuanceOperations } from './operations.js';
+
+function actorOf(ctx: Context): Actor {
+  return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
+}
+
+export function registerIssuanceRoutes(api: RegisterApi, operations: IssuanceOperations): void {
+  api.route('admin', 'GET', '/admin/issuances', async (ctx) => {
+    ctx.body = { issuances: await operations.list(ctx.query) };
+  });
+
+  api.route('admin', 'GET', '/admin/issuances/:id', async (ctx) => {
+    ctx.body = await operations.get(ctx.params.id as string);
+  });
+
+  // DELETE is idempotent (RFC 9110 §9.2.2): a second revocation of the same token is 204 again.
+  api.route('admin', 'DELETE', '/admin/issuances/:id', async (ctx) => {
+    await operations.revoke(ctx.params.id as string, actorOf(ctx));
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,85 @@
+/** Reads of the kernel's `token_issuances` table (the kernel's issuer writes it; this plugin only reads). */
+import type { RuntimeApi } from 'authplane';
+import type { IssuanceQuery } from './query.js';
+
+interface IssuanceRow {
+  jti: string;
+  subject: string;
+  client_id: string;
+  audience: string;
+  scope: string;
+  grant_type: string;
+  // pg returns bigint columns as strings.
+  issued_at: number | string;
+  expires_at: number | string;
+  revoked_at: number | string | null;
+  parent_jti: string | null;
+  cnf_jkt: string | null;
+}
+
+/** One issued access token as the admin API and CLI show it. */
+export interface IssuanceView {
+  id: string;
+  jti: string;
+  subject: string;
+  client_id: string;
+  audience: string[];
+  scope: string;
+  grant_type: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  status: 'active' | 'expired' | 'revoked';
+  parent_jti: string | null;
+  cnf_jkt: string | null;
+}
+
+export class IssuanceStore {
+  constructor(private readonly runtime: () => RuntimeApi) {}
+
+  #view(row: IssuanceRow, now: number): IssuanceView {
+    const expires = Number(row.expires_at);
+    const revoked = row.revoked_at === null ? null : Number(row.revoked_at);
+    return {
+      id: row.jti,
+      jti: row.jti,
+      subject: row.subject,
+      client_id: row.client_id,
+      audience: this.runtime().dialect.parseJson<string[]>(row.audience),
+      scope: row.scope,
+      grant_type: row.grant_type,
+      issued_at: new Date(Number(row.issued_at)).toISOString(),
+      expires_at: new Date(expires).toISOString(),
+      revoked_at: revoked === null ? null : new Date(revoked).toISOString(),
+      status: revoked !== null ? 'revoked' : expires <= now ? 'expired' : 'active',
+      parent_jti: row.parent_jti,
+      cnf_jkt: row.cnf_jkt,
+    };
+  }
+
+  async find(jti: string): Promise<IssuanceView | undefined> {
+    const row = await this.runtime().db<IssuanceRow>('token_issuances').where({ jti }).first();
+    return row ? this.#view(row as IssuanceRow, Date.now()) : undefined;
+  }
+
+  /** Newest first; every filter given must match. */
+  async list(query: IssuanceQuery): Promise<IssuanceView[]> {
+    const { db, dialect } = this.runtime();
+    const select = db<IssuanceRow>('token_issuances')
+      .select('*')
+      .orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'jti', order: 'desc' }])
+      .limit(query.limit);
+    if (query.user !== undefined) select.where('subject', query.user);
+    if (query.client !== undefined) select.where('client_id', query.client);
+    if (query.jti !== undefined) select.where('jti', query.jti);
+    if (query.since !== undefined) select.where('issued_at', '>=', query.since);
+    if (query.resource !== undefined) {
+      // `audience` is a JSON array of strings: the JSON-quoted URI is one whole element, never a prefix of one.
+      // A plain substring test (not LIKE) so `%` and `_` in a URI are not wildcards.
+      const needle = JSON.stringify(query.resource);
+      select.whereRaw(dialect.name === 'postgres' ? 'strpos(audience, ?) > 0' : 'instr(audience, ?) > 0', [needle]);
+    }
+    const now = Date.now();
+    return ((await select) as IssuanceRow[]).map((row) => this.#view(row, now));
+  }
+}

@@ -1,0 +1,34 @@
+import type { LimitClass } from './schema.js';
+
+/** Probes an orchestrator must always get through, whatever an address did before. */
+const EXEMPT_PATHS = new Set(['/health', '/livez', '/ready']);
+const STRICT = new Set(['POST /login', 'POST /oauth/register']);
+const TOKEN_PATHS = new Set(['/oauth/token', '/oauth/introspect', '/oauth/revoke']);
+
+/**
+ * Which bucket a request draws from, or undefined when it is never limited: health probes, and `/.well-known/*`
+ * (discovery, JWKS, protected-resource metadata) — static documents served from memory, which resource servers
+ * must always be able to fetch to verify tokens.
+ */
+export function limitClassOf(method: string, path: string): LimitClass | undefined {
+  if (EXEMPT_PATHS.has(path) || path.startsWith('/.well-known/')) return undefined;
+  if (STRICT.has(`${method} ${path}`)) return 'strict';
+  if (TOKEN_PATHS.has(path)) return 'token';
+  return 'default';
+}
+
+/**
+ * The key a client address is counted under. IPv6 hosts usually hold a whole /64, so one host could rotate through
+ * 2^64 addresses: IPv6 addresses are counted per /64 prefix, IPv4 per address.
+ */
+export function addressKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

@@ -1,0 +1,32 @@
+import type { Middleware } from 'koa';
+import { ProblemError, SlowDown } from 'authplane';
+import type { Counter } from 'prom-client';
+import { TokenBuckets } from './buckets.js';
+import { addressKey, limitClassOf } from './classify.js';
+import { LIMIT_CLASSES, type LimitClass, type RateLimitOptions } from './schema.js';
+
+/**
+ * The public listener's limiter. The client address is `ctx.state.clientIp`, which the kernel takes from
+ * `X-Forwarded-For` only when the connection comes from one of `server.trustedProxies`, so a client cannot pick
+ * its own bucket by sending the header.
+ */
+export function rateLimitMiddleware(options: Readonly<RateLimitOptions>, limited: Counter<'class'>): Middleware {
+  const buckets = Object.fromEntries(
+    LIMIT_CLASSES.map((name) => [name, new TokenBuckets(options[name], options.maxBuckets)]),
+  ) as Record<LimitClass, TokenBuckets>;
+  return async (ctx, next) => {
+    const limitClass = limitClassOf(ctx.method, ctx.path);
+    if (limitClass) {
+      const retryAfter = buckets[limitClass].take(addressKey(ctx.state.clientIp as string));
+      if (retryAfter > 0) {
+        limited.inc({ class: limitClass });
+        // RFC 6585 §4 / RFC 9110 §10.2.3: 429 with how long to wait.
+        const headers = { 'Retry-After': String(retryAfter) };
+        const detail = `too many requests from this address; retry after ${retryAfter} s`;
+        if (ctx.path.startsWith('/oauth/')) throw new SlowDown(detail, { headers });
+        throw new ProblemError(429, 'Too Many Requests', detail, { headers });
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,165 @@
+/** Metadata documents that must not make a client: SSRF targets, redirects, oversized, slow or lying documents. */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { AuthPlane } from 'authplane';
+import { cimd, clients, dcr, keystoreKeyfile, storageSqlite } from 'authplane/plugins';
+import { authorizeUrl, tokenRequest } from '../oauth/flow.js';
+import type { OAuthFixture } from '../oauth/setup.js';
+import { tempDir } from '../../helpers/server.js';
+import { cimdServer, claudeCodeLike, startDocumentHost } from './setup.js';
+
+/** The authorize endpoint's answer for a client_id: a 400 page says why the application is unknown. */
+async function refusal(fx: OAuthFixture, clientId: string): Promise<string> {
+  const response = await fetch(authorizeUrl(fx, { client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' }), { redirect: 'manual' });
+  const body = await response.text();
+  assert.equal(response.status, 400, `${clientId}: ${body.slice(0, 300)}`);
+  assert.match(body, /Unknown application/);
+  return body.replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+}
+
+async function fetchOutcomes(fx: OAuthFixture): Promise<string> {
+  return (await (await fx.admin('/metrics')).text()).split('\n').filter((l) => l.startsWith('authserver_cimd_fetch_duration_seconds_count')).join('\n');
+}
+
+test('without allowPrivateAddresses a document host that resolves to loopback is never contacted', async (t) => {
+  const fx = await cimdServer(t, { cimdOptions: { allowPrivateAddresses: false } });
+  const host = await startDocumentHost(t);
+  host.serve('/client.json', claudeCodeLike);
+  for (const clientId of [
+    `https://localhost:${host.port}/client.json`,
+    `https://127.0.0.1:${host.port}/client.json`,
+    `https://[::1]:${host.port}/client.json`,
+    `https://[::ffff:127.0.0.1]:${host.port}/client.json`,
+  ]) {
+    const body = await refusal(fx, clientId);
+    assert.match(body, /loopback/, clientId);
+  }
+  assert.equal(host.hits('/client.json'), 0);
+  assert.match(await fetchOutcomes(fx), /outcome="refused_address"\} 4/);
+  // http client_ids are not metadata documents here, so the clients plugin answers: unknown.
+  const body = await refusal(fx, `${host.origin}/client.json`);
+  assert.match(body, /not registered here/);
+  assert.equal(host.hits('/client.json'), 0);
+});
+
+test('a metadata document URL that redirects is refused and the redirect is not followed', async (t) => {
+  const fx = await cimdServer(t);
+  const host = await startDocumentHost(t);
+  host.serve('/real.json', claudeCodeLike);
+  const clientId = host.route('/moved.json', (_req, res) => void res.writeHead(302, { location: `${host.origin}/real.json` }).end());
+  assert.match(await refusal(fx, clientId), /answered 302; redirects are not followed/);
+  assert.equal(host.hits('/real.json'), 0);
+  assert.match(await fetchOutcomes(fx), /outcome="redirect"\} 1/);
+});
+
+test('an oversized document is refused, whether it declares its length or streams without one', async (t) => {
+  const fx = await cimdServer(t, { cimdOptions: { maxDocumentSize: 1024 } });
+  const host = await startDocumentHost(t);
+  const padded = (url: string) => ({ ...claudeCodeLike(url), client_uri: `https://example.com/${'x'.repeat(2000)}` });
+  const declared = host.serve('/declared.json', padded);
+  const streamed = host.route('/streamed.json', async (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const text = JSON.stringify(padded(`${host.origin}/streamed.json`));
+    for (let i = 0; i < text.length; i += 200) {
+      res.write(text.slice(i, i + 200));
+      await sleep(5);
+    }
+    res.end();
+  });
+  for (const clientId of [declared, streamed]) assert.match(await refusal(fx, clientId), /larger than 1024 bytes/, clientId);
+  assert.match(await fetchOutcomes(fx), /outcome="too_large"\} 2/);
+});
+
+test('a document whose client_id is not its URL, or that lacks client_name or redirect_uris, is refused', async (t) => {
+  const fx = await cimdServer(t);
+  const host = await startDocumentHost(t);
+  const cases: [string, (url: string) => Record<string, unknown>, RegExp][] = [
+    ['/other-id.json', (url) => ({ ...claudeCodeLike(url), client_id: `${url}?x=1` }), /client_id: must equal the URL/],
+    ['/trailing.json', (url) => ({ ...claudeCodeLike(url), client_id: `${url}/` }), /client_id: must equal the URL/],
+    ['/no-name.json', (url) => ({ ...claudeCodeLike(url), client_name: undefined }), /client_name: is required/],
+    ['/no-redirects.json', (url) => ({ ...claudeCodeLike(url), redirect_uris: undefined }), /redirect_uris: is required/],
+    ['/secret.json', (url) => ({ ...claudeCodeLike(url), token_endpoint_auth_method: 'client_secret_basic' }), /token_endpoint_auth_method: must be none/],
+    ['/bad-redirect.json', (url) => ({ ...claudeCodeLike(url), redirect_uris: ['http://app.example.com/cb'] }), /redirect_uris\.0: must use https/],
+    ['/cc.json', (url) => ({ ...claudeCodeLike(url), grant_types: ['client_credentials'] }), /grant_types\.0: must be one of: authorization_code, refresh_token/],
+  ];
+  for (const [path, document, why] of cases) assert.match(await refusal(fx, host.serve(path, document)), why, path);
+  const html = host.route('/page.html', (_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>'));
+  assert.match(await refusal(fx, html), /not application\/json/);
+  const broken = host.route('/broken.json', (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"client_id":'));
+  assert.match(await refusal(fx, broken), /not valid JSON/);
+  const missing = `${host.origin}/missing.json`;
+  assert.match(await refusal(fx, missing), /answered 404/);
+  const { clients: rows } = await (await fx.admin('/admin/clients?source=cimd')).json();
+  assert.deepEqual(rows, []);
+});
+
+test('client_id URLs without a path, with a fragment, dot segments or user information are refused without a fetch', async (t) => {
+  const fx = await cimdServer(t);
+  const host = await startDocumentHost(t);
+  const cases: [string, RegExp][] = [
+    [`${host.origin}/`, /must have a path/],
+    [`${host.origin}/client.json#frag`, /must not contain a fragment/],
+    [`${host.origin}/a/../client.json`, /must not contain dot segments/],
+    [`${host.origin}/a/%2e%2e/client.json`, /must not contain dot segments/],
+    [`http://user:pw@127.0.0.1:${host.port}/client.json`, /must not contain user information/],
+  ];
+  for (const [clientId, why] of cases) assert.match(await refusal(fx, clientId), why, clientId);
+  assert.equal(host.hits('/client.json'), 0);
+});
+
+test('a slow document server is cut off at cimd.fetchTimeout, whether it delays headers or trickles the body', async (t) => {
+  const fx = await cimdServer(t, { cimdOptions: { fetchTimeout: 0.3 } });
+  const host = await startDocumentHost(t);
+  const slowHeaders = host.route('/slow-headers.json', async (_req, res) => {
+    await sleep(3000);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  const slowBody = host.route('/slow-body.json', async (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    for (let i = 0; i < 30 && !res.destroyed; i++) {
+      res.write(' ');
+      await sleep(100);
+    }
+    res.end('{}');
+  });
+  for (const clientId of [slowHeaders, slowBody]) {
+    const started = Date.now();
+    assert.match(await refusal(fx, clientId), /not received within 300 ms/);
+    assert.ok(Date.now() - started < 2000, `gave up after ${Date.now() - started} ms`);
+  }
+  assert.match(await fetchOutcomes(fx), /outcome="timeout"\} 2/);
+});
+
+test('a failed fetch is remembered for cimd.failureCacheTtl, then the URL is tried again', async (t) => {
+  const fx = await cimdServer(t, { cimdOptions: { failureCacheTtl: 1 } });
+  const host = await startDocumentHost(t);
+  let broken = true;
+  const clientId = host.serve('/flaky.json', (url) => (broken ? { ...claudeCodeLike(url), client_name: '' } : claudeCodeLike(url)));
+  await refusal(fx, clientId);
+  broken = false;
+  await refusal(fx, clientId);
+  const token = await tokenRequest(fx, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y'.repeat(43), client_id: clientId });
+  assert.equal(token.status, 401, 'the token endpoint sees the same remembered failure');
+  assert.equal(host.hits('/flaky.json'), 1, 'the failure was remembered, not fetched again');
+  await sleep(1100);
+  const response = await fetch(authorizeUrl(fx, { client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' }), { redirect: 'manual' });
+  assert.equal(response.status, 302);
+  assert.equal(host.hits('/flaky.json'), 2);
+});
+
+test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t) => {
+  const dir = tempDir(t);
+  assert.throws(
+    () =>
+      new AuthPlane(
+        {
+          server: { issuer: 'https://auth.example.com' },
+          storage: { sqlite: { path: `${dir}/db.sqlite` } },
+          plugins: [storageSqlite(), keystoreKeyfile(), clients(), dcr(), cimd({ allowPrivateAddresses: true })],
+        },
+        { env: { AUTHPLANE_ADMIN_API_KEY: 'k'.repeat(32), AUTHPLANE_SESSION_SECRET: 's'.repeat(48) } },
+      ),
+    (err: { code?: string; message?: string }) => err.code === 'AP_ERR_CONFIG_INVALID' && /allowed only with a localhost issuer/.test(err.message ?? ''),
+  );
+});

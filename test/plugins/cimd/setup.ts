@@ -1,0 +1,82 @@
+/**
+ * A server with the core OAuth plugins, dcr and cimd (private addresses allowed: its issuer is 127.0.0.1), and a
+ * local HTTP server that plays the client's website, serving metadata documents and counting fetches.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { cimd, dcr } from 'authplane/plugins';
+import type { PluginInstance } from 'authplane';
+import { oauthServer, type OAuthFixture } from '../oauth/setup.js';
+
+export type DocumentHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface DocumentHost {
+  origin: string;
+  port: number;
+  /** Serves `path` with `handler`; returns the document URL. */
+  route(path: string, handler: DocumentHandler): string;
+  /** Serves a JSON document at `path` whose client_id is its own URL, with extra headers. */
+  serve(path: string, document: (url: string) => Record<string, unknown>, headers?: Record<string, string>): string;
+  /** Requests received per path. */
+  hits(path: string): number;
+}
+
+export async function startDocumentHost(t: TestContext): Promise<DocumentHost> {
+  const routes = new Map<string, DocumentHandler>();
+  const counts = new Map<string, number>();
+  const http = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    const handler = routes.get(path);
+    if (!handler) return void res.writeHead(404).end();
+    await handler(req, res);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  );
+  const port = (http.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  const host: DocumentHost = {
+    origin,
+    port,
+    route(path, handler) {
+      routes.set(path, handler);
+      return `${origin}${path}`;
+    },
+    serve(path, document, headers = {}) {
+      const url = `${origin}${path}`;
+      return host.route(path, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(document(url)));
+      });
+    },
+    hits: (path) => counts.get(path) ?? 0,
+  };
+  return host;
+}
+
+/** A metadata document as Claude Code publishes one: a loopback redirect URI without a port. */
+export const claudeCodeLike = (url: string): Record<string, unknown> => ({
+  client_id: url,
+  client_name: 'Claude Code (test)',
+  client_uri: 'https://claude.example.com',
+  redirect_uris: ['http://localhost/callback', 'http://127.0.0.1/callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'none',
+});
+
+export async function cimdServer(
+  t: TestContext,
+  options: { cimdOptions?: Record<string, unknown>; extra?: PluginInstance[] } = {},
+): Promise<OAuthFixture> {
+  return oauthServer(t, {
+    extra: [dcr(), cimd({ allowPrivateAddresses: true, ...options.cimdOptions } as never), ...(options.extra ?? [])],
+  });
+}
