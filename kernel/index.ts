@@ -17,7 +17,7 @@ export type {
 export * from './contracts.js';
 export * from './errors.js';
 export { AuthPlane, createAuthPlane, type CreateOptions, type Addresses } from './app.js';
-export type { CliCommand, CliContext, CliOption } from './cli/command.js';
+export { booted, type CliCommand, type CliContext, type CliOption } from './cli/command.js';
 export { runCli, type CliEnvironment } from './cli/run.js';
 export { printRecords } from './cli/builtin.js';
 export { parseDuration } from './cli/duration.js';

@@ -53,7 +53,7 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
         const applied = await server.migrate();
         out(applied.length ? `applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'database is up to date (nothing to apply)');
       } finally {
-        await server.stop();
+        await server.stop(); // opened without boot(), so the CLI does not know to stop it
       }
     },
   });
@@ -64,36 +64,32 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
       only: { type: 'string', description: 'Comma list of targets to run (default: all)' },
       timeout: { type: 'string', description: 'Time limit for the whole purge, e.g. 10m, 90s (default 10m)' },
     },
-    async run({ server, options, out }) {
-      const all = server.registries.purgeTargets.names();
+    async run({ server: registered, boot, options, out }) {
+      const all = registered.registries.purgeTargets.names();
       const only = typeof options.only === 'string' ? options.only.split(',').map((s) => s.trim()).filter(Boolean) : all;
       const unknown = only.filter((name) => !all.includes(name));
       if (unknown.length) {
         throw new BootError('AP_ERR_CLI_USAGE', `unknown purge target(s): ${unknown.join(', ')} (known: ${all.join(', ') || 'none'})`);
       }
       const timeoutMs = parseDuration(typeof options.timeout === 'string' ? options.timeout : '10m');
-      await server.boot();
+      const server = await boot();
       const signal = AbortSignal.timeout(timeoutMs);
       let failed = 0;
-      try {
-        for (const name of only) {
-          const target = server.registries.purgeTargets.get(name)!;
-          try {
-            if (signal.aborted) throw new Error('purge timed out before this target ran');
-            const deleted = await Promise.race([
-              target.purge({ db: server.db, now: new Date(), signal }),
-              new Promise<never>((_, reject) =>
-                signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
-              ),
-            ]);
-            out(`${name}: ${deleted} deleted`);
-          } catch (err) {
-            failed++;
-            out(`${name}: failed: ${(err as Error).message}`);
-          }
+      for (const name of only) {
+        const target = server.registries.purgeTargets.get(name)!;
+        try {
+          if (signal.aborted) throw new Error('purge timed out before this target ran');
+          const deleted = await Promise.race([
+            target.purge({ db: server.db, now: new Date(), signal }),
+            new Promise<never>((_, reject) =>
+              signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
+            ),
+          ]);
+          out(`${name}: ${deleted} deleted`);
+        } catch (err) {
+          failed++;
+          out(`${name}: failed: ${(err as Error).message}`);
         }
-      } finally {
-        await server.stop();
       }
       return failed ? 1 : 0;
     },
@@ -104,11 +100,7 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
     options: { json: { type: 'boolean', description: 'Print JSON' } },
     async run({ boot, options, out }) {
       const server = await boot();
-      try {
-        printRecords(out, options.json === true, 'keys', server.keys.list().map(keyView));
-      } finally {
-        await server.stop();
-      }
+      printRecords(out, options.json === true, 'keys', server.keys.list().map(keyView));
     },
   });
 
@@ -117,12 +109,8 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
     options: { json: { type: 'boolean', description: 'Print JSON' } },
     async run({ boot, options, out }) {
       const server = await boot();
-      try {
-        const key = keyView(await server.keys.rotate());
-        out(options.json === true ? JSON.stringify(key, null, 2) : `new signing key ${key.kid} is current`);
-      } finally {
-        await server.stop();
-      }
+      const key = keyView(await server.keys.rotate());
+      out(options.json === true ? JSON.stringify(key, null, 2) : `new signing key ${key.kid} is current`);
     },
   });
 }

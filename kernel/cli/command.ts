@@ -11,7 +11,10 @@ export interface CliContext {
   args: string[];
   options: Record<string, string | boolean | undefined>;
   out: (line: string) => void;
-  /** The server with its database open, migrated and plugins initialized — but not listening. */
+  /**
+   * The server with its database open, migrated and plugins initialized — but not listening. The CLI stops it
+   * after the command returns or throws.
+   */
   boot(): Promise<AuthPlane>;
   /** The server registered but not booted (no database): for commands that only read config. */
   server: AuthPlane;
@@ -25,4 +28,12 @@ export interface CliCommand {
   options?: Record<string, CliOption>;
   /** Exit code; undefined means 0. */
   run(ctx: CliContext): Promise<number | void>;
+}
+
+/** A command that needs the database: boots first (the CLI stops the server afterwards). */
+export function booted(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
+  return async (ctx) => {
+    await ctx.boot();
+    return run(ctx);
+  };
 }

@@ -128,12 +128,17 @@ async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line
   })();
   const args = parsed.positionals.slice(name.split(' ').length);
   let booted: Promise<AuthPlane> | undefined;
-  const code = await command.run({
-    args,
-    options: parsed.values as Record<string, string | boolean | undefined>,
-    out,
-    server,
-    boot: () => (booted ??= server.boot().then(() => server)),
-  });
-  return code ?? 0;
+  try {
+    const code = await command.run({
+      args,
+      options: parsed.values as Record<string, string | boolean | undefined>,
+      out,
+      server,
+      boot: () => (booted ??= server.boot().then(() => server)),
+    });
+    return code ?? 0;
+  } finally {
+    // Whatever a command opened (database, keys, plugins) is closed here, once, so commands need no try/finally.
+    if (booted) await server.stop();
+  }
 }

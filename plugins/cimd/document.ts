@@ -32,7 +32,8 @@ export function documentUrlProblem(clientId: string, allowHttp: boolean): string
   if (url.pathname === '/' || url.pathname === '') return 'must have a path';
   // URL parsing resolves dot segments, so they are looked for in the string as sent.
   const rawPath = clientId.slice(clientId.indexOf('/', clientId.indexOf('//') + 2)).split(/[?#]/)[0]!;
-  if (rawPath.split('/').some((segment) => segment === '.' || segment === '..' || /^%2e{1,2}$/i.test(segment) || /^(\.%2e|%2e\.)$/i.test(segment))) {
+  const dotSegment = (segment: string) => ['.', '..'].includes(segment.replace(/%2e/gi, '.'));
+  if (rawPath.split('/').some(dotSegment)) {
     return 'must not contain dot segments';
   }
   return undefined;

@@ -25,7 +25,8 @@ export const clientCredentials = definePlugin<ClientCredentialsOptions>({
     if (options.tokenTtl > maxTtl) {
       throw new BootError(
         'AP_ERR_CONFIG_INVALID',
-        `clientCredentials.tokenTtl (${options.tokenTtl}s) exceeds signing.retiredKeyRetention (${maxTtl}s): a token must not outlive its signing key in the JWKS`,
+        `clientCredentials.tokenTtl (${options.tokenTtl}s) exceeds signing.retiredKeyRetention (${maxTtl}s): ` +
+          'a token must not outlive its signing key in the JWKS',
       );
     }
     api.registries.grantTypes.register(CLIENT_CREDENTIALS, clientCredentialsGrant(api.runtime, options.tokenTtl));

@@ -2,7 +2,7 @@
  * `authserver admin client …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
+import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
 import type { ClientOperations, ClientView, ClientWithSecret } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -82,17 +82,6 @@ const summary = (c: ClientView) => ({
   last_used_at: c.last_used_at,
 });
 
-/** Runs one operation on a booted server (database open, not listening) and stops it afterwards. */
-function withServer(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
-  return async (ctx) => {
-    const server = await ctx.boot();
-    try {
-      return await run(ctx);
-    } finally {
-      await server.stop();
-    }
-  };
-}
 
 export function registerClientCommands(api: RegisterApi, operations: ClientOperations): void {
   const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin client ${name}`, command);
@@ -100,7 +89,7 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
   add('create', {
     description: 'Register a client; a confidential client\'s secret is printed once',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       printClient(out, options.json === true, await operations.create(bodyFromOptions(options), CLI_ACTOR));
     }),
   });
@@ -111,7 +100,7 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
       source: { type: 'string', description: 'Only clients of this registration source: admin, dcr, cimd' },
       ...JSON_OPTION,
     },
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       const filter = {
         ...(typeof options.status === 'string' ? { status: options.status } : {}),
         ...(typeof options.source === 'string' ? { source: options.source } : {}),
@@ -125,7 +114,7 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
     description: 'Show one client',
     usage: '<client-id>',
     options: JSON_OPTION,
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       printClient(out, options.json === true, await operations.get(clientId(args, 'get')));
     }),
   });
@@ -133,14 +122,14 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
     description: 'Change fields of a client (only the flags given); switching to a secret method prints the new secret once',
     usage: '<client-id>',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       printClient(out, options.json === true, await operations.update(clientId(args, 'update'), bodyFromOptions(options), CLI_ACTOR));
     }),
   });
   add('delete', {
     description: 'Delete a client',
     usage: '<client-id>',
-    run: withServer(async ({ args, out }) => {
+    run: booted(async ({ args, out }) => {
       const id = clientId(args, 'delete');
       await operations.delete(id, CLI_ACTOR);
       out(`deleted client ${id}`);
@@ -150,7 +139,7 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
     description: 'Issue a new secret for a confidential client; the old one stops working at once',
     usage: '<client-id>',
     options: JSON_OPTION,
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       printClient(out, options.json === true, await operations.rotateSecret(clientId(args, 'rotate-secret'), CLI_ACTOR));
     }),
   });
@@ -164,7 +153,7 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
             : 'Reactivate a suspended client',
       usage: '<client-id>',
       options: JSON_OPTION,
-      run: withServer(async ({ args, options, out }) => {
+      run: booted(async ({ args, options, out }) => {
         const client = await operations.transition(clientId(args, transition), transition, CLI_ACTOR);
         if (options.json === true) out(JSON.stringify(client, null, 2));
         else out(`client ${client.client_id} is now ${client.status}`);

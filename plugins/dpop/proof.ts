@@ -4,7 +4,8 @@
  * caller, which has the state they need.
  */
 import { InvalidDpopProof, type JwtClaims } from 'authplane';
-import { calculateJwkThumbprint, compactVerify, errors, importJWK, type JWK } from 'jose';
+import { compactVerify, errors, type JWK } from 'jose';
+import { jwkThumbprint, THUMBPRINT_MEMBERS, type ProofKeyCache } from './keys.js';
 import type { DpopAlgorithm } from './schema.js';
 
 /** Why a proof was refused: the `reason` label of `authplane_dpop_proofs_rejected_total`. */
@@ -38,13 +39,6 @@ const PROOF_TYP = 'dpop+jwt';
 
 /** RFC 7518 §6 / RFC 8037: members only a private (or symmetric) key has. A proof carrying one leaked its key. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-
-/** The public members RFC 7638 §3.2 hashes, per key type: what is imported, nothing else (no key_ops, ext…). */
-const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
-  EC: ['kty', 'crv', 'x', 'y'],
-  RSA: ['kty', 'n', 'e'],
-  OKP: ['kty', 'crv', 'x'],
-};
 
 /** A jti is a random identifier (RFC 9449 §4.2 suggests 96 bits or more); anything this long is not one. */
 const MAX_JTI_LENGTH = 256;
@@ -102,7 +96,8 @@ function publicJwk(header: Record<string, unknown>): JWK {
   const members = jwk as Record<string, unknown>;
   const secret = PRIVATE_MEMBERS.find((name) => name in members);
   if (secret) throw new RejectedProof('jwk', `DPoP proof jwk must be a public key; it carries the private member '${secret}'`);
-  const wanted = PUBLIC_MEMBERS[String(members.kty)];
+  // Only the members the thumbprint covers are imported (no key_ops, ext, alg…): the key is what jkt names.
+  const wanted = THUMBPRINT_MEMBERS[String(members.kty)];
   if (!wanted) throw new RejectedProof('jwk', `DPoP proof jwk kty '${String(members.kty)}' is not an asymmetric key type (EC, RSA, OKP)`);
   const clean: Record<string, unknown> = {};
   for (const name of wanted) {
@@ -129,10 +124,10 @@ function checkHeader(header: Record<string, unknown>, algorithms: readonly DpopA
   return { alg: alg as DpopAlgorithm, jwk: publicJwk(header) };
 }
 
-async function verifySignature(proof: string, alg: DpopAlgorithm, jwk: JWK): Promise<Record<string, unknown>> {
-  let key: Awaited<ReturnType<typeof importJWK>>;
+async function verifySignature(proof: string, alg: DpopAlgorithm, jwk: JWK, jkt: string, keys: ProofKeyCache) {
+  let key;
   try {
-    key = await importJWK(jwk, alg);
+    key = await keys.import(jwk, jkt, alg);
   } catch (cause) {
     throw new RejectedProof('jwk', `DPoP proof jwk is not a usable ${alg} public key`, { cause });
   }
@@ -182,14 +177,14 @@ function checkClaims(claims: JwtClaims, request: ProofRequest, lifetime: number)
 export async function verifyProof(
   proof: string,
   request: ProofRequest,
-  options: { algorithms: readonly DpopAlgorithm[]; lifetime: number },
+  options: { algorithms: readonly DpopAlgorithm[]; lifetime: number; keys: ProofKeyCache },
 ): Promise<VerifiedProof> {
   const parts = proof.split('.');
   if (parts.length !== 3) throw new RejectedProof('malformed', 'DPoP proof must be a compact JWS (three dot-separated parts)');
   const header = decodeJson(parts[0]!);
   if (!header) throw new RejectedProof('malformed', 'DPoP proof header is not base64url-encoded JSON');
   const { alg, jwk } = checkHeader(header, options.algorithms);
-  const claims = await verifySignature(proof, alg, jwk);
-  const checked = checkClaims(claims, request, options.lifetime);
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), ...checked };
+  const jkt = jwkThumbprint(jwk);
+  const claims = await verifySignature(proof, alg, jwk, jkt, options.keys);
+  return { jkt, ...checkClaims(claims, request, options.lifetime) };
 }

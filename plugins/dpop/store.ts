@@ -4,24 +4,63 @@ import type { Knex } from 'knex';
 import type { RuntimeApi } from 'authplane';
 
 const TABLE = 'dpop_proof_jtis';
+/** Rows per INSERT: two bound parameters each, far below SQLite's limit on parameters per statement. */
+const CHUNK = 500;
 
+interface Pending {
+  expiresAt: number;
+  resolve: (fresh: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Records each accepted proof until its `iat` window closes. Single use is the primary key: one
+ * `INSERT … ON CONFLICT DO NOTHING RETURNING id`, and a proof is fresh exactly when its row came back — never
+ * read-then-write, so of two replicas seeing one proof at once exactly one wins. Proofs arriving in the same
+ * event-loop turn share that statement (design §6, group commit), so a burst costs one round trip, not one each.
+ */
 export class ProofReplayStore {
+  #pending = new Map<string, Pending[]>();
+  #scheduled = false;
+
   constructor(private readonly runtime: () => RuntimeApi) {}
 
   /**
-   * Records a proof as used until `expiresAt`; false when it was already recorded. One INSERT against the primary
-   * key — never read-then-write — so of two replicas seeing the same proof at once exactly one succeeds.
-   * Scoped by key: another key's proof with the same jti is a different proof.
+   * true when this proof was not seen before, false when it was. Scoped by key: another key's proof that happens
+   * to reuse the jti is a different proof. The digest keeps the row small whatever the client sends as jti.
    */
-  async remember(jkt: string, jti: string, expiresAt: number): Promise<boolean> {
-    const runtime = this.runtime();
+  remember(jkt: string, jti: string, expiresAt: number): Promise<boolean> {
     const id = createHash('sha256').update(`${jkt}:${jti}`).digest('hex');
+    return new Promise((resolve, reject) => {
+      const waiters = this.#pending.get(id);
+      if (waiters) waiters.push({ expiresAt, resolve, reject });
+      else this.#pending.set(id, [{ expiresAt, resolve, reject }]);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    const ids = [...batch.keys()];
     try {
-      await runtime.db(TABLE).insert({ id, expires_at: expiresAt });
-      return true;
+      const inserted = new Set<string>();
+      const db = this.runtime().db;
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const rows = ids.slice(i, i + CHUNK).map((id) => ({ id, expires_at: batch.get(id)![0]!.expiresAt }));
+        const returned: { id: string }[] = await db(TABLE).insert(rows).onConflict('id').ignore().returning('id');
+        for (const row of returned) inserted.add(row.id);
+      }
+      for (const [id, waiters] of batch) {
+        // The same proof twice in one turn: the first in line is the one that used it.
+        waiters.forEach((waiter, index) => waiter.resolve(index === 0 && inserted.has(id)));
+      }
     } catch (error) {
-      if (runtime.dialect.isUniqueViolation(error)) return false;
-      throw error;
+      for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
+import { booted, notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
 import type { OAuthState } from './context.js';
 
 /**
@@ -87,42 +87,27 @@ export function registerGrantAdmin(api: RegisterApi, state: OAuthState): void {
     description: "List a user's consents and live refresh-token families",
     usage: '<user-id|email>',
     options: { json: { type: 'boolean', description: 'Print JSON' } },
-    async run({ boot, args, options, out }) {
-      const server = await boot();
-      try {
-        const grants = await ops.listGrants(server.runtimeApi('oauth'), required(args[0]));
-        if (options.json === true) out(JSON.stringify(grants, null, 2));
-        else printRecords(out, false, 'consents', grants.consents.map((c) => ({ id: c.id, client_id: c.client_id, resource: c.resource, scopes: c.scopes.join(' ') })));
-      } finally {
-        await server.stop();
-      }
-    },
+    run: booted(async ({ args, options, out }) => {
+      const grants = await ops.listGrants(api.runtime(), required(args[0]));
+      if (options.json === true) out(JSON.stringify(grants, null, 2));
+      else printRecords(out, false, 'consents', grants.consents.map((c) => ({ id: c.id, client_id: c.client_id, resource: c.resource, scopes: c.scopes.join(' ') })));
+    }),
   });
   api.registries.cliCommands.register('admin user logout', {
     description: "Force-logout: revoke every refresh token family and session of a user",
     usage: '<user-id|email>',
-    async run({ boot, args, out }) {
-      const server = await boot();
-      try {
-        const result = await ops.revokeUserTokens(server.runtimeApi('oauth'), required(args[0]), 'cli');
-        out(`revoked ${result.revoked} (refresh families: ${result.refresh_families}, sessions: ${result.sessions})`);
-      } finally {
-        await server.stop();
-      }
-    },
+    run: booted(async ({ args, out }) => {
+      const result = await ops.revokeUserTokens(api.runtime(), required(args[0]), 'cli');
+      out(`revoked ${result.revoked} (refresh families: ${result.refresh_families}, sessions: ${result.sessions})`);
+    }),
   });
   api.registries.cliCommands.register('admin consent revoke', {
     description: 'Delete a consent and revoke the refresh tokens it allowed',
     usage: '<consent-id>',
-    async run({ boot, args, out }) {
-      const server = await boot();
-      try {
-        await ops.revokeConsent(server.runtimeApi('oauth'), required(args[0]), 'cli');
-        out(`consent ${args[0]} revoked`);
-      } finally {
-        await server.stop();
-      }
-    },
+    run: booted(async ({ args, out }) => {
+      await ops.revokeConsent(api.runtime(), required(args[0]), 'cli');
+      out(`consent ${args[0]} revoked`);
+    }),
   });
 }
 

@@ -2,7 +2,7 @@
  * `authserver admin resource …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type Resource } from 'authplane';
+import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type Resource, booted } from 'authplane';
 import type { ResourceOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -91,17 +91,6 @@ const summary = (r: Resource) => ({
   scopes: r.scopes.map((s) => s.name).join(' '),
 });
 
-/** Runs one operation on a booted server (database open, not listening) and stops it afterwards. */
-function withServer(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
-  return async (ctx) => {
-    const server = await ctx.boot();
-    try {
-      return await run(ctx);
-    } finally {
-      await server.stop();
-    }
-  };
-}
 
 export function registerResourceCommands(api: RegisterApi, operations: ResourceOperations): void {
   const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin resource ${name}`, command);
@@ -109,14 +98,14 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
   add('create', {
     description: 'Register a protected resource (an MCP server)',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       printResource(out, options.json === true, await operations.create(bodyFromOptions(options), CLI_ACTOR));
     }),
   });
   add('list', {
     description: 'List protected resources, oldest first',
     options: JSON_OPTION,
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       const resources = await operations.list();
       const rows: Record<string, unknown>[] = options.json === true ? resources.map((r) => ({ ...r })) : resources.map(summary);
       printRecords(out, options.json === true, 'resources', rows);
@@ -126,7 +115,7 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
     description: 'Show one resource',
     usage: '<id-or-slug>',
     options: JSON_OPTION,
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       printResource(out, options.json === true, await operations.get(target(args, 'get')));
     }),
   });
@@ -134,14 +123,14 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
     description: 'Change fields of a resource (only the flags given; --scopes and policy replace the whole list)',
     usage: '<id-or-slug>',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       printResource(out, options.json === true, await operations.update(target(args, 'update'), bodyFromOptions(options), CLI_ACTOR));
     }),
   });
   add('delete', {
     description: 'Delete a resource',
     usage: '<id-or-slug>',
-    run: withServer(async ({ args, out }) => {
+    run: booted(async ({ args, out }) => {
       const id = target(args, 'delete');
       await operations.delete(id, CLI_ACTOR);
       out(`deleted resource ${id}`);

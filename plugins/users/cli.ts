@@ -3,7 +3,7 @@
  * the admin listener off (and create the first admin before any API key exists). `--password-stdin` keeps the
  * password out of the process list and shell history.
  */
-import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User } from 'authplane';
+import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User, booted } from 'authplane';
 import type { Transition, UserOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -52,17 +52,6 @@ function printUser(out: CliContext['out'], json: boolean, user: User): void {
 
 const summary = (u: User) => ({ id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, last_login_at: u.last_login_at });
 
-/** Runs one operation on a booted server (database open, not listening) and stops it afterwards. */
-function withServer(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
-  return async (ctx) => {
-    const server = await ctx.boot();
-    try {
-      return await run(ctx);
-    } finally {
-      await server.stop();
-    }
-  };
-}
 
 export function registerUserCommands(api: RegisterApi, operations: UserOperations): void {
   const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin user ${name}`, command);
@@ -70,14 +59,14 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
   add('create', {
     description: 'Create a local user (email and password login)',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       printUser(out, options.json === true, await operations.create(await bodyFromOptions(options), CLI_ACTOR));
     }),
   });
   add('list', {
     description: 'List users, oldest first',
     options: JSON_OPTION,
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       const users = await operations.list();
       const rows: Record<string, unknown>[] = options.json === true ? users.map((u) => ({ ...u })) : users.map(summary);
       printRecords(out, options.json === true, 'users', rows);
@@ -87,7 +76,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
     description: 'Show one user',
     usage: '<id-or-email>',
     options: JSON_OPTION,
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       printUser(out, options.json === true, await operations.get(target(args, 'get')));
     }),
   });
@@ -95,7 +84,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
     description: 'Change fields of a user (only the flags given); --password sets a new password',
     usage: '<id-or-email>',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       const user = await operations.update(target(args, 'update'), await bodyFromOptions(options), CLI_ACTOR);
       printUser(out, options.json === true, user);
     }),
@@ -103,7 +92,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
   add('delete', {
     description: 'Delete a user',
     usage: '<id-or-email>',
-    run: withServer(async ({ args, out }) => {
+    run: booted(async ({ args, out }) => {
       const id = target(args, 'delete');
       await operations.delete(id, CLI_ACTOR);
       out(`deleted user ${id}`);
@@ -114,7 +103,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
       description: transition === 'disable' ? 'Disable an active user (password login refused)' : 'Enable a disabled user',
       usage: '<id-or-email>',
       options: JSON_OPTION,
-      run: withServer(async ({ args, options, out }) => {
+      run: booted(async ({ args, options, out }) => {
         const user = await operations.transition(target(args, transition), transition, CLI_ACTOR);
         if (options.json === true) out(JSON.stringify(user, null, 2));
         else out(`user ${user.email} is now ${user.status}`);

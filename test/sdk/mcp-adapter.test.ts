@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { authplane, forge, goodClaims, userToken } from './fixture.js';
+import { createOAuthClient } from '@authplane/sdk';
+import { authplane, confidentialClient, forge, goodClaims, userToken } from './fixture.js';
 import { scriptedProvider, startSdkProtectedMcp } from './mcp.js';
 
 const rpc = (method: string, params: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
@@ -113,4 +114,20 @@ test('the official MCP SDK client steps up: a 403 insufficient_scope makes it re
   const result = await mcpClient.callTool({ name: 'write', arguments: { text: 'hello' } });
   assert.deepEqual(result.content, [{ type: 'text', text: 'wrote hello' }]);
   assert.equal(mcp.writes(), 1);
+});
+
+test('introspection for a revocation-sensitive tool refuses a revoked token there while other tools still accept it', async (t) => {
+  const fx = await authplane(t);
+  const runtime = await confidentialClient(fx);
+  const mcp = await startSdkProtectedMcp(t, fx, { introspect: ['write'], introspection: runtime, policy: { runtime: { client_ids: [runtime.clientId] } } });
+  const token = await userToken(fx, { resource: mcp.url, scope: 'tools/read tools/write' });
+  const callTool = (name: string, args: Record<string, unknown> = {}) =>
+    fetch(mcp.url, { method: 'POST', headers: mcpHeaders(token), body: rpc('tools/call', { name, arguments: args }) });
+  assert.equal((await callTool('write', { text: 'before' })).status, 200);
+  await createOAuthClient({ issuer: fx.url, clientId: fx.clientId }).revoke(token);
+  const refused = await callTool('write', { text: 'after' });
+  assert.equal(refused.status, 401);
+  assert.match(refused.headers.get('www-authenticate')!, /error="invalid_token", error_description="the token is not active"/);
+  assert.equal(mcp.writes(), 1);
+  assert.equal((await callTool('whoami')).status, 200, 'tools not listed are verified locally only');
 });

@@ -17,7 +17,14 @@ test('the OAuth client helpers against AuthPlane: client credentials, introspect
     const claims = decodePayload(response.access_token);
     assert.deepEqual(claims.aud, [RESOURCE_URI]);
     assert.equal(claims.client_id, machine.clientId);
-    const posted = createOAuthClient({ issuer: fx.url, ...machine, authMethod: 'client_secret_post' });
+    const postClient = await fx.createClient({
+      client_name: 'Posting client',
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_post',
+      scope: 'tools/read tools/write',
+    });
+    const posted = createOAuthClient({ issuer: fx.url, clientId: postClient.client_id, clientSecret: postClient.client_secret!, authMethod: 'client_secret_post' });
     assert.ok((await posted.clientCredentials({ scope: ['tools/read', 'tools/write'] })).access_token, 'client_secret_post works too');
   });
 

@@ -94,6 +94,9 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 }
 
 export function createMcpAuth(options: McpAuthOptions): McpAuth {
+  if (options.introspect && (options.introspect === true || options.introspect.length) && !options.introspection) {
+    throw new TypeError('createMcpAuth: introspect needs the introspection option (the client credentials to introspect with)');
+  }
   const verifier = createVerifier(options);
   const baseScopes = options.scopes ? [...options.scopes] : [];
   const toolScopes = Object.fromEntries(Object.entries(options.toolScopes ?? {}).map(([tool, s]) => [tool, asList(s)]));
@@ -141,7 +144,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       const path = new URL(request.url).pathname.replace(/\/$/, '') || '/';
       if (path !== resourcePath) return json(404, { error: 'not_found' });
       const text = request.method === 'POST' ? await request.text() : '';
-      if (text.length > (options.maxBodyBytes ?? DEFAULT_MAX_BODY)) return json(413, { error: 'request_too_large' });
+      if (new TextEncoder().encode(text).byteLength > (options.maxBodyBytes ?? DEFAULT_MAX_BODY)) return json(413, { error: 'request_too_large' });
       let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;

@@ -28,7 +28,6 @@ export function hasScopes(granted: readonly string[], required: readonly string[
  * Wraps a tool callback (`(args, extra)` or `(extra)`; `extra` is always the last argument) so it runs only when
  * the token carries every scope in `scope`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function requireScope<H extends (...args: any[]) => unknown>(scope: string | readonly string[], handler: H): H {
   const required = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [...scope];
   const guarded = (...args: unknown[]) => {

@@ -1,5 +1,6 @@
 /** Metadata documents that must not make a client: SSRF targets, redirects, oversized, slow or lying documents. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { AuthPlane } from 'authplane';
@@ -158,8 +159,28 @@ test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t
           storage: { sqlite: { path: `${dir}/db.sqlite` } },
           plugins: [storageSqlite(), keystoreKeyfile(), clients(), dcr(), cimd({ allowPrivateAddresses: true })],
         },
-        { env: { AUTHPLANE_ADMIN_API_KEY: 'k'.repeat(32), AUTHPLANE_SESSION_SECRET: 's'.repeat(48) } },
+        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex'), AUTHPLANE_SESSION_SECRET: randomBytes(32).toString('hex') } },
       ),
     (err: { code?: string; message?: string }) => err.code === 'AP_ERR_CONFIG_INVALID' && /allowed only with a localhost issuer/.test(err.message ?? ''),
   );
+});
+
+test('no more than cimd.maxConcurrentFetches documents are fetched at once', async (t) => {
+  const fx = await cimdServer(t, { cimdOptions: { maxConcurrentFetches: 2 } });
+  const host = await startDocumentHost(t);
+  const slow = (path: string) =>
+    host.route(path, async (_req, res) => {
+      await sleep(400);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(claudeCodeLike(`${host.origin}${path}`)));
+    });
+  const ids = [slow('/a.json'), slow('/b.json'), slow('/c.json')];
+  const look = (clientId: string) => fetch(authorizeUrl(fx, { client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' }), { redirect: 'manual' });
+  const first = [look(ids[0]!), look(ids[1]!)];
+  await sleep(100);
+  const third = await look(ids[2]!);
+  assert.equal(third.status, 400);
+  assert.match(await third.text(), /too many client metadata documents are being fetched/);
+  assert.deepEqual((await Promise.all(first)).map((r) => r.status), [302, 302]);
+  assert.equal(host.hits('/c.json'), 0);
+  assert.equal((await look(ids[2]!)).status, 302, 'a refusal for capacity is not remembered');
 });
