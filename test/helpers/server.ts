@@ -65,6 +65,9 @@ export async function startServer(
     },
   });
   const env: NodeJS.ProcessEnv = { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY, ...options.env };
+  // after-hooks run in the order they are added: the server must stop before its database is dropped.
+  let server: AuthPlane | undefined;
+  t.after(() => server?.stop());
   if (options.storage === 'postgres') {
     env.AUTHPLANE_STORAGE_DRIVER = 'postgres';
     env.AUTHPLANE_STORAGE_POSTGRES_DSN = options.postgresDsn ?? (await freshPostgresDatabase(t));
@@ -72,7 +75,7 @@ export async function startServer(
   const { plugins = [], config = {} } = options;
   const port = options.exactIssuer ? await freePort() : 0;
   const issuerServer = options.exactIssuer ? { issuer: `http://127.0.0.1:${port}` } : {};
-  const server = new AuthPlane(
+  server = new AuthPlane(
     {
       ...config,
       server: { address: `127.0.0.1:${port}`, ...issuerServer, ...config.server },
@@ -84,7 +87,6 @@ export async function startServer(
     },
     { env, logDestination: sink },
   );
-  t.after(() => server.stop());
   await server.boot();
   const addresses = await server.listen();
   const url = `http://127.0.0.1:${addresses.public.port}`;
