@@ -3,8 +3,23 @@
  * localhost. Every option and its AUTHPLANE_* variable is listed in docs/configuration.md.
  */
 import { defineConfig } from 'authplane';
-import { auditDb, clients, keystoreKeyfile, resources, storagePostgres, storageSqlite, tracingOtel, users } from 'authplane/plugins';
-import { clientCredentials, introspection, issuances, rateLimit, revocation } from 'authplane/plugins';
+import {
+  auditDb,
+  clientCredentials,
+  clients,
+  dpop,
+  introspection,
+  issuances,
+  keystoreKeyfile,
+  oauth,
+  rateLimit,
+  resources,
+  revocation,
+  storagePostgres,
+  storageSqlite,
+  tracingOtel,
+  users,
+} from 'authplane/plugins';
 
 export default defineConfig({
   server: {
@@ -15,5 +30,21 @@ export default defineConfig({
   storage: { driver: 'sqlite', sqlite: { path: 'data/authserver.db' } },
   signing: { keyPath: 'data/keys' },
   log: { level: 'info' },
-  plugins: [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel(), clientCredentials(), introspection(), revocation(), issuances(), rateLimit()],
+  plugins: [
+    storageSqlite(),
+    storagePostgres(),
+    keystoreKeyfile(),
+    auditDb(),
+    tracingOtel(),
+    rateLimit(),
+    clients(),
+    resources(),
+    users(),
+    oauth(),
+    clientCredentials(),
+    introspection(),
+    revocation(),
+    issuances(),
+    dpop(),
+  ],
 });

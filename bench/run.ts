@@ -1,12 +1,212 @@
 /**
- * `npm run bench`: every benchmark in turn, each printing its own table. Figures are printed, never asserted;
- * absolute numbers drift between runs on shared machines, ratios to oidc-provider from the same run do not.
- * Flags are shared (see lib/options.ts), e.g. `npm run bench -- --smoke`.
+ * `npm run bench`: our server (compiled dist/, or `--source`) against oidc-provider, every server pinned to one core
+ * and the load generator to the other, every scenario warmed up and run three times, one table of medians with our
+ * ratios to oidc-provider from the same run (absolute figures drift ±25 % between runs on shared machines; ratios
+ * do not). Figures are printed, never asserted. A full run writes bench/results/<date>.{json,md}; `--readme`
+ * quotes the table in README.md. `--smoke` (with `npm test`) runs a few hundred requests per scenario.
+ *
+ * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, cold-start.
+ * Our main rows run at log level `warn` (oidc-provider logs no requests either); rows marked `log info` are a
+ * second server at `info`, as operators run it (one access-log line per request). The rate limiter is off: one
+ * load generator is one client address, and the limiter would measure itself.
  */
-import { benchColdStart } from './cold-start.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { postgresAvailable, freshPostgresDatabase } from '../test/helpers/postgres.js';
+import { checkAims, formatAims } from './lib/aims.js';
+import { ensureBuilt } from './lib/build.js';
+import { coldStartRows, measureColdStarts } from './cold-start.js';
+import { LOAD_CORE, machineSummary, pinSelf } from './lib/cpu.js';
+import {
+  clientCredentialsRequest,
+  FIXTURES,
+  introspectionRequest,
+  mintCodes,
+  oidcProviderAuth,
+  prepareOurs,
+  send,
+  type OurFixture,
+} from './lib/fixtures.js';
+import { runScenarios, type LoadShape, type Scenario, type ServerProcess, type Side } from './lib/load.js';
 import { benchOptions } from './lib/options.js';
-import { benchWellKnown } from './wellknown.js';
+import { rssMiB } from './lib/proc.js';
+import { comparisonRows, renderTable } from './lib/report.js';
+import { quoteInReadme, runDate, writeResults } from './lib/results.js';
+import { oidcProviderVersion, startAuthPlane, startOidcProvider, writeOAuthConfig, type RunningServer } from './lib/servers.js';
+
+const SCENARIOS = ['cc-sqlite', 'cc-postgres', 'introspection', 'jwks', 'discovery', 'code', 'cold-start'] as const;
+type ScenarioKey = (typeof SCENARIOS)[number];
 
 const options = benchOptions();
-const sections = [await benchColdStart(options), await benchWellKnown(options)];
-console.log(sections.map((s) => s.text).join('\n\n'));
+const unknown = options.only.filter((key) => !SCENARIOS.includes(key as ScenarioKey));
+if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+const wanted = (key: ScenarioKey) => options.only.length === 0 || options.only.includes(key);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+pinSelf(LOAD_CORE);
+const mode = options.source ? 'source' : 'compiled';
+if (mode === 'compiled') ensureBuilt(log);
+const mainLevel = options.logLevel ?? 'warn';
+const levels = options.info && mainLevel !== 'info' ? [mainLevel, 'info'] : [mainLevel];
+const label = (level: string) => (level === mainLevel ? 'authplane' : `authplane · log ${level}`);
+const loadBefore = loadavg();
+const started = new Date();
+
+const cleanups: (() => unknown)[] = [];
+const servers: RunningServer[] = [];
+
+/** One of our servers with its own data directory (and database when PostgreSQL), set up for the scenarios. */
+async function startOurs(level: string, storage: { dsn?: string }, codes: boolean): Promise<OurFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'authplane-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const server = await startAuthPlane({
+    dir,
+    mode,
+    logLevel: level,
+    args: ['--config', writeOAuthConfig(dir, mode)],
+    env: {
+      AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
+      // Codes are minted in one go before each run; the default two minutes would be tight for a slow machine.
+      AUTHPLANE_OAUTH_CODE_TTL: '600',
+      ...(storage.dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: storage.dsn } : {}),
+    },
+  });
+  servers.push(server);
+  return prepareOurs(server, { codes });
+}
+
+/** PostgreSQL for the cc-postgres scenario: skipped when unreachable, except under CI=true where it must run. */
+async function postgresDatabases(count: number): Promise<string[] | undefined> {
+  if (!(await postgresAvailable())) {
+    if (process.env.CI === 'true') throw new Error('PostgreSQL is not reachable at 127.0.0.1:5432 (CI=true: the PostgreSQL scenario must run)');
+    log('PostgreSQL is not reachable: skipping client_credentials · PostgreSQL');
+    return undefined;
+  }
+  const dsns: string[] = [];
+  for (let i = 0; i < count; i++) dsns.push(await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }));
+  return dsns;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, options.smoke ? 100 : 1000));
+const measured = (server: RunningServer): ServerProcess => ({ pid: server.pid, idleMiB: rssMiB(server.pid) });
+
+try {
+  const needsSqlite = (['cc-sqlite', 'introspection', 'jwks', 'discovery', 'code'] as const).some(wanted);
+  const sqlite = needsSqlite ? await Promise.all(levels.map((level) => startOurs(level, {}, wanted('code')))) : [];
+  const dsns = wanted('cc-postgres') ? await postgresDatabases(levels.length) : undefined;
+  const postgres = dsns ? await Promise.all(levels.map((level, i) => startOurs(level, { dsn: dsns[i] }, false))) : [];
+  const theirs = SCENARIOS.some((key) => key !== 'cold-start' && wanted(key)) ? await startOidcProvider({ profile: 'tokens' }) : undefined;
+  if (theirs) servers.push(theirs);
+  await settle();
+  const processes = new Map(servers.map((s) => [s, measured(s)]));
+
+  const ourSides = (fixtures: OurFixture[], request: (f: OurFixture) => Side['request'], extra: Partial<Side> = {}): Side[] =>
+    fixtures.map((f, i) => ({ server: label(levels[i]!), request: request(f), process: processes.get(f.server), ...extra }));
+  const theirSide = (request: Side['request']): Side => ({ server: 'oidc-provider', request, process: processes.get(theirs!) });
+  const theirTokenRequest = () => clientCredentialsRequest(`${theirs!.url}/token`, oidcProviderAuth, FIXTURES.resource);
+
+  const scenarios: Scenario[] = [];
+  if (wanted('cc-sqlite')) {
+    scenarios.push({ name: 'client_credentials · SQLite', ours: ourSides(sqlite, (f) => f.tokenRequest), theirs: theirSide(theirTokenRequest()) });
+  }
+  if (postgres.length) {
+    scenarios.push({ name: 'client_credentials · PostgreSQL', ours: ourSides(postgres, (f) => f.tokenRequest), theirs: theirSide(theirTokenRequest()) });
+  }
+  if (wanted('introspection')) {
+    // Each side introspects a token it issued, asked by that token's client: ours a JWT (signature, denylist),
+    // oidc-provider an opaque token (a store lookup) — it refuses to introspect its JWTs.
+    const ourTokens = await Promise.all(sqlite.map(async (f) => String((await send(f.tokenRequest)).access_token)));
+    const opaque = await send(clientCredentialsRequest(`${theirs!.url}/token`, oidcProviderAuth, FIXTURES.opaqueResource));
+    scenarios.push({
+      name: 'introspection',
+      ours: ourSides(sqlite, (f) => introspectionRequest(`${f.server.url}/oauth/introspect`, f.machineAuth, ourTokens[sqlite.indexOf(f)]!)),
+      theirs: theirSide(introspectionRequest(`${theirs!.url}/token/introspection`, oidcProviderAuth, String(opaque.access_token))),
+    });
+  }
+  if (wanted('jwks')) {
+    scenarios.push({ name: 'JWKS', ours: ourSides(sqlite, (f) => ({ url: `${f.server.url}/.well-known/jwks.json` })), theirs: theirSide({ url: `${theirs!.url}/jwks` }) });
+  }
+  if (wanted('discovery')) {
+    scenarios.push({
+      name: 'discovery',
+      ours: ourSides(sqlite, (f) => ({ url: `${f.server.url}/.well-known/openid-configuration` })),
+      theirs: theirSide({ url: `${theirs!.url}/.well-known/openid-configuration` }),
+    });
+  }
+  if (wanted('code')) {
+    // Each run redeems exactly the codes minted for it (through the authorize endpoint, logged in, consent given);
+    // oidc-provider has no comparable browserless flow, so the baseline is its client_credentials rate.
+    const codeDir = mkdtempSync(join(tmpdir(), 'authplane-bench-codes-'));
+    cleanups.push(() => rmSync(codeDir, { recursive: true, force: true }));
+    let batch = 0;
+    const prepared = (f: OurFixture) => async (shape: LoadShape) => {
+      const file = join(codeDir, `codes-${batch++}.txt`);
+      await mintCodes(f, shape.amount!, file);
+      return { url: `${f.server.url}/oauth/token`, method: 'POST' as const, headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
+    };
+    const shape = (base: LoadShape): LoadShape => ({ connections: base.connections, amount: base.amount ?? options.codes });
+    scenarios.push({
+      name: 'authorization_code redemption',
+      ours: ourSides(sqlite, prepared, { shape }),
+      theirs: theirSide(theirTokenRequest()),
+    });
+  }
+
+  const summaries = await runScenarios(scenarios, options, log);
+  const rows = comparisonRows(summaries);
+  const coldStarts = wanted('cold-start') ? await measureColdStarts(options, [mode]) : [];
+  rows.push(...coldStartRows(coldStarts));
+  const aims = checkAims(rows, label(mainLevel));
+  const loadAfter = loadavg();
+
+  const heading = options.smoke
+    ? `## AuthPlane vs oidc-provider — smoke run (${options.amount} requests per run; measures nothing)`
+    : `## AuthPlane vs oidc-provider — ${runDate(started)} (${options.runs} runs × ${options.duration} s, median; ${options.connections} connections; warm-up ${options.warmup} s)`;
+  const context = [
+    machineSummary(),
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')} · after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+    `authplane ${mode}, default plugins + oauth, rate limit off, log level ${levels.join(' and ')} · oidc-provider ${oidcProviderVersion()}, ` +
+      'in-memory adapter, ES256 JWT access tokens',
+  ];
+  const notes = [
+    'Ratios (×) are ours ÷ oidc-provider from the same run: req/s higher is better; p99 and RSS lower is better.',
+    'client_credentials: ours writes a durable issuance row per token (group commit) before answering; oidc-provider keeps no record of JWT tokens.',
+    'introspection: ours verifies a JWT and checks the denylist; oidc-provider looks up an opaque token in memory (it refuses to introspect its JWTs).',
+    'authorization_code redemption: each request redeems a fresh code (minted through login and consent beforehand); the baseline is oidc-provider\'s client_credentials.',
+    'cold start: p50 = median spawn → first 200, p99 = slowest run, RSS idle after settling; ours also shows the first start (key generation, migrations).',
+    'PostgreSQL runs unpinned (a system service), so it shares both cores.',
+  ];
+  const text = [heading, ...context, '', renderTable(rows), '', 'Aims:', ...formatAims(aims), '', ...notes].join('\n');
+  const markdown = [
+    heading.replace(/^## /, '### '),
+    '',
+    ...context.map((line) => `${line}  `),
+    '',
+    renderTable(rows, { markdown: true }),
+    '',
+    'Aims:',
+    '',
+    ...formatAims(aims),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+  console.log(text);
+
+  if (options.write) {
+    const date = runDate(started);
+    const paths = writeResults(
+      date,
+      { date: started.toISOString(), options, machine: machineSummary(), loadavg: { before: loadBefore, after: loadAfter }, mode, levels, scenarios: summaries, coldStarts, rows, aims },
+      markdown,
+    );
+    log(`wrote ${paths.json} and ${paths.markdown}`);
+  }
+  if (options.readme) {
+    quoteInReadme(markdown);
+    log('quoted the table in README.md');
+  }
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}

@@ -12,50 +12,41 @@ import { ensureBuilt } from './lib/build.js';
 import { LOAD_CORE, machineSummary, pinSelf } from './lib/cpu.js';
 import { runScenarios, type Scenario, type ScenarioSummary } from './lib/load.js';
 import { benchOptions, isMain, type BenchOptions } from './lib/options.js';
-import { peakRssMiB, rssMiB } from './lib/proc.js';
+import { rssMiB } from './lib/proc.js';
 import { printComparison } from './lib/report.js';
-import { startAuthPlane, startOidcProvider } from './lib/servers.js';
-import { fixed, formatTable, ratio } from './lib/stats.js';
+import { oidcProviderVersion, startAuthPlane, startOidcProvider } from './lib/servers.js';
 
 export async function benchWellKnown(options: BenchOptions): Promise<{ text: string; summaries: ScenarioSummary[] }> {
   pinSelf(LOAD_CORE);
   const mode = options.source ? 'source' : 'compiled';
   if (mode === 'compiled') ensureBuilt((line) => process.stderr.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'authplane-bench-wellknown-'));
-  const ours = await startAuthPlane({ dir, mode, logLevel: options.logLevel });
+  const logLevel = options.logLevel ?? 'info';
+  const ours = await startAuthPlane({ dir, mode, logLevel });
   const theirs = await startOidcProvider({ profile: 'wellknown' });
   try {
     await new Promise((r) => setTimeout(r, options.smoke ? 100 : 1000));
-    const idle = { ours: rssMiB(ours.pid), theirs: rssMiB(theirs.pid) };
+    const measured = (server: typeof ours) => ({ pid: server.pid, idleMiB: rssMiB(server.pid) });
+    const [oursProcess, theirsProcess] = [measured(ours), measured(theirs)];
     const scenarios: Scenario[] = [
       {
         name: 'JWKS',
-        ours: { server: 'authplane', request: { url: `${ours.url}/.well-known/jwks.json` } },
-        theirs: { server: 'oidc-provider', request: { url: `${theirs.url}/jwks` } },
+        ours: [{ server: 'authplane', request: { url: `${ours.url}/.well-known/jwks.json` }, process: oursProcess }],
+        theirs: { server: 'oidc-provider', request: { url: `${theirs.url}/jwks` }, process: theirsProcess },
       },
       {
         name: 'discovery',
-        ours: { server: 'authplane', request: { url: `${ours.url}/.well-known/openid-configuration` } },
-        theirs: { server: 'oidc-provider', request: { url: `${theirs.url}/.well-known/openid-configuration` } },
+        ours: [{ server: 'authplane', request: { url: `${ours.url}/.well-known/openid-configuration` }, process: oursProcess }],
+        theirs: { server: 'oidc-provider', request: { url: `${theirs.url}/.well-known/openid-configuration` }, process: theirsProcess },
       },
     ];
     const summaries = await runScenarios(scenarios, options);
-    const peak = { ours: peakRssMiB(ours.pid), theirs: peakRssMiB(theirs.pid) };
-    const memory = formatTable(
-      ['Server', 'RSS idle', 'RSS peak', 'peak ratio'],
-      [
-        ['authplane', `${fixed(idle.ours, 1)} MiB`, `${fixed(peak.ours, 1)} MiB`, ratio(peak.ours, peak.theirs)],
-        ['oidc-provider', `${fixed(idle.theirs, 1)} MiB`, `${fixed(peak.theirs, 1)} MiB`, ''],
-      ],
-    );
     const text = [
-      `## JWKS and discovery (${options.smoke ? 'smoke: 200 requests' : `${options.runs} × ${options.duration} s, median`}, ${options.connections} connections, warm-up ${options.warmup} s)`,
+      `## JWKS and discovery (${options.smoke ? `smoke: ${options.amount} requests` : `${options.runs} × ${options.duration} s, median`}, ${options.connections} connections, warm-up ${options.warmup} s)`,
       machineSummary(),
-      `authplane: ${mode}, SQLite, default plugins, log level ${options.logLevel} · oidc-provider ${await oidcProviderVersion()}, in-memory adapter`,
+      `authplane: ${mode}, SQLite, default plugins, log level ${logLevel} · oidc-provider ${oidcProviderVersion()}, in-memory adapter`,
       '',
       printComparison(summaries),
-      '',
-      memory,
     ].join('\n');
     return { text, summaries };
   } finally {
@@ -64,12 +55,6 @@ export async function benchWellKnown(options: BenchOptions): Promise<{ text: str
   }
 }
 
-async function oidcProviderVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const { createRequire } = await import('node:module');
-  const path = createRequire(import.meta.url).resolve('oidc-provider/package.json');
-  return (JSON.parse(await readFile(path, 'utf8')) as { version: string }).version;
-}
 
 if (isMain(import.meta.url)) {
   const { text } = await benchWellKnown(benchOptions());

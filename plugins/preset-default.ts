@@ -3,10 +3,40 @@
  * Imported only by the CLI, so a config that lists its own plugins never pulls in the rest.
  */
 import type { PluginInstance } from 'authplane';
-import { auditDb, clients, keystoreKeyfile, resources, storagePostgres, storageSqlite, tracingOtel, users } from './index.js';
-import { clientCredentials, introspection, issuances, rateLimit, revocation } from './index.js';
-import { dpop } from './index.js';
+import {
+  auditDb,
+  clientCredentials,
+  clients,
+  dpop,
+  introspection,
+  issuances,
+  keystoreKeyfile,
+  oauth,
+  rateLimit,
+  resources,
+  revocation,
+  storagePostgres,
+  storageSqlite,
+  tracingOtel,
+  users,
+} from './index.js';
 
 export function defaultPlugins(): PluginInstance[] {
-  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb(), clients(), resources(), users(), tracingOtel(), clientCredentials(), introspection(), revocation(), issuances(), rateLimit(), dpop()];
+  return [
+    storageSqlite(),
+    storagePostgres(),
+    keystoreKeyfile(),
+    auditDb(),
+    tracingOtel(),
+    rateLimit(),
+    clients(),
+    resources(),
+    users(),
+    oauth(),
+    clientCredentials(),
+    introspection(),
+    revocation(),
+    issuances(),
+    dpop(),
+  ];
 }

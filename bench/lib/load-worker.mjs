@@ -2,11 +2,27 @@
  * The load generator process: runs autocannon once with the options given as JSON in argv[2] and prints the
  * figures as one JSON line. A separate process so it can be pinned to its own core (see cpu.ts). Plain JavaScript,
  * so no TypeScript loader shares its core.
+ *
+ * `bodiesFile` (optional): a file of request bodies, one a line, each sent once in order — for requests that
+ * consume what they send (an authorization code can be redeemed once). Past the last line the last body repeats,
+ * and the server's refusals show up as non-2xx.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
-const options = JSON.parse(process.argv[2]);
+const { bodiesFile, ...options } = JSON.parse(process.argv[2]);
+if (bodiesFile) {
+  const bodies = readFileSync(bodiesFile, 'utf8').split('\n').filter(Boolean);
+  let next = 0;
+  options.requests = [
+    {
+      method: options.method,
+      setupRequest: (request) => ({ ...request, body: bodies[Math.min(next++, bodies.length - 1)] }),
+    },
+  ];
+}
 const result = await autocannon(options);
+const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]));
 process.stdout.write(
   `${JSON.stringify({
     // Completed requests over the run's wall time; the per-second average is coarser for short runs.
@@ -17,5 +33,6 @@ process.stdout.write(
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    statuses,
   })}\n`,
 );

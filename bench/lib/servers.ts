@@ -5,7 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { COMPILED_CLI, REPO_ROOT } from './build.js';
 import { pinned, SERVER_CORE } from './cpu.js';
@@ -124,13 +127,38 @@ export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
       ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
 }
 
+/**
+ * Writes `bench.config.mjs` into `dir`: the default plugins plus `oauth` (authorize, login, consent, the code and
+ * refresh grants) when the preset does not already include it, imported from the same build the server runs, so the
+ * config shares the running kernel's modules. A `.mjs` config costs no TypeScript loader. Returns the file name.
+ */
+export function writeOAuthConfig(dir: string, mode: AuthPlaneOptions['mode']): string {
+  const [preset, plugins] = mode === 'compiled' ? ['dist/plugins/preset-default.js', 'dist/plugins/index.js'] : ['plugins/preset-default.ts', 'plugins/index.ts'];
+  const file = 'bench.config.mjs';
+  writeFileSync(
+    join(dir, file),
+    [
+      `import { defaultPlugins } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, preset)).href)};`,
+      `import { oauth } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, plugins)).href)};`,
+      'const list = defaultPlugins();',
+      "if (!list.some((p) => p.definition.name === 'oauth')) list.push(oauth());",
+      'export default { plugins: list };',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 /** `authserver serve` with SQLite and keys under `dir`, ready once `/health` answers 200. */
 export async function startAuthPlane(options: AuthPlaneOptions): Promise<RunningServer> {
   const [port, adminPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
+    // The address the load goes to, so discovery, redirects and a DPoP proof's htu all name what clients use.
+    AUTHPLANE_SERVER_ISSUER: url,
     AUTHPLANE_SERVER_ADDRESS: `127.0.0.1:${port}`,
     AUTHPLANE_ADMIN_ADDRESS: `127.0.0.1:${adminPort}`,
     AUTHPLANE_STORAGE_SQLITE_PATH: join(options.dir, 'authserver.db'),
@@ -139,7 +167,6 @@ export async function startAuthPlane(options: AuthPlaneOptions): Promise<Running
     AUTHPLANE_LOG_LEVEL: options.logLevel ?? 'info',
     ...options.env,
   };
-  const url = `http://127.0.0.1:${port}`;
   return startChild(
     'authplane',
     process.execPath,
@@ -164,4 +191,9 @@ export async function startOidcProvider(options: { profile?: string; env?: NodeJ
       core: options.core,
     },
   );
+}
+
+export function oidcProviderVersion(): string {
+  const path = createRequire(import.meta.url).resolve('oidc-provider/package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }

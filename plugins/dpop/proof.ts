@@ -4,8 +4,7 @@
  * caller, which has the state they need.
  */
 import { InvalidDpopProof, type JwtClaims } from 'authplane';
-import { compactVerify, errors, type JWK } from 'jose';
-import { jwkThumbprint, THUMBPRINT_MEMBERS, type ProofKeyCache } from './keys.js';
+import { jwkThumbprint, THUMBPRINT_MEMBERS, verifySignature, type ProofKeyCache, type PublicJwk } from './keys.js';
 import type { DpopAlgorithm } from './schema.js';
 
 /** Why a proof was refused: the `reason` label of `authplane_dpop_proofs_rejected_total`. */
@@ -39,6 +38,9 @@ const PROOF_TYP = 'dpop+jwt';
 
 /** RFC 7518 §6 / RFC 8037: members only a private (or symmetric) key has. A proof carrying one leaked its key. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+/** RFC 7515 §2: base64url without padding. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /** A jti is a random identifier (RFC 9449 §4.2 suggests 96 bits or more); anything this long is not one. */
 const MAX_JTI_LENGTH = 256;
@@ -88,7 +90,7 @@ export function normalizeHtu(raw: string): string | undefined {
   return `${url.protocol}//${url.host}${path}`;
 }
 
-function publicJwk(header: Record<string, unknown>): JWK {
+function publicJwk(header: Record<string, unknown>): PublicJwk {
   const jwk = header.jwk;
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
     throw new RejectedProof('jwk', 'DPoP proof header must carry the public key as a jwk object');
@@ -104,11 +106,11 @@ function publicJwk(header: Record<string, unknown>): JWK {
     if (typeof members[name] !== 'string') throw new RejectedProof('jwk', `DPoP proof jwk lacks its '${name}' member`);
     clean[name] = members[name];
   }
-  return clean as JWK;
+  return clean as PublicJwk;
 }
 
 /** Header checks, in the order RFC 9449 §4.3 gives them; `alg` first, so `none` and MACs never go further. */
-function checkHeader(header: Record<string, unknown>, algorithms: readonly DpopAlgorithm[]): { alg: DpopAlgorithm; jwk: JWK } {
+function checkHeader(header: Record<string, unknown>, algorithms: readonly DpopAlgorithm[]): { alg: DpopAlgorithm; jwk: PublicJwk } {
   const alg = header.alg;
   if (typeof alg !== 'string') throw new RejectedProof('alg', 'DPoP proof header lacks alg');
   if (alg === 'none' || /^HS/i.test(alg)) {
@@ -121,30 +123,27 @@ function checkHeader(header: Record<string, unknown>, algorithms: readonly DpopA
   if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== PROOF_TYP) {
     throw new RejectedProof('typ', `DPoP proof typ must be '${PROOF_TYP}'`);
   }
+  // RFC 7515 §4.1.11: an extension the recipient must understand; this server understands none (b64=false…).
+  if ('crit' in header) throw new RejectedProof('malformed', 'DPoP proof header carries crit extensions, which are not supported');
   return { alg: alg as DpopAlgorithm, jwk: publicJwk(header) };
 }
 
-async function verifySignature(proof: string, alg: DpopAlgorithm, jwk: JWK, jkt: string, keys: ProofKeyCache) {
+function checkSignature(parts: readonly string[], alg: DpopAlgorithm, jwk: PublicJwk, jkt: string, keys: ProofKeyCache) {
   let key;
   try {
-    key = await keys.import(jwk, jkt, alg);
+    key = keys.import(jwk, jkt, alg);
   } catch (cause) {
     throw new RejectedProof('jwk', `DPoP proof jwk is not a usable ${alg} public key`, { cause });
   }
-  let payload: Uint8Array;
+  let valid: boolean;
   try {
-    ({ payload } = await compactVerify(proof, key, { algorithms: [alg] }));
+    valid = verifySignature(alg, key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2]!, 'base64url'));
   } catch (cause) {
-    if (cause instanceof errors.JWSSignatureVerificationFailed) {
-      throw new RejectedProof('bad_signature', 'DPoP proof signature does not verify with its jwk', { cause });
-    }
-    // A key of the wrong curve or size for alg fails here rather than at import.
-    if (cause instanceof TypeError || cause instanceof errors.JOSENotSupported) {
-      throw new RejectedProof('jwk', `DPoP proof jwk is not a usable ${alg} public key`, { cause });
-    }
-    throw new RejectedProof('malformed', 'DPoP proof is not a valid JWS', { cause });
+    // OpenSSL refuses some malformed signatures (wrong length for the key) instead of answering false.
+    throw new RejectedProof('bad_signature', 'DPoP proof signature does not verify with its jwk', { cause });
   }
-  const claims = decodeJson(Buffer.from(payload).toString('base64url'));
+  if (!valid) throw new RejectedProof('bad_signature', 'DPoP proof signature does not verify with its jwk');
+  const claims = decodeJson(parts[1]!);
   if (!claims) throw new RejectedProof('malformed', 'DPoP proof payload is not a JSON object');
   return claims;
 }
@@ -174,17 +173,19 @@ function checkClaims(claims: JwtClaims, request: ProofRequest, lifetime: number)
 }
 
 /** Verifies the value of a single `DPoP` header; throws `RejectedProof` with the first problem found. */
-export async function verifyProof(
+export function verifyProof(
   proof: string,
   request: ProofRequest,
   options: { algorithms: readonly DpopAlgorithm[]; lifetime: number; keys: ProofKeyCache },
-): Promise<VerifiedProof> {
+): VerifiedProof {
   const parts = proof.split('.');
-  if (parts.length !== 3) throw new RejectedProof('malformed', 'DPoP proof must be a compact JWS (three dot-separated parts)');
+  if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
+    throw new RejectedProof('malformed', 'DPoP proof must be a compact JWS (three dot-separated base64url parts)');
+  }
   const header = decodeJson(parts[0]!);
   if (!header) throw new RejectedProof('malformed', 'DPoP proof header is not base64url-encoded JSON');
   const { alg, jwk } = checkHeader(header, options.algorithms);
   const jkt = jwkThumbprint(jwk);
-  const claims = await verifySignature(proof, alg, jwk, jkt, options.keys);
+  const claims = checkSignature(parts, alg, jwk, jkt, options.keys);
   return { jkt, ...checkClaims(claims, request, options.lifetime) };
 }

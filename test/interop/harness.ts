@@ -13,6 +13,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { ScriptedBrowser } from '../helpers/browser.js';
 import { repoTempDir, writeConfigFile } from '../helpers/config-files.js';
 import { startProtectedMcpServer, type ProtectedMcpServer } from '../helpers/mcp-server.js';
 import { ADMIN_KEY, freePort, spawnServe } from '../helpers/server.js';
@@ -21,6 +22,8 @@ export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const TEST_CA = join(FIXTURES, 'test-only-cert.pem');
 export const USER = { email: 'grace@example.com', password: 'interop password 1234', name: 'Grace' };
 export const SCOPES = ['tools/read'];
+/** The loopback redirect URI every scripted client registers (RFC 8252 §7.3). */
+export const REDIRECT_URL = 'http://127.0.0.1:8976/callback';
 
 export interface InteropServer {
   /** The issuer, exactly `http://127.0.0.1:<port>`. */
@@ -33,12 +36,15 @@ export interface InteropServer {
 }
 
 /** AuthPlane as a child process plus a protected MCP server registered as its resource, and one user. */
-export async function startInteropServer(t: TestContext, options: { mcpPath?: string } = {}): Promise<InteropServer> {
+export async function startInteropServer(
+  t: TestContext,
+  options: { mcpPath?: string; /** The oauth plugin as a config expression. */ oauth?: string } = {},
+): Promise<InteropServer> {
   const dir = repoTempDir(t, 'interop-');
   writeConfigFile(dir, {
     settings: { storage: { sqlite: { path: join(dir, 'authserver.db') } }, signing: { keyPath: join(dir, 'keys') } },
     imports: ["import { cimd, clients, dcr, oauth, resources, users } from 'authplane/plugins';"],
-    plugins: ['clients()', 'resources()', 'users()', 'oauth()', 'dcr()', 'cimd({ allowPrivateAddresses: true })'],
+    plugins: ['clients()', 'resources()', 'users()', options.oauth ?? 'oauth()', 'dcr()', 'cimd({ allowPrivateAddresses: true })'],
   });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -120,4 +126,66 @@ export async function startHttpsDocumentHost(t: TestContext): Promise<HttpsDocum
     },
     hits: (path) => counts.get(path) ?? 0,
   };
+}
+
+/** A client ID metadata document for a scripted client named `label`, as `HttpsDocumentHost.serve` takes it. */
+export const cimdDocument = (label: string) => (url: string): Record<string, unknown> => ({
+  client_id: url,
+  client_name: `AuthPlane interop (${label}, CIMD)`,
+  redirect_uris: [REDIRECT_URL],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'none',
+});
+
+export interface ScriptedState {
+  client?: { client_id: string };
+  tokens?: { access_token: string; refresh_token?: string };
+  verifier: string;
+  authorizationUrl?: URL;
+  /** The redirect back to the client, with code, state and iss. */
+  callback?: URL;
+  code?: string;
+}
+
+/**
+ * An OAuth client provider, in the shape both MCP SDK generations share, whose "user" is the scripted browser: when
+ * the SDK redirects, it logs in, approves, and keeps the callback for `finishAuth`.
+ */
+export function scriptedProvider<P>(server: InteropServer, label: string, options: { clientMetadataUrl?: string } = {}): { provider: P; state: ScriptedState } {
+  const browser = new ScriptedBrowser(server.url);
+  const state: ScriptedState = { verifier: '' };
+  const provider = {
+    redirectUrl: REDIRECT_URL,
+    clientMetadata: {
+      client_name: `AuthPlane interop (${label})`,
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
+    ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
+    clientInformation: () => state.client,
+    saveClientInformation: (client: ScriptedState['client']) => {
+      state.client = client;
+    },
+    tokens: () => state.tokens,
+    saveTokens: (tokens: ScriptedState['tokens']) => {
+      state.tokens = tokens;
+    },
+    saveCodeVerifier: (verifier: string) => {
+      state.verifier = verifier;
+    },
+    codeVerifier: () => state.verifier,
+    async redirectToAuthorization(url: URL) {
+      state.authorizationUrl = url;
+      const login = await browser.request(url.toString());
+      const consent = await browser.login(login, USER.email, USER.password);
+      const callback = await browser.consent(consent, 'allow');
+      state.callback = new URL(callback.url);
+      assert.equal(state.callback.searchParams.get('iss'), server.url, 'RFC 9207 iss in the authorization response');
+      state.code = state.callback.searchParams.get('code') ?? undefined;
+    },
+  };
+  return { provider: provider as P, state };
 }

