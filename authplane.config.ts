@@ -5,8 +5,10 @@
 import { defineConfig } from 'authplane';
 import {
   auditDb,
+  cimd,
   clientCredentials,
   clients,
+  dcr,
   dpop,
   introspection,
   issuances,
@@ -41,6 +43,8 @@ export default defineConfig({
     resources(),
     users(),
     oauth(),
+    dcr(),
+    cimd(),
     clientCredentials(),
     introspection(),
     revocation(),

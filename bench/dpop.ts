@@ -120,7 +120,7 @@ export async function benchDpop(options: BenchOptions): Promise<{ text: string; 
   if (mode === 'compiled') ensureBuilt((line) => process.stderr.write(`${line}\n`));
   const dir = mkdtempSync(join(tmpdir(), 'authplane-bench-dpop-'));
   // The per-IP limit would measure itself, not the token endpoint: one load generator is one address.
-  const server = await startAuthPlane({ dir, mode, logLevel, env: { AUTHPLANE_RATE_LIMIT_ENABLED: 'false', XX_NOREPLAY: process.env.XX_NOREPLAY ?? '' } });
+  const server = await startAuthPlane({ dir, mode, logLevel, env: { AUTHPLANE_RATE_LIMIT_ENABLED: 'false' } });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
     const target = await tokenLoad(server);

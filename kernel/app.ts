@@ -77,6 +77,7 @@ export class AuthPlane {
   #runtimeApis = new Map<string, RuntimeApi>();
   #initialized: string[] = [];
   #stopping: Promise<void> | undefined;
+  #keyReload: NodeJS.Timeout | undefined;
 
   constructor(user: AuthPlaneConfig, options: CreateOptions = {}) {
     this.resolved = resolveConfig(user, options.env ?? process.env);
@@ -313,6 +314,11 @@ export class AuthPlane {
       this.#listeners.push(adminListener);
       addresses.admin = await adminListener.listen(this.config.admin.address);
     }
+    const keys = this.#keys!;
+    this.#keyReload = setInterval(() => {
+      keys.reload().catch((err: unknown) => this.log.error({ err }, 'signing key reload failed'));
+    }, this.config.signing.reloadInterval * 1000);
+    this.#keyReload.unref();
     for (const plugin of orderPlugins(this.resolved.plugins)) {
       const { definition } = plugin.instance;
       if (definition.start) {
@@ -337,6 +343,7 @@ export class AuthPlane {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       const timeoutMs = this.config.shutdown.timeout * 1000;
+      clearInterval(this.#keyReload);
       await Promise.all(this.#listeners.map((l) => l.close(timeoutMs)));
       const byName = new Map(this.resolved.plugins.map((p) => [p.instance.definition.name, p]));
       for (const name of [...this.#initialized].reverse()) {

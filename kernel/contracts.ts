@@ -180,6 +180,8 @@ export interface KeyRing {
   publicKey(kid: string): KeyObject | undefined;
   list(): PublicKeyInfo[];
   rotate(): Promise<PublicKeyInfo>;
+  /** Re-reads the key store; true when the published set or the signing key changed. */
+  reload(): Promise<boolean>;
   /** JWKS document, serialized once per key change. */
   jwks(): { body: Buffer; etag: string };
   /** Called with no argument whenever the published key set changes. */

@@ -5,8 +5,10 @@
 import type { PluginInstance } from 'authplane';
 import {
   auditDb,
+  cimd,
   clientCredentials,
   clients,
+  dcr,
   dpop,
   introspection,
   issuances,
@@ -33,6 +35,8 @@ export function defaultPlugins(): PluginInstance[] {
     resources(),
     users(),
     oauth(),
+    dcr(),
+    cimd(),
     clientCredentials(),
     introspection(),
     revocation(),

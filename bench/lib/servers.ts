@@ -118,6 +118,8 @@ export interface AuthPlaneOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   core?: number;
+  /** Options for node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
@@ -170,7 +172,7 @@ export async function startAuthPlane(options: AuthPlaneOptions): Promise<Running
   return startChild(
     'authplane',
     process.execPath,
-    [...authplaneCommand(options.mode), 'serve', ...(options.args ?? [])],
+    [...(options.nodeArgs ?? []), ...authplaneCommand(options.mode), 'serve', ...(options.args ?? [])],
     { cwd: options.dir, env, url, adminUrl: `http://127.0.0.1:${adminPort}`, readyUrl: `${url}/health`, core: options.core },
   );
 }

@@ -162,6 +162,11 @@ export const kernelSchema: JsonSchema = {
           default: 'data/keys',
           description: 'Directory of the `keyfile` key store; key files are written with mode 0600.',
         },
+        reloadInterval: seconds(
+          'How often the key store is re-read, so a rotation by the CLI or another replica takes effect without a restart',
+          60,
+          1,
+        ),
         retiredKeyRetention: seconds(
           'How long a rotated-out key stays in the JWKS; no token may live longer than this',
           86400,

@@ -28,6 +28,7 @@ export interface KernelConfig {
   signing: {
     keyStore: string;
     keyPath: string;
+    reloadInterval: number;
     retiredKeyRetention: number;
   };
   tokens: {

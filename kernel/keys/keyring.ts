@@ -92,6 +92,38 @@ export class LoadedKeyRing implements KeyRing {
     return this.list().find((k) => k.kid === created.stored.kid)!;
   }
 
+  /**
+   * Picks up keys another process wrote to the store (`authserver admin key rotate`, another replica's rotation):
+   * new keys are added, retirements applied, and the newest unretired key signs. Nothing changes when nothing did.
+   */
+  async reload(): Promise<boolean> {
+    const stored = await this.store.load();
+    let changed = false;
+    for (const key of stored) {
+      const known = this.#keys.get(key.kid);
+      if (!known) {
+        this.#add(key);
+        changed = true;
+      } else if (key.retiredAt && !known.stored.retiredAt) {
+        known.stored = { ...known.stored, retiredAt: key.retiredAt };
+        changed = true;
+      }
+    }
+    const newest = [...this.#keys.values()]
+      .filter((k) => !k.stored.retiredAt)
+      .sort((a, b) => b.stored.createdAt.getTime() - a.stored.createdAt.getTime())[0];
+    if (newest && newest !== this.#current) {
+      this.#current = newest;
+      this.#headers.clear();
+      changed = true;
+    }
+    if (changed) {
+      this.#rebuild();
+      this.log.info({ kid: this.#current.stored.kid }, 'signing keys reloaded from the key store');
+    }
+    return changed;
+  }
+
   jwks(): { body: Buffer; etag: string } {
     return this.#jwks;
   }

@@ -1,7 +1,8 @@
 /**
  * clients: the client registry (RFC 6749 §2, metadata from RFC 7591 §2).
  * - Table `clients` (migrations/clients); secrets are 256-bit random, stored as SHA-256 digests.
- * - Taps `resolveClient` (a primary-key lookup; no cache, so admin changes apply to the next request).
+ * - Taps `resolveClient`: a primary-key lookup cached in memory for `cacheTtl` seconds (cache.ts); a change made
+ *   through this server applies to the next request, one made on another replica or by the CLI within `cacheTtl`.
  * - Registers `clientAuthMethods` none, client_secret_basic, client_secret_post.
  * - Provides service `clients` (ClientRegistry: get, touch with batched last_used_at writes; register, upsertWithId
  *   and purgeUnused for self-registration by the dcr and cimd plugins, registration.ts).
@@ -12,22 +13,28 @@
 import { definePlugin, type ClientRegistry } from 'authplane';
 import { registerClientRoutes } from './admin-routes.js';
 import { registerAuthMethods } from './auth-methods.js';
+import { ClientCache } from './cache.js';
 import { registerClientCommands } from './cli.js';
 import { LastUsedRecorder } from './last-used.js';
 import { clientMigrations } from './migrations.js';
 import { ClientOperations } from './operations.js';
 import { ClientRegistrations } from './registration.js';
+import { clientsOptionsSchema, type ClientsOptions } from './schema.js';
 import { ClientStore, toClientContract } from './store.js';
+
+export type { ClientsOptions } from './schema.js';
 
 /** The recorder of each server (keyed by its config object, the one thing register and stop both see), for stop to flush. */
 const recorders = new WeakMap<object, LastUsedRecorder>();
 
-export const clients = definePlugin({
+export const clients = definePlugin<ClientsOptions>({
   name: 'clients',
-  register(api) {
+  schema: clientsOptionsSchema,
+  register(api, options) {
     api.migrations(clientMigrations);
     const runtime = api.runtime;
-    const store = new ClientStore(runtime);
+    const cache = new ClientCache(options.cacheTtl * 1000);
+    const store = new ClientStore(runtime, (clientId) => cache.invalidate(clientId));
     const lastUsed = new LastUsedRecorder((ids, at) => store.touch(ids, at), api.log);
     recorders.set(api.config, lastUsed);
 
@@ -38,10 +45,11 @@ export const clients = definePlugin({
     });
     const registrations = new ClientRegistrations(store, runtime, registered, (grant) => api.registries.grantTypes.has(grant));
     const registry: ClientRegistry = {
-      async get(clientId) {
-        const client = await store.find(clientId);
-        return client ? toClientContract(client) : undefined;
-      },
+      get: (clientId) =>
+        cache.get(clientId, async (id) => {
+          const client = await store.find(id);
+          return client ? toClientContract(client) : undefined;
+        }),
       touch: (clientId) => lastUsed.record(clientId),
       register: (input, context) => registrations.register(input, context),
       upsertWithId: (clientId, input, context) => registrations.upsertWithId(clientId, input, context),

@@ -81,3 +81,25 @@ export const updateClientSchema: JsonSchema = {
   minProperties: 1,
   properties: fieldSchemas,
 };
+
+/** Options of the clients plugin (`clients({ … })`, `AUTHPLANE_CLIENTS_*`). */
+export interface ClientsOptions {
+  cacheTtl: number;
+}
+
+export const clientsOptionsSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cacheTtl: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 300,
+      default: 5,
+      description:
+        'How long a server answers client lookups (token, introspection, revocation, authorize) from memory, in seconds. ' +
+        'Changes made through this server apply at once; a change made on another replica or by the CLI applies within ' +
+        'this time. 0 reads the database on every lookup.',
+    },
+  },
+};

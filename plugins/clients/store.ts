@@ -39,7 +39,11 @@ interface ClientRow {
 const JSON_COLUMNS = ['redirect_uris', 'grant_types', 'response_types', 'metadata'] as const;
 
 export class ClientStore {
-  constructor(private readonly runtime: () => RuntimeApi) {}
+  constructor(
+    private readonly runtime: () => RuntimeApi,
+    /** Told after every write that can change what a lookup answers (the lookup cache, cache.ts); no id = any client. */
+    private readonly onWrite: (clientId?: string) => void = () => {},
+  ) {}
 
   #table() {
     return this.runtime().db<ClientRow>('clients');
@@ -77,6 +81,7 @@ export class ClientStore {
 
   async insert(client: StoredClient): Promise<void> {
     await this.#table().insert(this.#toRow(client));
+    this.onWrite(client.client_id);
   }
 
   async find(clientId: string): Promise<StoredClient | undefined> {
@@ -96,25 +101,38 @@ export class ClientStore {
    * revoke cannot be overwritten by an update that read the row before it. Returns whether a row changed.
    */
   async update(clientId: string, values: Partial<StoredClient>, inStatus: readonly ClientStatus[]): Promise<boolean> {
-    const count = await this.#table()
-      .where({ client_id: clientId })
-      .whereIn('status', inStatus as ClientStatus[])
-      .update(this.#toRow(values));
-    return count > 0;
+    try {
+      const count = await this.#table()
+        .where({ client_id: clientId })
+        .whereIn('status', inStatus as ClientStatus[])
+        .update(this.#toRow(values));
+      return count > 0;
+    } finally {
+      // Also after a failure: the statement may have committed before the error reached us.
+      this.onWrite(clientId);
+    }
   }
 
   async delete(clientId: string): Promise<boolean> {
-    return (await this.#table().where({ client_id: clientId }).delete()) > 0;
+    try {
+      return (await this.#table().where({ client_id: clientId }).delete()) > 0;
+    } finally {
+      this.onWrite(clientId);
+    }
   }
 
   /** Clients of one source not used since the cutoff; a client never used counts from its creation. */
   async deleteUnused(source: string, unusedSince: number): Promise<number> {
-    return this.#table()
-      .where('registration_source', source)
-      .andWhere((q) =>
-        q.where('last_used_at', '<', unusedSince).orWhere((never) => never.whereNull('last_used_at').andWhere('created_at', '<', unusedSince)),
-      )
-      .delete();
+    try {
+      return await this.#table()
+        .where('registration_source', source)
+        .andWhere((q) =>
+          q.where('last_used_at', '<', unusedSince).orWhere((never) => never.whereNull('last_used_at').andWhere('created_at', '<', unusedSince)),
+        )
+        .delete();
+    } finally {
+      this.onWrite();
+    }
   }
 
   /** One statement for a batch of `last_used_at` updates. */

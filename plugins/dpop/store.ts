@@ -27,10 +27,12 @@ export class ProofReplayStore {
 
   /**
    * true when this proof was not seen before, false when it was. Scoped by key: another key's proof that happens
-   * to reuse the jti is a different proof. The digest keeps the row small whatever the client sends as jti.
+   * to reuse the jti is a different proof. The digest keeps the row small whatever the client sends as jti; the
+   * iat prefix orders the index by time (see the migration). Only the key's holder can sign the same jti with
+   * another iat, so that is a new proof of possession, not a replay.
    */
-  remember(jkt: string, jti: string, expiresAt: number): Promise<boolean> {
-    const id = createHash('sha256').update(`${jkt}:${jti}`).digest('hex');
+  remember(proof: { jkt: string; jti: string; iat: number }, expiresAt: number): Promise<boolean> {
+    const id = `${Math.floor(proof.iat)}:${createHash('sha256').update(`${proof.jkt}:${proof.jti}`).digest('base64url')}`;
     return new Promise((resolve, reject) => {
       const waiters = this.#pending.get(id);
       if (waiters) waiters.push({ expiresAt, resolve, reject });
@@ -51,9 +53,13 @@ export class ProofReplayStore {
       const inserted = new Set<string>();
       const db = this.runtime().db;
       for (let i = 0; i < ids.length; i += CHUNK) {
-        const rows = ids.slice(i, i + CHUNK).map((id) => ({ id, expires_at: batch.get(id)![0]!.expiresAt }));
-        const returned: { id: string }[] = await db(TABLE).insert(rows).onConflict('id').ignore().returning('id');
-        for (const row of returned) inserted.add(row.id);
+        const chunk = ids.slice(i, i + CHUNK);
+        const bindings = chunk.flatMap((id) => [id, batch.get(id)![0]!.expiresAt]);
+        // Written out rather than built: the statement runs on every DPoP token request, and it is the same SQL on
+        // SQLite (≥ 3.35) and PostgreSQL. Both return only the rows that were inserted.
+        const sql = `insert into ${TABLE} (id, expires_at) values ${chunk.map(() => '(?, ?)').join(', ')} on conflict (id) do nothing returning id`;
+        const result: unknown = await db.raw(sql, bindings);
+        for (const row of returnedRows(result)) inserted.add(row.id);
       }
       for (const [id, waiters] of batch) {
         // The same proof twice in one turn: the first in line is the one that used it.
@@ -63,6 +69,11 @@ export class ProofReplayStore {
       for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
     }
   }
+}
+
+/** knex.raw answers with the rows on SQLite and with pg's result object (rows in `.rows`) on PostgreSQL. */
+function returnedRows(result: unknown): { id: string }[] {
+  return Array.isArray(result) ? result : ((result as { rows?: { id: string }[] }).rows ?? []);
 }
 
 /** Rows whose proofs are past their `iat` window: such a proof is refused on `iat` already. */

@@ -78,7 +78,7 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
     if (options.requireNonce) checkNonce(ctx, proof.nonce, now);
     // The proof is acceptable until its iat window closes; after that it is refused on iat, so the row can go.
     const expiresAt = (proof.iat + options.proofLifetime) * 1000 + 1000;
-    if (process.env.XX_NOREPLAY !== '1' && !(await replay.remember(proof.jkt, proof.jti, expiresAt))) {
+    if (!(await replay.remember(proof, expiresAt))) {
       api.runtime().audit.emit({
         action: 'dpop_proof_replayed',
         actor_id: ctx.client.client_id,

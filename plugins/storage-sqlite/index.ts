@@ -2,11 +2,12 @@
  * storage-sqlite: the default storage driver, SQLite through better-sqlite3.
  * Registers: `storageDrivers` 'sqlite'. Reads `storage.sqlite.path`.
  * WAL lets readers proceed during a write; one connection, because SQLite serializes writers anyway and a single
- * connection avoids SQLITE_BUSY between our own pool members.
+ * connection avoids SQLITE_BUSY between our own pool members. Prepared statements are reused (statement-cache.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { definePlugin } from 'authplane';
+import { cachePreparedStatements } from './statement-cache.js';
 
 export const storageSqlite = definePlugin({
   name: 'storage-sqlite',
@@ -23,8 +24,9 @@ export const storageSqlite = definePlugin({
           pool: {
             min: 1,
             max: 1,
-            afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+            afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
               try {
+                cachePreparedStatements(conn);
                 conn.pragma('journal_mode = WAL');
                 conn.pragma('synchronous = NORMAL');
                 conn.pragma('foreign_keys = ON');

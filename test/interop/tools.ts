@@ -4,7 +4,7 @@
  * not server dependencies, so they live in their own package with its own lock file, installed here on first use.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -40,20 +40,34 @@ function npmCi(): Promise<void> {
   });
 }
 
+/** Whether the process that took the install lock is gone (killed mid-install), leaving the lock behind. */
+function lockAbandoned(): boolean {
+  try {
+    const pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // No pid file yet: the owner is between mkdir and write; only an old lock is abandoned then.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > 60_000;
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Installs the tools package from its lock file when it is missing (`npm ci`, registry only). */
 export async function interopTools(): Promise<InteropTools> {
   const deadline = Date.now() + INSTALL_TIMEOUT_MS;
-  while (!existsSync(NODE_22)) {
+  // The binary appears before npm has finished extracting everything, so an install in progress is waited for.
+  while (!existsSync(NODE_22) || existsSync(LOCK)) {
     try {
       mkdirSync(LOCK);
     } catch {
-      // Another test process is installing; a lock older than the install timeout was left by a killed run.
-      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > INSTALL_TIMEOUT_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (lockAbandoned()) rmSync(LOCK, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error('timed out waiting for another process to install test/interop/tools');
       await sleep(1000);
       continue;
     }
     try {
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
       if (!existsSync(NODE_22)) await npmCi();
     } finally {
       rmSync(LOCK, { recursive: true, force: true });

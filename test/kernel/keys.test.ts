@@ -179,3 +179,29 @@ test('authserver admin key rotate from the CLI: the restarted server publishes b
     assert.equal(payload.sub, 'alice');
   }
 });
+
+test('a rotation by the CLI reaches a running server at its next key-store reload, without a restart', async (t) => {
+  const dir = repoTempDir(t, 'keys-live-');
+  const config = writeConfigFile(dir, {
+    settings: { storage: { sqlite: { path: join(dir, 'auth.db') } }, signing: { keyPath: join(dir, 'keys') } },
+    imports: [fixtureImport('helloPlugin', 'hello-plugin.ts')],
+    plugins: ['helloPlugin()'],
+  });
+  const env = { AUTHPLANE_HELLO_PLUGIN_CLIENT_SECRET: SECRET, AUTHPLANE_SIGNING_RELOAD_INTERVAL: '1' };
+  const running = await spawnServe(t, { cwd: dir, args: ['--config', config], env });
+  const before = await helloToken(running.url);
+  const oldKid = decodeProtectedHeader(before).kid!;
+
+  const rotate = await runCli(['admin', 'key', 'rotate', '--config', config], { cwd: dir, env });
+  assert.equal(rotate.code, 0, rotate.stderr);
+  const newKid = /^new signing key (\S+) is current/.exec(rotate.stdout)![1]!;
+
+  let kids: string[] = [];
+  for (let i = 0; i < 50 && !kids.includes(newKid); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    kids = (await jwks(running.url)).body.keys.map((k) => k.kid!);
+  }
+  assert.deepEqual(kids.sort(), [oldKid, newKid].sort(), 'the running server published the new key and kept the old one');
+  assert.equal(decodeProtectedHeader(await helloToken(running.url)).kid, newKid, 'and signs with it');
+  await verify(before, running.url);
+});

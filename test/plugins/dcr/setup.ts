@@ -6,11 +6,18 @@ import { oauthServer, type OAuthFixture } from '../oauth/setup.js';
 
 export async function dcrServer(
   t: TestContext,
-  options: { dcrOptions?: Record<string, unknown>; env?: NodeJS.ProcessEnv; extra?: PluginInstance[]; config?: AuthPlaneConfig } = {},
+  options: {
+    dcrOptions?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    extra?: PluginInstance[];
+    config?: AuthPlaneConfig;
+    storage?: 'sqlite' | 'postgres';
+  } = {},
 ): Promise<OAuthFixture & { register(body: unknown, headers?: Record<string, string>): Promise<Response> }> {
   const fx = await oauthServer(t, {
     env: options.env,
     config: options.config,
+    storage: options.storage,
     extra: [dcr(options.dcrOptions as never), ...(options.extra ?? [])],
   });
   const register = (body: unknown, headers: Record<string, string> = {}) =>

@@ -1,0 +1,123 @@
+/**
+ * Where our server spends its CPU under one scenario's load: starts it with `--cpu-prof` (pinned like the
+ * benchmark), applies the load, stops it and prints the heaviest functions and packages by self time. The
+ * .cpuprofile is kept for Chrome DevTools / speedscope.
+ *
+ *   node --conditions=authplane-source --import tsx bench/profile.ts [--scenario cc|introspection|jwks|discovery|code]
+ *     [--duration 8] [--connections 50] [--log-level warn] [--postgres] [--source] [--top 30]
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freshPostgresDatabase } from '../test/helpers/postgres.js';
+import { ensureBuilt, REPO_ROOT } from './lib/build.js';
+import { LOAD_CORE, pinSelf } from './lib/cpu.js';
+import { introspectionRequest, mintCodes, prepareOurs, send } from './lib/fixtures.js';
+import { runLoad, type LoadRequest } from './lib/load.js';
+import { startAuthPlane, writeOAuthConfig } from './lib/servers.js';
+import { formatTable } from './lib/stats.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'cc' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '50' },
+    'log-level': { type: 'string', default: 'warn' },
+    postgres: { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
+    top: { type: 'string', default: '30' },
+  },
+});
+pinSelf(LOAD_CORE);
+const mode = values.source ? 'source' : 'compiled';
+if (mode === 'compiled') ensureBuilt();
+const dir = mkdtempSync(join(tmpdir(), 'authplane-profile-'));
+const profileDir = join(dir, 'profile');
+const cleanups: (() => unknown)[] = [];
+const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
+const server = await startAuthPlane({
+  dir,
+  mode,
+  logLevel: values['log-level'],
+  args: ['--config', writeOAuthConfig(dir, mode)],
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  env: {
+    AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
+    ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
+  },
+});
+try {
+  const fixture = await prepareOurs(server, { codes: values.scenario === 'code' });
+  const seconds = Number(values.duration);
+  const connections = Number(values.connections);
+  let request: LoadRequest;
+  let amount: number | undefined;
+  switch (values.scenario) {
+    case 'cc':
+      request = fixture.tokenRequest;
+      break;
+    case 'introspection':
+      request = introspectionRequest(`${server.url}/oauth/introspect`, fixture.machineAuth, String((await send(fixture.tokenRequest)).access_token));
+      break;
+    case 'jwks':
+      request = { url: `${server.url}/.well-known/jwks.json` };
+      break;
+    case 'discovery':
+      request = { url: `${server.url}/.well-known/openid-configuration` };
+      break;
+    case 'code': {
+      amount = 5000;
+      const file = join(dir, 'codes.txt');
+      await mintCodes(fixture, amount, file);
+      request = { url: `${server.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
+      break;
+    }
+    default:
+      throw new Error(`unknown scenario ${values.scenario}`);
+  }
+  const result = await runLoad(request, amount ? { amount, connections } : { seconds, connections });
+  console.log(`${values.scenario}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.non2xx} non-2xx`);
+} finally {
+  await server.stop();
+  for (const cleanup of cleanups) await cleanup();
+}
+
+const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+if (!file) throw new Error('no .cpuprofile written');
+const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as { nodes: ProfileNode[] };
+const total = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
+const where = (url: string, functionName: string) => {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  if (url.startsWith('node:')) return url;
+  if (url.startsWith('file://')) return url.replace(`file://${REPO_ROOT}/`, '').split('/').slice(0, 2).join('/');
+  return url || functionName || '(native)';
+};
+const byFunction = new Map<string, number>();
+const byPackage = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = node.hitCount ?? 0;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const fn = `${functionName || '(anonymous)'} ${url.replace(`file://${REPO_ROOT}/`, '').replace(/.*node_modules\//, '')}:${lineNumber + 1}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
+  const pkg = where(url, functionName);
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+}
+const top = (map: Map<string, number>, n: number) =>
+  [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, `${((v / total) * 100).toFixed(1)} %`]);
+console.log(`\nself time by package (${total} samples)\n${formatTable(['package', 'self'], top(byPackage, 25))}`);
+console.log(`\nself time by function\n${formatTable(['function', 'self'], top(byFunction, Number(values.top)))}`);
+const kept = join(tmpdir(), `authplane-${values.scenario}-${Date.now()}.cpuprofile`);
+rmSync(kept, { force: true });
+const { copyFileSync } = await import('node:fs');
+copyFileSync(join(profileDir, file), kept);
+console.log(`\nprofile: ${kept}`);
+rmSync(dir, { recursive: true, force: true });

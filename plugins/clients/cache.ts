@@ -1,0 +1,50 @@
+/**
+ * Client lookups cached in memory, so the token endpoint (a client_credentials token above all) authenticates a
+ * client without a database read. Correctness when an administrator changes a client:
+ * - every write this process makes goes through ClientStore, which drops the entry before it returns (a bulk
+ *   delete drops them all), and a read that raced with the write is not cached (generation check);
+ * - a write elsewhere (another replica, the CLI writing to the database directly) is seen once the entry is older
+ *   than `ttlMs` (option `cacheTtl`, 5 s by default — the bound the resources catalog also has); 0 turns the
+ *   cache off. Unknown ids are never cached, so a client created elsewhere works at once.
+ */
+import type { Client } from 'authplane';
+
+/** Bounds memory when self-registration (DCR, CIMD) creates many clients; the oldest entries go first. */
+const MAX_ENTRIES = 10_000;
+
+export class ClientCache {
+  readonly #entries = new Map<string, { client: Client; at: number }>();
+  #generation = 0;
+
+  constructor(private readonly ttlMs: number) {}
+
+  async get(clientId: string, load: (clientId: string) => Promise<Client | undefined>): Promise<Client | undefined> {
+    if (this.ttlMs <= 0) return load(clientId);
+    const entry = this.#entries.get(clientId);
+    if (entry && Date.now() - entry.at < this.ttlMs) return entry.client;
+    const generation = this.#generation;
+    const client = await load(clientId);
+    if (client && generation === this.#generation) {
+      this.#entries.delete(clientId);
+      if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+      // Shared by every request from now on: frozen, so one caller's change cannot leak into another's answer.
+      this.#entries.set(clientId, { client: deepFreeze(client), at: Date.now() });
+    }
+    return client;
+  }
+
+  /** After a write to one client (or, without an id, to any number of them). */
+  invalidate(clientId?: string): void {
+    this.#generation++;
+    if (clientId === undefined) this.#entries.clear();
+    else this.#entries.delete(clientId);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
