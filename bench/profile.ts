@@ -5,6 +5,7 @@
  *
  *   node --conditions=authplane-source --import tsx bench/profile.ts [--scenario cc|introspection|jwks|discovery|code]
  *     [--duration 8] [--connections 50] [--log-level warn] [--postgres] [--source] [--top 30]
+ *     [--no-profile --runs 3]   (just the figures: req/s and server CPU per request, no profiler overhead)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { ensureBuilt, REPO_ROOT } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
 import { introspectionRequest, mintCodes, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
+import { cpuSeconds } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig } from './lib/servers.js';
 import { formatTable } from './lib/stats.js';
 
@@ -34,7 +36,10 @@ const { values } = parseArgs({
     postgres: { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     top: { type: 'string', default: '30' },
+    profile: { type: 'boolean', default: true },
+    runs: { type: 'string', default: '1' },
   },
+  allowNegative: true,
 });
 pinSelf(LOAD_CORE);
 const mode = values.source ? 'source' : 'compiled';
@@ -48,7 +53,7 @@ const server = await startAuthPlane({
   mode,
   logLevel: values['log-level'],
   args: ['--config', writeOAuthConfig(dir, mode)],
-  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   env: {
     AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
     ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
@@ -83,13 +88,25 @@ try {
     default:
       throw new Error(`unknown scenario ${values.scenario}`);
   }
-  const result = await runLoad(request, amount ? { amount, connections } : { seconds, connections });
-  console.log(`${values.scenario}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.non2xx} non-2xx`);
+  for (let run = 0; run < Number(values.runs); run++) {
+    if (run > 0 && values.scenario === 'code') await mintCodes(fixture, amount!, (request as { bodiesFile: string }).bodiesFile);
+    const before = cpuSeconds(server.pid);
+    const result = await runLoad(request, amount ? { amount, connections } : { seconds, connections });
+    const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / result.total;
+    console.log(
+      `${values.scenario}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
+        `server CPU ${cpuUs.toFixed(0)} µs/req, ${result.non2xx} non-2xx`,
+    );
+  }
 } finally {
   await server.stop();
   for (const cleanup of cleanups) await cleanup();
 }
 
+if (!values.profile) {
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
 if (!file) throw new Error('no .cpuprofile written');
 const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as { nodes: ProfileNode[] };

@@ -45,7 +45,7 @@ export function toMetadataInput(request: RegistrationRequest, refreshEnabled: bo
   for (const field of INFORMATIONAL_FIELDS) if (request[field] !== undefined) metadata[field] = request[field];
   return {
     client_name: request.client_name,
-    redirect_uris: request.redirect_uris,
+    redirect_uris: request.redirect_uris ?? [],
     // RFC 7591 §2 defaults to authorization_code alone; MCP clients expect to refresh, so refresh_token is added
     // when this server issues refresh tokens.
     grant_types: request.grant_types ?? ['authorization_code', ...(refreshEnabled ? ['refresh_token'] : [])],
@@ -59,7 +59,9 @@ export function toMetadataInput(request: RegistrationRequest, refreshEnabled: bo
   };
 }
 
+/** Every redirect URI must be approved, and there must be one: a client without any would skip the check. */
 function approvedRedirectProblems(redirectUris: readonly string[], approved: readonly string[]): FieldProblem[] {
+  if (redirectUris.length === 0) return [{ field: 'redirect_uris', message: 'is required in approved_redirects mode' }];
   return redirectUris.flatMap((uri, i) =>
     approved.includes(uri) ? [] : [{ field: `redirect_uris.${i}`, message: 'is not an approved redirect URI (dcr.approvedRedirects)' }],
   );

@@ -50,10 +50,11 @@ const uri = { type: 'string', minLength: 1, maxLength: 2000 } as const;
  */
 export const registrationRequestSchema: JsonSchema = {
   type: 'object',
-  required: ['client_name', 'redirect_uris'],
+  // redirect_uris is required only with authorization_code (RFC 7591 §2), which the clients plugin checks.
+  required: ['client_name'],
   properties: {
     client_name: { type: 'string', minLength: 1, maxLength: 255, pattern: '\\S' },
-    redirect_uris: { type: 'array', minItems: 1, maxItems: MAX_REDIRECT_URIS, items: uri },
+    redirect_uris: { type: 'array', maxItems: MAX_REDIRECT_URIS, items: uri },
     grant_types: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 255 } },
     // OAuth 2.1 drops the implicit grant: `code` is the only response type.
     response_types: { type: 'array', items: { type: 'string', enum: ['code'] } },
@@ -72,7 +73,7 @@ export const registrationRequestSchema: JsonSchema = {
 
 export interface RegistrationRequest {
   client_name: string;
-  redirect_uris: string[];
+  redirect_uris?: string[];
   grant_types?: string[];
   response_types?: string[];
   token_endpoint_auth_method?: 'none' | 'client_secret_basic' | 'client_secret_post';

@@ -2,8 +2,7 @@
  * Proof keys: RFC 7638 thumbprints, the imported keys behind them, and JWS signature checks with node:crypto.
  * Signatures are checked like the kernel checks its own tokens — synchronously with a KeyObject — because this
  * runs on every DPoP token request and WebCrypto (what a JOSE library uses) costs about twice the CPU per proof.
- * A client signs every proof with the same key, and importing a JWK costs more than verifying with it, so imported
- * keys are kept (least recently used first out) by thumbprint: a hash of exactly the members that define the key.
+ * A client signs every proof with the same key and header, so checked headers and their imported keys are kept.
  */
 import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { DpopAlgorithm } from './schema.js';
@@ -17,8 +16,8 @@ export const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   OKP: ['crv', 'kty', 'x'],
 };
 
-/** Enough for every client of a busy server to stay imported; an entry is one small key object. */
-const MAX_CACHED_KEYS = 1000;
+/** Enough for every client of a busy server to stay cached; an entry is a header string and one small key object. */
+const MAX_CACHED_HEADERS = 1000;
 /** RFC 7518 §3.3 / §3.5: RSA keys of at least 2048 bits. */
 const MIN_RSA_BITS = 2048;
 /** RFC 7518 §3.5: PS256 uses a salt as long as the SHA-256 output. */
@@ -46,24 +45,43 @@ function keyMismatch(key: KeyObject, alg: DpopAlgorithm): string | undefined {
   }
 }
 
-export class ProofKeyCache {
-  readonly #keys = new Map<string, KeyObject>();
+/** A proof header that passed every header check, with its key imported and its thumbprint computed. */
+export interface CheckedHeader {
+  alg: DpopAlgorithm;
+  jkt: string;
+  key: KeyObject;
+}
 
-  /** The key the JWK describes, fit for `alg`; throws an Error saying why not. */
-  import(jwk: PublicJwk, jkt: string, alg: DpopAlgorithm): KeyObject {
-    let key = this.#keys.get(jkt);
-    if (key) {
+/**
+ * Checked headers by their encoded form. A client's proofs differ only in their payload — the header (alg, typ and
+ * the jwk) is byte for byte the same each time — so decoding it, checking it, hashing the key and importing it is
+ * done once per client. Only headers that passed are kept; least recently used first out.
+ */
+export class ProofHeaderCache {
+  readonly #headers = new Map<string, CheckedHeader>();
+
+  get(encoded: string): CheckedHeader | undefined {
+    const hit = this.#headers.get(encoded);
+    if (hit) {
       // Re-inserted so the Map's insertion order is the recency order.
-      this.#keys.delete(jkt);
-    } else {
-      key = createPublicKey({ key: jwk, format: 'jwk' });
+      this.#headers.delete(encoded);
+      this.#headers.set(encoded, hit);
     }
-    this.#keys.set(jkt, key);
-    if (this.#keys.size > MAX_CACHED_KEYS) this.#keys.delete(this.#keys.keys().next().value!);
-    const mismatch = keyMismatch(key, alg);
-    if (mismatch) throw new Error(mismatch);
-    return key;
+    return hit;
   }
+
+  set(encoded: string, header: CheckedHeader): void {
+    this.#headers.set(encoded, header);
+    if (this.#headers.size > MAX_CACHED_HEADERS) this.#headers.delete(this.#headers.keys().next().value!);
+  }
+}
+
+/** The key the JWK describes, fit for `alg`; throws an Error saying why not. */
+export function importProofKey(jwk: PublicJwk, alg: DpopAlgorithm): KeyObject {
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  const mismatch = keyMismatch(key, alg);
+  if (mismatch) throw new Error(mismatch);
+  return key;
 }
 
 /** RFC 7515 §5.2 step 8: the signature over `<header>.<payload>` (ASCII), per RFC 7518 §3 / RFC 8037 §3.1. */

@@ -4,7 +4,15 @@
  * caller, which has the state they need.
  */
 import { InvalidDpopProof, type JwtClaims } from 'authplane';
-import { jwkThumbprint, THUMBPRINT_MEMBERS, verifySignature, type ProofKeyCache, type PublicJwk } from './keys.js';
+import {
+  importProofKey,
+  jwkThumbprint,
+  THUMBPRINT_MEMBERS,
+  verifySignature,
+  type CheckedHeader,
+  type ProofHeaderCache,
+  type PublicJwk,
+} from './keys.js';
 import type { DpopAlgorithm } from './schema.js';
 
 /** Why a proof was refused: the `reason` label of `authplane_dpop_proofs_rejected_total`. */
@@ -128,13 +136,25 @@ function checkHeader(header: Record<string, unknown>, algorithms: readonly DpopA
   return { alg: alg as DpopAlgorithm, jwk: publicJwk(header) };
 }
 
-function checkSignature(parts: readonly string[], alg: DpopAlgorithm, jwk: PublicJwk, jkt: string, keys: ProofKeyCache) {
+/** The header of a proof, checked, its key imported: from the cache when this exact header passed before. */
+function checkedHeader(encoded: string, algorithms: readonly DpopAlgorithm[], cache: ProofHeaderCache): CheckedHeader {
+  const cached = cache.get(encoded);
+  if (cached) return cached;
+  const header = decodeJson(encoded);
+  if (!header) throw new RejectedProof('malformed', 'DPoP proof header is not base64url-encoded JSON');
+  const { alg, jwk } = checkHeader(header, algorithms);
   let key;
   try {
-    key = keys.import(jwk, jkt, alg);
+    key = importProofKey(jwk, alg);
   } catch (cause) {
     throw new RejectedProof('jwk', `DPoP proof jwk is not a usable ${alg} public key`, { cause });
   }
+  const checked = { alg, jkt: jwkThumbprint(jwk), key };
+  cache.set(encoded, checked);
+  return checked;
+}
+
+function checkSignature(parts: readonly string[], { alg, key }: CheckedHeader) {
   let valid: boolean;
   try {
     valid = verifySignature(alg, key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2]!, 'base64url'));
@@ -176,16 +196,13 @@ function checkClaims(claims: JwtClaims, request: ProofRequest, lifetime: number)
 export function verifyProof(
   proof: string,
   request: ProofRequest,
-  options: { algorithms: readonly DpopAlgorithm[]; lifetime: number; keys: ProofKeyCache },
+  options: { algorithms: readonly DpopAlgorithm[]; lifetime: number; headers: ProofHeaderCache },
 ): VerifiedProof {
   const parts = proof.split('.');
   if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
     throw new RejectedProof('malformed', 'DPoP proof must be a compact JWS (three dot-separated base64url parts)');
   }
-  const header = decodeJson(parts[0]!);
-  if (!header) throw new RejectedProof('malformed', 'DPoP proof header is not base64url-encoded JSON');
-  const { alg, jwk } = checkHeader(header, options.algorithms);
-  const jkt = jwkThumbprint(jwk);
-  const claims = checkSignature(parts, alg, jwk, jkt, options.keys);
-  return { jkt, ...checkClaims(claims, request, options.lifetime) };
+  const header = checkedHeader(parts[0]!, options.algorithms, options.headers);
+  const claims = checkSignature(parts, header);
+  return { jkt: header.jkt, ...checkClaims(claims, request, options.lifetime) };
 }

@@ -5,7 +5,7 @@
  */
 import type { Counter } from 'prom-client';
 import { UseDpopNonce, type RegisterApi, type TokenContext } from 'authplane';
-import { ProofKeyCache } from './keys.js';
+import { ProofHeaderCache } from './keys.js';
 import { DpopNonces } from './nonce.js';
 import { RejectedProof, verifyProof, type RejectReason } from './proof.js';
 import type { DpopOptions } from './schema.js';
@@ -29,7 +29,7 @@ function requiresDpop(ctx: TokenContext): boolean {
 
 export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>, metrics: DpopMetrics): void {
   const replay = new ProofReplayStore(api.runtime);
-  const keys = new ProofKeyCache();
+  const headers = new ProofHeaderCache();
   // Derived lazily: the session secret is final once config resolution ran, which precedes register anyway.
   let nonces: DpopNonces | undefined;
   const nonceMinter = () => (nonces ??= new DpopNonces(api.config.session.secret!, options.nonceTtl));
@@ -69,7 +69,7 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
       proof = verifyProof(value, { method: ctx.request.method, url: ctx.request.url, now }, {
         algorithms: options.algorithms,
         lifetime: options.proofLifetime,
-        keys,
+        headers,
       });
     } catch (error) {
       if (error instanceof RejectedProof) refuse(ctx, error);

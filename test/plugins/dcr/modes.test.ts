@@ -16,6 +16,8 @@ test('approved_redirects mode accepts only redirect URIs on the approved list, c
   assert.match(error.error_description, /redirect_uris\.1: is not an approved redirect URI/);
   assert.match(error.error_description, /redirect_uris\.2: is not an approved redirect URI/);
   assert.doesNotMatch(error.error_description, /redirect_uris\.0/);
+  const machine = await fx.register({ client_name: 'No redirects', grant_types: ['refresh_token'], response_types: [] });
+  assert.match((await machine.json()).error_description, /redirect_uris: is required in approved_redirects mode/, 'no redirect URI is no way around the list');
   const accepted = await fx.register({ ...PUBLIC_CLIENT, redirect_uris: [approved] });
   assert.equal(accepted.status, 201, await accepted.clone().text());
 });

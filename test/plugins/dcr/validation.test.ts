@@ -7,8 +7,8 @@ const CASES: [string, unknown, string, RegExp][] = [
   ['client_name is missing', { ...PUBLIC_CLIENT, client_name: undefined }, 'invalid_client_metadata', /client_name: is required/],
   ['client_name is longer than 255 characters', { ...PUBLIC_CLIENT, client_name: 'x'.repeat(256) }, 'invalid_client_metadata', /client_name: /],
   ['client_name is not a string', { ...PUBLIC_CLIENT, client_name: 42 }, 'invalid_client_metadata', /client_name: must be string/],
-  ['redirect_uris is missing', { ...PUBLIC_CLIENT, redirect_uris: undefined }, 'invalid_redirect_uri', /redirect_uris: is required/],
-  ['redirect_uris is empty', { ...PUBLIC_CLIENT, redirect_uris: [] }, 'invalid_redirect_uri', /redirect_uris: /],
+  ['redirect_uris is missing', { ...PUBLIC_CLIENT, redirect_uris: undefined }, 'invalid_redirect_uri', /redirect_uris: needs at least one URI when grant_types includes authorization_code/],
+  ['redirect_uris is empty', { ...PUBLIC_CLIENT, redirect_uris: [] }, 'invalid_redirect_uri', /redirect_uris: needs at least one URI/],
   [
     'more than 10 redirect URIs are listed',
     { ...PUBLIC_CLIENT, redirect_uris: Array.from({ length: 11 }, (_, i) => `https://app.example.com/cb${i}`) },
