@@ -44,8 +44,8 @@ export function buildApp(listener: ListenerName, deps: ListenerDeps): Koa {
   const extra: Middleware[] = [];
   hooks.httpMiddleware.call(extra, listener);
   for (const middleware of extra) app.use(middleware);
-  const router = routes.router(listener, config.admin.apiKey);
-  app.use(router.routes());
+  const { router, middleware } = routes.dispatcher(listener, config.admin.apiKey);
+  app.use(middleware);
   app.use(async (ctx) => {
     const match = router.match(ctx.path, ctx.method);
     const methods = new Set(match.path.flatMap((layer) => layer.methods));

@@ -33,12 +33,17 @@ export class GroupCommitWriter<Row extends Record<string, unknown>> {
     this.#pending = [];
     if (batch.length === 0) return;
     const rows = batch.map((b) => b.row);
-    const commit = this.db()
-      .transaction(async (trx) => {
-        for (let i = 0; i < rows.length; i += this.chunk) {
-          await trx(this.table).insert(rows.slice(i, i + this.chunk));
-        }
-      })
+    // One statement is atomic and durable on its own (autocommit), so a batch that fits one INSERT skips the
+    // explicit transaction: two statements (and on PostgreSQL two round trips) fewer per batch.
+    const written =
+      rows.length <= this.chunk
+        ? this.db()(this.table).insert(rows)
+        : this.db().transaction(async (trx) => {
+            for (let i = 0; i < rows.length; i += this.chunk) {
+              await trx(this.table).insert(rows.slice(i, i + this.chunk));
+            }
+          });
+    const commit = Promise.resolve(written)
       .then(
         () => batch.forEach((b) => b.resolve()),
         (err: unknown) => batch.forEach((b) => b.reject(err)),

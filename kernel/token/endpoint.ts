@@ -6,11 +6,19 @@ import { readForm } from '../http/body.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { AuthenticateClient } from './client-auth.js';
 
+/** The issuer's origin, parsed once per issuer string rather than once per request. */
+const origins = new Map<string, string>();
+
 export function requestInfo(ctx: Context, issuer: string): RequestInfo {
+  let origin = origins.get(issuer);
+  if (origin === undefined) {
+    origin = new URL(issuer).origin;
+    origins.set(issuer, origin);
+  }
   return {
     method: ctx.method,
     // Behind a proxy the socket's scheme and host are not what the client used; the issuer's origin is.
-    url: `${new URL(issuer).origin}${ctx.path}`,
+    url: `${origin}${ctx.path}`,
     ip: ctx.state.clientIp as string,
     headers: ctx.headers,
     requestId: ctx.state.requestId as string,

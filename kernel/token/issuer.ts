@@ -5,6 +5,7 @@ import { ServerError } from '../errors.js';
 import type { HookCatalog } from '../hooks.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
@@ -25,6 +26,7 @@ export function createTokenIssuer(options: {
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();
   const issuances = new GroupCommitWriter(db, 'token_issuances');
+  const verified = new VerifiedTokens();
 
   return {
     async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
@@ -67,6 +69,12 @@ export function createTokenIssuer(options: {
     },
 
     verifyAccessToken(token: string): JwtClaims | undefined {
+      const known = verified.get(token);
+      if (known) {
+        if ((known.claims.exp as number) > Date.now() / 1000 && keys.publicKey(known.kid)) return known.claims;
+        verified.delete(token);
+        return undefined;
+      }
       const parts = token.split('.');
       if (parts.length !== 3) return undefined;
       try {
@@ -78,7 +86,7 @@ export function createTokenIssuer(options: {
         if (!ok) return undefined;
         const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as JwtClaims;
         if (claims.iss !== issuer || typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) return undefined;
-        return claims;
+        return verified.add(token, header.kid, claims);
       } catch {
         return undefined;
       }

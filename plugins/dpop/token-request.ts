@@ -14,7 +14,7 @@ import { ProofReplayStore } from './store.js';
 /** RFC 9449 §8: the response header carrying a server nonce. */
 export const NONCE_HEADER = 'DPoP-Nonce';
 
-/** RFC 9449 §4.1: a compact JWS never contains a comma, so one in the value means Node joined several headers. */
+/** RFC 7515 §7.1: a compact JWS is base64url and dots, never a comma; one in the value means Node joined two headers. */
 const JOINED_HEADERS = /,/;
 
 export interface DpopMetrics {

@@ -69,7 +69,7 @@ export class ResourceCatalog implements ResourceRegistry {
 
   async resolve(uriOrSlug: string): Promise<Resource | undefined> {
     const found = await this.find(uriOrSlug);
-    return found && toResource(found);
+    return found && contractOf(found);
   }
 
   /** By comparison key when it looks like a URI, by slug otherwise (a slug has no colon). */
@@ -92,7 +92,7 @@ export class ResourceCatalog implements ResourceRegistry {
 
   async get(id: string): Promise<Resource | undefined> {
     const found = await this.findById(id);
-    return found && toResource(found);
+    return found && contractOf(found);
   }
 
   async findById(id: string): Promise<StoredResource | undefined> {
@@ -100,7 +100,7 @@ export class ResourceCatalog implements ResourceRegistry {
   }
 
   async list(): Promise<Resource[]> {
-    return (await this.#fresh()).ordered.map(toResource);
+    return (await this.#fresh()).ordered.map(contractOf);
   }
 
   async allScopes(): Promise<string[]> {
@@ -134,6 +134,20 @@ export class ResourceCatalog implements ResourceRegistry {
     if (row) await this.reload();
     return row;
   }
+}
+
+/**
+ * The contract record of a stored row, built once per row: the token endpoint resolves a resource on every request,
+ * and rows are replaced (never changed) on reload. Frozen like the row it comes from.
+ */
+const contracts = new WeakMap<StoredResource, Resource>();
+function contractOf(stored: StoredResource): Resource {
+  let contract = contracts.get(stored);
+  if (!contract) {
+    contract = Object.freeze(toResource(stored));
+    contracts.set(stored, contract);
+  }
+  return contract;
 }
 
 function buildSnapshot(rows: StoredResource[]): Snapshot {

@@ -30,8 +30,9 @@ export const users = definePlugin({
     registerUserRoutes(api, operations);
     registerUserCommands(api, operations);
   },
-  async init() {
-    // Computed once up front, so the first login with an unknown email is not the slow one.
-    await dummyHash();
+  async start() {
+    // Computed once up front, so the first login with an unknown email is not the slow one. In the background: the
+    // scrypt takes longer than the rest of boot, and a login arriving meanwhile awaits this same computation.
+    dummyHash().catch(() => undefined);
   },
 });
