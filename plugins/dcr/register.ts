@@ -15,7 +15,7 @@ import {
   type FieldProblem,
   type RegisterApi,
 } from 'authplane';
-import { INFORMATIONAL_FIELDS, registrationRequestSchema, type DcrOptions, type RegistrationRequest } from './schema.js';
+import { ENFORCED_METADATA_FIELDS, INFORMATIONAL_FIELDS, registrationRequestSchema, type DcrOptions, type RegistrationRequest } from './schema.js';
 
 /** RFC 7591 §3.2.2 error codes. */
 const INVALID_REDIRECT_URI = 'invalid_redirect_uri';
@@ -42,7 +42,9 @@ function parseBody(ctx: Context): RegistrationRequest {
 
 export function toMetadataInput(request: RegistrationRequest, refreshEnabled: boolean): ClientMetadataInput {
   const metadata: Record<string, unknown> = {};
-  for (const field of INFORMATIONAL_FIELDS) if (request[field] !== undefined) metadata[field] = request[field];
+  for (const field of [...INFORMATIONAL_FIELDS, ...ENFORCED_METADATA_FIELDS]) {
+    if (request[field] !== undefined) metadata[field] = request[field];
+  }
   return {
     client_name: request.client_name,
     redirect_uris: request.redirect_uris ?? [],

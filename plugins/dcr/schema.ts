@@ -39,6 +39,9 @@ export const dcrOptionsSchema: JsonSchema = {
 /** RFC 7591 §2 informational metadata kept with the client and returned in the registration response. */
 export const INFORMATIONAL_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version'] as const;
 
+/** Registered metadata the server acts on, kept in the client's metadata next to the informational fields. */
+export const ENFORCED_METADATA_FIELDS = ['dpop_bound_access_tokens'] as const;
+
 /** The bound: a registration lists at most 10 redirect URIs (the admin API allows more). */
 export const MAX_REDIRECT_URIS = 10;
 
@@ -68,6 +71,8 @@ export const registrationRequestSchema: JsonSchema = {
     contacts: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 320 } },
     software_id: { type: 'string', maxLength: 255 },
     software_version: { type: 'string', maxLength: 255 },
+    // RFC 9449 §5.2: the client asks that every token it gets be DPoP-bound.
+    dpop_bound_access_tokens: { type: 'boolean' },
   },
 };
 

@@ -28,3 +28,13 @@ test('an open registration answers 201 with a client id, no-store and the regist
   assert.equal(stored.registration_source, 'dcr');
   assert.equal(stored.scope, '');
 });
+
+test('a registration asking for dpop_bound_access_tokens (RFC 9449 §5.2) is stored so DPoP becomes mandatory', async (t) => {
+  const fx = await dcrServer(t);
+  const response = await fx.register({ ...PUBLIC_CLIENT, dpop_bound_access_tokens: true });
+  const body = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(body));
+  assert.equal(body.dpop_bound_access_tokens, true);
+  const stored = await (await fx.admin(`/admin/clients/${body.client_id}`)).json();
+  assert.equal(stored.dpop_bound_access_tokens, true);
+});
