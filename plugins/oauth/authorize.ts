@@ -44,7 +44,8 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
     ctx.status = status;
   };
   const redirectError = (ctx: Context, e: RedirectableError, status = 302) => {
-    state.denied.inc({ reason: e.error.error });
+    // A denial is the user's decision, not a failure: it is counted as a consent decision instead.
+    if (!(e.error instanceof AccessDenied)) state.denied.inc({ reason: e.error.error });
     redirectTo(ctx, e.redirectUri, { error: e.error.error, error_description: e.error.message, state: e.state }, status);
   };
 
@@ -103,24 +104,40 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
     ctx.redirect(`/login?${new URLSearchParams({ return_to: returnTo })}`);
   };
 
+  /**
+   * One step of the flow (authorize, show consent, answer consent): validate, require a signed-in user (else to
+   * /login and back to `returnPath`), then `next`; errors after the redirect URI is verified go back to the client.
+   */
+  const step = async (
+    ctx: Context,
+    params: FormParams,
+    returnPath: string,
+    next: (request: AuthorizationRequest, who: { user: User; authTime: number }, hookState: Record<string, unknown>) => Promise<void>,
+    status = 302,
+  ) => {
+    try {
+      const { request, hookState } = await authorize(ctx, params);
+      const who = await currentUser(ctx);
+      if (!who) return loginRedirect(ctx, `${returnPath}?${query(params)}`);
+      await next(request, who, hookState);
+    } catch (e) {
+      if (e instanceof RedirectableError) return redirectError(ctx, e, status);
+      throw e;
+    }
+  };
+
   api.route(
     'public',
     'GET',
     '/oauth/authorize',
     async (ctx) => {
       const params = readForm(ctx, { allowQuery: true });
-      try {
-        const { request, hookState } = await authorize(ctx, params);
-        const who = await currentUser(ctx);
-        if (!who) return loginRedirect(ctx, `/oauth/authorize?${query(params)}`);
+      await step(ctx, params, '/oauth/authorize', async (request, who, hookState) => {
         if (await state.consents().covers(who.user.id, request.client.client_id, request.resource.id, request.scopes)) {
-          return await issueCode(ctx, request, who.user, who.authTime, hookState);
+          return issueCode(ctx, request, who.user, who.authTime, hookState);
         }
         ctx.redirect(`/consent?${query(params)}`);
-      } catch (e) {
-        if (e instanceof RedirectableError) return redirectError(ctx, e);
-        throw e;
-      }
+      });
     },
     { errors: 'page' },
   );
@@ -131,10 +148,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
     '/consent',
     async (ctx) => {
       const params = readForm(ctx, { allowQuery: true });
-      try {
-        const { request } = await authorize(ctx, params);
-        const who = await currentUser(ctx);
-        if (!who) return loginRedirect(ctx, `/consent?${query(params)}`);
+      await step(ctx, params, '/consent', async (request, who) => {
         const known = new Map(request.resource.scopes.map((s) => [s.name, s]));
         sendPage(
           ctx,
@@ -153,10 +167,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
             params: params as Record<string, string>,
           }),
         );
-      } catch (e) {
-        if (e instanceof RedirectableError) return redirectError(ctx, e);
-        throw e;
-      }
+      });
     },
     { errors: 'page' },
   );
@@ -171,10 +182,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
         throw new PageError(403, 'Request expired', 'The consent form expired or was not sent by this site. Start again from the application.');
       }
       const params = Object.fromEntries(Object.entries(form).filter(([k]) => !CONSENT_FIELDS.has(k)));
-      try {
-        const { request, hookState } = await authorize(ctx, params);
-        const who = await currentUser(ctx);
-        if (!who) return loginRedirect(ctx, `/consent?${query(params)}`);
+      await step(ctx, params, '/consent', async (request, who, hookState) => {
         const runtime = state.runtime();
         const audit = {
           actor_id: who.user.id,
@@ -191,14 +199,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
         state.decisions.inc({ decision: 'allow' });
         runtime.audit.emit({ action: 'consent_granted', ...audit, detail: { resource: request.resource.uri, scopes: request.scopes } });
         await issueCode(ctx, request, who.user, who.authTime, hookState, 303);
-      } catch (e) {
-        // A denial is the user's decision, not a failure: it is counted as a decision, not as a denied request.
-        if (e instanceof RedirectableError && e.error instanceof AccessDenied) {
-          return redirectTo(ctx, e.redirectUri, { error: e.error.error, error_description: e.error.message, state: e.state }, 303);
-        }
-        if (e instanceof RedirectableError) return redirectError(ctx, e, 303);
-        throw e;
-      }
+      }, 303);
     },
     { errors: 'page' },
   );
