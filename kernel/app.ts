@@ -336,6 +336,8 @@ export class AuthPlane {
       },
       'listening',
     );
+    // Buffered stdout (observe/logger.ts): whoever waits for this line to know the server is up gets it now.
+    this.log.flush();
     return addresses;
   }
 

@@ -19,7 +19,7 @@ export * from './errors.js';
 export { AuthPlane, createAuthPlane, type CreateOptions, type Addresses } from './app.js';
 export { booted, type CliCommand, type CliContext, type CliOption } from './cli/command.js';
 export { runCli, type CliEnvironment } from './cli/run.js';
-export { printRecords } from './cli/builtin.js';
+export { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords } from './cli/output.js';
 export { parseDuration } from './cli/duration.js';
 export { readForm, readJson } from './http/body.js';
 export { escapeHtml, PAGE_CSP, pageStyle } from './http/page.js';

@@ -4,19 +4,7 @@ import { keyView } from '../http/system-routes.js';
 import type { RegistryCatalog } from '../hooks.js';
 import type { CliCommand } from './command.js';
 import { parseDuration } from './duration.js';
-
-function table(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '(none)';
-  const columns = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
-}
-
-export function printRecords(out: (line: string) => void, json: boolean, key: string, rows: Record<string, unknown>[]): void {
-  out(json ? JSON.stringify({ [key]: rows }, null, 2) : table(rows));
-}
+import { printRecords } from './output.js';
 
 /** Runs the server until SIGTERM/SIGINT, then shuts down gracefully. */
 async function serve(server: AuthPlane): Promise<number> {

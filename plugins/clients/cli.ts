@@ -2,12 +2,11 @@
  * `authserver admin client …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { BootError, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
 import type { ClientOperations, ClientView, ClientWithSecret } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
 
-const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } satisfies Record<string, CliOption>;
 
 const FIELD_OPTIONS = {
   data: { type: 'string', description: 'The admin API JSON body; flags given as well override its fields' },
@@ -27,17 +26,7 @@ const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boo
 
 /** The request body from `--data` and the field flags. */
 function bodyFromOptions(options: CliContext['options']): Record<string, unknown> {
-  let body: Record<string, unknown> = {};
-  if (typeof options.data === 'string') {
-    try {
-      body = JSON.parse(options.data);
-    } catch {
-      throw new BootError('AP_ERR_CLI_USAGE', '--data must be a JSON object');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new BootError('AP_ERR_CLI_USAGE', '--data must be a JSON object');
-    }
-  }
+  const body = dataOption(options);
   const text = (flag: string) => (typeof options[flag] === 'string' ? (options[flag] as string) : undefined);
   const set = (field: string, value: unknown) => value !== undefined && (body[field] = value);
   set('client_name', text('name'));
@@ -53,22 +42,12 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
   return body;
 }
 
-function clientId(args: string[], command: string): string {
-  if (args.length !== 1) throw new BootError('AP_ERR_CLI_USAGE', `usage: authserver admin client ${command} <client-id>`);
-  return args[0]!;
-}
+const clientId = (args: string[], command: string) => oneArgument(args, `admin client ${command} <client-id>`);
 
 function printClient(out: CliContext['out'], json: boolean, client: ClientWithSecret): void {
-  if (json) {
-    out(JSON.stringify(client, null, 2));
-    return;
-  }
+  if (json) return printRecord(out, true, client);
   const { client_secret, ...fields } = client;
-  const width = Math.max(...Object.keys(fields).map((k) => k.length));
-  for (const [key, value] of Object.entries(fields)) {
-    const shown = Array.isArray(value) ? value.join(', ') : value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
-    out(`${key.padEnd(width)}  ${shown === null || shown === '' ? '-' : String(shown)}`);
-  }
+  printRecord(out, false, fields);
   if (client_secret) out(`\nclient_secret: ${client_secret}\n(shown once: store it now, it cannot be shown again)`);
 }
 

@@ -1,15 +1,11 @@
 /** `authserver admin issuance list|get|revoke`: the admin API's operations, run on the database directly. */
-import { BootError, printRecords, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
+import { booted, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type RegisterApi } from 'authplane';
 import type { IssuanceOperations, Actor } from './operations.js';
 import type { IssuanceView } from './store.js';
 
 const CLI_ACTOR: Actor = { actor_id: 'cli' };
-const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
 
-function jtiArgument(args: string[], command: string): string {
-  if (args.length !== 1) throw new BootError('AP_ERR_CLI_USAGE', `usage: authserver admin issuance ${command} <jti>`);
-  return args[0]!;
-}
+const jtiArgument = (args: string[], command: string) => oneArgument(args, `admin issuance ${command} <jti>`);
 
 const summary = (i: IssuanceView) => ({
   jti: i.jti,
@@ -21,30 +17,6 @@ const summary = (i: IssuanceView) => ({
   issued_at: i.issued_at,
   status: i.status,
 });
-
-function printIssuance(out: CliContext['out'], json: boolean, issuance: IssuanceView): void {
-  if (json) {
-    out(JSON.stringify(issuance, null, 2));
-    return;
-  }
-  const width = Math.max(...Object.keys(issuance).map((k) => k.length));
-  for (const [key, value] of Object.entries(issuance)) {
-    const shown = Array.isArray(value) ? value.join(', ') : value;
-    out(`${key.padEnd(width)}  ${shown === null || shown === '' ? '-' : String(shown)}`);
-  }
-}
-
-/** Runs one operation on a booted server (database open, not listening) and stops it afterwards. */
-function withServer(run: (ctx: CliContext) => Promise<number | void>): CliCommand['run'] {
-  return async (ctx) => {
-    const server = await ctx.boot();
-    try {
-      return await run(ctx);
-    } finally {
-      await server.stop();
-    }
-  };
-}
 
 export function registerIssuanceCommands(api: RegisterApi, operations: IssuanceOperations): void {
   const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin issuance ${name}`, command);
@@ -60,7 +32,7 @@ export function registerIssuanceCommands(api: RegisterApi, operations: IssuanceO
       limit: { type: 'string', description: 'Most tokens to print, 1-5000 (default 100)' },
       ...JSON_OPTION,
     },
-    run: withServer(async ({ options, out }) => {
+    run: booted(async ({ options, out }) => {
       const raw: Record<string, string> = {};
       for (const name of ['user', 'client', 'resource', 'jti', 'since', 'limit']) {
         if (typeof options[name] === 'string') raw[name] = options[name] as string;
@@ -74,15 +46,15 @@ export function registerIssuanceCommands(api: RegisterApi, operations: IssuanceO
     description: 'Show one issued access token by jti',
     usage: '<jti>',
     options: JSON_OPTION,
-    run: withServer(async ({ args, options, out }) => {
-      printIssuance(out, options.json === true, await operations.get(jtiArgument(args, 'get')));
+    run: booted(async ({ args, options, out }) => {
+      printRecord(out, options.json === true, await operations.get(jtiArgument(args, 'get')));
     }),
   });
   add('revoke', {
     description: 'Revoke one access token by jti (denylisted until it expires; revoking twice is harmless)',
     usage: '<jti>',
     options: JSON_OPTION,
-    run: withServer(async ({ args, options, out }) => {
+    run: booted(async ({ args, options, out }) => {
       const issuance = await operations.revoke(jtiArgument(args, 'revoke'), CLI_ACTOR);
       if (options.json === true) out(JSON.stringify(issuance, null, 2));
       else out(`token ${issuance.jti} is revoked`);

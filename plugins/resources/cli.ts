@@ -2,12 +2,11 @@
  * `authserver admin resource …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type Resource, booted } from 'authplane';
+import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type Resource, booted } from 'authplane';
 import type { ResourceOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
 
-const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } satisfies Record<string, CliOption>;
 
 const FIELD_OPTIONS = {
   data: { type: 'string', description: 'The admin API JSON body; flags given as well override its fields' },
@@ -37,18 +36,7 @@ function parseScopes(value: string): { name: string; description?: string }[] {
 }
 
 function bodyFromOptions(options: CliContext['options']): Record<string, unknown> {
-  let body: unknown = {};
-  if (typeof options.data === 'string') {
-    try {
-      body = JSON.parse(options.data);
-    } catch {
-      throw new BootError('AP_ERR_CLI_USAGE', '--data must be a JSON object');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new BootError('AP_ERR_CLI_USAGE', '--data must be a JSON object');
-    }
-  }
-  const fields = body as Record<string, unknown>;
+  const fields = dataOption(options);
   const text = (flag: keyof typeof FIELD_OPTIONS) => (typeof options[flag] === 'string' ? (options[flag] as string) : undefined);
   const set = (field: string, value: unknown) => value !== undefined && (fields[field] = value);
   set('slug', text('slug'));
@@ -61,26 +49,12 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
   return fields;
 }
 
-function target(args: string[], command: string): string {
-  if (args.length !== 1) throw new BootError('AP_ERR_CLI_USAGE', `usage: authserver admin resource ${command} <id-or-slug>`);
-  return args[0]!;
-}
+const target = (args: string[], command: string) => oneArgument(args, `admin resource ${command} <id-or-slug>`);
 
 function printResource(out: CliContext['out'], json: boolean, resource: Resource): void {
-  if (json) {
-    out(JSON.stringify(resource, null, 2));
-    return;
-  }
-  const width = Math.max(...Object.keys(resource).map((k) => k.length));
-  for (const [key, value] of Object.entries(resource)) {
-    const shown =
-      key === 'scopes'
-        ? resource.scopes.map((s) => (s.description ? `${s.name} (${s.description})` : s.name)).join(', ')
-        : value !== null && typeof value === 'object'
-          ? JSON.stringify(value)
-          : value;
-    out(`${key.padEnd(width)}  ${shown === null || shown === '' ? '-' : String(shown)}`);
-  }
+  if (json) return printRecord(out, true, resource);
+  const scopes = resource.scopes.map((s) => (s.description ? `${s.name} (${s.description})` : s.name)).join(', ');
+  printRecord(out, false, { ...resource, scopes });
 }
 
 const summary = (r: Resource) => ({

@@ -3,12 +3,10 @@
  * the admin listener off (and create the first admin before any API key exists). `--password-stdin` keeps the
  * password out of the process list and shell history.
  */
-import { BootError, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User, booted } from 'authplane';
+import { BootError, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User, booted } from 'authplane';
 import type { Transition, UserOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
-
-const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } satisfies Record<string, CliOption>;
 
 const FIELD_OPTIONS = {
   email: { type: 'string', description: 'email (stored lower-cased)' },
@@ -36,22 +34,9 @@ async function bodyFromOptions(options: CliContext['options']): Promise<Record<s
   return body;
 }
 
-function target(args: string[], command: string): string {
-  if (args.length !== 1) throw new BootError('AP_ERR_CLI_USAGE', `usage: authserver admin user ${command} <id-or-email>`);
-  return args[0]!;
-}
-
-function printUser(out: CliContext['out'], json: boolean, user: User): void {
-  if (json) {
-    out(JSON.stringify(user, null, 2));
-    return;
-  }
-  const width = Math.max(...Object.keys(user).map((k) => k.length));
-  for (const [key, value] of Object.entries(user)) out(`${key.padEnd(width)}  ${value ?? '-'}`);
-}
+const target = (args: string[], command: string) => oneArgument(args, `admin user ${command} <id-or-email>`);
 
 const summary = (u: User) => ({ id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, last_login_at: u.last_login_at });
-
 
 export function registerUserCommands(api: RegisterApi, operations: UserOperations): void {
   const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin user ${name}`, command);
@@ -60,7 +45,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
     description: 'Create a local user (email and password login)',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ options, out }) => {
-      printUser(out, options.json === true, await operations.create(await bodyFromOptions(options), CLI_ACTOR));
+      printRecord(out, options.json === true, await operations.create(await bodyFromOptions(options), CLI_ACTOR));
     }),
   });
   add('list', {
@@ -77,7 +62,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
     usage: '<id-or-email>',
     options: JSON_OPTION,
     run: booted(async ({ args, options, out }) => {
-      printUser(out, options.json === true, await operations.get(target(args, 'get')));
+      printRecord(out, options.json === true, await operations.get(target(args, 'get')));
     }),
   });
   add('update', {
@@ -86,7 +71,7 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ args, options, out }) => {
       const user = await operations.update(target(args, 'update'), await bodyFromOptions(options), CLI_ACTOR);
-      printUser(out, options.json === true, user);
+      printRecord(out, options.json === true, user);
     }),
   });
   add('delete', {
