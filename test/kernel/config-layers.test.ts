@@ -43,6 +43,8 @@ test('AUTHPLANE_* variables beat the config file, which beats the built-in defau
   assert.equal(effective.shutdown.timeout, 10, 'default where nobody set a value');
   assert.equal(effective.helloPlugin.greeting, 'from the environment', 'plugin options follow the same layering');
   assert.deepEqual(await (await fetch(`${server.url}/hello`)).json(), { greeting: 'from the environment' });
+  // Logs are written asynchronously: give the access-log line a moment to reach the pipe.
+  for (let i = 0; i < 50 && !/"level":"info".*"msg":"request"/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 100));
   assert.match(server.output(), /"level":"info".*"msg":"request"/, 'the env log level took effect');
 });
 
