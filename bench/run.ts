@@ -170,9 +170,15 @@ try {
       'in-memory adapter, ES256 JWT access tokens',
   ];
   const notes = [
-    'Ratios (×) are ours ÷ oidc-provider from the same run: req/s higher is better; p99 and RSS lower is better.',
+    'Ratios (×) are ours ÷ oidc-provider from the same run: req/s higher is better; p99 and RSS lower is better. ' +
+      'CPU × is requests per server CPU second, ours ÷ theirs: the req/s ratio both servers would show with a core each to ' +
+      'themselves, steadier than req/s when other work shares the machine.',
     'client_credentials: ours writes a durable issuance row per token (group commit) before answering; oidc-provider keeps no record of JWT tokens.',
-    'introspection: ours verifies a JWT and checks the denylist; oidc-provider looks up an opaque token in memory (it refuses to introspect its JWTs).',
+    'introspection: the same token each time, as a resource server checks one token per call: ours verifies the JWT once ' +
+      '(then remembers the signature) and reads the denylist every time; oidc-provider looks up an opaque token in memory ' +
+      '(it refuses to introspect its JWTs).',
+    'Scenarios run one after another on the same servers, so the cheap endpoints (JWKS, discovery) run on a heap grown by ' +
+      'the token scenarios before them; `--only jwks,discovery` measures them on fresh servers.',
     'authorization_code redemption: each request redeems a fresh code (minted through login and consent beforehand); the baseline is oidc-provider\'s client_credentials.',
     'cold start: p50 = median spawn → first 200, p99 = slowest run, RSS idle after settling; ours also shows the first start (key generation, migrations).',
     'PostgreSQL runs unpinned (a system service), so it shares both cores.',

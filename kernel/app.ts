@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import type { DestinationStream, Logger } from 'pino';
-import { trace } from '@opentelemetry/api';
 import { secretLeaves } from './config/env.js';
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js';
 import type { AuthPlaneConfig, KernelConfig } from './config/types.js';
@@ -235,6 +234,7 @@ export class AuthPlane {
       hooks: this.hooks,
       maxTtl: this.config.signing.retiredKeyRetention,
       db: () => this.db,
+      dialect: () => this.#dialect!,
     });
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const plugin of orderPlugins(this.resolved.plugins)) {
@@ -304,8 +304,11 @@ export class AuthPlane {
 
   /** Binds the listeners and runs plugins' start. */
   async listen(): Promise<Addresses> {
-    const tracer = this.config.observability.tracing.enabled ? trace.getTracer('authplane', this.version) : undefined;
-    const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracer };
+    // Loaded only when tracing is on: a server without tracing never pays for importing the API.
+    const api = this.config.observability.tracing.enabled ? await import('@opentelemetry/api') : undefined;
+    const tracing = api ? { api, tracer: api.trace.getTracer('authplane', this.version) } : undefined;
+    if (api) this.#audit.traceIdFrom(() => api.trace.getActiveSpan()?.spanContext().traceId);
+    const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracing };
     const publicListener = new Listener('public', buildApp('public', deps));
     this.#listeners.push(publicListener);
     const addresses: Addresses = { public: await publicListener.listen(this.config.server.address) };

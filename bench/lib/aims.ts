@@ -26,6 +26,14 @@ const IDLE_AIM_MIB = 70;
 
 const times = (value: number) => `${value.toFixed(2)}×`;
 
+/**
+ * Scenarios where both servers do the same work. Code redemption is compared with oidc-provider's client_credentials
+ * (it has no browserless code flow), and cold start is a different measure: neither counts for the latency and
+ * memory aims.
+ */
+const UNLIKE = ['authorization_code redemption', 'cold start'];
+const likeForLike = (row: TableRow) => !UNLIKE.some((name) => row.scenario.startsWith(name));
+
 /** `mainServer` is the label of our rows the aims apply to (the log-level-info rows are reported alongside). */
 export function checkAims(rows: readonly TableRow[], mainServer: string): AimResult[] {
   const ours = rows.filter((r) => r.server === mainServer && r.ratios);
@@ -42,15 +50,15 @@ export function checkAims(rows: readonly TableRow[], mainServer: string): AimRes
     }
     return found;
   };
-  const p99 = worst((r) => (r.scenario.startsWith('cold start') ? undefined : r.ratios?.latency));
+  const p99 = worst((r) => (likeForLike(r) ? r.ratios?.latency : undefined));
   results.push({
-    aim: `p99 ≤ ${P99_AIM}× in every scenario (worst shown)`,
+    aim: `p99 ≤ ${P99_AIM}× in every like-for-like scenario (worst shown)`,
     measured: p99 ? `${times(p99.value)} (${p99.row.scenario})` : '—',
     met: p99 ? p99.value <= P99_AIM : undefined,
   });
-  const rss = worst((r) => (r.scenario.startsWith('cold start') ? undefined : r.ratios?.rss));
+  const rss = worst((r) => (likeForLike(r) ? r.ratios?.rss : undefined));
   results.push({
-    aim: `RSS peak ≤ ${RSS_AIM}× in every scenario (worst shown)`,
+    aim: `RSS peak ≤ ${RSS_AIM}× in every like-for-like scenario (worst shown)`,
     measured: rss ? `${times(rss.value)} (${rss.row.scenario})` : '—',
     met: rss ? rss.value <= RSS_AIM : undefined,
   });

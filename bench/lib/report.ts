@@ -17,11 +17,14 @@ export interface TableRow {
   idleMiB?: number;
   peakMiB?: number;
   failures?: number;
-  /** Ours ÷ baseline; only on our rows. */
-  ratios?: { rps?: number; latency?: number; rss?: number };
+  /**
+   * Ours ÷ baseline; only on our rows. `cpu` is requests per server CPU second, ours ÷ theirs: what the req/s ratio
+   * would be if both servers had their core to themselves, which shared machines rarely allow.
+   */
+  ratios?: { rps?: number; cpu?: number; latency?: number; rss?: number };
 }
 
-export const COLUMNS = ['Scenario', 'Server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS idle MiB', 'RSS peak MiB', 'req/s ×', 'p99 ×', 'RSS ×'];
+export const COLUMNS = ['Scenario', 'Server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS idle MiB', 'RSS peak MiB', 'req/s ×', 'CPU ×', 'p99 ×', 'RSS ×'];
 
 const quotient = (ours: number | undefined, theirs: number | undefined) =>
   ours !== undefined && theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? ours / theirs : undefined;
@@ -38,7 +41,12 @@ function sideRow(scenario: string, side: SideSummary, baseline?: SideSummary): T
     peakMiB: side.peakMiB,
     failures: side.failures,
     ratios: baseline
-      ? { rps: quotient(side.rps, baseline.rps), latency: quotient(side.p99, baseline.p99), rss: quotient(side.peakMiB, baseline.peakMiB) }
+      ? {
+          rps: quotient(side.rps, baseline.rps),
+          cpu: quotient(baseline.cpuUs, side.cpuUs),
+          latency: quotient(side.p99, baseline.p99),
+          rss: quotient(side.peakMiB, baseline.peakMiB),
+        }
       : undefined,
   };
 }
@@ -63,6 +71,7 @@ function cells(row: TableRow): string[] {
     row.idleMiB === undefined ? '—' : fixed(row.idleMiB, 1),
     row.peakMiB === undefined ? '—' : fixed(row.peakMiB, 1),
     times(row.ratios?.rps),
+    times(row.ratios?.cpu),
     times(row.ratios?.latency),
     times(row.ratios?.rss),
   ];

@@ -9,14 +9,17 @@ export type ParsedBody =
   | { kind: 'other'; type: string };
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Shared by every request without a body; frozen, as it is one object for all of them. */
+const NO_BODY: ParsedBody = Object.freeze({ kind: 'none' });
 
 /** Reads the request body once, refusing anything over the cap before it is buffered whole. */
 export function bodyReader(limit: number): Middleware {
   return async (ctx, next) => {
-    ctx.state.body = { kind: 'none' } satisfies ParsedBody;
+    ctx.state.body = NO_BODY;
+    if (!METHODS_WITH_BODY.has(ctx.method)) return next();
     const declared = Number(ctx.get('content-length') || 0);
     const chunked = ctx.get('transfer-encoding') !== '';
-    if (METHODS_WITH_BODY.has(ctx.method) && (declared > 0 || chunked)) {
+    if (declared > 0 || chunked) {
       if (declared > limit) throw tooLarge(limit);
       const raw = await readLimited(ctx, limit);
       const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { Tracer } from '@opentelemetry/api';
 import type { KernelConfig } from '../config/types.js';
 import { BootError, ProblemError } from '../errors.js';
 import type { HookCatalog, ListenerName } from '../hooks.js';
@@ -11,7 +10,7 @@ import { bodyReader } from './body.js';
 import { createClientIpResolver } from './client-ip.js';
 import { errorBoundary } from './errors.js';
 import { cors, securityHeaders } from './headers.js';
-import { requestContext } from './request-context.js';
+import { requestContext, type Tracing } from './request-context.js';
 import type { RouteTable } from './routes.js';
 
 export interface ListenerDeps {
@@ -20,7 +19,7 @@ export interface ListenerDeps {
   metrics: Metrics;
   routes: RouteTable;
   hooks: HookCatalog;
-  tracer?: Tracer;
+  tracing?: Tracing;
 }
 
 /** The koa app of one listener: the middleware order here is the request's path through the kernel. */
@@ -33,7 +32,7 @@ export function buildApp(listener: ListenerName, deps: ListenerDeps): Koa {
       listener,
       log,
       metrics,
-      tracer: deps.tracer,
+      tracing: deps.tracing,
       clientIp: createClientIpResolver(config.server.trustedProxies),
     }),
   );

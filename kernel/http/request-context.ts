@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { context, propagation, trace, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import type { Metrics } from '../observe/metrics.js';
 import type { ErrorStyle } from './errors.js';
 import type { ListenerName } from '../hooks.js';
@@ -13,8 +13,14 @@ export interface RequestContextOptions {
   log: Logger;
   metrics: Metrics;
   clientIp: (remote: string | undefined, forwardedFor: string | undefined) => string;
-  /** Only when tracing is on: a span per request. Undefined costs nothing. */
-  tracer?: Tracer;
+  /** Only when tracing is on: a span per request. Undefined costs nothing (the API is not even loaded). */
+  tracing?: Tracing;
+}
+
+/** @opentelemetry/api, imported by the kernel only when tracing is enabled, and the tracer made from it. */
+export interface Tracing {
+  api: typeof import('@opentelemetry/api');
+  tracer: Tracer;
 }
 
 /**
@@ -22,7 +28,7 @@ export interface RequestContextOptions {
  * and the HTTP metrics per request, and a server span when tracing is enabled.
  */
 export function requestContext(options: RequestContextOptions): Middleware {
-  const { log, metrics, listener, tracer } = options;
+  const { log, metrics, listener, tracing } = options;
   const requests = metrics.counter({
     name: 'authserver_http_requests_total',
     help: 'HTTP requests answered, by method, route template and status',
@@ -44,7 +50,8 @@ export function requestContext(options: RequestContextOptions): Middleware {
     ctx.state.requestId = requestId;
     ctx.state.clientIp = options.clientIp(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined);
     ctx.state.errorStyle = defaultStyle(ctx.path);
-    ctx.set('X-Request-ID', requestId);
+    // A generated UUID or an id that passed VALID_REQUEST_ID: safe to set without koa's checks.
+    ctx.res.setHeader('X-Request-ID', requestId);
     try {
       await next();
     } finally {
@@ -52,25 +59,30 @@ export function requestContext(options: RequestContextOptions): Middleware {
       const route = (ctx.state.route as string | undefined) ?? 'unmatched';
       requests.inc({ method: ctx.method, route, status: String(ctx.status) });
       duration.observe({ method: ctx.method, route }, seconds);
-      const span = tracer ? trace.getActiveSpan()?.spanContext() : undefined;
-      log.info(
-        {
-          listener,
-          method: ctx.method,
-          route,
-          path: ctx.path,
-          status: ctx.status,
-          duration_ms: Math.round(seconds * 1e6) / 1e3,
-          request_id: requestId,
-          ...(span ? { trace_id: span.traceId, span_id: span.spanId } : {}),
-        },
-        'request',
-      );
+      // Built only when it is written: at warn every request would otherwise allocate a line nobody reads.
+      if (log.isLevelEnabled('info')) accessLog(ctx, route, seconds, requestId);
     }
   };
-  if (!tracer) return handle;
+  const accessLog = (ctx: Parameters<Middleware>[0], route: string, seconds: number, requestId: string) => {
+    const span = tracing ? tracing.api.trace.getActiveSpan()?.spanContext() : undefined;
+    log.info(
+      {
+        listener,
+        method: ctx.method,
+        route,
+        path: ctx.path,
+        status: ctx.status,
+        duration_ms: Math.round(seconds * 1e6) / 1e3,
+        request_id: requestId,
+        ...(span ? { trace_id: span.traceId, span_id: span.spanId } : {}),
+      },
+      'request',
+    );
+  };
+  if (!tracing) return handle;
+  const { api, tracer } = tracing;
   return (ctx, next) => {
-    const parent = propagation.extract(context.active(), ctx.headers);
+    const parent = api.propagation.extract(api.context.active(), ctx.headers);
     return tracer.startActiveSpan(`${ctx.method} ${ctx.path}`, { kind: 1 }, parent, async (span) => {
       try {
         await handle(ctx, next);
@@ -79,7 +91,7 @@ export function requestContext(options: RequestContextOptions): Middleware {
           'http.route': (ctx.state.route as string | undefined) ?? 'unmatched',
           'http.response.status_code': ctx.status,
         });
-        if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        if (ctx.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
         if (ctx.state.route) span.updateName(`${ctx.method} ${ctx.state.route}`);
       } finally {
         span.end();

@@ -4,7 +4,9 @@ import type { JsonSchema } from '../config/schema.js';
 import { ProblemError } from '../errors.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false }));
+let shared: Ajv | undefined;
+/** Made on the first admin request, not at import: boot time matters more than that request. */
+const ajv = () => (shared ??= addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false })));
 
 /**
  * A validator for admin API bodies (and the CLI, which sends the same objects), compiled once. A bad body is a
@@ -12,9 +14,9 @@ const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, strict: fal
  */
 export function bodyValidator<T>(schema: JsonSchema): (body: unknown) => T {
   // Compiled on first use, not at register: boot time matters more than the first admin request.
-  let validate: ReturnType<typeof ajv.compile> | undefined;
+  let validate: ReturnType<Ajv['compile']> | undefined;
   return (body) => {
-    validate ??= ajv.compile(schema);
+    validate ??= ajv().compile(schema);
     if (validate(body)) return body as T;
     const errors = (validate.errors ?? []).map((e) => {
       const base = e.instancePath.slice(1).split('/').filter(Boolean).join('.');

@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuditBus, AuditEvent, AuditInput } from '../contracts.js';
 import type { HookCatalog } from '../hooks.js';
@@ -15,6 +14,8 @@ export class AuditQueue implements AuditBus {
   #queue: AuditEvent[] = [];
   #scheduled = false;
   #inflight = new Set<Promise<void>>();
+  /** The active trace, once tracing is on (the kernel then loads @opentelemetry/api); nothing otherwise. */
+  #traceId: () => string | undefined = () => undefined;
 
   constructor(
     private readonly hook: HookCatalog['auditSinks'],
@@ -23,9 +24,11 @@ export class AuditQueue implements AuditBus {
 
   emit(input: AuditInput): void {
     // The trace of the request that caused the event, when tracing is on (no active span otherwise: no cost).
-    const traceId = input.trace_id ?? trace.getActiveSpan()?.spanContext().traceId ?? null;
+    const traceId = input.trace_id ?? this.#traceId() ?? null;
     const event: AuditEvent = { ...input, trace_id: traceId, id: uuidv7(), time: input.time ?? new Date() };
-    this.log.info({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
+    if (this.log.isLevelEnabled('info')) {
+      this.log.info({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
+    }
     if (!this.hook.isUsed()) return;
     this.#queue.push(event);
     if (!this.#scheduled) {
@@ -44,6 +47,10 @@ export class AuditQueue implements AuditBus {
         .finally(() => this.#inflight.delete(delivery));
       this.#inflight.add(delivery);
     }
+  }
+
+  traceIdFrom(source: () => string | undefined): void {
+    this.#traceId = source;
   }
 
   async flush(): Promise<void> {

@@ -5,6 +5,8 @@ import { ServerError } from '../errors.js';
 import type { HookCatalog } from '../hooks.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
+import type { Dialect } from '../storage/dialect.js';
+import { existsLookup } from '../storage/key-lookup.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
@@ -21,12 +23,14 @@ export function createTokenIssuer(options: {
   hooks: HookCatalog;
   maxTtl: number;
   db: () => Knex;
+  dialect: () => Dialect;
 }): TokenIssuer & { drain(): Promise<void> } {
-  const { issuer, keys, hooks, maxTtl, db } = options;
+  const { issuer, keys, hooks, maxTtl, db, dialect } = options;
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();
   const issuances = new GroupCommitWriter(db, 'token_issuances');
   const verified = new VerifiedTokens();
+  const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti');
 
   return {
     async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
@@ -102,9 +106,7 @@ export function createTokenIssuer(options: {
       return !already;
     },
 
-    async isRevoked(jti: string): Promise<boolean> {
-      return (await db()('token_denylist').where({ jti }).first('jti')) !== undefined;
-    },
+    isRevoked: (jti: string) => denylisted(jti),
 
     drain: () => issuances.drain(),
   };

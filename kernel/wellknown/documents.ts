@@ -12,7 +12,7 @@ export function serialize(document: unknown): Serialized {
 }
 
 /** Writes a pre-serialized JSON document with its strong ETag, answering 304 to a matching If-None-Match. */
-export function sendSerialized(ctx: Context, doc: Serialized, maxAge: number): void {
+export function sendSerialized(ctx: Context, doc: Serialized, maxAge: number, type = 'application/json'): void {
   ctx.set('Cache-Control', `public, max-age=${maxAge}`);
   ctx.set('ETag', doc.etag);
   const inm = ctx.get('if-none-match');
@@ -20,6 +20,6 @@ export function sendSerialized(ctx: Context, doc: Serialized, maxAge: number): v
     ctx.status = 304;
     return;
   }
-  ctx.type = 'application/json';
+  ctx.type = type;
   ctx.body = doc.body;
 }

@@ -18,10 +18,7 @@ export function registerWellKnownRoutes(
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
     add(path, (ctx) => sendSerialized(ctx, deps.discovery().serialized(), WELL_KNOWN_MAX_AGE));
   }
-  add('/.well-known/jwks.json', (ctx) => {
-    sendSerialized(ctx, deps.keys().jwks(), WELL_KNOWN_MAX_AGE);
-    if (ctx.status !== 304) ctx.type = 'application/jwk-set+json';
-  });
+  add('/.well-known/jwks.json', (ctx) => sendSerialized(ctx, deps.keys().jwks(), WELL_KNOWN_MAX_AGE, 'application/jwk-set+json'));
 
   const health = async (ctx: Parameters<Parameters<RouteTable['add']>[0]['handler']>[0]) => {
     const ok = await pingDatabase(deps.db());

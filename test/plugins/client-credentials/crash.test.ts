@@ -35,8 +35,10 @@ test('after kill -9 under load, every machine token whose response was received 
   const received: string[] = [];
   let failed = 0;
   let killed = false;
+  // Each worker keeps requesting until a request fails: the kill lands while all of them are busy, and none stops
+  // early just because the others already reached KILL_AFTER (a fast server answers everything in flight at once).
   const worker = async () => {
-    while (!killed) {
+    for (;;) {
       try {
         const response = await requestMachineToken(first.url, client);
         const body = await response.json();
@@ -49,6 +51,7 @@ test('after kill -9 under load, every machine token whose response was received 
       } catch (err) {
         if (err instanceof assert.AssertionError) throw err;
         failed++; // the connection died with the server: this response was never received
+        return;
       }
     }
   };
