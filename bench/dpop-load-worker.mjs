@@ -8,6 +8,7 @@
  */
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import autocannon from 'autocannon';
+import { loadSummary } from './lib/load-summary.mjs';
 
 const { dpop, ...options } = JSON.parse(process.argv[2]);
 
@@ -31,14 +32,4 @@ const result = await autocannon({
     },
   ],
 });
-process.stdout.write(
-  `${JSON.stringify({
-    rps: result.duration > 0 ? result.requests.total / result.duration : result.requests.average,
-    total: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-  })}\n`,
-);
+process.stdout.write(`${JSON.stringify(loadSummary(result))}\n`);

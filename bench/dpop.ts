@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt } from './lib/build.js';
+import { admin } from './lib/fixtures.js';
 import { LOAD_CORE, machineSummary, pinned, pinSelf } from './lib/cpu.js';
 import type { LoadRequest, LoadResult } from './lib/load.js';
 import { benchOptions, isMain, type BenchOptions } from './lib/options.js';
@@ -53,16 +54,6 @@ function runDpopLoad(target: TokenLoad, dpop: boolean, load: { seconds?: number;
   });
 }
 
-async function admin(server: RunningServer, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server.adminUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 201) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** A resource and a machine client, made through the admin API as an operator would. */
 async function tokenLoad(server: RunningServer): Promise<TokenLoad> {

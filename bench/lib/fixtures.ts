@@ -59,7 +59,8 @@ export interface OurFixture {
   browser: ScriptedBrowser;
 }
 
-async function admin(server: RunningServer, path: string, body: unknown): Promise<Record<string, unknown>> {
+/** POST to the admin API, expecting 201 (resource, client, user creation). */
+export async function admin(server: RunningServer, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${server.adminUrl}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },

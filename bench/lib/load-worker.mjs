@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { loadSummary } from './load-summary.mjs';
 
 const { bodiesFile, ...options } = JSON.parse(process.argv[2]);
 if (bodiesFile) {
@@ -22,17 +23,4 @@ if (bodiesFile) {
   ];
 }
 const result = await autocannon(options);
-const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]));
-process.stdout.write(
-  `${JSON.stringify({
-    // Completed requests over the run's wall time; the per-second average is coarser for short runs.
-    rps: result.duration > 0 ? result.requests.total / result.duration : result.requests.average,
-    total: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statuses,
-  })}\n`,
-);
+process.stdout.write(`${JSON.stringify(loadSummary(result))}\n`);
