@@ -7,7 +7,7 @@ import type { AuthPlaneConfig, KernelConfig } from './config/types.js';
 import type { KeyRing, Services, TokenIssuer } from './contracts.js';
 import { BootError } from './errors.js';
 import { createHookCatalog, createRegistryCatalog, type HookCatalog, type RegistryCatalog } from './hooks.js';
-import { buildApp, Listener } from './http/listener.js';
+import { buildHandler, Listener } from './http/listener.js';
 import { RouteTable } from './http/routes.js';
 import { registerSystemRoutes } from './http/system-routes.js';
 import { LoadedKeyRing } from './keys/keyring.js';
@@ -309,11 +309,11 @@ export class AuthPlane {
     const tracing = api ? { api, tracer: api.trace.getTracer('authplane', this.version) } : undefined;
     if (api) this.#audit.traceIdFrom(() => api.trace.getActiveSpan()?.spanContext().traceId);
     const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracing };
-    const publicListener = new Listener('public', buildApp('public', deps));
+    const publicListener = new Listener('public', buildHandler('public', deps));
     this.#listeners.push(publicListener);
     const addresses: Addresses = { public: await publicListener.listen(this.config.server.address) };
     if (this.config.admin.enabled) {
-      const adminListener = new Listener('admin', buildApp('admin', deps));
+      const adminListener = new Listener('admin', buildHandler('admin', deps));
       this.#listeners.push(adminListener);
       addresses.admin = await adminListener.listen(this.config.admin.address);
     }

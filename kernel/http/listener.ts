@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
@@ -11,7 +11,9 @@ import { createClientIpResolver } from './client-ip.js';
 import { errorBoundary } from './errors.js';
 import { cors, securityHeaders } from './headers.js';
 import { requestContext, type Tracing } from './request-context.js';
+import { createRequestRecorder } from './request-record.js';
 import type { RouteTable } from './routes.js';
+import { staticResponder } from './static-documents.js';
 
 export interface ListenerDeps {
   config: KernelConfig;
@@ -22,21 +24,38 @@ export interface ListenerDeps {
   tracing?: Tracing;
 }
 
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The request handler of one listener: static documents answered directly (unless tracing wants a span for every
+ * request), everything else through the koa app.
+ */
+export function buildHandler(listener: ListenerName, deps: ListenerDeps): RequestHandler {
+  const recorder = createRequestRecorder({ listener, log: deps.log, metrics: deps.metrics });
+  const hsts = deps.config.server.issuer.startsWith('https:');
+  const callback = buildApp(listener, deps, recorder, hsts).callback();
+  const documents = deps.routes.documents(listener);
+  if (deps.tracing || documents.size === 0) return (req, res) => void callback(req, res);
+  const answer = staticResponder(documents, recorder, { hsts });
+  return (req, res) => {
+    if (!answer(req, res)) void callback(req, res);
+  };
+}
+
 /** The koa app of one listener: the middleware order here is the request's path through the kernel. */
-export function buildApp(listener: ListenerName, deps: ListenerDeps): Koa {
-  const { config, log, metrics, routes, hooks } = deps;
+function buildApp(listener: ListenerName, deps: ListenerDeps, recorder: ReturnType<typeof createRequestRecorder>, hsts: boolean): Koa {
+  const { config, routes, hooks, log } = deps;
   const app = new Koa();
   app.silent = true;
   app.use(
     requestContext({
       listener,
-      log,
-      metrics,
+      recorder,
       tracing: deps.tracing,
       clientIp: createClientIpResolver(config.server.trustedProxies),
     }),
   );
-  app.use(securityHeaders({ hsts: config.server.issuer.startsWith('https:') }));
+  app.use(securityHeaders({ hsts }));
   app.use(errorBoundary(log));
   if (listener === 'public') app.use(cors(config.server.allowedOrigins, routes.corsPaths(listener)));
   app.use(bodyReader(config.server.bodyLimit));
@@ -71,16 +90,16 @@ export class Listener {
 
   constructor(
     readonly name: ListenerName,
-    app: Koa,
+    handle: RequestHandler,
   ) {
-    const callback = app.callback();
+    const closed = () => {
+      this.#inflight--;
+      if (this.#inflight === 0) this.#drained?.();
+    };
     this.server = createServer((req, res) => {
       this.#inflight++;
-      res.on('close', () => {
-        this.#inflight--;
-        if (this.#inflight === 0) this.#drained?.();
-      });
-      void callback(req, res);
+      res.once('close', closed);
+      handle(req, res);
     });
   }
 

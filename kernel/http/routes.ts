@@ -4,6 +4,7 @@ import type { Middleware } from 'koa';
 import { BootError, ProblemError } from '../errors.js';
 import type { ListenerName } from '../hooks.js';
 import type { HttpMethod, RouteHandler, RouteOptions } from '../plugin/api.js';
+import type { StaticDocument } from './static-documents.js';
 
 interface RouteEntry {
   listener: ListenerName;
@@ -12,6 +13,8 @@ interface RouteEntry {
   handler: RouteHandler;
   options: RouteOptions;
   owner: string;
+  /** A GET route whose answer is this document (kernel routes only): also answered ahead of koa. */
+  document?: StaticDocument;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -45,6 +48,11 @@ export class RouteTable {
 
   list(listener?: ListenerName): RouteEntry[] {
     return [...this.#routes.values()].filter((r) => !listener || r.listener === listener);
+  }
+
+  /** The static documents of one listener by path, for the static responder. */
+  documents(listener: ListenerName): Map<string, StaticDocument> {
+    return new Map(this.list(listener).flatMap((r) => (r.document && r.method === 'GET' ? [[r.path, r.document] as const] : [])));
   }
 
   /** Exact paths that asked for CORS outside the default prefixes. */

@@ -30,6 +30,29 @@ export class Metrics {
     return this.#once(config.name, () => new Gauge({ ...config, labelNames: config.labelNames ?? [], registers: [this.registry] }));
   }
 
+  /**
+   * A metric computed at scrape time, for figures the kernel keeps itself (see request-metrics.ts). The registry
+   * renders whatever `get()` returns, as for its own metric classes.
+   */
+  custom(metric: { name: string; help: string; type: 'counter' | 'gauge' | 'histogram'; values: () => unknown[] }): void {
+    this.#once(metric.name, () => {
+      const entry = {
+        name: metric.name,
+        help: metric.help,
+        type: metric.type,
+        aggregator: 'sum',
+        get: () => ({ name: entry.name, help: metric.help, type: metric.type, aggregator: 'sum', values: metric.values() }),
+      };
+      this.registry.registerMetric(entry as unknown as Parameters<Registry['registerMetric']>[0]);
+      return entry;
+    });
+  }
+
+  /** Asking twice for `name` gives the first answer. */
+  once<T>(name: string, create: () => T): T {
+    return this.#once(`once:${name}`, create);
+  }
+
   #once<T>(name: string, create: () => T): T {
     let metric = this.#metrics.get(name) as T | undefined;
     if (!metric) {

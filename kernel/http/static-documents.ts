@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Serialized } from '../wellknown/documents.js';
+import { securityHeaderList } from './headers.js';
+import type { RequestRecorder } from './request-record.js';
+
+/** A document the kernel serves as stored bytes: discovery and the JWKS. */
+export interface StaticDocument {
+  /** The current bytes; called per request, so a rotation or `invalidate()` shows at once. */
+  current(): Serialized;
+  contentType: string;
+  maxAge: number;
+}
+
+/**
+ * Answers a plain GET or HEAD of a static document straight on the node response, before koa builds a context:
+ * these are the most requested and cheapest answers the server gives, and koa's context, the middleware chain and
+ * its header checks cost more than the answer. The response is byte for byte what the koa route writes (the same
+ * headers, ETag and 304); anything unusual — another method, an `Origin` (CORS) — returns false and goes the
+ * normal way. Requests answered here are recorded (metrics, access log) like any other, but `httpMiddleware` taps
+ * never see them; `/.well-known/*` is outside every built-in middleware's scope (rate limits exempt it).
+ */
+export function staticResponder(
+  documents: ReadonlyMap<string, StaticDocument>,
+  recorder: RequestRecorder,
+  options: { hsts: boolean },
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const security = securityHeaderList(options);
+  // Per document version: the header block is built once per Serialized, not per request.
+  const blocks = new WeakMap<Serialized, { ok: string[]; notModified: string[] }>();
+  const headerBlock = (doc: Serialized, document: StaticDocument) => {
+    let block = blocks.get(doc);
+    if (!block) {
+      const cache = ['Cache-Control', `public, max-age=${document.maxAge}`, 'ETag', doc.etag];
+      block = {
+        ok: [...security, ...cache, 'Content-Type', document.contentType, 'Content-Length', String(doc.body.length)],
+        notModified: [...security, ...cache],
+      };
+      blocks.set(doc, block);
+    }
+    return block;
+  };
+
+  return (req, res) => {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    const document = documents.get(path);
+    if (!document || req.headers.origin !== undefined) return false;
+
+    const started = process.hrtime.bigint();
+    const requestId = recorder.requestId(req.headers['x-request-id'] as string | undefined);
+    const doc = document.current();
+    const block = headerBlock(doc, document);
+    const inm = req.headers['if-none-match'];
+    const fresh = inm !== undefined && inm.split(',').some((tag) => tag.trim() === doc.etag);
+    const status = fresh ? 304 : 200;
+    res.writeHead(status, ['X-Request-ID', requestId, ...(fresh ? block.notModified : block.ok)]);
+    res.end(fresh || method === 'HEAD' ? undefined : doc.body);
+    recorder.record({ method, route: path, path, status, started, requestId });
+    return true;
+  };
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import { startServer } from '../helpers/server.js';
+
+interface RawResponse {
+  status: number;
+  /** Header [name, value] pairs in the order they were sent. */
+  headers: [string, string][];
+  body: string;
+}
+
+/** One request over plain node:http, keeping the headers' order and exact case. */
+function raw(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        const headers: [string, string][] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+        resolve({ status: res.statusCode!, headers, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The headers that can be compared between two responses: not the clock, the request id or the CORS Vary. */
+const comparable = (r: RawResponse) => r.headers.filter(([name]) => !['date', 'x-request-id', 'vary'].includes(name.toLowerCase()));
+const header = (r: RawResponse, name: string) => r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+
+const PATHS = ['/.well-known/jwks.json', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
+
+test('discovery and the JWKS answered ahead of koa are byte for byte what the koa route writes', async (t) => {
+  const { url } = await startServer(t, {
+    config: { server: { issuer: 'https://auth.example.com' } },
+    env: { AUTHPLANE_SESSION_SECRET: 'Vq3nX8pL2sK9dR4tW7yB1cM6hJ5gF0aZ' },
+  });
+  for (const path of PATHS) {
+    // An Origin (not an allowed one: no CORS headers) sends the request through koa; without it, the static path.
+    const direct = await raw(`${url}${path}`);
+    const viaKoa = await raw(`${url}${path}`, { headers: { origin: 'https://elsewhere.example' } });
+    assert.equal(header(viaKoa, 'vary'), 'Origin', `${path}: the koa route answered the request with an Origin`);
+    assert.equal(header(direct, 'vary'), undefined);
+    assert.equal(direct.status, 200);
+    assert.deepEqual(comparable(direct), comparable(viaKoa), `${path}: same headers in the same order`);
+    assert.equal(direct.body, viaKoa.body);
+    assert.equal(header(direct, 'Strict-Transport-Security'), 'max-age=31536000; includeSubDomains', 'https issuer: HSTS');
+
+    const etag = header(direct, 'ETag')!;
+    for (const inm of [etag, `W/"other", ${etag}`]) {
+      const fresh = await raw(`${url}${path}?cache=1`, { headers: { 'if-none-match': inm } });
+      const freshKoa = await raw(`${url}${path}`, { headers: { 'if-none-match': inm, origin: 'https://elsewhere.example' } });
+      assert.equal(fresh.status, 304, `${path}: If-None-Match ${inm}`);
+      assert.equal(fresh.body, '');
+      assert.equal(freshKoa.status, 304);
+      assert.deepEqual(comparable(fresh), comparable(freshKoa), `${path}: the same 304`);
+    }
+    assert.equal((await raw(`${url}${path}`, { headers: { 'if-none-match': '"stale"' } })).status, 200);
+
+    const head = await raw(`${url}${path}`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.equal(header(head, 'Content-Length'), String(Buffer.byteLength(direct.body)));
+  }
+});
+
+test('static documents echo a safe X-Request-ID, replace an unsafe one and are counted in /metrics', async (t) => {
+  const { url, adminUrl } = await startServer(t);
+  const echoed = await raw(`${url}/.well-known/jwks.json`, { headers: { 'x-request-id': 'trace-me.42' } });
+  assert.equal(header(echoed, 'X-Request-ID'), 'trace-me.42');
+  const replaced = await raw(`${url}/.well-known/jwks.json`, { headers: { 'x-request-id': 'no spaces <allowed>' } });
+  assert.match(header(replaced, 'X-Request-ID') ?? '', /^[0-9a-f-]{36}$/);
+
+  for (let i = 0; i < 3; i++) await raw(`${url}/.well-known/openid-configuration`);
+  const metrics = await (await fetch(`${adminUrl}/metrics`)).text();
+  assert.match(metrics, /authserver_http_requests_total\{method="GET",route="\/\.well-known\/jwks\.json",status="200"\} 2/);
+  assert.match(metrics, /authserver_http_requests_total\{method="GET",route="\/\.well-known\/openid-configuration",status="200"\} 3/);
+  assert.match(metrics, /authserver_http_request_duration_seconds_count\{method="GET",route="\/\.well-known\/jwks\.json"\} 2/);
+});
+
+test('a key rotation shows in the JWKS at once; other methods still get 405 from the router', async (t) => {
+  const { url, admin } = await startServer(t);
+  const before = JSON.parse((await raw(`${url}/.well-known/jwks.json`)).body) as { keys: unknown[] };
+  assert.equal((await admin('/admin/keys/rotate', { method: 'POST' })).status, 201);
+  const after = await raw(`${url}/.well-known/jwks.json`);
+  assert.equal((JSON.parse(after.body) as { keys: unknown[] }).keys.length, before.keys.length + 1);
+
+  const post = await raw(`${url}/.well-known/jwks.json`, { method: 'POST' });
+  assert.equal(post.status, 405);
+  assert.equal(header(post, 'Allow'), 'HEAD, GET');
+});
+
+test('the access log has a line for a static document like for any request', async (t) => {
+  const { url, logs } = await startServer(t);
+  await raw(`${url}/.well-known/jwks.json`, { headers: { 'x-request-id': 'logged-1' } });
+  // pino writes asynchronously: wait for the line rather than for a fixed time.
+  for (let i = 0; i < 100 && !logs.some((l) => l.request_id === 'logged-1'); i++) await new Promise((r) => setTimeout(r, 10));
+  const line = logs.find((l) => l.request_id === 'logged-1');
+  assert.ok(line, 'an access-log line');
+  assert.equal(line.msg, 'request');
+  assert.equal(line.route, '/.well-known/jwks.json');
+  assert.equal(line.status, 200);
+  assert.equal(line.listener, 'public');
+  assert.equal(typeof line.duration_ms, 'number');
+});
