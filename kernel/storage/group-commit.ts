@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Dialect } from './dialect.js';
+import { insertRows } from './raw-statements.js';
 
 /**
  * Group commit (design §6): rows written during one event-loop turn go to the database in one transaction, and
@@ -12,9 +14,8 @@ export class GroupCommitWriter<Row extends Record<string, unknown>> {
 
   constructor(
     private readonly db: () => Knex,
+    private readonly dialect: () => Dialect,
     private readonly table: string,
-    /** Rows per INSERT statement (SQLite caps bound parameters per statement). */
-    private readonly chunk = 100,
   ) {}
 
   write(row: Row): Promise<void> {
@@ -32,18 +33,8 @@ export class GroupCommitWriter<Row extends Record<string, unknown>> {
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
-    const rows = batch.map((b) => b.row);
-    // One statement is atomic and durable on its own (autocommit), so a batch that fits one INSERT skips the
-    // explicit transaction: two statements (and on PostgreSQL two round trips) fewer per batch.
-    const written =
-      rows.length <= this.chunk
-        ? this.db()(this.table).insert(rows)
-        : this.db().transaction(async (trx) => {
-            for (let i = 0; i < rows.length; i += this.chunk) {
-              await trx(this.table).insert(rows.slice(i, i + this.chunk));
-            }
-          });
-    const commit = Promise.resolve(written)
+    const written = insertRows(this.db(), this.dialect(), this.table, batch.map((b) => b.row));
+    const commit = written
       .then(
         () => batch.forEach((b) => b.resolve()),
         (err: unknown) => batch.forEach((b) => b.reject(err)),

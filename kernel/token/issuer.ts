@@ -6,7 +6,7 @@ import type { HookCatalog } from '../hooks.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
-import { existsLookup } from '../storage/key-lookup.js';
+import { existsLookup } from '../storage/raw-statements.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
@@ -28,7 +28,7 @@ export function createTokenIssuer(options: {
   const { issuer, keys, hooks, maxTtl, db, dialect } = options;
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();
-  const issuances = new GroupCommitWriter(db, 'token_issuances');
+  const issuances = new GroupCommitWriter(db, dialect, 'token_issuances');
   const verified = new VerifiedTokens();
   const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti');
 

@@ -1,10 +1,10 @@
 /**
- * audit-db: the built-in audit sink. Writes every audit event as an `audit_events` row, in one insert per batch.
+ * audit-db: the built-in audit sink. Writes every audit event as an `audit_events` row, a batch in one transaction.
  * Taps: `auditSinks`. Registers: purge target `audit_events` (rows older than `retentionDays`).
  * Reads it back: `GET /admin/audit` and `authserver admin audit list` (filters since, until, user_id, client_id,
  * action, limit; bounded window).
  */
-import { definePlugin } from 'authplane';
+import { definePlugin, insertRows } from 'authplane';
 import { registerAuditRoutes } from './admin-routes.js';
 import { registerAuditCommands } from './cli.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
@@ -31,7 +31,11 @@ export const auditDb = definePlugin<AuditDbOptions>({
     api.migrations([auditEvents0001]);
     const runtime = api.runtime;
     api.hooks.auditSinks.tapPromise(api.name, async (events) => {
-      await runtime().db('audit_events').insert(
+      const rt = runtime();
+      await insertRows(
+        rt.db,
+        rt.dialect,
+        'audit_events',
         events.map((e) => ({
           id: e.id,
           time: e.time.getTime(),

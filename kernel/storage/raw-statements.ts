@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Dialect } from './dialect.js';
+
+/**
+ * Fixed statements on the hot paths (the jti denylist on every introspection, the batched issuance and audit rows),
+ * run on the driver's own connection rather than through knex's builder: for one indexed lookup or one small
+ * INSERT, compiling the SQL, the runner and its query events cost several times the statement itself. The
+ * connection is taken from (and returned to) knex's pool, so a statement still waits its turn behind a transaction
+ * and sees exactly what a builder query would. Drivers other than better-sqlite3 and pg go through the builder.
+ */
+
+interface SqliteStatement {
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): unknown;
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+  transaction(fn: () => void): () => void;
+}
+interface PgConnection {
+  query(query: { name?: string; text: string; values?: unknown[] }): Promise<{ rowCount: number | null }>;
+}
+
+async function withConnection<T>(db: Knex, run: (connection: Record<string, unknown>) => Promise<T> | T): Promise<T> {
+  const client = db.client as Knex.Client;
+  const connection = (await client.acquireConnection()) as Record<string, unknown>;
+  try {
+    return await run(connection);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+const isSqlite = (dialect: Dialect, c: Record<string, unknown>): c is Record<string, unknown> & SqliteConnection =>
+  dialect.name === 'sqlite' && typeof c.prepare === 'function' && typeof c.transaction === 'function';
+const isPg = (dialect: Dialect, c: Record<string, unknown>): c is Record<string, unknown> & PgConnection =>
+  dialect.name === 'postgres' && typeof c.query === 'function' && typeof c.prepare !== 'function';
+
+/** Whether a row with `column = value` exists. Nothing is cached: the answer is the database's. */
+export function existsLookup(db: () => Knex, dialect: () => Dialect, table: string, column: string): (value: string) => Promise<boolean> {
+  const sqlite = `select 1 from "${table}" where "${column}" = ? limit 1`;
+  const postgres = { name: `authplane_exists_${table}_${column}`, text: `select 1 from "${table}" where "${column}" = $1 limit 1` };
+  return async (value) => {
+    const answer = await withConnection(db(), async (connection) => {
+      if (isSqlite(dialect(), connection)) return connection.prepare(sqlite).get(value) !== undefined;
+      if (isPg(dialect(), connection)) return ((await connection.query({ ...postgres, values: [value] })).rowCount ?? 0) > 0;
+      return undefined;
+    });
+    return answer ?? (await db()(table).where(column, value).first(column)) !== undefined;
+  };
+}
+
+/** Rows per INSERT on PostgreSQL: its statements are prepared per row count, so the count of shapes stays small. */
+const PG_ROWS_PER_STATEMENT = 50;
+
+/**
+ * Inserts `rows` (all with the same columns, as one writer produces them) atomically: on SQLite one prepared
+ * single-row statement run per row inside one transaction; on PostgreSQL multi-row INSERTs, prepared once per
+ * connection and row count, inside one transaction when there is more than one.
+ */
+export async function insertRows(db: Knex, dialect: Dialect, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const names = columns.map((c) => `"${c}"`).join(', ');
+  const values = (row: Record<string, unknown>) => columns.map((c) => sqlValue(row[c]));
+  const done = await withConnection(db, async (connection) => {
+    if (isSqlite(dialect, connection)) {
+      const statement = connection.prepare(`insert into "${table}" (${names}) values (${columns.map(() => '?').join(', ')})`);
+      if (rows.length === 1) statement.run(values(rows[0]!));
+      else connection.transaction(() => rows.forEach((row) => statement.run(values(row))))();
+      return true;
+    }
+    if (isPg(dialect, connection)) {
+      // Named per column list and row count (a statement name is one prepared shape per connection).
+      const shape = createHash('sha256').update(`${table} ${names}`).digest('base64url').slice(0, 12);
+      const many = rows.length > PG_ROWS_PER_STATEMENT;
+      if (many) await connection.query({ text: 'begin' });
+      try {
+        for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
+          const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
+          let n = 0;
+          const tuples = chunk.map(() => `(${columns.map(() => `$${++n}`).join(', ')})`).join(', ');
+          await connection.query({
+            name: `authplane_insert_${shape}_${chunk.length}`,
+            text: `insert into "${table}" (${names}) values ${tuples}`,
+            values: chunk.flatMap(values),
+          });
+        }
+        if (many) await connection.query({ text: 'commit' });
+      } catch (err) {
+        if (many) await connection.query({ text: 'rollback' }).catch(() => {});
+        throw err;
+      }
+      return true;
+    }
+    return false;
+  });
+  if (!done) await db.batchInsert(table, rows as Record<string, unknown>[], 100);
+}
+
+/** What both drivers bind: SQLite has no boolean, and an absent value is NULL. */
+function sqlValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
