@@ -17,7 +17,7 @@ import { Metrics } from './observe/metrics.js';
 import type { RegisterApi, RuntimeApi } from './plugin/api.js';
 import { tapOnlyHooks, type TapRecord } from './plugin/facades.js';
 import { dependencyClosure, orderPlugins, runPhase } from './plugin/order.js';
-import { openDatabase } from './storage/database.js';
+import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
 import { createClientAuthentication } from './token/client-auth.js';
@@ -68,6 +68,7 @@ export class AuthPlane {
   #frozen = false;
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
+  #reader: ReaderSlot | undefined;
   #keys: LoadedKeyRing | undefined;
   #tokens: (TokenIssuer & { drain(): Promise<void> }) | undefined;
   #discovery: Discovery | undefined;
@@ -235,6 +236,7 @@ export class AuthPlane {
       maxTtl: this.config.signing.retiredKeyRetention,
       db: () => this.db,
       dialect: () => this.#dialect!,
+      reader: () => this.#reader!.get(),
     });
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const plugin of orderPlugins(this.resolved.plugins)) {
@@ -248,9 +250,10 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect } = await openDatabase(this.config, this.registries.storageDrivers);
+      const { db, dialect, reader } = await openDatabase(this.config, this.registries.storageDrivers);
       this.#db = db;
       this.#dialect = dialect;
+      this.#reader = reader;
     }
     return this.#db;
   }
@@ -364,6 +367,7 @@ export class AuthPlane {
       await this.#tokens?.drain();
       await this.#audit.flush();
       this.#keys?.close();
+      this.#reader?.close();
       await this.#db?.destroy();
       this.log.info('stopped');
       this.log.flush();

@@ -220,6 +220,18 @@ export interface StorageDriver {
   /** 'sqlite' | 'postgres'; the SQL dialect helpers key off it. */
   dialect: 'sqlite' | 'postgres';
   knexConfig(config: Readonly<import('./config/types.js').KernelConfig>): Knex.Config | Promise<Knex.Config>;
+  /**
+   * Optional: a connection of its own for synchronous point reads that sees exactly the committed rows (SQLite in
+   * WAL mode), opened once the database exists. The kernel reads the jti denylist through it on every
+   * introspection; without one (PostgreSQL) such reads take a pooled connection.
+   */
+  reader?(config: Readonly<import('./config/types.js').KernelConfig>): SyncReader | undefined;
+}
+
+export interface SyncReader {
+  /** The first row `sql` returns for `params`, or undefined. */
+  get(sql: string, params: readonly unknown[]): unknown;
+  close(): void;
 }
 
 export interface DiscoveryService {

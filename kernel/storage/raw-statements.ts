@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { SyncReader } from '../contracts.js';
 import type { Dialect } from './dialect.js';
 
 /**
@@ -37,11 +38,22 @@ const isSqlite = (dialect: Dialect, c: Record<string, unknown>): c is Record<str
 const isPg = (dialect: Dialect, c: Record<string, unknown>): c is Record<string, unknown> & PgConnection =>
   dialect.name === 'postgres' && typeof c.query === 'function' && typeof c.prepare !== 'function';
 
-/** Whether a row with `column = value` exists. Nothing is cached: the answer is the database's. */
-export function existsLookup(db: () => Knex, dialect: () => Dialect, table: string, column: string): (value: string) => Promise<boolean> {
+/**
+ * Whether a row with `column = value` exists. Nothing is cached: the answer is the database's — from the driver's
+ * synchronous reader when it has one (it sees the committed rows, as a pooled connection would), else the pool.
+ */
+export function existsLookup(
+  db: () => Knex,
+  dialect: () => Dialect,
+  table: string,
+  column: string,
+  reader: () => SyncReader | undefined = () => undefined,
+): (value: string) => Promise<boolean> {
   const sqlite = `select 1 from "${table}" where "${column}" = ? limit 1`;
   const postgres = { name: `authplane_exists_${table}_${column}`, text: `select 1 from "${table}" where "${column}" = $1 limit 1` };
   return async (value) => {
+    const direct = reader();
+    if (direct) return direct.get(dialect().name === 'sqlite' ? sqlite : postgres.text, [value]) !== undefined;
     const answer = await withConnection(db(), async (connection) => {
       if (isSqlite(dialect(), connection)) return connection.prepare(sqlite).get(value) !== undefined;
       if (isPg(dialect(), connection)) return ((await connection.query({ ...postgres, values: [value] })).rowCount ?? 0) > 0;

@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { IssueAccessTokenInput, IssuedAccessToken, JwtClaims, KeyRing, TokenIssuer } from '../contracts.js';
+import type { SyncReader, IssueAccessTokenInput, IssuedAccessToken, JwtClaims, KeyRing, TokenIssuer } from '../contracts.js';
 import { ServerError } from '../errors.js';
 import type { HookCatalog } from '../hooks.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
@@ -24,13 +24,14 @@ export function createTokenIssuer(options: {
   maxTtl: number;
   db: () => Knex;
   dialect: () => Dialect;
+  reader: () => SyncReader | undefined;
 }): TokenIssuer & { drain(): Promise<void> } {
-  const { issuer, keys, hooks, maxTtl, db, dialect } = options;
+  const { issuer, keys, hooks, maxTtl, db, dialect, reader } = options;
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();
   const issuances = new GroupCommitWriter(db, dialect, 'token_issuances');
   const verified = new VerifiedTokens();
-  const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti');
+  const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti', reader);
 
   return {
     async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {

@@ -3,11 +3,16 @@
  * Registers: `storageDrivers` 'sqlite'. Reads `storage.sqlite.path`.
  * WAL lets readers proceed during a write; one connection, because SQLite serializes writers anyway and a single
  * connection avoids SQLITE_BUSY between our own pool members. Prepared statements are reused (statement-cache.ts).
+ * A second, read-only connection serves the kernel's synchronous point reads (reader.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { definePlugin } from 'authplane';
+import { definePlugin, type KernelConfig } from 'authplane';
+import { openReader } from './reader.js';
 import { cachePreparedStatements } from './statement-cache.js';
+
+const databaseFile = (config: Readonly<KernelConfig>) =>
+  config.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(config.storage.sqlite.path);
 
 export const storageSqlite = definePlugin({
   name: 'storage-sqlite',
@@ -15,7 +20,7 @@ export const storageSqlite = definePlugin({
     api.registries.storageDrivers.register('sqlite', {
       dialect: 'sqlite',
       knexConfig(config) {
-        const filename = config.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(config.storage.sqlite.path);
+        const filename = databaseFile(config);
         if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
         return {
           client: 'better-sqlite3',
@@ -39,6 +44,8 @@ export const storageSqlite = definePlugin({
           },
         };
       },
+      // An in-memory database exists only on its own connection: there is nothing a second one could read.
+      reader: (config) => (databaseFile(config) === ':memory:' ? undefined : openReader(databaseFile(config))),
     });
   },
 });
