@@ -3,6 +3,7 @@ import type { RequestInfo, TokenContext } from '../contracts.js';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
 import type { HookCatalog, RegistryCatalog } from '../hooks.js';
 import { readForm } from '../http/body.js';
+import { sendJson } from '../http/json.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { AuthenticateClient } from './client-auth.js';
 
@@ -72,6 +73,6 @@ export function createTokenEndpoint(deps: {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Pragma', 'no-cache');
     for (const [name, value] of Object.entries(tokenCtx.responseHeaders)) ctx.set(name, value);
-    ctx.body = body;
+    sendJson(ctx, body);
   };
 }

@@ -3,6 +3,7 @@ import type { KeyRing } from '../contracts.js';
 import type { RouteTable } from '../http/routes.js';
 import { pingDatabase } from '../storage/dialect.js';
 import type { Discovery } from './discovery.js';
+import { sendJson } from '../http/json.js';
 import type { StaticDocument } from '../http/static-documents.js';
 import { sendSerialized, type Serialized } from './documents.js';
 
@@ -32,13 +33,13 @@ export function registerWellKnownRoutes(
     const ok = await pingDatabase(deps.db());
     ctx.set('Cache-Control', 'no-store');
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', time: new Date().toISOString(), db: ok ? 'ok' : 'error' };
+    sendJson(ctx, { status: ok ? 'ok' : 'degraded', time: new Date().toISOString(), db: ok ? 'ok' : 'error' });
   };
   add('/health', health);
   add('/ready', health);
   // Liveness touches no dependency: a database outage must not get the process restarted.
   add('/livez', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok', time: new Date().toISOString() };
+    sendJson(ctx, { status: 'ok', time: new Date().toISOString() });
   });
 }

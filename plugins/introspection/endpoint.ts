@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { InvalidClient, InvalidRequest, readForm, requestInfo, type RuntimeApi, type TokenInfo } from 'authplane';
+import { InvalidClient, InvalidRequest, readForm, requestInfo, sendJson, type RuntimeApi, type TokenInfo } from 'authplane';
 import type { Counter } from 'prom-client';
 import { mayIntrospect } from './ownership.js';
 
@@ -45,6 +45,6 @@ export function introspectionEndpoint(runtime: () => RuntimeApi, outcomes: Count
     // RFC 7662 §2.2 / RFC 6749 §5.1: the answer describes a credential and must not be cached.
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Pragma', 'no-cache');
-    ctx.body = body;
+    sendJson(ctx, body);
   };
 }

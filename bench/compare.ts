@@ -1,0 +1,88 @@
+/**
+ * A/B of two builds or settings of our own server, for deciding whether a change is faster: starts server A and
+ * server B (each pinned to the server core, one at a time under load), warms both, then alternates measured runs
+ * A, B, B, A, … so drift on the machine hits both alike, and prints each run and the medians of req/s and server
+ * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
+ *
+ *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|jwks|discovery
+ *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--b-dist <dir with bin/authserver.js>] [--runs 6] [--duration 5]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freshPostgresDatabase } from '../test/helpers/postgres.js';
+import { ensureBuilt } from './lib/build.js';
+import { LOAD_CORE, pinSelf } from './lib/cpu.js';
+import { introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
+import { runLoad, type LoadRequest } from './lib/load.js';
+import { cpuSeconds } from './lib/proc.js';
+import { startAuthPlane, writeOAuthConfig, type RunningServer } from './lib/servers.js';
+import { median } from './lib/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'cc' },
+    postgres: { type: 'boolean', default: false },
+    'a-env': { type: 'string', default: '' },
+    'b-env': { type: 'string', default: '' },
+    runs: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const envOf = (list: string) => Object.fromEntries(list.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+
+pinSelf(LOAD_CORE);
+ensureBuilt();
+const cleanups: (() => unknown)[] = [];
+async function start(label: string, env: Record<string, string>): Promise<{ label: string; server: RunningServer; request: LoadRequest }> {
+  const dir = mkdtempSync(join(tmpdir(), `authplane-compare-${label}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
+  const server = await startAuthPlane({
+    dir,
+    mode: 'compiled',
+    logLevel: 'warn',
+    args: ['--config', writeOAuthConfig(dir, 'compiled')],
+    env: {
+      AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
+      ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
+      ...env,
+    },
+  });
+  cleanups.unshift(() => server.stop());
+  const fixture = await prepareOurs(server, { codes: false });
+  const request: LoadRequest =
+    values.scenario === 'cc'
+      ? fixture.tokenRequest
+      : values.scenario === 'introspection'
+        ? introspectionRequest(`${server.url}/oauth/introspect`, fixture.machineAuth, String((await send(fixture.tokenRequest)).access_token))
+        : { url: `${server.url}/.well-known/${values.scenario === 'jwks' ? 'jwks.json' : 'openid-configuration'}` };
+  return { label, server, request };
+}
+
+try {
+  const sides = [await start('A', envOf(values['a-env']!)), await start('B', envOf(values['b-env']!))];
+  const connections = Number(values.connections);
+  for (const side of sides) await runLoad(side.request, { seconds: Number(values.warmup), connections });
+  const figures = new Map<string, { rps: number[]; cpu: number[] }>(sides.map((s) => [s.label, { rps: [], cpu: [] }]));
+  for (let run = 0; run < Number(values.runs); run++) {
+    for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
+      const before = cpuSeconds(side.server.pid);
+      const result = await runLoad(side.request, { seconds: Number(values.duration), connections });
+      const cpu = ((cpuSeconds(side.server.pid) - before) * 1e6) / result.total;
+      figures.get(side.label)!.rps.push(result.rps);
+      figures.get(side.label)!.cpu.push(cpu);
+      console.log(`run ${run + 1} ${side.label}: ${Math.round(result.rps)} req/s, ${cpu.toFixed(0)} µs/req, p99 ${result.p99} ms, ${result.non2xx} non-2xx`);
+    }
+  }
+  const [a, b] = [figures.get('A')!, figures.get('B')!];
+  console.log(
+    `median A ${Math.round(median(a.rps))} req/s ${median(a.cpu).toFixed(0)} µs/req · B ${Math.round(median(b.rps))} req/s ` +
+      `${median(b.cpu).toFixed(0)} µs/req · B÷A req/s ${(median(b.rps) / median(a.rps)).toFixed(3)}, CPU per request ${(median(b.cpu) / median(a.cpu)).toFixed(3)}`,
+  );
+} finally {
+  for (const cleanup of cleanups) await cleanup();
+}

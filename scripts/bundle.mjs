@@ -1,0 +1,94 @@
+// Second build step (after tsc): bundles the compiled kernel, plugins and CLI — and the dependencies they import —
+// into a few ES modules under dist/bundle/, which the package's entry points and the `authserver` binary load.
+// Startup then reads a handful of files instead of ~1,000 (our modules, knex, koa, lodash, ajv…): that and the
+// compile work they cost were most of `authserver serve`'s cold start and idle memory. Entry points share chunks,
+// so a config file importing 'authplane' gets the very modules the CLI runs (one ProblemError class, one kernel).
+// Native addons, optional drivers and what loads only on demand stay ordinary packages.
+import { build } from 'esbuild';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const dist = join(root, 'dist');
+
+/** Loaded from node_modules at run time: native code, drivers knex may name but we never use, on-demand tooling. */
+const EXTERNAL = [
+  'better-sqlite3',
+  'pg',
+  'pg-native',
+  'pg-query-stream',
+  'sqlite3',
+  'mysql',
+  'mariadb',
+  'mariadb/*',
+  'mysql2',
+  'oracledb',
+  'tedious',
+  'tsx',
+  'tsx/*',
+  '@opentelemetry/sdk-node',
+  '@opentelemetry/exporter-trace-otlp-http',
+];
+
+/** knex dialects for databases we do not drive: left in node_modules (knex loads a dialect only when configured). */
+const UNUSED_KNEX_DIALECTS = new Set(['cockroachdb', 'mssql', 'mysql', 'mariadb', 'mysql2', 'oracle', 'oracledb', 'pgnative', 'redshift']);
+const unusedKnexDialects = {
+  name: 'unused-knex-dialects',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[a-z0-9]+$/ }, (args) => {
+      const name = args.path.slice(2);
+      if (!args.importer.endsWith('knex/lib/dialects/index.js') || !UNUSED_KNEX_DIALECTS.has(name)) return undefined;
+      return { path: `knex/lib/dialects/${name}/index.js`, external: true };
+    });
+  },
+};
+
+/**
+ * koa (through mime-types) loads mime-db's 2,500 media types and ranks every extension at startup: tens of
+ * milliseconds of every cold start for a server that writes JSON, HTML and text. The bundle carries the families
+ * a web server plausibly names by extension (text, image, font, audio, video, the JSON/XML/JOSE application types,
+ * archives); any full `type/subtype` still works as given, only an extension outside these is unknown.
+ */
+const KEPT_MEDIA_TYPES =
+  /^(text|image|font|audio|video)\/|^multipart\/form-data$|^application\/(json|javascript|ecmascript|xml|octet-stream|x-www-form-urlencoded|pdf|zip|gzip|wasm|x-tar|yaml|x-yaml|toml|graphql|sql|x-ndjson|xhtml\+xml|atom\+xml|rss\+xml|manifest\+json|ld\+json|problem\+(json|xml)|vnd\.api\+json|(merge|json)-patch\+json|scim\+json|jwk(-set)?\+json|jwt|jose(\+json)?|[a-z-]+\+jwt|pkix-cert|pkcs8|x-x509-ca-cert|pem-certificate-chain)$/;
+const mediaTypesFile = join(dist, 'bundle-input/mime-db.json');
+mkdirSync(join(dist, 'bundle-input'), { recursive: true });
+const mimeDb = JSON.parse(readFileSync(join(root, 'node_modules/mime-db/db.json'), 'utf8'));
+writeFileSync(mediaTypesFile, JSON.stringify(Object.fromEntries(Object.entries(mimeDb).filter(([type]) => KEPT_MEDIA_TYPES.test(type)))));
+const commonMediaTypes = {
+  name: 'common-media-types',
+  setup(b) {
+    b.onResolve({ filter: /^mime-db$/ }, () => ({ path: mediaTypesFile }));
+  },
+};
+
+await build({
+  plugins: [unusedKnexDialects, commonMediaTypes],
+  minifyWhitespace: true,
+  absWorkingDir: root,
+  entryPoints: {
+    'kernel/index': 'dist/kernel/index.js',
+    'plugins/index': 'dist/plugins/index.js',
+    'plugins/preset-default': 'dist/plugins/preset-default.js',
+    'bin/authserver': 'dist/bin/authserver.js',
+  },
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // The package imports itself by name; inside the bundle that is the compiled kernel, not the exports map
+  // (which points here).
+  alias: { authplane: './dist/kernel/index.js' },
+  external: EXTERNAL,
+  // Bundled CommonJS dependencies call require(); an ES module has none of its own.
+  banner: { js: "import { createRequire as __authplaneRequire } from 'node:module'; const require = __authplaneRequire(import.meta.url);" },
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+
+// The binary keeps its path (Docker ENTRYPOINT, package.json "bin"); it is now a two-line shim into the bundle.
+const bin = join(dist, 'bin/authserver.js');
+writeFileSync(bin, "#!/usr/bin/env node\nimport '../bundle/bin/authserver.js';\n");
+chmodSync(bin, 0o755);
