@@ -28,6 +28,7 @@ COPY bin ./bin
 COPY kernel ./kernel
 COPY plugins ./plugins
 COPY migrations ./migrations
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime

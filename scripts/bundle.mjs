@@ -4,8 +4,9 @@
 // compile work they cost were most of `authserver serve`'s cold start and idle memory. Entry points share chunks,
 // so a config file importing 'authplane' gets the very modules the CLI runs (one ProblemError class, one kernel).
 // Native addons, optional drivers and what loads only on demand stay ordinary packages.
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -62,8 +63,25 @@ const commonMediaTypes = {
   },
 };
 
+// Config validators compiled now rather than at every boot (see scripts/precompile-config.ts).
+const precompiledFile = join(dist, 'bundle-input/precompiled-config.js');
+const precompiled = spawnSync(
+  process.execPath,
+  ['--conditions=authplane-source', '--import', 'tsx', join(root, 'scripts/precompile-config.ts'), precompiledFile, join(dist, 'kernel/config/formats.js')],
+  { cwd: root, stdio: 'inherit' },
+);
+if (precompiled.status !== 0) throw new Error('precompiling the config validators failed');
+const precompiledValidators = {
+  name: 'precompiled-validators',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/precompiled\.js$/ }, (args) =>
+      args.importer.endsWith(join('kernel', 'config', 'validate.js')) ? { path: precompiledFile } : undefined,
+    );
+  },
+};
+
 await build({
-  plugins: [unusedKnexDialects, commonMediaTypes],
+  plugins: [unusedKnexDialects, commonMediaTypes, precompiledValidators],
   minifyWhitespace: true,
   absWorkingDir: root,
   entryPoints: {
@@ -92,3 +110,4 @@ await build({
 const bin = join(dist, 'bin/authserver.js');
 writeFileSync(bin, "#!/usr/bin/env node\nimport '../bundle/bin/authserver.js';\n");
 chmodSync(bin, 0o755);
+rmSync(join(dist, 'bundle-input'), { recursive: true, force: true });

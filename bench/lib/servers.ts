@@ -135,7 +135,7 @@ export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
  * config shares the running kernel's modules. A `.mjs` config costs no TypeScript loader. Returns the file name.
  */
 export function writeOAuthConfig(dir: string, mode: AuthPlaneOptions['mode']): string {
-  const [preset, plugins] = mode === 'compiled' ? ['dist/plugins/preset-default.js', 'dist/plugins/index.js'] : ['plugins/preset-default.ts', 'plugins/index.ts'];
+  const [preset, plugins] = mode === 'compiled' ? ['dist/bundle/plugins/preset-default.js', 'dist/bundle/plugins/index.js'] : ['plugins/preset-default.ts', 'plugins/index.ts'];
   const file = 'bench.config.mjs';
   writeFileSync(
     join(dir, file),

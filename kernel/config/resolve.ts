@@ -34,19 +34,22 @@ export function isLocalIssuer(issuer: string): boolean {
   }
 }
 
+/** A plugin's options schema as it sits in the config, under the plugin's camelCase key. */
+export function pluginPropertySchema(definition: Pick<PluginInstance['definition'], 'name' | 'schema'>): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {},
+    ...definition.schema,
+    default: {},
+    description: definition.schema?.description ?? `Options of the \`${definition.name}\` plugin.`,
+  };
+}
+
 /** The one JSON Schema: the kernel's plus one property per enabled plugin, keyed by its camelCase name. */
 export function composeSchema(plugins: readonly PluginInstance[]): JsonSchema {
   const properties: Record<string, JsonSchema> = { ...kernelSchema.properties };
-  for (const { definition } of plugins) {
-    properties[pluginConfigKey(definition.name)] = {
-      type: 'object',
-      additionalProperties: false,
-      properties: {},
-      ...definition.schema,
-      default: {},
-      description: definition.schema?.description ?? `Options of the \`${definition.name}\` plugin.`,
-    };
-  }
+  for (const { definition } of plugins) properties[pluginConfigKey(definition.name)] = pluginPropertySchema(definition);
   return { ...kernelSchema, properties };
 }
 
@@ -87,7 +90,11 @@ export function resolveConfig(user: AuthPlaneConfig, env: NodeJS.ProcessEnv = pr
 
   const merged = structuredClone(fileLayer);
   const { sources, used } = applyEnvironment(merged, schema, env);
-  problems.push(...createValidator(schema)(merged, sources));
+  const parts = {
+    kernel: kernelSchema,
+    plugins: instances.map((i) => [pluginConfigKey(i.definition.name), pluginPropertySchema(i.definition)] as const),
+  };
+  problems.push(...createValidator(parts)(merged, sources));
   if (problems.length) {
     const code = secretProblems === problems.length ? 'AP_ERR_CONFIG_SECRET_IN_FILE' : 'AP_ERR_CONFIG_INVALID';
     throw new BootError(code, `invalid configuration:\n  ${problems.join('\n  ')}`, { problems });

@@ -1,20 +1,8 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import { CONFIG_FORMATS } from './formats.js';
+import { PRECOMPILED } from './precompiled.js';
 import type { JsonSchema } from './schema.js';
-
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv,
-) => Ajv;
-
-function isAbsoluteHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.host !== '';
-  } catch {
-    return false;
-  }
-}
 
 /** Messages for our own formats, so a problem reads `server.issuer: must be an absolute URL`. */
 const FORMAT_MESSAGES: Record<string, string> = {
@@ -24,31 +12,60 @@ const FORMAT_MESSAGES: Record<string, string> = {
   uri: 'must be an absolute URL',
 };
 
-export function createValidator(schema: JsonSchema) {
-  // validateSchema: false — the schema is the kernel's and the plugins' code, not input; checking it against the
-  // JSON Schema meta-schema compiled that meta-schema on every boot, as long again as compiling the config schema.
-  // optimize: false — the validator runs once per boot; ajv's optimization pass over the generated code took longer
-  // than the validation it would speed up.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: false, code: { optimize: false } });
-  addFormats(ajv);
-  ajv.addFormat('issuer-url', (value: string) => {
-    if (!isAbsoluteHttpUrl(value)) return false;
-    const url = new URL(value);
-    return url.search === '' && url.hash === '' && !value.includes('#') && !value.includes('?');
-  });
-  ajv.addFormat('listen-address', (value: string) => {
-    const match = /^(.*):(\d{1,5})$/.exec(value);
-    return match !== null && Number(match[2]) <= 65535;
-  });
-  ajv.addFormat('origin', (value: string) => {
-    if (value === '*') return true;
-    if (!isAbsoluteHttpUrl(value)) return false;
-    return new URL(value).origin === value;
-  });
-  const validate = ajv.compile(schema);
+/**
+ * The options config validators are compiled with, at boot and at build time alike. validateSchema: false — the
+ * schema is the kernel's and the plugins' code, not input; optimize: false — a validator runs once per boot, and
+ * the optimization pass took longer than the validation it speeds up.
+ */
+export const CONFIG_AJV_OPTIONS: Options = {
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+  validateSchema: false,
+  code: { optimize: false },
+};
+
+/** What a precompiled validator is found by: the schema's exact JSON. */
+export function schemaFingerprint(schema: JsonSchema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('base64url');
+}
+
+let ajv: Ajv | undefined;
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  const precompiled = PRECOMPILED.get(schemaFingerprint(schema));
+  if (precompiled) return precompiled;
+  ajv ??= new Ajv({ ...CONFIG_AJV_OPTIONS, formats: CONFIG_FORMATS });
+  return ajv.compile(schema);
+}
+
+/** The config's schema in parts: the kernel's (top level) and one per enabled plugin, under its key. */
+export interface SchemaParts {
+  kernel: JsonSchema;
+  plugins: readonly (readonly [key: string, schema: JsonSchema])[];
+}
+
+/**
+ * Validates the merged config part by part (applying defaults), so each part's validator can be one compiled at
+ * build time: the kernel's keys against the kernel schema, each plugin's options against its own. Problems carry
+ * their full path, as if one schema had checked the whole.
+ */
+export function createValidator(parts: SchemaParts) {
+  const kernel = validatorFor(parts.kernel);
+  const plugins = parts.plugins.map(([key, schema]) => [key, validatorFor(schema)] as const);
+  const pluginKeys = new Set(parts.plugins.map(([key]) => key));
   return (config: Record<string, unknown>, sources: Map<string, string>): string[] => {
-    if (validate(config)) return [];
-    return (validate.errors ?? []).map((error) => describe(error, sources));
+    const errors: ErrorObject[] = [];
+    const top: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) if (!pluginKeys.has(key)) top[key] = value;
+    if (!kernel(top)) errors.push(...(kernel.errors ?? []));
+    // Defaults the kernel schema filled in at the top level.
+    Object.assign(config, top);
+    for (const [key, validate] of plugins) {
+      config[key] ??= {};
+      if (validate(config[key])) continue;
+      for (const error of validate.errors ?? []) errors.push({ ...error, instancePath: `/${key}${error.instancePath}` });
+    }
+    return errors.map((error) => describe(error, sources));
   };
 }
 

@@ -14,7 +14,7 @@ import { ADMIN_KEY, REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js'
 
 const run = promisify(execFile);
 
-const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'kernel', 'plugins', 'migrations'];
+const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'kernel', 'plugins', 'migrations', 'scripts'];
 
 /** A user's config: TypeScript syntax, the published entry points, and a plugin of its own. */
 const USER_CONFIG = `
@@ -77,6 +77,11 @@ test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScri
     .filter((f) => f.endsWith('.js'))
     .filter((f) => /from '[^']+\.ts'|import\('[^']+\.ts'\)/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(tsImports, [], 'compiled files import no .ts module');
+  // The binary is a shim into the bundle, which carries the config validators compiled at build time.
+  assert.match(readFileSync(entry, 'utf8'), /import '\.\.\/bundle\/bin\/authserver\.js'/);
+  const chunks = files(join(app, 'dist/bundle')).filter((f) => f.endsWith('.js'));
+  assert.ok(chunks.some((f) => /PRECOMPILED\d*\s*=\s*new Map\(\[\["/.test(readFileSync(f, 'utf8'))), 'precompiled config validators');
+  assert.ok(!existsSync(join(app, 'dist/bundle-input')), 'build intermediates are removed');
 });
 
 test('the compiled CLI runs through its shebang and prints its version', async () => {
@@ -118,7 +123,8 @@ test('the compiled CLI serves with a TypeScript config that imports authplane fr
   assert.ok(existsSync(join(app, 'data/keys')), 'the key was generated under the config file key path');
 
   const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as Record<string, string>;
-  assert.equal(discovery.kernel_module, new URL('dist/kernel/index.js', `file://${app}/`).href);
+  // The package's entry points are the bundle's, the very modules the CLI runs.
+  assert.equal(discovery.kernel_module, new URL('dist/bundle/kernel/index.js', `file://${app}/`).href);
 
   // The config's plugin throws the kernel's own error class: one module instance, so a 400 and not a 500.
   const refused = await fetch(`${url}/oauth/build-probe`);
@@ -130,4 +136,29 @@ test('the compiled CLI serves with a TypeScript config that imports authplane fr
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output());
+});
+
+test('the precompiled config validators report exactly what validators compiled at boot report', async (t) => {
+  const dir = tempDir(t);
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AUTHPLANE_STORAGE_SQLITE_PATH: join(dir, 'db.sqlite'),
+    AUTHPLANE_SERVER_ISSUER: 'ftp://auth.example.com',
+    AUTHPLANE_SERVER_BODY_LIMIT: '5',
+    AUTHPLANE_RATE_LIMIT_ENABLED: 'maybe',
+    AUTHPLANE_DPOP_NONCE_TTL: '-1',
+  };
+  const failure = (command: string[]) =>
+    run(process.execPath, [...command, 'serve'], { cwd: dir, env }).then(
+      () => assert.fail('serve must refuse the configuration'),
+      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+    );
+  const compiled = await failure([join(app, 'dist/bin/authserver.js')]);
+  const source = await failure(['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')]);
+  assert.equal(compiled.code, 1);
+  assert.match(compiled.stderr, /server\.issuer: must be an absolute URL/);
+  assert.match(compiled.stderr, /rateLimit\.enabled: must be boolean \(from AUTHPLANE_RATE_LIMIT_ENABLED\)/);
+  assert.match(compiled.stderr, /dpop\.nonceTtl: must be >= 1/);
+  assert.equal(compiled.stderr, source.stderr, 'the same problems, in the same order, with or without precompiled validators');
 });
