@@ -65,7 +65,7 @@ export interface IdentityProvider {
 }
 
 export interface HookCatalog {
-  /** Building each koa app: push middleware that runs before routing (rate limits, tracing). */
+  /** Building each koa app: push middleware that runs before routing (rate limits, tracing); static documents (discovery, JWKS) are answered before it. */
   httpMiddleware: SyncHook<[Middleware[], ListenerName]>;
   /** (Re)building the discovery document — at boot and on `discovery.invalidate()`, never per request. */
   discoveryMetadata: SyncWaterfallHook<[DiscoveryDocument]>;
