@@ -7,13 +7,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Ajv, _ } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone/index.js';
+import standaloneModule from 'ajv/dist/standalone/index.js';
 import * as builtIn from '../plugins/index.js';
 import { CONFIG_FORMATS } from '../kernel/config/formats.js';
 import { pluginPropertySchema } from '../kernel/config/resolve.js';
 import { kernelSchema } from '../kernel/config/schema.js';
 import { CONFIG_AJV_OPTIONS, schemaFingerprint } from '../kernel/config/validate.js';
 import type { JsonSchema } from '../kernel/config/schema.js';
+
+// CommonJS with a default export: under ESM it can arrive wrapped once more.
+const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as typeof standaloneModule;
 
 const [output, formatsModule] = process.argv.slice(2);
 if (!output || !formatsModule) throw new Error('usage: precompile-config.ts <output.js> <formats module>');
