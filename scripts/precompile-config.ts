@@ -16,7 +16,7 @@ import { CONFIG_AJV_OPTIONS, schemaFingerprint } from '../kernel/config/validate
 import type { JsonSchema } from '../kernel/config/schema.js';
 
 // CommonJS with a default export: under ESM it can arrive wrapped once more.
-const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as typeof standaloneModule;
+const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as unknown as typeof standaloneModule.default;
 
 const [output, formatsModule] = process.argv.slice(2);
 if (!output || !formatsModule) throw new Error('usage: precompile-config.ts <output.js> <formats module>');
