@@ -16,7 +16,7 @@ import { ensureBuilt } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
 import { introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
-import { cpuSeconds } from './lib/proc.js';
+import { cpuSeconds, peakRssMiB, resetPeakRss } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig, type RunningServer } from './lib/servers.js';
 import { median } from './lib/stats.js';
 
@@ -32,7 +32,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
   },
 });
-const envOf = (list: string) => Object.fromEntries(list.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+const envOf = (list: string) =>
+  Object.fromEntries(list.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 pinSelf(LOAD_CORE);
 ensureBuilt();
@@ -67,6 +68,7 @@ try {
   const sides = [await start('A', envOf(values['a-env']!)), await start('B', envOf(values['b-env']!))];
   const connections = Number(values.connections);
   for (const side of sides) await runLoad(side.request, { seconds: Number(values.warmup), connections });
+  for (const side of sides) resetPeakRss(side.server.pid);
   const figures = new Map<string, { rps: number[]; cpu: number[] }>(sides.map((s) => [s.label, { rps: [], cpu: [] }]));
   for (let run = 0; run < Number(values.runs); run++) {
     for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
@@ -79,6 +81,7 @@ try {
     }
   }
   const [a, b] = [figures.get('A')!, figures.get('B')!];
+  console.log(sides.map((side) => `peak RSS ${side.label} ${peakRssMiB(side.server.pid).toFixed(1)} MiB`).join(' · '));
   console.log(
     `median A ${Math.round(median(a.rps))} req/s ${median(a.cpu).toFixed(0)} µs/req · B ${Math.round(median(b.rps))} req/s ` +
       `${median(b.cpu).toFixed(0)} µs/req · B÷A req/s ${(median(b.rps) / median(a.rps)).toFixed(3)}, CPU per request ${(median(b.cpu) / median(a.cpu)).toFixed(3)}`,

@@ -106,8 +106,16 @@ await build({
   logLevel: 'warning',
 });
 
+/**
+ * V8 flags the server runs with, in the binary's shebang (and the Dockerfile's ENTRYPOINT, which a build test keeps
+ * equal). A young generation of 8 MiB semi-spaces instead of V8's 16 MiB keeps about 17 MiB off the resident peak
+ * under load — the server allocates short-lived objects per request, few survive a scavenge — for a few percent
+ * more scavenging. `node dist/bin/authserver.js` (without the shebang) runs with V8's defaults or NODE_OPTIONS.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=8'];
+
 // The binary keeps its path (Docker ENTRYPOINT, package.json "bin"); it is now a two-line shim into the bundle.
 const bin = join(dist, 'bin/authserver.js');
-writeFileSync(bin, "#!/usr/bin/env node\nimport '../bundle/bin/authserver.js';\n");
+writeFileSync(bin, `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}\nimport '../bundle/bin/authserver.js';\n`);
 chmodSync(bin, 0o755);
 rmSync(join(dist, 'bundle-input'), { recursive: true, force: true });

@@ -122,9 +122,16 @@ export interface AuthPlaneOptions {
   nodeArgs?: string[];
 }
 
+/** The node flags the compiled binary's shebang names (`#!/usr/bin/env -S node <flags>`): how `authserver` runs. */
+export function shebangFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\/usr\/bin\/env -S node(?: (.*))?$/.exec(first);
+  return match?.[1] ? match[1].split(' ') : [];
+}
+
 export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
   return mode === 'compiled'
-    ? [COMPILED_CLI]
+    ? [...shebangFlags(COMPILED_CLI), COMPILED_CLI]
     : // Resolved here: `--import tsx` would be resolved from the server's working directory, a temp dir.
       ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
 }

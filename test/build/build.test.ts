@@ -67,7 +67,11 @@ before(async () => {
 test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScript with an executable entry', () => {
   for (const dir of ['dist/kernel', 'dist/plugins', 'dist/migrations']) assert.ok(existsSync(join(app, dir)), dir);
   const entry = join(app, 'dist/bin/authserver.js');
-  assert.ok(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n'));
+  const shebang = readFileSync(entry, 'utf8').split('\n', 1)[0]!;
+  assert.match(shebang, /^#!\/usr\/bin\/env -S node( --[\w-]+=\S+)*$/);
+  // The Docker image runs the binary with the same node flags as its shebang.
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))![1]!;
+  assert.deepEqual(JSON.parse(entrypoint), ['node', ...shebang.split(' ').slice(3), 'dist/bin/authserver.js']);
   assert.ok((statSync(entry).mode & 0o111) !== 0, 'dist/bin/authserver.js is executable');
   const emitted = files(join(app, 'dist'));
   assert.ok(emitted.some((f) => f.endsWith('dist/migrations/audit-db/0001_audit_events.js')));
