@@ -1,11 +1,11 @@
 /**
- * A/B of two builds or settings of our own server, for deciding whether a change is faster: starts server A and
+ * A/B of two settings (environments) of our own server, for deciding whether a change is faster: starts server A and
  * server B (each pinned to the server core, one at a time under load), warms both, then alternates measured runs
  * A, B, B, A, … so drift on the machine hits both alike, and prints each run and the medians of req/s and server
  * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
  *
  *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|jwks|discovery
- *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--b-dist <dir with bin/authserver.js>] [--runs 6] [--duration 5]
+ *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--runs 6] [--duration 5]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
