@@ -85,7 +85,7 @@ export async function insertRows(db: Knex, dialect: Dialect, table: string, rows
     }
     if (isPg(dialect, connection)) {
       // Named per column list and row count (a statement name is one prepared shape per connection).
-      const shape = createHash('sha256').update(`${table} ${names}`).digest('base64url').slice(0, 12);
+      const shape = statementShape(`${table} ${names}`);
       const many = rows.length > PG_ROWS_PER_STATEMENT;
       if (many) await connection.query({ text: 'begin' });
       try {
@@ -109,6 +109,14 @@ export async function insertRows(db: Knex, dialect: Dialect, table: string, rows
     return false;
   });
   if (!done) await db.batchInsert(table, rows as Record<string, unknown>[], 100);
+}
+
+const shapes = new Map<string, string>();
+/** A short stable name per table and column list, hashed once rather than per batch. */
+function statementShape(key: string): string {
+  let shape = shapes.get(key);
+  if (shape === undefined) shapes.set(key, (shape = createHash('sha256').update(key).digest('base64url').slice(0, 12)));
+  return shape;
 }
 
 /** What both drivers bind: SQLite has no boolean, and an absent value is NULL. */
