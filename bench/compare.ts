@@ -1,11 +1,14 @@
 /**
- * A/B of two settings (environments) of our own server, for deciding whether a change is faster: starts server A and
+ * A/B of two settings (environments) or two builds of our own server, for deciding whether a change is faster: starts server A and
  * server B (each pinned to the server core, one at a time under load), warms both, then alternates measured runs
  * A, B, B, A, … so drift on the machine hits both alike, and prints each run and the medians of req/s and server
  * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
  *
  *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|jwks|discovery
- *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--runs 6] [--duration 5]
+ *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-root DIR] [--runs 6] [--duration 5]
+ *
+ * `--a-root` runs side A from another built checkout (e.g. `git worktree add /tmp/base HEAD`, node_modules linked,
+ * `npm run build` there), so a code change is measured against the commit before it in the same run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     postgres: { type: 'boolean', default: false },
     'a-env': { type: 'string', default: '' },
     'b-env': { type: 'string', default: '' },
+    'a-root': { type: 'string' },
     runs: { type: 'string', default: '6' },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
@@ -38,7 +42,7 @@ const envOf = (list: string) =>
 pinSelf(LOAD_CORE);
 ensureBuilt();
 const cleanups: (() => unknown)[] = [];
-async function start(label: string, env: Record<string, string>): Promise<{ label: string; server: RunningServer; request: LoadRequest }> {
+async function start(label: string, env: Record<string, string>, root?: string): Promise<{ label: string; server: RunningServer; request: LoadRequest }> {
   const dir = mkdtempSync(join(tmpdir(), `authplane-compare-${label}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
@@ -46,7 +50,8 @@ async function start(label: string, env: Record<string, string>): Promise<{ labe
     dir,
     mode: 'compiled',
     logLevel: 'warn',
-    args: ['--config', writeOAuthConfig(dir, 'compiled')],
+    args: ['--config', writeOAuthConfig(dir, 'compiled', root)],
+    root,
     env: {
       AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
       ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
@@ -65,11 +70,11 @@ async function start(label: string, env: Record<string, string>): Promise<{ labe
 }
 
 try {
-  const sides = [await start('A', envOf(values['a-env']!)), await start('B', envOf(values['b-env']!))];
+  const sides = [await start('A', envOf(values['a-env']!), values['a-root']), await start('B', envOf(values['b-env']!))];
   const connections = Number(values.connections);
   for (const side of sides) await runLoad(side.request, { seconds: Number(values.warmup), connections });
   for (const side of sides) resetPeakRss(side.server.pid);
-  const figures = new Map<string, { rps: number[]; cpu: number[] }>(sides.map((s) => [s.label, { rps: [], cpu: [] }]));
+  const figures = new Map<string, { rps: number[]; cpu: number[]; p99: number[] }>(sides.map((s) => [s.label, { rps: [], cpu: [], p99: [] }]));
   for (let run = 0; run < Number(values.runs); run++) {
     for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
       const before = cpuSeconds(side.server.pid);
@@ -77,6 +82,7 @@ try {
       const cpu = ((cpuSeconds(side.server.pid) - before) * 1e6) / result.total;
       figures.get(side.label)!.rps.push(result.rps);
       figures.get(side.label)!.cpu.push(cpu);
+      figures.get(side.label)!.p99.push(result.p99);
       console.log(`run ${run + 1} ${side.label}: ${Math.round(result.rps)} req/s, ${cpu.toFixed(0)} µs/req, p99 ${result.p99} ms, ${result.non2xx} non-2xx`);
     }
   }
@@ -84,7 +90,8 @@ try {
   console.log(sides.map((side) => `peak RSS ${side.label} ${peakRssMiB(side.server.pid).toFixed(1)} MiB`).join(' · '));
   console.log(
     `median A ${Math.round(median(a.rps))} req/s ${median(a.cpu).toFixed(0)} µs/req · B ${Math.round(median(b.rps))} req/s ` +
-      `${median(b.cpu).toFixed(0)} µs/req · B÷A req/s ${(median(b.rps) / median(a.rps)).toFixed(3)}, CPU per request ${(median(b.cpu) / median(a.cpu)).toFixed(3)}`,
+      `${median(b.cpu).toFixed(0)} µs/req · B÷A req/s ${(median(b.rps) / median(a.rps)).toFixed(3)}, CPU per request ${(median(b.cpu) / median(a.cpu)).toFixed(3)}, ` +
+      `p99 ${median(a.p99)} → ${median(b.p99)} ms`,
   );
 } finally {
   for (const cleanup of cleanups) await cleanup();

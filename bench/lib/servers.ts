@@ -120,6 +120,8 @@ export interface AuthPlaneOptions {
   core?: number;
   /** Options for node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /** Another checkout whose build to run (compiled mode), e.g. a git worktree of the commit to compare against. */
+  root?: string;
 }
 
 /** The node flags the compiled binary's shebang names (`#!/usr/bin/env -S node <flags>`): how `authserver` runs. */
@@ -129,9 +131,10 @@ export function shebangFlags(file: string): string[] {
   return match?.[1] ? match[1].split(' ') : [];
 }
 
-export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
+export function authplaneCommand(mode: AuthPlaneOptions['mode'], root = REPO_ROOT): string[] {
+  const cli = root === REPO_ROOT ? COMPILED_CLI : join(root, 'dist/bin/authserver.js');
   return mode === 'compiled'
-    ? [...shebangFlags(COMPILED_CLI), COMPILED_CLI]
+    ? [...shebangFlags(cli), cli]
     : // Resolved here: `--import tsx` would be resolved from the server's working directory, a temp dir.
       ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
 }
@@ -141,14 +144,14 @@ export function authplaneCommand(mode: AuthPlaneOptions['mode']): string[] {
  * refresh grants) when the preset does not already include it, imported from the same build the server runs, so the
  * config shares the running kernel's modules. A `.mjs` config costs no TypeScript loader. Returns the file name.
  */
-export function writeOAuthConfig(dir: string, mode: AuthPlaneOptions['mode']): string {
+export function writeOAuthConfig(dir: string, mode: AuthPlaneOptions['mode'], root = REPO_ROOT): string {
   const [preset, plugins] = mode === 'compiled' ? ['dist/bundle/plugins/preset-default.js', 'dist/bundle/plugins/index.js'] : ['plugins/preset-default.ts', 'plugins/index.ts'];
   const file = 'bench.config.mjs';
   writeFileSync(
     join(dir, file),
     [
-      `import { defaultPlugins } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, preset)).href)};`,
-      `import { oauth } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, plugins)).href)};`,
+      `import { defaultPlugins } from ${JSON.stringify(pathToFileURL(join(root, preset)).href)};`,
+      `import { oauth } from ${JSON.stringify(pathToFileURL(join(root, plugins)).href)};`,
       'const list = defaultPlugins();',
       "if (!list.some((p) => p.definition.name === 'oauth')) list.push(oauth());",
       'export default { plugins: list };',
@@ -179,7 +182,7 @@ export async function startAuthPlane(options: AuthPlaneOptions): Promise<Running
   return startChild(
     'authplane',
     process.execPath,
-    [...(options.nodeArgs ?? []), ...authplaneCommand(options.mode), 'serve', ...(options.args ?? [])],
+    [...(options.nodeArgs ?? []), ...authplaneCommand(options.mode, options.root), 'serve', ...(options.args ?? [])],
     { cwd: options.dir, env, url, adminUrl: `http://127.0.0.1:${adminPort}`, readyUrl: `${url}/health`, core: options.core },
   );
 }

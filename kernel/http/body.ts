@@ -1,10 +1,11 @@
 import type { Context, Middleware } from 'koa';
 import { InvalidRequest, ProblemError } from '../errors.js';
 import type { FormParams } from '../contracts.js';
+import { formPairs } from './form-urlencoded.js';
 
 export type ParsedBody =
   | { kind: 'none' }
-  | { kind: 'form'; form: URLSearchParams }
+  | { kind: 'form'; pairs: [string, string][] }
   | { kind: 'json'; text: string }
   | { kind: 'other'; type: string };
 
@@ -25,7 +26,7 @@ export function bodyReader(limit: number): Middleware {
       const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
       const text = raw.toString('utf8');
       if (type === 'application/x-www-form-urlencoded') {
-        ctx.state.body = { kind: 'form', form: new URLSearchParams(text) } satisfies ParsedBody;
+        ctx.state.body = { kind: 'form', pairs: formPairs(text) } satisfies ParsedBody;
       } else if (type === 'application/json' || type.endsWith('+json')) {
         ctx.state.body = { kind: 'json', text } satisfies ParsedBody;
       } else {
@@ -91,10 +92,10 @@ function readLimited(ctx: Context, limit: number): Promise<Buffer> {
  */
 export function readForm(ctx: Context, options: { allowQuery?: boolean } = {}): FormParams {
   const body = ctx.state.body as ParsedBody;
-  let source: URLSearchParams;
-  if (body.kind === 'form') source = body.form;
-  else if (body.kind === 'none' && options.allowQuery) source = new URLSearchParams(ctx.querystring);
-  else if (body.kind === 'none') source = new URLSearchParams();
+  let source: [string, string][];
+  if (body.kind === 'form') source = body.pairs;
+  else if (body.kind === 'none' && options.allowQuery) source = formPairs(ctx.querystring);
+  else if (body.kind === 'none') source = [];
   else throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
   const params: Record<string, string> = Object.create(null);
   for (const [key, value] of source) {

@@ -11,6 +11,7 @@ import { createClientIpResolver } from './client-ip.js';
 import { errorBoundary } from './errors.js';
 import { cors, securityHeaders } from './headers.js';
 import { requestContext, type Tracing } from './request-context.js';
+import { koaRequestHandler } from './koa-cycle.js';
 import { createRequestRecorder } from './request-record.js';
 import type { RouteTable } from './routes.js';
 import { staticResponder } from './static-documents.js';
@@ -33,12 +34,12 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function buildHandler(listener: ListenerName, deps: ListenerDeps): RequestHandler {
   const recorder = createRequestRecorder({ listener, log: deps.log, metrics: deps.metrics });
   const hsts = deps.config.server.issuer.startsWith('https:');
-  const callback = buildApp(listener, deps, recorder, hsts).callback();
+  const callback = koaRequestHandler(buildApp(listener, deps, recorder, hsts));
   const documents = deps.routes.documents(listener);
-  if (deps.tracing || documents.size === 0) return (req, res) => void callback(req, res);
+  if (deps.tracing || documents.size === 0) return callback;
   const answer = staticResponder(documents, recorder, { hsts });
   return (req, res) => {
-    if (!answer(req, res)) void callback(req, res);
+    if (!answer(req, res)) callback(req, res);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Client, PresentedCredentials, RequestInfo, FormParams } from '../contracts.js';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import type { HookCatalog, RegistryCatalog } from '../hooks.js';
+import { formComponent } from '../http/form-urlencoded.js';
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
 function decodeBasic(header: string): { id: string; secret: string } {
@@ -8,8 +9,7 @@ function decodeBasic(header: string): { id: string; secret: string } {
   const colon = decoded.indexOf(':');
   if (colon < 0) throw new InvalidClient('malformed Basic credentials');
   try {
-    const form = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { id: form(decoded.slice(0, colon)), secret: form(decoded.slice(colon + 1)) };
+    return { id: formComponent(decoded.slice(0, colon)), secret: formComponent(decoded.slice(colon + 1)) };
   } catch {
     throw new InvalidClient('malformed Basic credentials');
   }
