@@ -66,21 +66,23 @@ export class AuthorizationCodes {
   async consume(code: string): Promise<{ row: CodeRow } | { replayed: CodeRow } | undefined> {
     const hash = digest(code);
     const now = Date.now();
-    const updated = await this.db()('authorization_codes')
+    // The winner gets the row back from the UPDATE itself (RETURNING: SQLite ≥ 3.35, PostgreSQL): one statement.
+    const [won] = (await this.db()('authorization_codes')
       .where({ code_hash: hash })
       .whereNull('consumed_at')
       .where('expires_at', '>', now)
-      .update({ consumed_at: now });
-    const row = (await this.db()('authorization_codes').where({ code_hash: hash }).first()) as CodeRow | undefined;
+      .update({ consumed_at: now })
+      .returning('*')) as CodeRow[];
+    const row = won ?? ((await this.db()('authorization_codes').where({ code_hash: hash }).first()) as CodeRow | undefined);
     if (!row) return undefined;
     row.expires_at = Number(row.expires_at);
     row.auth_time = Number(row.auth_time);
-    if (updated === 1) return { row };
+    if (won) return { row };
     return row.consumed_at !== null ? { replayed: row } : undefined;
   }
 
   /** Remembers what a code produced, so a replay of it can revoke exactly that. */
-  async recordIssued(codeHash: string, familyId: string | null, accessJti: string): Promise<void> {
-    await this.db()('authorization_codes').where({ code_hash: codeHash }).update({ family_id: familyId, access_jti: accessJti });
+  async recordIssued(codeHash: string, familyId: string | null, accessJti: string, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.db())('authorization_codes').where({ code_hash: codeHash }).update({ family_id: familyId, access_jti: accessJti });
   }
 }

@@ -70,8 +70,8 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
         resource,
         scopes,
         grantType: 'authorization_code',
+        record: ({ familyId, jti }, trx) => state.codes().recordIssued(row.code_hash, familyId, jti, trx),
       });
-      await state.codes().recordIssued(row.code_hash, minted.familyId, minted.jti);
       runtime.use('clients').touch(client.client_id);
       runtime.audit.emit({
         action: 'token_issued',

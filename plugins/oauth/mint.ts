@@ -11,6 +11,11 @@ export interface MintInput {
   /** An existing family (refresh) or undefined to start one (authorization code). */
   familyId?: string;
   grantType: string;
+  /**
+   * Rows that belong with the tokens (the code's record of what it produced): written in the refresh token's
+   * transaction when there is one — one commit instead of two — else on their own. Gets the family and the jti.
+   */
+  record?(minted: { familyId: string | null; jti: string }, trx?: Knex.Transaction): Promise<void>;
 }
 
 export interface Minted {
@@ -42,22 +47,30 @@ export async function mintUserTokens(state: OAuthState, input: MintInput): Promi
     const refresh = state.refresh();
     const dpopJkt = input.tokenContext.state.dpopJkt as string | undefined;
     body.refresh_token = await runtime.db.transaction(async (trx: Knex.Transaction) => {
-      familyId =
+      const started = input.familyId === undefined;
+      const family =
         input.familyId ??
         (await refresh.startFamily({ clientId: input.client.client_id, userId: input.userId, resourceId: input.resource.id }, trx));
-      return refresh.issue(
+      familyId = family;
+      const token = await refresh.issue(
         {
-          familyId,
+          familyId: family,
           clientId: input.client.client_id,
           userId: input.userId,
           resourceId: input.resource.id,
           scope,
           accessJti: issued.jti,
           dpopJkt,
+          // A family started just now already expires with this token.
+          extendFamily: !started,
         },
         trx,
       );
+      await input.record?.({ familyId: family, jti: issued.jti }, trx);
+      return token;
     });
+  } else {
+    await input.record?.({ familyId: null, jti: issued.jti });
   }
   return { body, jti: issued.jti, familyId };
 }

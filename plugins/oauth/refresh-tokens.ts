@@ -53,7 +53,17 @@ export class RefreshTokens {
   }
 
   async issue(
-    input: { familyId: string; clientId: string; userId: string; resourceId: string; scope: string; accessJti: string; dpopJkt?: string },
+    input: {
+      familyId: string;
+      clientId: string;
+      userId: string;
+      resourceId: string;
+      scope: string;
+      accessJti: string;
+      dpopJkt?: string;
+      /** Moves the family's expiry to this token's (rotation); a family started with this token already has it. */
+      extendFamily?: boolean;
+    },
     trx?: Knex.Transaction,
   ): Promise<string> {
     const token = randomToken();
@@ -75,7 +85,7 @@ export class RefreshTokens {
       access_jti: input.accessJti,
       dpop_jkt: input.dpopJkt ?? null,
     });
-    await db('refresh_families').where({ id: input.familyId }).update({ expires_at: expiresAt });
+    if (input.extendFamily !== false) await db('refresh_families').where({ id: input.familyId }).update({ expires_at: expiresAt });
     return token;
   }
 
