@@ -5,6 +5,8 @@ import { parseAuditQuery, queryAuditEvents } from './query.js';
 export function registerAuditRoutes(api: RegisterApi): void {
   api.route('admin', 'GET', '/admin/audit', async (ctx) => {
     const query = parseAuditQuery(ctx.query);
+    // Events this server emitted a moment ago may still wait for their batch: the trail includes them.
+    await api.runtime().audit.flush();
     ctx.body = { events: await queryAuditEvents(api.runtime(), query) };
   });
 }

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { createHookCatalog } from '../../kernel/hooks.js';
+import { AuditQueue } from '../../kernel/observe/audit.js';
+import type { AuditEvent } from '../../kernel/contracts.js';
+
+function queue() {
+  const hooks = createHookCatalog();
+  const deliveries: AuditEvent[][] = [];
+  hooks.auditSinks.tapPromise('test', async (events) => void deliveries.push([...events]));
+  return { audit: new AuditQueue(hooks.auditSinks, pino({ level: 'silent' })), deliveries };
+}
+const turn = () => new Promise((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('an audit event after a quiet spell reaches the sinks on the next turn', async () => {
+  const { audit, deliveries } = queue();
+  audit.emit({ action: 'client_created', client_id: 'a' });
+  assert.equal(deliveries.length, 0, 'never on the emitting turn');
+  await turn();
+  await turn();
+  assert.deepEqual(deliveries.map((d) => d.map((e) => e.client_id)), [['a']]);
+});
+
+test('events that keep coming are delivered in batches at most every 50 ms, none lost, in order', async () => {
+  const { audit, deliveries } = queue();
+  const started = performance.now();
+  for (let i = 0; i < 40; i++) {
+    audit.emit({ action: 'token_issued', client_id: String(i) });
+    await sleep(5);
+  }
+  await audit.flush();
+  const elapsed = performance.now() - started;
+  assert.deepEqual(deliveries.flat().map((e) => e.client_id), Array.from({ length: 40 }, (_, i) => String(i)));
+  // One delivery per turn would be ~40; the interval bounds it by the elapsed time (plus the first and the flush).
+  assert.ok(deliveries.length <= Math.ceil(elapsed / 50) + 2, `${deliveries.length} deliveries in ${elapsed.toFixed(0)} ms`);
+  assert.ok(deliveries.length >= 2, 'batches, not one delivery at the end');
+});
+
+test('flush delivers what waits for its interval at once', async () => {
+  const { audit, deliveries } = queue();
+  audit.emit({ action: 'user_created', user_id: 'first' });
+  await turn();
+  await turn();
+  audit.emit({ action: 'user_created', user_id: 'second' });
+  await turn();
+  assert.equal(deliveries.length, 1, 'the second waits for the interval');
+  await audit.flush();
+  assert.deepEqual(deliveries.map((d) => d.map((e) => e.user_id)), [['first'], ['second']]);
+});
