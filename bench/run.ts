@@ -17,7 +17,7 @@ import { postgresAvailable, freshPostgresDatabase } from '../test/helpers/postgr
 import { checkAims, formatAims } from './lib/aims.js';
 import { ensureBuilt } from './lib/build.js';
 import { coldStartRows, measureColdStarts } from './cold-start.js';
-import { LOAD_CORE, machineSummary, pinSelf } from './lib/cpu.js';
+import { cpuTimes, LOAD_CORE, machineSummary, pinSelf, stealPercent } from './lib/cpu.js';
 import {
   clientCredentialsRequest,
   FIXTURES,
@@ -51,6 +51,7 @@ const mainLevel = options.logLevel ?? 'warn';
 const levels = options.info && mainLevel !== 'info' ? [mainLevel, 'info'] : [mainLevel];
 const label = (level: string) => (level === mainLevel ? 'authplane' : `authplane · log ${level}`);
 const loadBefore = loadavg();
+const cpuBefore = cpuTimes();
 const started = new Date();
 
 const cleanups: (() => unknown)[] = [];
@@ -159,13 +160,15 @@ try {
   rows.push(...coldStartRows(coldStarts));
   const aims = checkAims(rows, label(mainLevel));
   const loadAfter = loadavg();
+  const steal = stealPercent(cpuBefore, cpuTimes());
 
   const heading = options.smoke
     ? `## AuthPlane vs oidc-provider — smoke run (${options.amount} requests per run; measures nothing)`
     : `## AuthPlane vs oidc-provider — ${runDate(started)} (${options.runs} runs × ${options.duration} s, median; ${options.connections} connections; warm-up ${options.warmup} s)`;
   const context = [
     machineSummary(),
-    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')} · after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')} · after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}` +
+      (Number.isFinite(steal) ? ` · CPU stolen by the hypervisor during the run ${steal.toFixed(1)} %` : ''),
     `authplane ${mode}, default plugins + oauth, rate limit off, log level ${levels.join(' and ')} · oidc-provider ${oidcProviderVersion()}, ` +
       'in-memory adapter, ES256 JWT access tokens',
   ];
@@ -203,7 +206,7 @@ try {
     const date = runDate(started);
     const paths = writeResults(
       date,
-      { date: started.toISOString(), options, machine: machineSummary(), loadavg: { before: loadBefore, after: loadAfter }, mode, levels, scenarios: summaries, coldStarts, rows, aims },
+      { date: started.toISOString(), options, machine: machineSummary(), loadavg: { before: loadBefore, after: loadAfter }, stealPercent: steal, mode, levels, scenarios: summaries, coldStarts, rows, aims },
       markdown,
     );
     log(`wrote ${paths.json} and ${paths.markdown}`);

@@ -4,6 +4,7 @@
  * unpinned and the output says so.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 export const SERVER_CORE = 0;
@@ -31,4 +32,22 @@ export function machineSummary(): string {
   const pinning = canPin() ? `servers on core ${SERVER_CORE}, load generator on core ${LOAD_CORE}` : 'not pinned (no taskset or one core)';
   // Other work on the machine skews every figure; the load average says how much there was.
   return `node ${process.version} · ${cpu} × ${cpus().length} · ${pinning} · load average ${loadavg()[0]!.toFixed(2)}`;
+}
+
+/** Jiffies the machine's CPUs spent: all of them, and stolen by the hypervisor (proc(5): /proc/stat `cpu` line). */
+export function cpuTimes(): { total: number; steal: number } {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return { total: Number.NaN, steal: Number.NaN };
+  }
+}
+
+/**
+ * Share of CPU time the hypervisor took for other guests between two readings, %: on a shared virtual machine the
+ * figures of a run with much steal are slower across the board and its ratios drift toward 1.
+ */
+export function stealPercent(before: ReturnType<typeof cpuTimes>, after: ReturnType<typeof cpuTimes>): number {
+  return (100 * (after.steal - before.steal)) / (after.total - before.total);
 }
