@@ -20,7 +20,8 @@ const MIN_INTERVAL_MS = 50;
  */
 export class AuditQueue implements AuditBus {
   #queue: AuditEvent[] = [];
-  #scheduled: { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | undefined;
+  /** Cancels the scheduled delivery, while one is scheduled. */
+  #scheduled: (() => void) | undefined;
   #lastDrain = 0;
   #inflight = new Set<Promise<void>>();
   /** The active trace, once tracing is on (the kernel then loads @opentelemetry/api); nothing otherwise. */
@@ -42,13 +43,17 @@ export class AuditQueue implements AuditBus {
     this.#queue.push(event);
     if (this.#scheduled) return;
     const wait = this.#lastDrain + MIN_INTERVAL_MS - performance.now();
-    this.#scheduled = wait > 0 ? { timer: setTimeout(() => this.#drain(), wait) } : { immediate: setImmediate(() => this.#drain()) };
+    if (wait > 0) {
+      const timer = setTimeout(() => this.#drain(), wait);
+      this.#scheduled = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(() => this.#drain());
+      this.#scheduled = () => clearImmediate(immediate);
+    }
   }
 
   #drain(): void {
-    const scheduled = this.#scheduled;
-    if (scheduled && 'timer' in scheduled) clearTimeout(scheduled.timer);
-    if (scheduled && 'immediate' in scheduled) clearImmediate(scheduled.immediate);
+    this.#scheduled?.();
     this.#scheduled = undefined;
     this.#lastDrain = performance.now();
     while (this.#queue.length) {

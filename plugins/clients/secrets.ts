@@ -3,7 +3,6 @@
  * and costs microseconds on the token path; scrypt/bcrypt are for low-entropy human passwords only.
  */
 import * as crypto from 'node:crypto';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** OAuth 2.1 §2.3.1 / RFC 6819 §5.1.4.2.2: secrets need enough entropy to resist guessing; 32 bytes = 256 bits. */
 const SECRET_BYTES = 32;
@@ -12,16 +11,11 @@ const CLIENT_ID_BYTES = 16;
 const CLIENT_ID_PREFIX = 'ap_';
 
 export function generateClientId(): string {
-  return CLIENT_ID_PREFIX + randomBytes(CLIENT_ID_BYTES).toString('base64url');
+  return CLIENT_ID_PREFIX + crypto.randomBytes(CLIENT_ID_BYTES).toString('base64url');
 }
 
 export function generateClientSecret(): string {
-  return randomBytes(SECRET_BYTES).toString('base64url');
-}
-
-/** SHA-256 of the secret, hex: the only form a secret is ever stored in. */
-export function secretDigest(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return crypto.randomBytes(SECRET_BYTES).toString('base64url');
 }
 
 /**
@@ -31,12 +25,17 @@ export function secretDigest(secret: string): string {
 const sha256: (data: string) => Buffer =
   typeof crypto.hash === 'function'
     ? (data) => crypto.hash('sha256', data, 'buffer')
-    : (data) => createHash('sha256').update(data, 'utf8').digest();
+    : (data) => crypto.createHash('sha256').update(data, 'utf8').digest();
+
+/** SHA-256 of the secret, hex: the only form a secret is ever stored in. */
+export function secretDigest(secret: string): string {
+  return sha256(secret).toString('hex');
+}
 
 /** Constant-time check of a presented secret against a stored digest (both compared as 32-byte digests). */
 export function secretMatches(presented: string | undefined, storedDigest: string | undefined | null): boolean {
   if (presented === undefined || !storedDigest) return false;
   const expected = Buffer.from(storedDigest, 'hex');
   const actual = sha256(presented);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return expected.length === actual.length && crypto.timingSafeEqual(expected, actual);
 }
