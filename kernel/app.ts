@@ -23,7 +23,7 @@ import { migrateLatest, type Migration } from './storage/migrations.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { createTokenEndpoint } from './token/endpoint.js';
 import { createTokenIssuer } from './token/issuer.js';
-import { tapAccessTokenHooks } from './token/access-token-hooks.js';
+import { registerTokenPurgeTargets } from './token/purge-targets.js';
 import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
 import { packageVersion } from './version.js';
 import { Discovery } from './wellknown/discovery.js';
@@ -108,7 +108,7 @@ export class AuthPlane {
 
   #register(): void {
     this.#migrations.push(tokenIssuances0001);
-    tapAccessTokenHooks(this.hooks, this.registries, () => this.#tokens!, () => this.config.tokens.issuanceRetentionDays);
+    registerTokenPurgeTargets(this.registries, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
     const instances = ordered.map((p) => p.instance);
     for (const plugin of ordered) {

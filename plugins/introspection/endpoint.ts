@@ -17,7 +17,7 @@ function responseBody(info: TokenInfo): Record<string, unknown> {
 
 /**
  * `POST /oauth/introspect` (RFC 7662): confidential client authentication (§2.1: the endpoint must be protected),
- * then the `introspectToken` taps (kernel: our JWTs; oauth: refresh tokens), the ownership rule, and the
+ * then the `introspectToken` taps (this plugin: our JWTs; oauth: refresh tokens), the ownership rule, and the
  * `introspectionResponse` waterfall for active tokens.
  */
 export function introspectionEndpoint(runtime: () => RuntimeApi, outcomes: Counter<'result'>) {

@@ -7,7 +7,7 @@ export const CLIENT_REQUEST = 'client_request';
 
 /**
  * `POST /oauth/revoke` (RFC 7009): client authentication (§2.1; a public client identifies itself with client_id
- * and may revoke its own tokens), then the `revokeToken` taps — the kernel denylists one of our JWTs by `jti`, oauth
+ * and may revoke its own tokens), then the `revokeToken` taps — this plugin denylists one of our JWTs by `jti`, oauth
  * revokes a refresh token's family and denylists the access tokens it issued. A token the caller does not own is
  * treated like an unknown one. §2.2: the answer is 200 either way, so it reveals nothing about the token.
  */
