@@ -50,5 +50,5 @@ EXPOSE 9000 9001
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9000/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The flags of dist/bin/authserver.js's shebang (scripts/bundle.mjs says why; a build test keeps them equal).
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/bin/authserver.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "--single-threaded-gc", "dist/bin/authserver.js"]
 CMD ["serve"]

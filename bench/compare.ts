@@ -5,7 +5,7 @@
  * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
  *
  *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|jwks|discovery
- *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-root DIR] [--runs 6] [--duration 5]
+ *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-root DIR] [--runs 6] [--duration 5] [--server-cores 0,1]
  *
  * `--a-root` runs side A from another built checkout (e.g. `git worktree add /tmp/base HEAD`, node_modules linked,
  * `npm run build` there), so a code change is measured against the commit before it in the same run.
@@ -22,6 +22,7 @@ import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig, type RunningServer } from './lib/servers.js';
 import { median } from './lib/stats.js';
+import { envList } from './lib/options.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,10 +35,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
+    // Servers on more cores than the benchmark's one (a taskset list): how a change behaves where GC threads have room.
+    'server-cores': { type: 'string' },
   },
 });
-const envOf = (list: string) =>
-  Object.fromEntries(list.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 pinSelf(LOAD_CORE);
 ensureBuilt();
@@ -52,6 +53,7 @@ async function start(label: string, env: Record<string, string>, root?: string):
     logLevel: 'warn',
     args: ['--config', writeOAuthConfig(dir, 'compiled', root)],
     root,
+    core: values['server-cores'],
     env: {
       AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
       ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
@@ -70,7 +72,7 @@ async function start(label: string, env: Record<string, string>, root?: string):
 }
 
 try {
-  const sides = [await start('A', envOf(values['a-env']!), values['a-root']), await start('B', envOf(values['b-env']!))];
+  const sides = [await start('A', envList(values['a-env']!), values['a-root']), await start('B', envList(values['b-env']!))];
   const connections = Number(values.connections);
   for (const side of sides) await runLoad(side.request, { seconds: Number(values.warmup), connections });
   for (const side of sides) resetPeakRss(side.server.pid);

@@ -6,6 +6,7 @@
  *   node --conditions=authplane-source --import tsx bench/profile.ts [--scenario cc|introspection|jwks|discovery|code]
  *     [--duration 8] [--connections 50] [--log-level warn] [--postgres] [--source] [--top 30]
  *     [--no-profile --runs 3]   (just the figures: req/s and server CPU per request, no profiler overhead)
+ *     [--env K=V,…]             (extra environment for the server, e.g. NODE_OPTIONS=--require=./probe.cjs)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig } from './lib/servers.js';
 import { formatTable } from './lib/stats.js';
+import { envList } from './lib/options.js';
 
 interface ProfileNode {
   id: number;
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '30' },
     profile: { type: 'boolean', default: true },
     runs: { type: 'string', default: '1' },
+    env: { type: 'string', default: '' },
   },
   allowNegative: true,
 });
@@ -57,6 +60,7 @@ const server = await startAuthPlane({
   env: {
     AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
     ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
+    ...envList(values.env),
   },
 });
 try {

@@ -114,10 +114,16 @@ await build({
  * kept, rather than V8's adaptive factor of up to 4×: the server's live heap is small (~15 MiB) and what it
  * promotes is mostly requests that were in flight at a scavenge, so with the default the old space filled with
  * ~40 MiB of garbage under load before a full collection; at 1.5× the peak under client_credentials load was
- * ~30 MiB lower for no measurable CPU (bench/compare.ts). `node dist/bin/authserver.js` (without the shebang) runs
- * with V8's defaults or NODE_OPTIONS.
+ * ~30 MiB lower for no measurable CPU (bench/compare.ts). The collector runs on the main thread only
+ * (`--single-threaded-gc`): V8's helper threads (parallel scavenge, concurrent marking and sweeping) only pay off
+ * with a core to spare, and on one core — a container limited to one CPU, the benchmark's pinned server — they are
+ * scheduled in slices of several milliseconds between request handling; measured on one core (bench/compare.ts, same
+ * run) client_credentials went +4 % (SQLite) / +8 % (PostgreSQL) req/s with p99 20 → 16.5 / 28.5 → 17 ms,
+ * introspection +5 %; with two cores it changed nothing measurable (−3 % CPU, req/s and p99 equal), as the heap is
+ * too small for parallel collection to win back its coordination. `node dist/bin/authserver.js` (without the
+ * shebang) runs with V8's defaults or NODE_OPTIONS.
  */
-const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
+const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--single-threaded-gc'];
 
 // The binary keeps its path (Docker ENTRYPOINT, package.json "bin"); it is now a two-line shim into the bundle.
 const bin = join(dist, 'bin/authserver.js');

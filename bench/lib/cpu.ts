@@ -17,8 +17,8 @@ export function canPin(): boolean {
   return available;
 }
 
-/** `[command, args]` run on one core when pinning is possible. */
-export function pinned(core: number, command: string, args: readonly string[]): [string, string[]] {
+/** `[command, args]` run on one core (or a taskset list such as `0,1`) when pinning is possible. */
+export function pinned(core: number | string, command: string, args: readonly string[]): [string, string[]] {
   return canPin() ? ['taskset', ['-c', String(core), command, ...args]] : [command, [...args]];
 }
 

@@ -85,3 +85,8 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
 export function isMain(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
 }
+
+/** `K=V,K2=V2` (a flag's value) as an environment; a value may itself hold `=`. */
+export function envList(list: string): Record<string, string> {
+  return Object.fromEntries(list.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}

@@ -70,7 +70,7 @@ async function startChild(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; readyUrl: string; url: string; adminUrl?: string; core?: number },
+  options: { cwd: string; env: NodeJS.ProcessEnv; readyUrl: string; url: string; adminUrl?: string; core?: number | string },
 ): Promise<RunningServer> {
   const [cmd, argv] = pinned(options.core ?? SERVER_CORE, command, args);
   const started = performance.now();
@@ -117,7 +117,8 @@ export interface AuthPlaneOptions {
   /** Extra CLI arguments after `serve` (e.g. `--config x.ts`). */
   args?: string[];
   env?: NodeJS.ProcessEnv;
-  core?: number;
+  /** The core (or taskset core list) to run on; default the server core. */
+  core?: number | string;
   /** Options for node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
   /** Another checkout whose build to run (compiled mode), e.g. a git worktree of the commit to compare against. */
