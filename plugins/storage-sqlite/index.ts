@@ -3,16 +3,34 @@
  * Registers: `storageDrivers` 'sqlite'. Reads `storage.sqlite.path`.
  * WAL lets readers proceed during a write; one connection, because SQLite serializes writers anyway and a single
  * connection avoids SQLITE_BUSY between our own pool members. Prepared statements are reused (statement-cache.ts).
- * A second, read-only connection serves the kernel's synchronous point reads (reader.ts).
+ * A second, read-only connection serves the kernel's synchronous point reads (reader.ts). While the server writes
+ * steadily, WAL checkpoints run on a worker thread instead of the writer (checkpointer.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { definePlugin, type KernelConfig } from 'authplane';
+import { definePlugin, type KernelConfig, type RegisterApi } from 'authplane';
+import { WalCheckpointer } from './checkpointer.js';
 import { openReader } from './reader.js';
 import { cachePreparedStatements } from './statement-cache.js';
 
 const databaseFile = (config: Readonly<KernelConfig>) =>
   config.storage.sqlite.path === ':memory:' ? ':memory:' : resolve(config.storage.sqlite.path);
+
+interface WriterConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+  close(): unknown;
+}
+
+/** The checkpointer lives as long as the writer connection: knex closing the connection stops it first. */
+function checkpointOffTheWriter(conn: WriterConnection, filename: string, log: RegisterApi['log']): void {
+  const checkpointer = new WalCheckpointer(conn, filename, { warn: (message, detail) => log.warn(detail ?? {}, message) });
+  const close = conn.close.bind(conn);
+  conn.close = () => {
+    void checkpointer.close();
+    return close();
+  };
+}
 
 export const storageSqlite = definePlugin({
   name: 'storage-sqlite',
@@ -29,13 +47,14 @@ export const storageSqlite = definePlugin({
           pool: {
             min: 1,
             max: 1,
-            afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+            afterCreate(conn: WriterConnection, done: (err: Error | null, conn: unknown) => void) {
               try {
                 cachePreparedStatements(conn);
                 conn.pragma('journal_mode = WAL');
                 conn.pragma('synchronous = NORMAL');
                 conn.pragma('foreign_keys = ON');
                 conn.pragma('busy_timeout = 5000');
+                if (filename !== ':memory:') checkpointOffTheWriter(conn, filename, api.log);
                 done(null, conn);
               } catch (err) {
                 done(err as Error, conn);

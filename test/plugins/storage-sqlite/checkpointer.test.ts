@@ -1,0 +1,145 @@
+/**
+ * WAL checkpoints off the writer (plugins/storage-sqlite/checkpointer.ts), on real SQLite files with real
+ * connections: steady writes hand checkpoints to a worker thread and turn the writer's own off; the WAL stays
+ * bounded; quiet hands them back; a worker that fails, or falls behind, gives them back at once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { WalCheckpointer, type CheckpointerOptions } from '../../../plugins/storage-sqlite/checkpointer.js';
+import { walIndexReader } from '../../../plugins/storage-sqlite/wal-index.js';
+
+interface Db {
+  pragma(sql: string, options?: { simple: boolean }): unknown;
+  exec(sql: string): void;
+  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
+  transaction(fn: () => void): () => void;
+  close(): void;
+}
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => Db;
+
+const FAST: Omit<CheckpointerOptions, 'warn' | 'workerSource'> = { idleTickMs: 20, activeTickMs: 5, busyFrames: 50, quietMs: 300, dueFrames: 200, limitFrames: 5000 };
+
+function writer(t: TestContext): { db: Db; file: string; write(rows: number): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'authplane-checkpoint-'));
+  const file = join(dir, 'test.db');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('create table rows (id integer primary key, body text not null)');
+  db.exec('create index rows_body on rows (body)');
+  const insert = db.prepare('insert into rows (body) values (?)');
+  t.after(() => {
+    try {
+      db.close();
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let n = 0;
+  return { db, file, write: (rows) => db.transaction(() => { for (let i = 0; i < rows; i++) insert.run(`row ${n++} ${'x'.repeat(300)}`); })() };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const autocheckpoint = (db: Db) => db.pragma('wal_autocheckpoint', { simple: true });
+
+/** Writes a transaction every few milliseconds until `until` says stop, as a server under load commits. */
+async function writeSteadily(write: (rows: number) => void, until: () => boolean, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!until()) {
+    if (Date.now() > deadline) throw new Error('condition not reached while writing');
+    write(20);
+    await sleep(2);
+  }
+}
+
+test('steady writes move checkpoints to the worker, the WAL stays bounded and restarts, quiet moves them back', async (t) => {
+  const { db, file, write } = writer(t);
+  const warnings: string[] = [];
+  const checkpointer = new WalCheckpointer(db, file, { ...FAST, warn: (m) => warnings.push(m) });
+  t.after(() => checkpointer.close());
+  assert.equal(autocheckpoint(db), 1000, "SQLite's default until there is steady writing");
+
+  await writeSteadily(write, () => checkpointer.active);
+  assert.equal(autocheckpoint(db), 0, "the writer's automatic checkpoint is off while the worker runs");
+
+  const index = walIndexReader(file);
+  t.after(() => index.close());
+  const salts = new Set<number>();
+  let most = 0;
+  const passesBefore = checkpointer.passes;
+  await writeSteadily(write, () => {
+    const state = index.read()!;
+    salts.add(state.salt);
+    most = Math.max(most, state.frames);
+    return checkpointer.passes >= passesBefore + 5 && salts.size >= 3;
+  });
+  assert.ok(most < FAST.limitFrames, `the WAL held at most ${most} frames`);
+  assert.ok(salts.size >= 3, 'the WAL restarted from its beginning');
+
+  await sleep(FAST.quietMs + 200);
+  assert.equal(checkpointer.active, false, 'the worker stops after a quiet spell');
+  assert.equal(autocheckpoint(db), 1000, 'and the writer checkpoints itself again');
+  assert.deepEqual(warnings, []);
+});
+
+test('a worker that falls behind (a reader pins an old snapshot) gives the writer its checkpoints back past the limit', async (t) => {
+  const { db, file, write } = writer(t);
+  const checkpointer = new WalCheckpointer(db, file, { ...FAST, limitFrames: 600, warn: () => {} });
+  t.after(() => checkpointer.close());
+  await writeSteadily(write, () => checkpointer.active);
+
+  // A read transaction left open: no checkpoint can copy past its snapshot, so the WAL only grows.
+  const reader = new Database(file);
+  t.after(() => reader.close());
+  reader.exec('begin');
+  reader.prepare('select count(*) from rows').get();
+  const index = walIndexReader(file);
+  t.after(() => index.close());
+  await writeSteadily(write, () => autocheckpoint(db) === 1000);
+  assert.ok(index.read()!.frames >= 600, 'the writer got its checkpoints back only once the WAL passed the limit');
+
+  // The reader lets go; the writer's own checkpoint and restart bring the WAL down, then the worker takes over again.
+  reader.exec('commit');
+  await writeSteadily(write, () => autocheckpoint(db) === 0);
+  assert.ok(index.read()!.frames < 600);
+  assert.equal(checkpointer.active, true);
+});
+
+test('a worker that fails hands checkpoints back to the writer for good, with a warning', async (t) => {
+  const { db, file, write } = writer(t);
+  const warnings: string[] = [];
+  const checkpointer = new WalCheckpointer(db, file, {
+    ...FAST,
+    warn: (m) => warnings.push(m),
+    // Fault injection: a worker that starts, reports ready, then dies at its first pass.
+    workerSource: `const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', () => { throw new Error('disk on fire'); });
+      parentPort.postMessage({ ready: true });`,
+  });
+  t.after(() => checkpointer.close());
+  await writeSteadily(write, () => warnings.length > 0);
+  assert.match(warnings[0]!, /WAL checkpoint worker failed; SQLite checkpoints on the writer again/);
+  assert.equal(autocheckpoint(db), 1000);
+  await writeSteadily(write, () => true);
+  for (let i = 0; i < 50; i++) {
+    write(20);
+    await sleep(2);
+  }
+  assert.equal(checkpointer.active, false, 'no second worker');
+  assert.equal(warnings.length, 1);
+});
+
+test('closing stops the worker and its connection: the last connection to close removes the WAL', async (t) => {
+  const { db, file, write } = writer(t);
+  const checkpointer = new WalCheckpointer(db, file, { ...FAST, warn: () => {} });
+  await writeSteadily(write, () => checkpointer.active);
+  await checkpointer.close();
+  assert.equal(checkpointer.active, false);
+  assert.equal(autocheckpoint(db), 1000);
+  db.close();
+  const { existsSync } = await import('node:fs');
+  assert.equal(existsSync(`${file}-wal`), false, 'no connection left open on the file (the worker closed its own)');
+});
