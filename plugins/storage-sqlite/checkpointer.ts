@@ -126,7 +126,7 @@ export class WalCheckpointer {
   #tick(): void {
     const now = Date.now();
     const state = this.#index.read();
-    const written = state ? framesWritten(this.#last, state) : 0;
+    const written = state ? framesWritten(this.#last, state, this.#options.dueFrames) : 0;
     if (state) this.#last = state;
     if (written > 0) this.#lastWriteAt = now;
     if (!this.#worker) {
@@ -220,9 +220,12 @@ export class WalCheckpointer {
   }
 }
 
-/** Frames appended between two looks at the WAL index (a restarted WAL counts from its beginning). */
-function framesWritten(before: WalState | undefined, now: WalState): number {
+/**
+ * Frames appended between two looks at the WAL index, at least. The WAL restarts (new salt) only after a
+ * checkpoint, which runs once it holds `dueFrames`: so across a restart it grew to that size, then again from zero.
+ */
+export function framesWritten(before: WalState | undefined, now: WalState, dueFrames: number): number {
   if (!before) return 0;
-  if (now.salt !== before.salt) return now.frames;
+  if (now.salt !== before.salt) return Math.max(0, dueFrames - before.frames) + now.frames;
   return Math.max(0, now.frames - before.frames);
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { WalCheckpointer, type CheckpointerOptions } from '../../../plugins/storage-sqlite/checkpointer.js';
+import { framesWritten, WalCheckpointer, type CheckpointerOptions } from '../../../plugins/storage-sqlite/checkpointer.js';
 import { walIndexReader } from '../../../plugins/storage-sqlite/wal-index.js';
 
 interface Db {
@@ -142,4 +142,14 @@ test('closing stops the worker and its connection: the last connection to close 
   db.close();
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync(`${file}-wal`), false, 'no connection left open on the file (the worker closed its own)');
+});
+
+test('frames written between two looks count a restarted WAL as grown to the checkpoint size first', () => {
+  const at = (frames: number, salt = 1) => ({ frames, backfilled: 0, salt });
+  assert.equal(framesWritten(undefined, at(700), 1000), 0, 'nothing to compare with yet');
+  assert.equal(framesWritten(at(200), at(700), 1000), 500);
+  assert.equal(framesWritten(at(700), at(700), 1000), 0);
+  // 700 → (checkpoint at 1,000, restart) → 300: at least 300 + 300 frames.
+  assert.equal(framesWritten(at(700), at(300, 2), 1000), 600);
+  assert.equal(framesWritten(at(1500), at(10, 2), 1000), 10, 'past the checkpoint size already: only what follows the restart is certain');
 });
