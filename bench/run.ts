@@ -5,7 +5,8 @@
  * do not). Figures are printed, never asserted. A full run writes bench/results/<date>.{json,md}; `--readme`
  * quotes the table in README.md. `--smoke` (with `npm test`) runs a few hundred requests per scenario.
  *
- * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, cold-start.
+ * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, cold-start; each runs on
+ * servers started for it (see runScenario).
  * Our main rows run at log level `warn` (oidc-provider logs no requests either); rows marked `log info` are a
  * second server at `info`, as operators run it (one access-log line per request). The rate limiter is off: one
  * load generator is one client address, and the limiter would measure itself.
@@ -92,69 +93,86 @@ async function postgresDatabases(count: number): Promise<string[] | undefined> {
 const settle = () => new Promise((r) => setTimeout(r, options.smoke ? 100 : 1000));
 const measured = (server: RunningServer): ServerProcess => ({ pid: server.pid, idleMiB: rssMiB(server.pid) });
 
-try {
-  const needsSqlite = (['cc-sqlite', 'introspection', 'jwks', 'discovery', 'code'] as const).some(wanted);
-  const sqlite = needsSqlite ? await Promise.all(levels.map((level) => startOurs(level, {}, wanted('code')))) : [];
-  const dsns = wanted('cc-postgres') ? await postgresDatabases(levels.length) : undefined;
-  const postgres = dsns ? await Promise.all(levels.map((level, i) => startOurs(level, { dsn: dsns[i] }, false))) : [];
-  const theirs = SCENARIOS.some((key) => key !== 'cold-start' && wanted(key)) ? await startOidcProvider({ profile: 'tokens' }) : undefined;
-  if (theirs) servers.push(theirs);
+/** Stops servers a scenario is done with (the rest are stopped at the end). */
+async function stopServers(list: RunningServer[]): Promise<void> {
+  await Promise.all(list.map((s) => s.stop()));
+  for (const s of list) servers.splice(servers.indexOf(s), 1);
+}
+
+/**
+ * One scenario on servers of its own, started for it and stopped after it: what a scenario measures (memory above
+ * all) does not depend on what ran before it — a heap grown by token load would otherwise be what the cheap
+ * endpoints' peak shows, on either side.
+ */
+async function runScenario(key: Exclude<ScenarioKey, 'cold-start'>): Promise<Awaited<ReturnType<typeof runScenarios>>> {
+  const dsns = key === 'cc-postgres' ? await postgresDatabases(levels.length) : undefined;
+  if (key === 'cc-postgres' && !dsns) return [];
+  const ours = await Promise.all(levels.map((level, i) => startOurs(level, { dsn: dsns?.[i] }, key === 'code')));
+  const theirs = await startOidcProvider({ profile: 'tokens' });
+  servers.push(theirs);
   await settle();
-  const processes = new Map(servers.map((s) => [s, measured(s)]));
+  const processes = new Map([...ours.map((f) => f.server), theirs].map((s) => [s, measured(s)]));
+  const ourSides = (request: (f: OurFixture) => Side['request'], extra: Partial<Side> = {}): Side[] =>
+    ours.map((f, i) => ({ server: label(levels[i]!), request: request(f), process: processes.get(f.server), ...extra }));
+  const theirSide = (request: Side['request']): Side => ({ server: 'oidc-provider', request, process: processes.get(theirs) });
+  const theirTokenRequest = () => clientCredentialsRequest(`${theirs.url}/token`, oidcProviderAuth, FIXTURES.resource);
 
-  const ourSides = (fixtures: OurFixture[], request: (f: OurFixture) => Side['request'], extra: Partial<Side> = {}): Side[] =>
-    fixtures.map((f, i) => ({ server: label(levels[i]!), request: request(f), process: processes.get(f.server), ...extra }));
-  const theirSide = (request: Side['request']): Side => ({ server: 'oidc-provider', request, process: processes.get(theirs!) });
-  const theirTokenRequest = () => clientCredentialsRequest(`${theirs!.url}/token`, oidcProviderAuth, FIXTURES.resource);
+  let scenario: Scenario;
+  switch (key) {
+    case 'cc-sqlite':
+      scenario = { name: 'client_credentials · SQLite', ours: ourSides((f) => f.tokenRequest), theirs: theirSide(theirTokenRequest()) };
+      break;
+    case 'cc-postgres':
+      scenario = { name: 'client_credentials · PostgreSQL', ours: ourSides((f) => f.tokenRequest), theirs: theirSide(theirTokenRequest()) };
+      break;
+    case 'introspection': {
+      // Each side introspects a token it issued, asked by that token's client: ours a JWT (signature, denylist),
+      // oidc-provider an opaque token (a store lookup) — it refuses to introspect its JWTs.
+      const ourTokens = new Map(await Promise.all(ours.map(async (f) => [f, String((await send(f.tokenRequest)).access_token)] as const)));
+      const opaque = await send(clientCredentialsRequest(`${theirs.url}/token`, oidcProviderAuth, FIXTURES.opaqueResource));
+      scenario = {
+        name: 'introspection',
+        ours: ourSides((f) => introspectionRequest(`${f.server.url}/oauth/introspect`, f.machineAuth, ourTokens.get(f)!)),
+        theirs: theirSide(introspectionRequest(`${theirs.url}/token/introspection`, oidcProviderAuth, String(opaque.access_token))),
+      };
+      break;
+    }
+    case 'jwks':
+      scenario = { name: 'JWKS', ours: ourSides((f) => ({ url: `${f.server.url}/.well-known/jwks.json` })), theirs: theirSide({ url: `${theirs.url}/jwks` }) };
+      break;
+    case 'discovery':
+      scenario = {
+        name: 'discovery',
+        ours: ourSides((f) => ({ url: `${f.server.url}/.well-known/openid-configuration` })),
+        theirs: theirSide({ url: `${theirs.url}/.well-known/openid-configuration` }),
+      };
+      break;
+    case 'code': {
+      // Each run redeems exactly the codes minted for it (through the authorize endpoint, logged in, consent given);
+      // oidc-provider has no comparable browserless flow, so the baseline is its client_credentials rate.
+      const codeDir = mkdtempSync(join(tmpdir(), 'authplane-bench-codes-'));
+      cleanups.push(() => rmSync(codeDir, { recursive: true, force: true }));
+      let batch = 0;
+      const prepared = (f: OurFixture) => async (shape: LoadShape) => {
+        const file = join(codeDir, `codes-${batch++}.txt`);
+        await mintCodes(f, shape.amount!, file);
+        return { url: `${f.server.url}/oauth/token`, method: 'POST' as const, headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
+      };
+      const shape = (base: LoadShape): LoadShape => ({ connections: base.connections, amount: base.amount ?? options.codes });
+      scenario = { name: 'authorization_code redemption', ours: ourSides(prepared, { shape }), theirs: theirSide(theirTokenRequest()) };
+      break;
+    }
+  }
+  try {
+    return await runScenarios([scenario], options, log);
+  } finally {
+    await stopServers([...ours.map((f) => f.server), theirs]);
+  }
+}
 
-  const scenarios: Scenario[] = [];
-  if (wanted('cc-sqlite')) {
-    scenarios.push({ name: 'client_credentials · SQLite', ours: ourSides(sqlite, (f) => f.tokenRequest), theirs: theirSide(theirTokenRequest()) });
-  }
-  if (postgres.length) {
-    scenarios.push({ name: 'client_credentials · PostgreSQL', ours: ourSides(postgres, (f) => f.tokenRequest), theirs: theirSide(theirTokenRequest()) });
-  }
-  if (wanted('introspection')) {
-    // Each side introspects a token it issued, asked by that token's client: ours a JWT (signature, denylist),
-    // oidc-provider an opaque token (a store lookup) — it refuses to introspect its JWTs.
-    const ourTokens = await Promise.all(sqlite.map(async (f) => String((await send(f.tokenRequest)).access_token)));
-    const opaque = await send(clientCredentialsRequest(`${theirs!.url}/token`, oidcProviderAuth, FIXTURES.opaqueResource));
-    scenarios.push({
-      name: 'introspection',
-      ours: ourSides(sqlite, (f) => introspectionRequest(`${f.server.url}/oauth/introspect`, f.machineAuth, ourTokens[sqlite.indexOf(f)]!)),
-      theirs: theirSide(introspectionRequest(`${theirs!.url}/token/introspection`, oidcProviderAuth, String(opaque.access_token))),
-    });
-  }
-  if (wanted('jwks')) {
-    scenarios.push({ name: 'JWKS', ours: ourSides(sqlite, (f) => ({ url: `${f.server.url}/.well-known/jwks.json` })), theirs: theirSide({ url: `${theirs!.url}/jwks` }) });
-  }
-  if (wanted('discovery')) {
-    scenarios.push({
-      name: 'discovery',
-      ours: ourSides(sqlite, (f) => ({ url: `${f.server.url}/.well-known/openid-configuration` })),
-      theirs: theirSide({ url: `${theirs!.url}/.well-known/openid-configuration` }),
-    });
-  }
-  if (wanted('code')) {
-    // Each run redeems exactly the codes minted for it (through the authorize endpoint, logged in, consent given);
-    // oidc-provider has no comparable browserless flow, so the baseline is its client_credentials rate.
-    const codeDir = mkdtempSync(join(tmpdir(), 'authplane-bench-codes-'));
-    cleanups.push(() => rmSync(codeDir, { recursive: true, force: true }));
-    let batch = 0;
-    const prepared = (f: OurFixture) => async (shape: LoadShape) => {
-      const file = join(codeDir, `codes-${batch++}.txt`);
-      await mintCodes(f, shape.amount!, file);
-      return { url: `${f.server.url}/oauth/token`, method: 'POST' as const, headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
-    };
-    const shape = (base: LoadShape): LoadShape => ({ connections: base.connections, amount: base.amount ?? options.codes });
-    scenarios.push({
-      name: 'authorization_code redemption',
-      ours: ourSides(sqlite, prepared, { shape }),
-      theirs: theirSide(theirTokenRequest()),
-    });
-  }
-
-  const summaries = await runScenarios(scenarios, options, log);
+try {
+  const summaries: Awaited<ReturnType<typeof runScenarios>> = [];
+  for (const key of SCENARIOS) if (key !== 'cold-start' && wanted(key)) summaries.push(...(await runScenario(key)));
   const rows = comparisonRows(summaries);
   const coldStarts = wanted('cold-start') ? await measureColdStarts(options, [mode]) : [];
   rows.push(...coldStartRows(coldStarts));
@@ -180,8 +198,7 @@ try {
     'introspection: the same token each time, as a resource server checks one token per call: ours verifies the JWT once ' +
       '(then remembers the signature) and reads the denylist every time; oidc-provider looks up an opaque token in memory ' +
       '(it refuses to introspect its JWTs).',
-    'Scenarios run one after another on the same servers, so the cheap endpoints (JWKS, discovery) run on a heap grown by ' +
-      'the token scenarios before them; `--only jwks,discovery` measures them on fresh servers.',
+    'Each scenario runs on servers started for it, so its memory figures do not carry a heap grown by the scenarios before it.',
     'authorization_code redemption: each request redeems a fresh code (minted through login and consent beforehand); the baseline is oidc-provider\'s client_credentials.',
     'cold start: p50 = median spawn → first 200, p99 = slowest run, RSS idle after settling; ours also shows the first start (key generation, migrations).',
     'PostgreSQL runs unpinned (a system service), so it shares both cores.',

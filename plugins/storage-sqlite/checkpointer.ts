@@ -7,19 +7,20 @@ import { walIndexReader, type WalState } from './wal-index.js';
  *
  * SQLite copies the WAL back into the database file (a checkpoint) on the connection whose commit took the WAL past
  * 1,000 frames — our only writer, on the event loop: under token load that was a 6–9 ms stall every half second,
- * which every request in flight waited behind. Once the WAL grows by BUSY_FRAMES in a second, a worker thread with a
+ * which every request in flight waited behind. Once the WAL grows by `busyFrames` in a second, a worker thread with a
  * connection of its own takes over (PASSIVE checkpoints, which never wait for or block the writer) and the writer's
- * automatic checkpoint is turned off. After QUIET_MS without writes the worker stops and the writer checkpoints
- * itself again, so an idle server holds no thread (~10 MiB resident). Should the worker fail, or fall behind so the
- * WAL passes LIMIT_FRAMES, the writer's automatic checkpoint comes back at once: the WAL stays bounded either way.
+ * automatic checkpoint is turned off. After `quietMs` without such a second (a trickle of writes, such as the
+ * clients' last-use stamps, does not count) the worker stops and the writer checkpoints itself again, so a server
+ * that is not busy writing holds no thread (~8 MiB resident). Should the worker fail, or fall behind so the WAL
+ * passes `limitFrames`, the writer's automatic checkpoint comes back at once: the WAL stays bounded either way.
  */
 export interface CheckpointerOptions {
-  /** How often the WAL index is looked at while idle, and while the worker runs. */
+  /** How often the WAL index is looked at while idle (also the window writing is measured over), and while the worker runs. */
   idleTickMs: number;
   activeTickMs: number;
-  /** Frames written within one idle tick that start the worker. */
+  /** Frames written within one window that make it busy: the first busy window starts the worker. */
   busyFrames: number;
-  /** Time without a write after which the worker stops. */
+  /** Time without a busy window after which the worker stops. */
   quietMs: number;
   /** Frames in the WAL at which a checkpoint is due (SQLite's own default). */
   dueFrames: number;
@@ -35,7 +36,7 @@ export const CHECKPOINTER_DEFAULTS: Omit<CheckpointerOptions, 'warn' | 'workerSo
   idleTickMs: 1000,
   activeTickMs: 25,
   busyFrames: 500,
-  quietMs: 30_000,
+  quietMs: 10_000,
   dueFrames: 1000,
   limitFrames: 20_000,
 };
@@ -85,7 +86,10 @@ export class WalCheckpointer {
   #overLimit = false;
   #timer: NodeJS.Timeout | undefined;
   #last: WalState | undefined;
-  #lastWriteAt = 0;
+  /** Frames written since `#windowStart`; when the last window that was busy ended. */
+  #windowFrames = 0;
+  #windowStart = Date.now();
+  #lastBusyAt = 0;
   #closed = false;
   /** The writer's own setting (SQLite's default, 1,000 frames), restored whenever the worker is not doing the job. */
   readonly #writerFrames: number;
@@ -128,12 +132,17 @@ export class WalCheckpointer {
     const state = this.#index.read();
     const written = state ? framesWritten(this.#last, state, this.#options.dueFrames) : 0;
     if (state) this.#last = state;
-    if (written > 0) this.#lastWriteAt = now;
+    this.#windowFrames += written;
+    if (now - this.#windowStart >= this.#options.idleTickMs) {
+      if (this.#windowFrames >= this.#options.busyFrames) this.#lastBusyAt = now;
+      this.#windowFrames = 0;
+      this.#windowStart = now;
+    }
     if (!this.#worker) {
-      if (!this.#broken && written >= this.#options.busyFrames) this.#startWorker();
+      if (!this.#broken && this.#lastBusyAt === now) this.#startWorker();
     } else if (this.#active && state) {
       this.#steer(state);
-      if (now - this.#lastWriteAt > this.#options.quietMs && !this.#passInFlight) void this.#stopWorker();
+      if (now - this.#lastBusyAt > this.#options.quietMs && !this.#passInFlight) void this.#stopWorker();
     }
     this.#schedule(this.#worker ? this.#options.activeTickMs : this.#options.idleTickMs);
   }
