@@ -112,6 +112,11 @@ export class WalCheckpointer {
     return this.#active;
   }
 
+  /** Whether a worker thread exists (starting up, or doing the checkpoints). */
+  get hasWorker(): boolean {
+    return this.#worker !== undefined;
+  }
+
   /** Stops the worker (its connection closes) and the timer; the writer keeps checkpointing itself. */
   close(): Promise<void> {
     this.#closed = true;
@@ -175,7 +180,9 @@ export class WalCheckpointer {
     });
     worker.unref();
     this.#worker = worker;
-    worker.on('message', (message: WorkerMessage) => this.#onMessage(message));
+    // A worker being stopped may still report (a 'ready' that crossed the stop): only the current one steers.
+    // A worker being stopped may still report (a 'ready' that crossed the stop): only the current one steers.
+    worker.on('message', (message: WorkerMessage) => this.#worker === worker && this.#onMessage(message));
     worker.on('error', (err) => this.#fail('the WAL checkpoint worker failed', { err: err.message }));
     worker.on('exit', (code) => {
       if (this.#worker === worker) this.#fail('the WAL checkpoint worker exited', { code });

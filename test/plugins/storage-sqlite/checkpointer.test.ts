@@ -158,3 +158,27 @@ test('frames written between two looks count a restarted WAL as grown to the che
   assert.equal(framesWritten(at(700), at(300, 2), 1000), 600);
   assert.equal(framesWritten(at(1500), at(10, 2), 1000), 10, 'past the checkpoint size already: only what follows the restart is certain');
 });
+
+test('a worker stopped before it reported ready does not turn the writer\'s checkpoints off afterwards', async (t) => {
+  const { db, file, write } = writer(t);
+  const warnings: string[] = [];
+  const checkpointer = new WalCheckpointer(db, file, {
+    ...FAST,
+    warn: (m) => warnings.push(m),
+    // A worker slow to start and slow to stop: it reports ready while it is being stopped (then gets terminated).
+    workerSource: `const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', () => {});
+      setTimeout(() => parentPort.postMessage({ ready: true }), 150);`,
+  });
+  // Steady writes until the worker is started (not yet ready), then close at once.
+  for (let i = 0; i < 200 && !checkpointer.hasWorker; i++) {
+    write(20);
+    await sleep(2);
+  }
+  assert.equal(checkpointer.hasWorker, true, 'the worker was started');
+  await checkpointer.close();
+  await sleep(300);
+  assert.equal(checkpointer.active, false);
+  assert.equal(autocheckpoint(db), 1000, "the writer's own checkpoints stay on");
+  assert.deepEqual(warnings, []);
+});
