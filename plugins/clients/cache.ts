@@ -25,8 +25,9 @@ export class ClientCache {
     if (this.ttlMs <= 0) return load(clientId);
     const entry = this.#entries.get(clientId);
     if (entry && Date.now() - entry.at < this.ttlMs) return entry.client;
+    // Every read in flight is from the current generation: invalidate() forgets the others.
     const inflight = this.#loading.get(clientId);
-    if (inflight?.generation === this.#generation) return inflight.client;
+    if (inflight) return inflight.client;
     const generation = this.#generation;
     const client = this.#load(clientId, generation, load);
     this.#loading.set(clientId, { generation, client });
