@@ -7,8 +7,9 @@
  *     [--duration 8] [--connections 50] [--log-level warn] [--postgres] [--source] [--top 30]
  *     [--no-profile --runs 3]   (just the figures: req/s and server CPU per request, no profiler overhead)
  *     [--env K=V,…]             (extra environment for the server, e.g. NODE_OPTIONS=--require=./probe.cjs)
+ *     [--alloc]                 (bytes allocated per request, by function, instead of CPU: see lib/alloc-probe.cjs)
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,43 @@ import { cpuSeconds } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig } from './lib/servers.js';
 import { formatTable } from './lib/stats.js';
 import { envList } from './lib/options.js';
+
+interface AllocNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: AllocNode[];
+}
+interface AllocProfile {
+  head: AllocNode;
+  samples: { size: number; nodeId: number }[];
+  error?: string;
+}
+
+/** Bytes allocated per request: in all, and by the function that allocated them (self, not inclusive). */
+function printAllocations(profile: AllocProfile, requests: number, top: number): void {
+  if (profile.error || !profile.head) throw new Error(`allocation sampling failed: ${profile.error ?? 'no profile'}`);
+  const frames = new Map<number, AllocNode['callFrame']>();
+  const walk = (node: AllocNode) => {
+    frames.set(node.id, node.callFrame);
+    node.children?.forEach(walk);
+  };
+  walk(profile.head);
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const { size, nodeId } of profile.samples) {
+    total += size;
+    const f = frames.get(nodeId)!;
+    const at = f.url.replace(`file://${REPO_ROOT}/`, '').replace(/.*node_modules\//, '');
+    const key = `${f.functionName || '(anonymous)'} ${at}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + size);
+  }
+  const rows = [...byFunction]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, bytes]) => [fn, `${Math.round(bytes / requests)} B`, `${((bytes / total) * 100).toFixed(1)} %`]);
+  console.log(`\nallocated per request: ${Math.round(total / requests)} bytes (${requests} requests sampled)`);
+  console.log(`\n${formatTable(['function (self)', 'per request', 'share'], rows)}`);
+}
 
 interface ProfileNode {
   id: number;
@@ -41,6 +79,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: true },
     runs: { type: 'string', default: '1' },
     env: { type: 'string', default: '' },
+    alloc: { type: 'boolean', default: false },
   },
   allowNegative: true,
 });
@@ -49,6 +88,9 @@ const mode = values.source ? 'source' : 'compiled';
 if (mode === 'compiled') ensureBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'authplane-profile-'));
 const profileDir = join(dir, 'profile');
+const allocFile = join(dir, 'alloc.heapprofile');
+// Allocation sampling replaces the CPU profile: the two profilers would distort each other's figures.
+const cpuProfile = values.profile && !values.alloc;
 const cleanups: (() => unknown)[] = [];
 const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
 const server = await startAuthPlane({
@@ -56,8 +98,11 @@ const server = await startAuthPlane({
   mode,
   logLevel: values['log-level'],
   args: ['--config', writeOAuthConfig(dir, mode)],
-  nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  nodeArgs: cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   env: {
+    ...(values.alloc
+      ? { NODE_OPTIONS: `--require=${join(REPO_ROOT, 'bench/lib/alloc-probe.cjs')}`, AUTHPLANE_BENCH_ALLOC_FILE: allocFile }
+      : {}),
     AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
     ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
     ...envList(values.env),
@@ -92,22 +137,36 @@ try {
     default:
       throw new Error(`unknown scenario ${values.scenario}`);
   }
+  let allocRequests = 0;
+  if (values.alloc) {
+    // Warm first (JIT, caches, pools), then sample exactly the measured run.
+    await runLoad(request, amount ? { amount: Math.min(amount, 500), connections } : { seconds: 2, connections });
+    if (values.scenario === 'code') await mintCodes(fixture, amount!, (request as { bodiesFile: string }).bodiesFile);
+    process.kill(server.pid, 'SIGUSR2');
+  }
   for (let run = 0; run < Number(values.runs); run++) {
     if (run > 0 && values.scenario === 'code') await mintCodes(fixture, amount!, (request as { bodiesFile: string }).bodiesFile);
     const before = cpuSeconds(server.pid);
     const result = await runLoad(request, amount ? { amount, connections } : { seconds, connections });
     const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / result.total;
+    allocRequests += result.total;
     console.log(
       `${values.scenario}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
         `server CPU ${cpuUs.toFixed(0)} µs/req, ${result.non2xx} non-2xx`,
     );
+  }
+  if (values.alloc) {
+    process.kill(server.pid, 'SIGUSR2');
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(allocFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    printAllocations(JSON.parse(readFileSync(allocFile, 'utf8')) as AllocProfile, allocRequests, Number(values.top));
   }
 } finally {
   await server.stop();
   for (const cleanup of cleanups) await cleanup();
 }
 
-if (!values.profile) {
+if (!cpuProfile) {
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
