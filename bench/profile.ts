@@ -159,6 +159,7 @@ try {
     process.kill(server.pid, 'SIGUSR2');
     const deadline = Date.now() + 30_000;
     while (!existsSync(allocFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!existsSync(allocFile)) throw new Error('the server wrote no allocation profile (is NODE_OPTIONS overridden by --env?)');
     printAllocations(JSON.parse(readFileSync(allocFile, 'utf8')) as AllocProfile, allocRequests, Number(values.top));
   }
 } finally {
