@@ -55,6 +55,13 @@ async function writeSteadily(write: (rows: number) => void, until: () => boolean
   }
 }
 
+/** A checkpointer on `db` whose worker runs `workerSource` (fault injection), collecting its warnings. */
+function withWorker(db: Db, file: string, workerSource: string): { checkpointer: WalCheckpointer; warnings: string[] } {
+  const warnings: string[] = [];
+  const checkpointer = new WalCheckpointer(db, file, { ...FAST, warn: (m) => warnings.push(m), workerSource });
+  return { checkpointer, warnings };
+}
+
 test('steady writes move checkpoints to the worker, the WAL stays bounded and restarts, a trickle moves them back', async (t) => {
   const { db, file, write } = writer(t);
   const warnings: string[] = [];
@@ -115,15 +122,10 @@ test('a worker that falls behind (a reader pins an old snapshot) gives the write
 
 test('a worker that fails hands checkpoints back to the writer for good, with a warning', async (t) => {
   const { db, file, write } = writer(t);
-  const warnings: string[] = [];
-  const checkpointer = new WalCheckpointer(db, file, {
-    ...FAST,
-    warn: (m) => warnings.push(m),
-    // Fault injection: a worker that starts, reports ready, then dies at its first pass.
-    workerSource: `const { parentPort } = require('node:worker_threads');
-      parentPort.on('message', () => { throw new Error('disk on fire'); });
-      parentPort.postMessage({ ready: true });`,
-  });
+  // A worker that starts, reports ready, then dies at its first pass.
+  const { checkpointer, warnings } = withWorker(db, file, `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', () => { throw new Error('disk on fire'); });
+    parentPort.postMessage({ ready: true });`);
   t.after(() => checkpointer.close());
   await writeSteadily(write, () => warnings.length > 0);
   assert.match(warnings[0]!, /WAL checkpoint worker failed; SQLite checkpoints on the writer again/);
@@ -161,15 +163,10 @@ test('frames written between two looks count a restarted WAL as grown to the che
 
 test('a worker stopped before it reported ready does not turn the writer\'s checkpoints off afterwards', async (t) => {
   const { db, file, write } = writer(t);
-  const warnings: string[] = [];
-  const checkpointer = new WalCheckpointer(db, file, {
-    ...FAST,
-    warn: (m) => warnings.push(m),
-    // A worker slow to start and slow to stop: it reports ready while it is being stopped (then gets terminated).
-    workerSource: `const { parentPort } = require('node:worker_threads');
-      parentPort.on('message', () => {});
-      setTimeout(() => parentPort.postMessage({ ready: true }), 150);`,
-  });
+  // A worker slow to start and slow to stop: it reports ready while it is being stopped (then gets terminated).
+  const { checkpointer, warnings } = withWorker(db, file, `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', () => {});
+    setTimeout(() => parentPort.postMessage({ ready: true }), 150);`);
   // Steady writes until the worker is started (not yet ready), then close at once.
   for (let i = 0; i < 200 && !checkpointer.hasWorker; i++) {
     write(20);
