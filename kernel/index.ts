@@ -28,6 +28,7 @@ export { requestInfo } from './token/endpoint.js';
 export type { Migration } from './storage/migrations.js';
 export type { Dialect } from './storage/dialect.js';
 export { uuidv7 } from './storage/ids.js';
+export { afterReads } from './loop-turn.js';
 export { insertRows } from './storage/raw-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { jwkThumbprint } from './keys/es256.js';

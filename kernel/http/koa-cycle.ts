@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Readable, Stream } from 'node:stream';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
+import { writeAfterReads } from '../loop-turn.js';
 
 /** RFC 9110 §15.3.5, §15.3.6, §15.4.5: these statuses never carry content. */
 const NO_CONTENT = new Set([204, 205, 304]);
@@ -14,7 +15,8 @@ type Composer = (middleware: Middleware[]) => (ctx: Context) => Promise<unknown>
  * That watch (listeners on the response and its socket, an AsyncResource per request) cost about 30 µs a request
  * here, a fifth of a whole token introspection, and all it reports is a socket error to `ctx.onerror`, which for
  * this silent app logs nothing; node's HTTP server handles the socket error itself. Errors thrown by middleware or
- * while writing still go to `ctx.onerror`, as in koa.
+ * while writing still go to `ctx.onerror`, as in koa. The response is written with the turn's others once the loop
+ * has read its requests (`writeAfterReads`, kernel/loop-turn.ts).
  */
 export function koaRequestHandler(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
   const run = (app as unknown as { compose: Composer }).compose(app.middleware);
@@ -24,9 +26,17 @@ export function koaRequestHandler(app: Koa): (req: IncomingMessage, res: ServerR
     const ctx = app.createContext(req, res);
     res.statusCode = 404;
     run(ctx)
-      .then(() => respond(ctx))
+      .then(() => writeAfterReads(() => respondOrReport(ctx)))
       .catch((err: unknown) => ctx.onerror(err as Error));
   };
+}
+
+function respondOrReport(ctx: Context): void {
+  try {
+    respond(ctx);
+  } catch (err) {
+    ctx.onerror(err as Error);
+  }
 }
 
 /** Writes `ctx.body` the way koa does: strings and buffers as they are, streams piped, anything else as JSON. */

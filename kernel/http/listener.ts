@@ -11,6 +11,7 @@ import { createClientIpResolver } from './client-ip.js';
 import { errorBoundary } from './errors.js';
 import { cors, securityHeaders } from './headers.js';
 import { requestContext, type Tracing } from './request-context.js';
+import { requestArrived } from '../loop-turn.js';
 import { koaRequestHandler } from './koa-cycle.js';
 import { createRequestRecorder } from './request-record.js';
 import type { RouteTable } from './routes.js';
@@ -98,6 +99,7 @@ export class Listener {
       if (this.#inflight === 0) this.#drained?.();
     };
     this.server = createServer((req, res) => {
+      requestArrived();
       this.#inflight++;
       res.once('close', closed);
       handle(req, res);

@@ -1,3 +1,4 @@
+import { writeAfterReads } from '../loop-turn.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Serialized } from '../wellknown/documents.js';
 import { securityHeaderList } from './headers.js';
@@ -56,9 +57,11 @@ export function staticResponder(
     const inm = req.headers['if-none-match'];
     const fresh = inm !== undefined && inm.split(',').some((tag) => tag.trim() === doc.etag);
     const status = fresh ? 304 : 200;
-    res.writeHead(status, ['X-Request-ID', requestId, ...(fresh ? block.notModified : block.ok)]);
-    res.end(fresh || method === 'HEAD' ? undefined : doc.body);
-    recorder.record({ method, route: path, path, status, started, requestId });
+    writeAfterReads(() => {
+      res.writeHead(status, ['X-Request-ID', requestId, ...(fresh ? block.notModified : block.ok)]);
+      res.end(fresh || method === 'HEAD' ? undefined : doc.body);
+      recorder.record({ method, route: path, path, status, started, requestId });
+    });
     return true;
   };
 }

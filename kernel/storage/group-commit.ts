@@ -1,11 +1,13 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
+import { afterReads } from '../loop-turn.js';
 import { insertRows } from './raw-statements.js';
 
 /**
  * Group commit (design §6): rows written during one event-loop turn go to the database in one transaction, and
  * every writer's promise resolves only after that transaction committed — so a response sent after `await write()`
- * never describes a row that a crash could lose, and a burst of tokens costs one fsync, not one each.
+ * never describes a row that a crash could lose, and a burst of tokens costs one fsync, not one each. The batch is
+ * flushed once the loop has read the turn's requests (`afterReads`), so the responses it releases go out at once.
  */
 export class GroupCommitWriter<Row extends Record<string, unknown>> {
   #pending: { row: Row; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -23,7 +25,7 @@ export class GroupCommitWriter<Row extends Record<string, unknown>> {
       this.#pending.push({ row, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
+        afterReads(() => this.#flush());
       }
     });
   }

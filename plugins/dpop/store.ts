@@ -1,7 +1,7 @@
 /** Queries of the replay store (`dpop_proof_jtis`). Timestamps are integer ms. */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RuntimeApi } from 'authplane';
+import { afterReads, type RuntimeApi } from 'authplane';
 
 const TABLE = 'dpop_proof_jtis';
 /** Rows per INSERT: two bound parameters each, far below SQLite's limit on parameters per statement. */
@@ -39,7 +39,7 @@ export class ProofReplayStore {
       else this.#pending.set(id, [{ expiresAt, resolve, reject }]);
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => void this.#flush());
+        afterReads(() => void this.#flush());
       }
     });
   }
