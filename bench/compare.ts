@@ -5,7 +5,8 @@
  * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
  *
  *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|jwks|discovery
- *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-root DIR] [--runs 6] [--duration 5] [--server-cores 0,1]
+ *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-node="--flag …"] [--b-node="--flag …"] [--a-root DIR] [--runs 6]
+ *     [--duration 5] [--server-cores 0,1]
  *
  * `--a-root` runs side A from another built checkout (e.g. `git worktree add /tmp/base HEAD`, node_modules linked,
  * `npm run build` there), so a code change is measured against the commit before it in the same run.
@@ -30,6 +31,9 @@ const { values } = parseArgs({
     postgres: { type: 'boolean', default: false },
     'a-env': { type: 'string', default: '' },
     'b-env': { type: 'string', default: '' },
+    // node / V8 flags for one side, ahead of the binary's own (e.g. --b-node="--no-allocation-site-pretenuring").
+    'a-node': { type: 'string', default: '' },
+    'b-node': { type: 'string', default: '' },
     'a-root': { type: 'string' },
     runs: { type: 'string', default: '6' },
     duration: { type: 'string', default: '5' },
@@ -43,7 +47,12 @@ const { values } = parseArgs({
 pinSelf(LOAD_CORE);
 ensureBuilt();
 const cleanups: (() => unknown)[] = [];
-async function start(label: string, env: Record<string, string>, root?: string): Promise<{ label: string; server: RunningServer; request: LoadRequest }> {
+async function start(
+  label: string,
+  env: Record<string, string>,
+  nodeArgs: string,
+  root?: string,
+): Promise<{ label: string; server: RunningServer; request: LoadRequest }> {
   const dir = mkdtempSync(join(tmpdir(), `authplane-compare-${label}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
@@ -53,6 +62,7 @@ async function start(label: string, env: Record<string, string>, root?: string):
     logLevel: 'warn',
     args: ['--config', writeOAuthConfig(dir, 'compiled', root)],
     root,
+    nodeArgs: nodeArgs.split(' ').filter(Boolean),
     core: values['server-cores'],
     env: {
       AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
@@ -72,7 +82,10 @@ async function start(label: string, env: Record<string, string>, root?: string):
 }
 
 try {
-  const sides = [await start('A', envList(values['a-env']!), values['a-root']), await start('B', envList(values['b-env']!))];
+  const sides = [
+    await start('A', envList(values['a-env']!), values['a-node']!, values['a-root']),
+    await start('B', envList(values['b-env']!), values['b-node']!),
+  ];
   const connections = Number(values.connections);
   for (const side of sides) await runLoad(side.request, { seconds: Number(values.warmup), connections });
   for (const side of sides) resetPeakRss(side.server.pid);

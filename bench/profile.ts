@@ -8,6 +8,8 @@
  *     [--no-profile --runs 3]   (just the figures: req/s and server CPU per request, no profiler overhead)
  *     [--env K=V,…]             (extra environment for the server, e.g. NODE_OPTIONS=--require=./probe.cjs)
  *     [--alloc]                 (bytes allocated per request, by function, instead of CPU: see lib/alloc-probe.cjs)
+ *     [--alloc --promoted]      (only what outlived the young generation: the garbage that makes major collections)
+ *     [--node="--flag …"]       (node / V8 flags ahead of the binary's own, e.g. --node="--trace-gc")
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +37,7 @@ interface AllocProfile {
 }
 
 /** Bytes allocated per request: in all, and by the function that allocated them (self, not inclusive). */
-function printAllocations(profile: AllocProfile, requests: number, top: number): void {
+function printAllocations(profile: AllocProfile, requests: number, top: number, what: string): void {
   if (profile.error || !profile.head) throw new Error(`allocation sampling failed: ${profile.error ?? 'no profile'}`);
   const frames = new Map<number, AllocNode['callFrame']>();
   const walk = (node: AllocNode) => {
@@ -56,7 +58,7 @@ function printAllocations(profile: AllocProfile, requests: number, top: number):
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([fn, bytes]) => [fn, `${Math.round(bytes / requests)} B`, `${((bytes / total) * 100).toFixed(1)} %`]);
-  console.log(`\nallocated per request: ${Math.round(total / requests)} bytes (${requests} requests sampled)`);
+  console.log(`\n${what} per request: ${Math.round(total / requests)} bytes (${requests} requests sampled)`);
   console.log(`\n${formatTable(['function (self)', 'per request', 'share'], rows)}`);
 }
 
@@ -80,6 +82,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     env: { type: 'string', default: '' },
     alloc: { type: 'boolean', default: false },
+    promoted: { type: 'boolean', default: false },
+    node: { type: 'string', default: '' },
   },
   allowNegative: true,
 });
@@ -98,10 +102,14 @@ const server = await startAuthPlane({
   mode,
   logLevel: values['log-level'],
   args: ['--config', writeOAuthConfig(dir, mode)],
-  nodeArgs: cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  nodeArgs: [...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...values.node.split(' ').filter(Boolean)],
   env: {
     ...(values.alloc
-      ? { NODE_OPTIONS: `--require=${join(REPO_ROOT, 'bench/lib/alloc-probe.cjs')}`, AUTHPLANE_BENCH_ALLOC_FILE: allocFile }
+      ? {
+          NODE_OPTIONS: `--require=${join(REPO_ROOT, 'bench/lib/alloc-probe.cjs')}`,
+          AUTHPLANE_BENCH_ALLOC_FILE: allocFile,
+          ...(values.promoted ? { AUTHPLANE_BENCH_ALLOC_OLD_ONLY: '1' } : {}),
+        }
       : {}),
     AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
     ...(dsn ? { AUTHPLANE_STORAGE_DRIVER: 'postgres', AUTHPLANE_STORAGE_POSTGRES_DSN: dsn } : {}),
@@ -160,7 +168,12 @@ try {
     const deadline = Date.now() + 30_000;
     while (!existsSync(allocFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!existsSync(allocFile)) throw new Error('the server wrote no allocation profile (is NODE_OPTIONS overridden by --env?)');
-    printAllocations(JSON.parse(readFileSync(allocFile, 'utf8')) as AllocProfile, allocRequests, Number(values.top));
+    printAllocations(
+      JSON.parse(readFileSync(allocFile, 'utf8')) as AllocProfile,
+      allocRequests,
+      Number(values.top),
+      values.promoted ? 'outlived the young generation' : 'allocated',
+    );
   }
 } finally {
   await server.stop();

@@ -4,6 +4,8 @@
  * everything is garbage by the next scavenge, and that churn is what the GC pays for — and the second stops it and
  * writes the profile to AUTHPLANE_BENCH_ALLOC_FILE. Bytes allocated per request do not drift with the host's speed
  * the way req/s and CPU time do, so an allocation change can be judged from one run.
+ * With AUTHPLANE_BENCH_ALLOC_OLD_ONLY=1 (`--promoted`) objects a scavenge freed are left out: what remains is what
+ * outlived the young generation — promoted garbage a major collection (a pause of milliseconds) has to free.
  */
 'use strict';
 const { Session } = require('node:inspector');
@@ -21,7 +23,7 @@ if (out) {
       session.post('HeapProfiler.startSampling', {
         samplingInterval: 1024,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: process.env.AUTHPLANE_BENCH_ALLOC_OLD_ONLY !== '1',
       });
       return;
     }

@@ -38,7 +38,21 @@ export class AuditQueue implements AuditBus {
   emit(input: AuditInput): void {
     // The trace of the request that caused the event, when tracing is on (no active span otherwise: no cost).
     const traceId = input.trace_id ?? this.#traceId() ?? null;
-    const event: AuditEvent = { ...input, trace_id: traceId, id: uuidv7(), time: input.time ?? new Date() };
+    // Field by field, not `{ ...input, … }`: with the spread (even for events no sink receives), V8's scavenges
+    // promoted ~27 MiB into the old generation per 50,000 client_credentials tokens — a major collection, a 3–8 ms
+    // pause, about every second — and ~1 MiB written out like this (`--trace-gc-nvp`, `promoted=`; no major at all).
+    const event: AuditEvent = {
+      id: uuidv7(),
+      time: input.time ?? new Date(),
+      action: input.action,
+      actor_id: input.actor_id ?? null,
+      user_id: input.user_id ?? null,
+      client_id: input.client_id ?? null,
+      ip: input.ip ?? null,
+      trace_id: traceId,
+      request_id: input.request_id ?? null,
+      detail: input.detail,
+    };
     if (this.log.isLevelEnabled('info')) {
       this.log.info({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
     }
