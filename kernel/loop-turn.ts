@@ -27,8 +27,8 @@ export function requestArrived(): void {
  * from there on — by `work`, or by what its promises resume — are written at once rather than a turn later.
  * For batched work whose completion answers requests (group commit).
  */
-export function afterReads(work: () => void): NodeJS.Immediate {
-  return setImmediate(() => {
+export function afterReads(work: () => void): void {
+  setImmediate(() => {
     reading = false;
     work();
   });

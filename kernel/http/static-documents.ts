@@ -1,5 +1,5 @@
-import { writeAfterReads } from '../loop-turn.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeAfterReads } from '../loop-turn.js';
 import type { Serialized } from '../wellknown/documents.js';
 import { securityHeaderList } from './headers.js';
 import type { RequestRecorder } from './request-record.js';

@@ -181,7 +181,6 @@ export class WalCheckpointer {
     worker.unref();
     this.#worker = worker;
     // A worker being stopped may still report (a 'ready' that crossed the stop): only the current one steers.
-    // A worker being stopped may still report (a 'ready' that crossed the stop): only the current one steers.
     worker.on('message', (message: WorkerMessage) => this.#worker === worker && this.#onMessage(message));
     worker.on('error', (err) => this.#fail('the WAL checkpoint worker failed', { err: err.message }));
     worker.on('exit', (code) => {
