@@ -15,12 +15,12 @@ const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
 /**
  * Claims → `accessTokenClaims` taps → issuance row → sign. The row goes through group commit, so the caller answers
  * only once it is durable; signing is synchronous (every lookup a claim needs was done earlier, by the grant or a
- * `tokenRequest` tap) and waits for the commit. Signing after the commit rather than before is measured
- * (bench/compare.ts, same run): +12 % client_credentials req/s on PostgreSQL and +19–26 % on SQLite, p99 down by
- * 2–5 ms. Work done before a request's row is queued lengthens the part of the loop turn in which no response goes
- * out; done after the commit, it is spread between the responses, so the clients' next requests arrive while the
- * turn still runs and the next turn takes them in one larger batch (fewer turns, commits and idle waits per token).
- * A row whose token then fails to sign describes a token nobody received, as a response lost on the way would.
+ * `tokenRequest` tap) and runs while the row's batch commits (`write(row, during)`), the token handed out only
+ * after the commit. Not before the row is queued: work done before a request's row is queued lengthens the part
+ * of the loop turn in which no response goes out, so the turn takes smaller batches (measured, bench/compare.ts:
+ * signing first was 12 % slower on PostgreSQL and 19–26 % on SQLite than signing after the commit; signing during
+ * the commit is a further 3.5–6 %). A row whose token then fails to sign describes a token nobody received, as a
+ * response lost on the way would.
  */
 export function createTokenIssuer(options: {
   issuer: string;
@@ -61,7 +61,7 @@ export function createTokenIssuer(options: {
       };
       if (tapped) claims = claimHook.call(claims, { input });
       const cnf = claims.cnf as { jkt?: string } | undefined;
-      await issuances.write({
+      const token = await issuances.write({
         jti,
         subject: input.subject,
         client_id: input.clientId,
@@ -73,8 +73,7 @@ export function createTokenIssuer(options: {
         revoked_at: null,
         parent_jti: input.parentJti ?? null,
         cnf_jkt: cnf?.jkt ?? null,
-      });
-      const token = keys.sign(ACCESS_TOKEN_TYP, claims);
+      }, () => keys.sign(ACCESS_TOKEN_TYP, claims));
       return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
     },
 
