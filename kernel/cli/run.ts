@@ -23,18 +23,23 @@ Global options:
   --help, -h        Show help for a command`;
 
 function commandHelp(name: string, command: CliCommand): string {
-  const options = Object.entries(command.options ?? {}).map(
-    ([option, spec]) => `  --${option}${spec.type === 'string' ? ' <value>' : ''}`.padEnd(22) + spec.description,
-  );
+  const rows: [string, string][] = [
+    ...Object.entries(command.options ?? {}).map(([option, spec]): [string, string] => [
+      `  --${option}${spec.type === 'string' ? ' <value>' : ''}`,
+      spec.description,
+    ]),
+    ['  --config <path>', 'Config file'],
+    ['  --help', 'Show this help'],
+  ];
+  // Two spaces at least between the longest flag and its description.
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   return [
     `Usage: authserver ${name}${command.usage ? ` ${command.usage}` : ''} [options]`,
     '',
     command.description,
     '',
     'Options:',
-    ...options,
-    `  --config <path>`.padEnd(22) + 'Config file',
-    `  --help`.padEnd(22) + 'Show this help',
+    ...rows.map(([flag, description]) => flag.padEnd(width) + description),
   ].join('\n');
 }
 

@@ -27,7 +27,7 @@ describe('authserver basics', { concurrency: 2 }, () => {
     for (const command of ['serve', 'migrate', 'purge', 'admin key list', 'admin key rotate', 'version']) {
       assert.match(top.stdout, new RegExp(`^  ${command}\\s{2,}\\S`, 'm'), `${command} is listed`);
     }
-    const commands = ['serve', 'migrate', 'purge', 'admin key list', 'admin key rotate'];
+    const commands = ['serve', 'migrate', 'purge', 'admin key list', 'admin key rotate', 'admin client create'];
     const results = await Promise.all(commands.map((c) => runCli([...c.split(' '), '--help'], { cwd, env: QUIET })));
     results.forEach((result, i) => {
       const command = commands[i]!;
@@ -35,6 +35,10 @@ describe('authserver basics', { concurrency: 2 }, () => {
       assert.match(result.stdout, new RegExp(`^Usage: authserver ${command} `), command);
       assert.match(result.stdout, /--config <path>/, `${command} documents --config`);
       assert.match(result.stdout, /--help/, `${command} documents --help`);
+      // Flags longer than the usual column (--redirect-uris <value>) still leave a gap before their description.
+      for (const line of result.stdout.split('\n').filter((l) => l.startsWith('  --'))) {
+        assert.match(line, /^  --[\w-]+(, -\w)?( <\w+>)?\s{2,}\S/, `${command}: "${line}"`);
+      }
     });
     assert.match(results[2]!.stdout, /--only <value>/);
     assert.match(results[2]!.stdout, /--timeout <value>/);
