@@ -31,5 +31,5 @@ export { uuidv7 } from './storage/ids.js';
 export { afterReads } from './loop-turn.js';
 export { insertRows } from './storage/raw-statements.js';
 export { Metrics } from './observe/metrics.js';
-export { jwkThumbprint } from './keys/es256.js';
+export { decodeSignature, jwkThumbprint } from './keys/es256.js';
 export { bodyValidator } from './http/validate-body.js';

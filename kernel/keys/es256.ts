@@ -40,3 +40,14 @@ export function signCompactEs256(encodedHeader: string, claims: Record<string, u
   const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
   return `${signingInput}.${signature.toString('base64url')}`;
 }
+
+/**
+ * The bytes of a JWS signature segment, or undefined when the segment is not their one canonical base64url form.
+ * Node's decoder skips characters outside the alphabet and ignores the unused low bits of the last character, so
+ * several strings decode to the same signature: accepting them would let one token circulate under many spellings
+ * (and past anything keyed by the token's text).
+ */
+export function decodeSignature(segment: string): Buffer | undefined {
+  const bytes = Buffer.from(segment, 'base64url');
+  return bytes.toString('base64url') === segment ? bytes : undefined;
+}

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { SyncReader, IssueAccessTokenInput, IssuedAccessToken, JwtClaims, KeyRing, TokenIssuer } from '../contracts.js';
 import { ServerError } from '../errors.js';
 import type { HookCatalog } from '../hooks.js';
+import { decodeSignature } from '../keys/es256.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
@@ -91,7 +92,9 @@ export function createTokenIssuer(options: {
         if (header.typ !== 'at+jwt' || header.alg !== 'ES256' || typeof header.kid !== 'string') return undefined;
         const key = keys.publicKey(header.kid);
         if (!key) return undefined;
-        const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2]!, 'base64url'));
+        const signature = decodeSignature(parts[2]!);
+        if (!signature) return undefined;
+        const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key, dsaEncoding: 'ieee-p1363' }, signature);
         if (!ok) return undefined;
         const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as JwtClaims;
         if (claims.iss !== issuer || typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) return undefined;

@@ -3,7 +3,7 @@
  * jwk), the signature with that jwk, then the claims against this request. Nonce and replay are checked by the
  * caller, which has the state they need.
  */
-import { InvalidDpopProof, type JwtClaims } from 'authplane';
+import { decodeSignature, InvalidDpopProof, type JwtClaims } from 'authplane';
 import {
   importProofKey,
   jwkThumbprint,
@@ -155,9 +155,11 @@ function checkedHeader(encoded: string, algorithms: readonly DpopAlgorithm[], ca
 }
 
 function checkSignature(parts: readonly string[], { alg, key }: CheckedHeader) {
+  const signature = decodeSignature(parts[2]!);
+  if (!signature) throw new RejectedProof('bad_signature', 'DPoP proof signature is not canonical base64url');
   let valid: boolean;
   try {
-    valid = verifySignature(alg, key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2]!, 'base64url'));
+    valid = verifySignature(alg, key, `${parts[0]}.${parts[1]}`, signature);
   } catch (cause) {
     // OpenSSL refuses some malformed signatures (wrong length for the key) instead of answering false.
     throw new RejectedProof('bad_signature', 'DPoP proof signature does not verify with its jwk', { cause });

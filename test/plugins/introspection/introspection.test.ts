@@ -98,6 +98,14 @@ test('tampered, unknown, expired and foreign tokens are inactive', async (t) => 
 
   const flipped = `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
   assert.deepEqual(await introspect(fx.url, machine, flipped), INACTIVE, 'a changed signature');
+  // Other spellings of the same signature bytes: unused low bits set in the last character, a character outside
+  // the alphabet (node's decoder would skip it). Each decodes to the genuine signature, so only the spelling fails.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet[alphabet.indexOf(signature.at(-1)!) | 1]!;
+  for (const respelled of [`${signature.slice(0, -1)}${last}`, `${signature.slice(0, 20)}!${signature.slice(20)}`]) {
+    assert.ok(Buffer.from(respelled, 'base64url').equals(Buffer.from(signature, 'base64url')));
+    assert.deepEqual(await introspect(fx.url, machine, `${header}.${payload}.${respelled}`), INACTIVE, `signature spelled ${respelled}`);
+  }
   const claims = decodeJwt(token).claims;
   const widened = Buffer.from(JSON.stringify({ ...claims, scope: 'tools/read tools/write tools/admin' })).toString('base64url');
   assert.deepEqual(await introspect(fx.url, machine, `${header}.${widened}.${signature}`), INACTIVE, 'a changed payload');
