@@ -69,9 +69,17 @@ const PG_ROWS_PER_STATEMENT = 50;
 /**
  * Inserts `rows` (all with the same columns, as one writer produces them) atomically: on SQLite one prepared
  * single-row statement run per row inside one transaction; on PostgreSQL multi-row INSERTs, prepared once per
- * connection and row count, inside one transaction when there is more than one.
+ * connection and row count, inside one transaction when there is more than one. `sent` is called once the rows are
+ * on their way (PostgreSQL: the first statement written to the connection; SQLite, whose statements are synchronous:
+ * once they ran), so a caller can work while the database does; never when the insert failed before that.
  */
-export async function insertRows(db: Knex, dialect: Dialect, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+export async function insertRows(
+  db: Knex,
+  dialect: Dialect,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  sent?: () => void,
+): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]!);
   const names = columns.map((c) => `"${c}"`).join(', ');
@@ -81,6 +89,7 @@ export async function insertRows(db: Knex, dialect: Dialect, table: string, rows
       const statement = connection.prepare(`insert into "${table}" (${names}) values (${columns.map(() => '?').join(', ')})`);
       if (rows.length === 1) statement.run(values(rows[0]!));
       else connection.transaction(() => rows.forEach((row) => statement.run(values(row))))();
+      sent?.();
       return true;
     }
     if (isPg(dialect, connection)) {
@@ -93,11 +102,13 @@ export async function insertRows(db: Knex, dialect: Dialect, table: string, rows
           const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
           let n = 0;
           const tuples = chunk.map(() => `(${columns.map(() => `$${++n}`).join(', ')})`).join(', ');
-          await connection.query({
+          const inserted = connection.query({
             name: `authplane_insert_${shape}_${chunk.length}`,
             text: `insert into "${table}" (${names}) values ${tuples}`,
             values: chunk.flatMap(values),
           });
+          if (i === 0) sent?.();
+          await inserted;
         }
         if (many) await connection.query({ text: 'commit' });
       } catch (err) {
@@ -108,7 +119,10 @@ export async function insertRows(db: Knex, dialect: Dialect, table: string, rows
     }
     return false;
   });
-  if (!done) await db.batchInsert(table, rows as Record<string, unknown>[], 100);
+  if (!done) {
+    await db.batchInsert(table, rows as Record<string, unknown>[], 100);
+    sent?.();
+  }
 }
 
 const shapes = new Map<string, string>();

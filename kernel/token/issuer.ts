@@ -20,7 +20,7 @@ const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
  * after the commit. Not before the row is queued: work done before a request's row is queued lengthens the part
  * of the loop turn in which no response goes out, so the turn takes smaller batches (measured, bench/compare.ts:
  * signing first was 12 % slower on PostgreSQL and 19–26 % on SQLite than signing after the commit; signing during
- * the commit is a further 3.5–6 %). A row whose token then fails to sign describes a token nobody received, as a
+ * the commit, once the INSERT is on the wire, is a further 12–22 % on PostgreSQL). A row whose token then fails to sign describes a token nobody received, as a
  * response lost on the way would.
  */
 export function createTokenIssuer(options: {
