@@ -16,12 +16,12 @@ const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
 /**
  * Claims → `accessTokenClaims` taps → issuance row → sign. The row goes through group commit, so the caller answers
  * only once it is durable; signing is synchronous (every lookup a claim needs was done earlier, by the grant or a
- * `tokenRequest` tap) and runs while the row's batch commits (`write(row, during)`), the token handed out only
- * after the commit. Not before the row is queued: work done before a request's row is queued lengthens the part
- * of the loop turn in which no response goes out, so the turn takes smaller batches (measured, bench/compare.ts:
- * signing first was 12 % slower on PostgreSQL and 19–26 % on SQLite than signing after the commit; signing during
- * the commit, once the INSERT is on the wire, is a further 12–22 % on PostgreSQL). A row whose token then fails to sign describes a token nobody received, as a
- * response lost on the way would.
+ * `tokenRequest` tap) and runs while the row's batch commits (`write(row, during)`), the token handed out only after
+ * the commit. Not before the row is queued: work done before a request's row is queued lengthens the part of the loop
+ * turn in which no response goes out, so the turn takes smaller batches (measured, bench/compare.ts: signing first
+ * was 12 % slower on PostgreSQL and 19–26 % on SQLite than signing after the commit; signing during the commit, once
+ * the INSERT is on the wire, is a further 12–22 % on PostgreSQL). A row whose token then fails to sign describes a
+ * token nobody received, as a response lost on the way would.
  */
 export function createTokenIssuer(options: {
   issuer: string;
