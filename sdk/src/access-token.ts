@@ -4,6 +4,7 @@
  * The header is checked before any key lookup, so `alg: none` or an HMAC token never costs a JWKS fetch.
  */
 import { compactVerify, decodeProtectedHeader, errors as joseErrors, type JWTPayload } from 'jose';
+import { hasCanonicalSignature } from './jws.js';
 import { TokenError } from './errors.js';
 import type { RemoteKeySet } from './jwks.js';
 
@@ -96,6 +97,7 @@ export async function verifyJwtAccessToken(token: string, check: AccessTokenChec
   if (typeof header.alg !== 'string' || !check.algorithms.includes(header.alg)) {
     throw new TokenError('alg', `token alg ${JSON.stringify(header.alg)} is not accepted`);
   }
+  if (!hasCanonicalSignature(token)) throw new TokenError('signature', 'the token signature is not canonical base64url');
   const key = await check.keys.key(header.kid, header.alg);
   let payloadBytes: Uint8Array;
   try {

@@ -4,6 +4,7 @@
  * be made for this request (`htm`, `htu`), for this token (`ath`), recently (`iat`), and only once (`jti`).
  */
 import { base64url, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { hasCanonicalSignature } from './jws.js';
 import { TokenError, type TokenErrorReason } from './errors.js';
 import type { ReplayStore } from './replay-cache.js';
 
@@ -64,6 +65,7 @@ export async function verifyDpopProof(check: DpopProofCheck): Promise<{ jkt: str
   const jwk = header.jwk as JWK | undefined;
   if (!jwk || typeof jwk !== 'object') throw refuse('dpop_jwk', 'the DPoP proof has no jwk');
   if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) throw refuse('dpop_jwk', 'the DPoP proof jwk is not a public key');
+  if (!hasCanonicalSignature(proof)) throw refuse('dpop_signature', 'the DPoP proof signature is not canonical base64url');
   let payload: Record<string, unknown>;
   try {
     const key = await importJWK(jwk, header.alg);

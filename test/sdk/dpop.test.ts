@@ -70,6 +70,15 @@ test('DPoP-bound tokens from AuthPlane are verified against the proof on each re
     assert.match(challenge, /not the key the token is bound to/);
   });
 
+  await t.test('a proof whose signature is spelled other than canonically is refused', async () => {
+    const good = await proof(key, mcp.url, { ath: ath(token) });
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = `${good.slice(0, -1)}${alphabet[alphabet.indexOf(good.at(-1)!) | 1]}`;
+    assert.ok(Buffer.from(respelled.split('.')[2]!, 'base64url').equals(Buffer.from(good.split('.')[2]!, 'base64url')));
+    const challenge = await refusedWith(await send({ authorization: `DPoP ${token}`, dpop: respelled }), 'invalid_dpop_proof');
+    assert.match(challenge, /not canonical base64url/);
+  });
+
   await t.test('a replayed proof is refused', async () => {
     const once = await proof(key, mcp.url, { ath: ath(token) });
     assert.equal((await send({ authorization: `DPoP ${token}`, dpop: once })).status, 200);
