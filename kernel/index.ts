@@ -21,7 +21,8 @@ export { booted, type CliCommand, type CliContext, type CliOption } from './cli/
 export { runCli, type CliEnvironment } from './cli/run.js';
 export { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords } from './cli/output.js';
 export { parseDuration } from './cli/duration.js';
-export { readForm, readJson } from './http/body.js';
+export { readForm, readJson, readQuery } from './http/body.js';
+export { clientKey } from './http/client-ip.js';
 export { sendJson } from './http/json.js';
 export { escapeHtml, PAGE_CSP, pageStyle } from './http/page.js';
 export { requestInfo } from './token/endpoint.js';

@@ -97,10 +97,25 @@ export function readForm(ctx: Context, options: { allowQuery?: boolean } = {}): 
   else if (body.kind === 'none' && options.allowQuery) source = formPairs(ctx.querystring);
   else if (body.kind === 'none') source = [];
   else throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
+  return singleValued(source);
+}
+
+/**
+ * The query parameters of a request, each at most once (RFC 6749 §3.1) — koa's `ctx.query` would hand a repeated
+ * one over as an array. A repeated parameter is `invalid_request` naming it: JSON on OAuth routes, a 400 page on
+ * `errors: 'page'` routes.
+ */
+export function readQuery(ctx: Context): FormParams {
+  return singleValued(formPairs(ctx.querystring));
+}
+
+/** RFC 6749 §3.1: a parameter without a value counts as omitted, so only valued ones can be repeated. */
+function singleValued(source: [string, string][]): FormParams {
   const params: Record<string, string> = Object.create(null);
   for (const [key, value] of source) {
+    if (value === '') continue;
     if (key in params) throw new InvalidRequest(`parameter '${key}' is included more than once`);
-    if (value !== '') params[key] = value;
+    params[key] = value;
   }
   return params;
 }

@@ -29,3 +29,32 @@ export function createClientIpResolver(trustedProxies: readonly string[]) {
     return hops[0] ?? peer;
   };
 }
+
+/** The eight 16-bit groups of an IPv6 address (an embedded dotted IPv4 tail counts as the last two). */
+function ipv6Groups(address: string): number[] {
+  let text = address.split('%')[0]!;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  if (tail === undefined) return left;
+  const right = parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The identity a client is counted under by per-client limits (the rate limit, the login lockout). IPv6 hosts
+ * usually hold a whole /64, so one host could rotate through 2^64 addresses: IPv6 addresses are counted per /64
+ * prefix (`2001:db8:0:1::/64`, whichever way the address was written), IPv4 per address.
+ */
+export function clientKey(ip: string): string {
+  if (isIP(ip.split('%')[0]!) !== 6) return ip;
+  return `${ipv6Groups(ip)
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
+}

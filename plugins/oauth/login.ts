@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { readForm, type RegisterApi } from 'authplane';
+import { clientKey, readForm, readQuery, type RegisterApi } from 'authplane';
 import { auditBase, sendPage, type OAuthState } from './context.js';
 import { loginPage, logoutPage, messagePage } from './views/login.js';
 
@@ -15,7 +15,7 @@ export function registerLogin(api: RegisterApi, state: OAuthState): void {
   const page = { errors: 'page' } as const;
 
   api.route('public', 'GET', '/login', async (ctx) => {
-    const returnTo = safeReturnTo(ctx.query.return_to as string | undefined);
+    const returnTo = safeReturnTo(readQuery(ctx).return_to);
     const session = await state.sessions().current(ctx);
     if (session && returnTo) return ctx.redirect(returnTo);
     if (session) {
@@ -54,16 +54,17 @@ async function login(ctx: Context, state: OAuthState): Promise<void> {
   if (!email || !form.password) return retry(400, 'Enter your email and password.');
 
   const runtime = state.runtime();
-  const ip = ctx.state.clientIp as string;
   const lockout = state.lockout();
-  const key = lockout.key(email, ip);
+  // The identity the rate limit counts too: one IPv6 host cannot step through its /64 to reset the count.
+  const key = lockout.key(email, clientKey(ctx.state.clientIp as string));
   const lockedOut = (seconds: number) => {
     state.denied.inc({ reason: 'locked_out' });
     runtime.audit.emit({ action: 'user_login_failed', detail: { reason: 'locked_out' }, ...auditBase(ctx) });
     ctx.set('Retry-After', String(seconds));
     retry(429, 'Too many failed attempts. Try again later.');
   };
-  const wait = await lockout.retryAfter(key);
+  // Counted before the slow password check: parallel guesses each see the others' attempts.
+  const wait = await lockout.begin(key);
   if (wait > 0) return lockedOut(wait);
 
   const users = runtime.use('users');
@@ -75,7 +76,9 @@ async function login(ctx: Context, state: OAuthState): Promise<void> {
     runtime.audit.emit({ action: 'user_login_failed', detail: { reason: 'invalid_credentials' }, ...auditBase(ctx) });
     return retry(401, GENERIC_FAILURE);
   }
-  await lockout.clear(key);
+  // Parallel failures may have locked the pair while this password was being checked.
+  const lockedMeanwhile = await lockout.succeed(key);
+  if (lockedMeanwhile > 0) return lockedOut(lockedMeanwhile);
   await sessions.create(ctx, user.id);
   await users.recordLogin(user.id);
   runtime.audit.emit({ action: 'user_login', actor_id: user.id, user_id: user.id, ...auditBase(ctx) });

@@ -16,19 +16,3 @@ export function limitClassOf(method: string, path: string): LimitClass | undefin
   if (TOKEN_PATHS.has(path)) return 'token';
   return 'default';
 }
-
-/**
- * The key a client address is counted under. IPv6 hosts usually hold a whole /64, so one host could rotate through
- * 2^64 addresses: IPv6 addresses are counted per /64 prefix, IPv4 per address.
- */
-export function addressKey(ip: string): string {
-  if (!ip.includes(':')) return ip;
-  const [head = '', tail] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
-}

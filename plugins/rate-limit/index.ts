@@ -4,7 +4,8 @@
  *   /revoke) and `default` (everything else); /health, /livez, /ready and /.well-known/* are never limited.
  * - Over the limit: 429 with `Retry-After`; OAuth `slow_down` JSON under /oauth/, RFC 9457 problem elsewhere.
  * - The address is the kernel's `ctx.state.clientIp` (X-Forwarded-For only from `server.trustedProxies`); IPv6 is
- *   counted per /64. Buckets are in memory per process (replicas count separately), bounded by `maxBuckets`.
+ *   counted per /64 (the kernel's `clientKey`, which the login lockout keys on too). Buckets are in memory per
+ *   process (replicas count separately), bounded by `maxBuckets`.
  * Taps: `httpMiddleware` (public listener). Metric: authserver_rate_limited_total{class}.
  */
 import { definePlugin } from 'authplane';

@@ -1,8 +1,8 @@
 import type { Middleware } from 'koa';
-import { ProblemError, SlowDown } from 'authplane';
+import { clientKey, ProblemError, SlowDown } from 'authplane';
 import type { Counter } from 'prom-client';
 import { TokenBuckets } from './buckets.js';
-import { addressKey, limitClassOf } from './classify.js';
+import { limitClassOf } from './classify.js';
 import { LIMIT_CLASSES, type LimitClass, type RateLimitOptions } from './schema.js';
 
 /**
@@ -17,7 +17,7 @@ export function rateLimitMiddleware(options: Readonly<RateLimitOptions>, limited
   return async (ctx, next) => {
     const limitClass = limitClassOf(ctx.method, ctx.path);
     if (limitClass) {
-      const retryAfter = buckets[limitClass].take(addressKey(ctx.state.clientIp as string));
+      const retryAfter = buckets[limitClass].take(clientKey(ctx.state.clientIp as string));
       if (retryAfter > 0) {
         limited.inc({ class: limitClass });
         // RFC 6585 §4 / RFC 9110 §10.2.3: 429 with how long to wait.

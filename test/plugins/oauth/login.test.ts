@@ -1,7 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { rateLimit } from 'authplane/plugins';
 import { ScriptedBrowser } from '../../helpers/browser.js';
-import { oauthServer, USER } from './setup.js';
+import { requirePostgres } from '../../helpers/postgres.js';
+import { oauthServer, USER, type OAuthFixture } from './setup.js';
+
+/** The login form's CSRF cookie and token, which any number of submissions may reuse. */
+async function loginForm(fx: OAuthFixture): Promise<{ cookie: string; csrf: string }> {
+  const response = await fetch(`${fx.url}/login`);
+  const cookie = response.headers.getSetCookie()[0]!.split(';')[0]!;
+  const csrf = /name="csrf_token" value="([^"]+)"/.exec(await response.text())![1]!;
+  return { cookie, csrf };
+}
+
+function postLogin(fx: OAuthFixture, form: { cookie: string; csrf: string }, password: string, from?: string): Promise<Response> {
+  return fetch(`${fx.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: form.cookie,
+      ...(from ? { 'x-forwarded-for': from } : {}),
+    },
+    body: new URLSearchParams({ email: USER.email, password, csrf_token: form.csrf }),
+  });
+}
+
+const signedIn = (response: Response) => response.headers.getSetCookie().some((c) => c.startsWith('ap_session=') && !/max-age=0/i.test(c));
 
 test('repeated failures lock out the (email, IP) pair with 429 and Retry-After, and say nothing about the email', async (t) => {
   const fx = await oauthServer(t, { env: { AUTHPLANE_OAUTH_LOGIN_MAX_FAILURES: '3' } });
@@ -53,4 +78,59 @@ test('a successful login sets an HttpOnly SameSite=Lax session cookie; logout en
   assert.match((await browser.request('/login')).body, /name="password"/, 'the session is gone');
   const audit = await (await fx.admin(`/admin/audit?action=user_login&user_id=${fx.userId}`)).json();
   assert.equal(audit.events.length, 2);
+});
+
+for (const storage of ['sqlite', 'postgres'] as const) {
+  for (const limits of ['off', 'default'] as const) {
+    test(`40 wrong-then-right passwords sent at once never get a session once the lock is reached (${storage}, rate limit ${limits})`, async (t) => {
+      if (storage === 'postgres' && !(await requirePostgres(t))) return;
+      const maxFailures = 5;
+      const fx = await oauthServer(t, {
+        storage,
+        env: { AUTHPLANE_OAUTH_LOGIN_MAX_FAILURES: String(maxFailures) },
+        extra: limits === 'default' ? [rateLimit()] : [],
+      });
+      const form = await loginForm(fx);
+      // With the default limits only the first 10 logins of an address reach the password check (the strict
+      // bucket), so the right password comes 10th there; without a limit it comes last, 40th.
+      const right = limits === 'default' ? 9 : 39;
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => postLogin(fx, form, i === right ? USER.password : `wrong guess ${i}`)),
+      );
+      const statuses = responses.map((r) => r.status);
+      await Promise.all(responses.map((r) => r.arrayBuffer()));
+
+      assert.equal(statuses[right], 429, `the right password, sent after ${right} wrong ones, is refused: ${statuses.join(' ')}`);
+      assert.ok(!responses.some(signedIn), 'no attempt got a session');
+      // Every attempt is counted before its password is checked: at most maxFailures checks, and the last of
+      // them locks the pair, so fewer than maxFailures attempts are told "invalid email or password".
+      const checkedAndWrong = statuses.filter((s) => s === 401).length;
+      assert.ok(checkedAndWrong < maxFailures, `${checkedAndWrong} attempts got 401: ${statuses.join(' ')}`);
+      assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(' '));
+      // The lock holds afterwards too.
+      const later = await postLogin(fx, form, USER.password);
+      assert.equal(later.status, 429);
+      assert.ok(!signedIn(later));
+    });
+  }
+}
+
+test('two IPv6 addresses in one /64 share a lockout; the next /64 has its own', async (t) => {
+  const fx = await oauthServer(t, {
+    env: { AUTHPLANE_OAUTH_LOGIN_MAX_FAILURES: '3' },
+    // The test's requests come from loopback; X-Forwarded-For stands for the client addresses behind a proxy.
+    config: { server: { trustedProxies: ['loopback'] } },
+  });
+  const form = await loginForm(fx);
+  assert.equal((await postLogin(fx, form, 'wrong 1', '2001:db8:0:7::1')).status, 401);
+  assert.equal((await postLogin(fx, form, 'wrong 2', '2001:db8:0:7:ffff:ffff:ffff:ffff')).status, 401);
+  assert.equal((await postLogin(fx, form, 'wrong 3', '2001:0db8:0000:0007::2')).status, 429, 'the third failure from the /64 locks it');
+
+  const sameHost = await postLogin(fx, form, USER.password, '2001:db8:0:7:1234:5678:9abc:def0');
+  assert.equal(sameHost.status, 429, 'another address of the same /64 is locked out too');
+  assert.ok(!signedIn(sameHost));
+
+  const nextPrefix = await postLogin(fx, form, USER.password, '2001:db8:0:8::1');
+  assert.equal(nextPrefix.status, 200, 'a different /64 is a different client');
+  assert.ok(signedIn(nextPrefix));
 });
