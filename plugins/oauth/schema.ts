@@ -55,10 +55,11 @@ export const oauthSchema: JsonSchema = {
           type: 'integer',
           minimum: 1,
           default: 5,
-          description: 'Failed logins per (email, IP) within `failureWindow` before the pair is locked out.',
+          description:
+            'Failed logins per (email, client) within `failureWindow` before the pair is locked out; the client is the IPv4 address or the IPv6 /64, as for the rate limit. Attempts are counted before the password is checked, so parallel guesses check at most this many.',
         },
         failureWindow: { type: 'integer', minimum: 1, default: 900, description: 'Window counting failed logins (seconds).' },
-        lockout: { type: 'integer', minimum: 1, default: 900, description: 'How long a locked-out (email, IP) waits (seconds).' },
+        lockout: { type: 'integer', minimum: 1, default: 900, description: 'How long a locked-out (email, client) waits (seconds).' },
       },
     },
   },
