@@ -134,3 +134,18 @@ test('two IPv6 addresses in one /64 share a lockout; the next /64 has its own', 
   assert.equal(nextPrefix.status, 200, 'a different /64 is a different client');
   assert.ok(signedIn(nextPrefix));
 });
+
+test('a right password is refused when parallel guesses lock the pair while it is being checked', async (t) => {
+  const fx = await oauthServer(t, { env: { AUTHPLANE_OAUTH_LOGIN_MAX_FAILURES: '2' } });
+  const form = await loginForm(fx);
+  // The right password goes first; the two guesses behind it are counted while its hash (~100 ms of scrypt) is
+  // computed, and the second of them, the third attempt of a pair allowed two, locks the pair on arrival.
+  const [right, ...guesses] = await Promise.all([
+    postLogin(fx, form, USER.password),
+    postLogin(fx, form, 'wrong guess 1'),
+    postLogin(fx, form, 'wrong guess 2'),
+  ]);
+  assert.equal(right!.status, 429, `the pair was locked before the success was accepted (${[right, ...guesses].map((r) => r!.status).join(' ')})`);
+  assert.ok(!signedIn(right!));
+  assert.ok(Number(right!.headers.get('retry-after')) > 0);
+});

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { clients, oauth, resources, users } from 'authplane/plugins';
 import { defaultPlugins } from '../../../plugins/preset-default.js';
 import { basePlugins, startServer } from '../../helpers/server.js';
 
@@ -126,4 +127,19 @@ test('a repeated query parameter that a route does not read never makes it fail'
     await response.arrayBuffer();
     assert.ok(response.status < 500, `${route.method} ${route.path}: ${response.status}`);
   }
+});
+
+test('a parameter sent once with a value and once without is not repeated: the empty one counts as omitted', async (t) => {
+  const fx = await startServer(t, { plugins: [clients(), resources(), users(), oauth()] });
+  const login = await fetch(`${fx.url}/login?return_to=${encodeURIComponent('/consent?client_id=x')}&return_to=`);
+  assert.equal(login.status, 200);
+  assert.match(await login.text(), /name="return_to" value="\/consent\?client_id=x"/);
+  const token = await fetch(`${fx.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&grant_type=&client_id=nobody',
+  });
+  const body = await token.json();
+  assert.notEqual(body.error_description, "parameter 'grant_type' is included more than once");
+  assert.equal(body.error, 'invalid_client');
 });
