@@ -60,15 +60,16 @@ export class AuthorizationCodes {
   }
 
   /**
-   * Consumes a code in one statement (design §6): of any number of concurrent redemptions exactly one updates the
-   * row. The loser learns whether the code existed and was already used — a replay.
+   * Consumes a code in one statement (design §6): of any number of concurrent redemptions by the client the code
+   * was issued to, exactly one updates the row. The loser learns whether the code existed and was already used — a
+   * replay. Another client's redemption consumes nothing and learns only that the code is not its own.
    */
-  async consume(code: string): Promise<{ row: CodeRow } | { replayed: CodeRow } | undefined> {
+  async consume(code: string, clientId: string): Promise<{ row: CodeRow } | { replayed: CodeRow } | { foreign: true } | undefined> {
     const hash = digest(code);
     const now = Date.now();
     // The winner gets the row back from the UPDATE itself (RETURNING: SQLite ≥ 3.35, PostgreSQL): one statement.
     const [won] = (await this.db()('authorization_codes')
-      .where({ code_hash: hash })
+      .where({ code_hash: hash, client_id: clientId })
       .whereNull('consumed_at')
       .where('expires_at', '>', now)
       .update({ consumed_at: now })
@@ -78,6 +79,7 @@ export class AuthorizationCodes {
     row.expires_at = Number(row.expires_at);
     row.auth_time = Number(row.auth_time);
     if (won) return { row };
+    if (row.client_id !== clientId) return { foreign: true };
     return row.consumed_at !== null ? { replayed: row } : undefined;
   }
 

@@ -24,11 +24,17 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
     async handle(ctx: TokenContext) {
       const { params, client } = ctx;
       const runtime = state.runtime();
-      const consumed = await state.codes().consume(params.code!);
+      const consumed = await state.codes().consume(params.code!, client.client_id);
       if (!consumed) return deny('invalid_grant', new InvalidGrant('authorization code is invalid or expired'));
+      if ('foreign' in consumed) return deny('invalid_grant', new InvalidGrant('authorization code was issued to another client'));
       if ('replayed' in consumed) {
-        // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+        // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it — when its own client uses it twice.
+        // A used code is no secret (browser history, Referer, proxy logs), and a public client's id proves nothing,
+        // so the revocation needs the code's PKCE verifier too: whoever merely saw the code cannot end the grant.
         const replayed = consumed.replayed;
+        if (!CODE_VERIFIER.test(params.code_verifier!) || !pkceMatches(params.code_verifier!, replayed.code_challenge)) {
+          return deny('invalid_pkce', new InvalidGrant('code_verifier does not match the code_challenge'));
+        }
         if (replayed.family_id) await revokeFamilyAndAccessTokens(state, replayed.family_id, 'code_replay');
         if (replayed.access_jti) {
           await runtime.tokens.revokeJti(replayed.access_jti, Math.floor(Date.now() / 1000) + runtime.config.tokens.accessTokenTtl, 'code_replay');
@@ -43,7 +49,6 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
       }
       const row = consumed.row;
       const extra = row.extra ? (JSON.parse(row.extra) as { redirect_uri_sent?: boolean }) : {};
-      if (row.client_id !== client.client_id) return deny('invalid_grant', new InvalidGrant('authorization code was issued to another client'));
       // RFC 6749 §4.1.3: redirect_uri must be repeated exactly when the authorization request had it.
       const sent = params.redirect_uri;
       if ((extra.redirect_uri_sent && sent !== row.redirect_uri) || (sent !== undefined && sent !== row.redirect_uri)) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLocalJWKSet, jwtVerify } from 'jose';
-import { getCode, redeem, refresh, tokenRequest } from './flow.js';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { issuances } from 'authplane/plugins';
+import { getCode, pkce, redeem, refresh, tokenRequest } from './flow.js';
 import { oauthServer, REDIRECT_URI, RESOURCE_URI } from './setup.js';
 
 test('the code grant answers access_token, Bearer, expires_in, refresh_token and scope, never cached', async (t) => {
@@ -75,4 +76,49 @@ test('of 100 concurrent redemptions of one code exactly one succeeds, and the re
   const after = await refresh(fx, tokens.refresh_token);
   assert.equal(after.status, 400, 'the replays revoked the refresh family the code produced');
   assert.equal((await after.json()).error, 'invalid_grant');
+});
+
+test('a used code presented by another client or without its verifier is refused and revokes nothing', async (t) => {
+  const fx = await oauthServer(t, { extra: [issuances()] });
+  const other = await fx.createClient({ client_name: 'Other' });
+  const confidential = await fx.createClient({ client_name: 'Other confidential', token_endpoint_auth_method: 'client_secret_post' });
+  const { code, verifier } = await getCode(fx);
+  const tokens = await (await redeem(fx, code, verifier)).json();
+  assert.ok(tokens.refresh_token);
+
+  // Whoever saw the used code (history, Referer, a proxy log) presents it: as another public client, as a
+  // confidential one, with the verifier of another flow, and as the code's own public client without its verifier.
+  const attempts: [Record<string, string>, string][] = [
+    [{ client_id: other.client_id }, 'authorization code was issued to another client'],
+    [{ client_id: confidential.client_id, client_secret: confidential.client_secret! }, 'authorization code was issued to another client'],
+    [{ client_id: other.client_id, code_verifier: pkce().verifier }, 'authorization code was issued to another client'],
+    [{ code_verifier: pkce().verifier }, 'code_verifier does not match the code_challenge'],
+  ];
+  for (const [extra, description] of attempts) {
+    const response = await redeem(fx, code, verifier, extra);
+    const body = await response.json();
+    assert.equal(response.status, 400, JSON.stringify(body));
+    assert.deepEqual(body, { error: 'invalid_grant', error_description: description });
+  }
+  const issuance = await (await fx.admin(`/admin/issuances/${decodeJwt(tokens.access_token).jti}`)).json();
+  assert.equal(issuance.status, 'active', 'the access token was not revoked');
+  assert.equal((await refresh(fx, tokens.refresh_token)).status, 200, 'the refresh family lives');
+  const audit = await (await fx.admin('/admin/audit?action=token_revoked')).json();
+  assert.equal(audit.events.length, 0);
+
+  // Another client presenting an unused code does not burn it for the client it was issued to.
+  const fresh = await getCode(fx);
+  assert.equal((await redeem(fx, fresh.code, fresh.verifier, { client_id: other.client_id })).status, 400);
+  assert.equal((await redeem(fx, fresh.code, fresh.verifier)).status, 200);
+});
+
+test('the code\'s own client replaying it with its verifier revokes the tokens it produced', async (t) => {
+  const fx = await oauthServer(t, { extra: [issuances()] });
+  const { code, verifier } = await getCode(fx);
+  const tokens = await (await redeem(fx, code, verifier)).json();
+  const replay = await redeem(fx, code, verifier);
+  assert.deepEqual(await replay.json(), { error: 'invalid_grant', error_description: 'authorization code was already used' });
+  const issuance = await (await fx.admin(`/admin/issuances/${decodeJwt(tokens.access_token).jti}`)).json();
+  assert.equal(issuance.status, 'revoked');
+  assert.equal((await refresh(fx, tokens.refresh_token)).status, 400);
 });
