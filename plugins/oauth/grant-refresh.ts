@@ -1,17 +1,17 @@
-import { InvalidGrant, InvalidScope, type GrantHandler, type TokenContext } from 'authplane';
+import { InvalidGrant, InvalidScope, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
 import { parseScope } from './authorize-request.js';
 import { auditFromToken, type OAuthState } from './context.js';
+import { echo } from './error-text.js';
 import { mintUserTokens } from './mint.js';
+import { parseUseRecord, requestDigest, successorOf, type UseRecord } from './refresh-tokens.js';
 import { revokeFamilyAndAccessTokens } from './token-hooks.js';
-
-/** What makes two refresh requests "the same request" for the reuse grace window. */
-function requestKey(ctx: TokenContext): string {
-  return [ctx.params.scope ?? '', (ctx.state.dpopJkt as string | undefined) ?? ''].join('|');
-}
 
 /**
  * `refresh_token` (RFC 6749 §6, OAuth 2.1 §4.3.1): rotation on every use, reuse detection per family (RFC 9700
  * §4.14.2), a short grace window for retries, and scope that can only narrow — within the client's current ceiling.
+ * A token has one successor, whoever asks for it: inside the grace window the same request gets the same successor
+ * again (refresh-tokens.ts says how), so a replay never starts a second line of tokens that reuse detection could
+ * not see.
  */
 export function refreshTokenGrant(state: OAuthState): GrantHandler {
   const deny = (reason: string, error: Error): never => {
@@ -29,12 +29,25 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
         return deny('invalid_grant', new InvalidGrant('refresh token is invalid'));
       }
       const { token, family } = found;
-      const now = Date.now();
       if (family.revoked_at !== null) return deny('invalid_grant', new InvalidGrant('refresh token was revoked'));
-      if (token.expires_at <= now) return deny('invalid_grant', new InvalidGrant('refresh token expired'));
-      const boundKey = token.dpop_jkt;
-      if (boundKey && ctx.state.dpopJkt !== boundKey) {
+      if (token.expires_at <= Date.now()) return deny('invalid_grant', new InvalidGrant('refresh token expired'));
+      const dpopJkt = ctx.state.dpopJkt as string | undefined;
+      if (token.dpop_jkt && dpopJkt !== token.dpop_jkt) {
         return deny('invalid_grant', new InvalidGrant('refresh token is bound to another DPoP key'));
+      }
+      // RFC 8707 §2.2: a refresh may name the resource again, but only the one the grant is for.
+      if (params.resource !== undefined) {
+        const named = await runtime.use('resources').resolve(params.resource);
+        if (named?.id !== token.resource_id) {
+          const issuedFor = await runtime.use('resources').get(token.resource_id);
+          return deny(
+            'invalid_target',
+            new InvalidTarget(
+              `resource ${echo(params.resource)} is not the resource this refresh token was issued for` +
+                (issuedFor ? `; send ${echo(issuedFor.uri)} or no resource` : ''),
+            ),
+          );
+        }
       }
 
       // A malformed or widening request is refused before the token is spent, so it does not burn the grant.
@@ -47,11 +60,14 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
       }
       const beyond = requested.filter((s) => !granted.includes(s));
       if (beyond.length) return deny('invalid_scope', new InvalidScope(`scope was not granted: ${beyond.join(' ')}`));
-      const key = requestKey(ctx);
-      if (!(await refresh.consume(token.id, key))) {
+      const request = requestDigest(requested, dpopJkt);
+      let use: UseRecord | undefined = await refresh.consume(token.id, request);
+      if (!use) {
         const spent = (await refresh.find(params.refresh_token!))?.token;
-        const inGrace = !!spent && now - (spent.consumed_at ?? 0) <= state.options.refreshReuseGrace * 1000;
-        if (!inGrace || spent.consumed_scope_key !== key) {
+        const grace = state.options.refreshReuseGrace * 1000;
+        const inGrace = grace > 0 && !!spent && Date.now() - (spent.consumed_at ?? 0) <= grace;
+        const recorded = parseUseRecord(spent?.consumed_scope_key ?? null);
+        if (!inGrace || recorded?.request !== request) {
           await revokeFamilyAndAccessTokens(state, family.id, 'refresh_reuse');
           state.reuse.inc();
           runtime.audit.emit({
@@ -62,7 +78,8 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
           });
           return deny('invalid_grant', new InvalidGrant('refresh token was already used; its grant has been revoked'));
         }
-        // Inside the grace window the same client repeating the same request gets a new pair; the family lives on.
+        // Inside the grace window the same client repeating the same request gets the same successor again.
+        use = recorded;
       }
 
       const user = await runtime.use('users').get(token.user_id);
@@ -88,6 +105,7 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
         resource,
         scopes,
         familyId: family.id,
+        refreshToken: successorOf(params.refresh_token!, use.nonce),
         grantType: 'refresh_token',
       });
       runtime.use('clients').touch(client.client_id);

@@ -10,6 +10,8 @@ export interface MintInput {
   scopes: string[];
   /** An existing family (refresh) or undefined to start one (authorization code). */
   familyId?: string;
+  /** The refresh token to store and return (a rotation's successor); a fresh random one when absent. */
+  refreshToken?: string;
   grantType: string;
   /**
    * Rows that belong with the tokens (the code's record of what it produced): written in the refresh token's
@@ -60,7 +62,9 @@ export async function mintUserTokens(state: OAuthState, input: MintInput): Promi
           resourceId: input.resource.id,
           scope,
           accessJti: issued.jti,
+          accessExpiresAt: issued.expiresAt * 1000,
           dpopJkt,
+          token: input.refreshToken,
           // A family started just now already expires with this token.
           extendFamily: !started,
         },

@@ -1,6 +1,46 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { uuidv7 } from 'authplane';
 import { digest, randomToken } from './codes.js';
+
+/**
+ * What a use of a refresh token leaves on its row, in `consumed_scope_key` (64 characters, whatever the request):
+ * 32 hex characters of a random nonce, then the first 128 bits of SHA-256 of the request's identity (its scopes and
+ * DPoP key). The nonce makes the token's one successor: HMAC-SHA256 keyed with it over the presented token. The
+ * server alone knows the nonce, the client alone the token (the row keeps only its digest), so neither a database
+ * reader nor a thief of the used token can compute the successor, while every retry of the use gets it again.
+ */
+export interface UseRecord {
+  nonce: string;
+  request: string;
+}
+
+const USE_RECORD = /^[0-9a-f]{64}$/;
+
+/** The identity of a refresh request for the grace window, as 32 hex characters. */
+export function requestDigest(scopes: readonly string[], dpopJkt: string | undefined): string {
+  return createHash('sha256')
+    .update(`${[...scopes].sort().join(' ')}\n${dpopJkt ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export function parseUseRecord(stored: string | null): UseRecord | undefined {
+  if (stored === null || !USE_RECORD.test(stored)) return undefined;
+  return { nonce: stored.slice(0, 32), request: stored.slice(32) };
+}
+
+/** The one successor of `token` for the use recorded with `nonce`: 256 bits, the shape of every refresh token. */
+export function successorOf(token: string, nonce: string): string {
+  return createHmac('sha256', Buffer.from(nonce, 'hex')).update(token).digest('base64url');
+}
+
+/**
+ * Access tokens given out by a retry inside the grace window are recorded in the family as rows of their own, so
+ * revoking the family denylists them too. Such a row's `token_hash` is this prefix and the jti — never a SHA-256
+ * hex digest, so no presented token can find it — and it is consumed from the start.
+ */
+const ACCESS_RECORD_PREFIX = 'access:';
 
 export interface RefreshRow {
   id: string;
@@ -52,6 +92,11 @@ export class RefreshTokens {
     return id;
   }
 
+  /**
+   * Stores a refresh token of the family and returns it: a random one, or `input.token` — a successor, which every
+   * retry of the same use stores again. Only the first store of a successor makes its row; a later one (or one that
+   * lost the race to it) records just its access token, and the family keeps a single successor.
+   */
   async issue(
     input: {
       familyId: string;
@@ -60,17 +105,19 @@ export class RefreshTokens {
       resourceId: string;
       scope: string;
       accessJti: string;
+      accessExpiresAt: number;
       dpopJkt?: string;
+      token?: string;
       /** Moves the family's expiry to this token's (rotation); a family started with this token already has it. */
       extendFamily?: boolean;
     },
     trx?: Knex.Transaction,
   ): Promise<string> {
-    const token = randomToken();
+    const token = input.token ?? randomToken();
     const now = Date.now();
     const expiresAt = now + this.ttlSeconds * 1000;
     const db = trx ?? this.db();
-    await db('refresh_tokens').insert({
+    const row = {
       id: uuidv7(),
       token_hash: digest(token),
       family_id: input.familyId,
@@ -80,11 +127,27 @@ export class RefreshTokens {
       scope: input.scope,
       created_at: now,
       expires_at: expiresAt,
-      consumed_at: null,
+      consumed_at: null as number | null,
       consumed_scope_key: null,
       access_jti: input.accessJti,
       dpop_jkt: input.dpopJkt ?? null,
-    });
+    };
+    if (input.token === undefined) {
+      await db('refresh_tokens').insert(row);
+    } else {
+      // ON CONFLICT DO NOTHING: a concurrent store of the same successor waits for this one and then does nothing.
+      const made = await db('refresh_tokens').insert(row).onConflict('token_hash').ignore().returning('id');
+      if (made.length === 0) {
+        await db('refresh_tokens').insert({
+          ...row,
+          token_hash: `${ACCESS_RECORD_PREFIX}${input.accessJti}`,
+          consumed_at: now,
+          expires_at: input.accessExpiresAt,
+          dpop_jkt: null,
+        });
+        return token;
+      }
+    }
     if (input.extendFamily !== false) await db('refresh_families').where({ id: input.familyId }).update({ expires_at: expiresAt });
     return token;
   }
@@ -100,13 +163,17 @@ export class RefreshTokens {
     return { token: row, family };
   }
 
-  /** One statement: true for exactly one of any concurrent uses of the same token. */
-  async consume(id: string, scopeKey: string): Promise<boolean> {
+  /**
+   * One statement: of any concurrent uses of the same token exactly one records its use (a fresh nonce and the
+   * request's digest) and gets that record back; the others get undefined and read the winner's with `find`.
+   */
+  async consume(id: string, request: string): Promise<UseRecord | undefined> {
+    const record = { nonce: randomBytes(16).toString('hex'), request };
     const updated = await this.db()('refresh_tokens')
       .where({ id })
       .whereNull('consumed_at')
-      .update({ consumed_at: Date.now(), consumed_scope_key: scopeKey });
-    return updated === 1;
+      .update({ consumed_at: Date.now(), consumed_scope_key: record.nonce + record.request });
+    return updated === 1 ? record : undefined;
   }
 
   async revokeFamily(familyId: string, reason: string): Promise<number> {
