@@ -13,6 +13,7 @@ import {
   type Resource,
   type RuntimeApi,
 } from 'authplane';
+import { clip, echo } from './error-text.js';
 import { redirectUriMatches } from './redirect.js';
 
 /** RFC 7636 §4.1: 43–128 characters of the unreserved set. */
@@ -80,7 +81,13 @@ export async function validateAuthorizationRequest(
     if (registered.length !== 1) throw new PageError(400, 'Invalid request', 'The request has no redirect_uri.');
     redirectUri = registered[0]!;
   } else if (!registered.some((r) => redirectUriMatches(r, redirectUri!))) {
-    throw new PageError(400, 'Invalid redirect URI', 'The redirect_uri is not registered for this application.');
+    throw new PageError(
+      400,
+      'Invalid redirect URI',
+      `The redirect_uri is not registered for this application: ${echo(redirectUri)}. It must equal a registered ` +
+        'redirect URI exactly; only on a loopback host (http with 127.0.0.1, [::1] or localhost) the port is not ' +
+        'compared (RFC 8252 §7.3), while scheme, host, path and query still must match.',
+    );
   }
 
   const state = params.state;
@@ -107,8 +114,10 @@ export async function validateAuthorizationRequest(
 
   if (!params.resource) fail(new InvalidTarget('resource is required (RFC 8707)'));
   const resource = await runtime.use('resources').resolve(params.resource!);
-  if (!resource) fail(new InvalidTarget('resource is not registered'));
-  if (resource!.backend_kind !== 'mint') fail(new InvalidTarget('resource is not served by the authorization endpoint'));
+  if (!resource) fail(new InvalidTarget(`resource ${echo(params.resource!)} is not registered`));
+  if (resource!.backend_kind !== 'mint') {
+    fail(new InvalidTarget(`resource ${echo(params.resource!)} is not served by the authorization endpoint`));
+  }
 
   let requested: string[] = [];
   try {
@@ -122,15 +131,22 @@ export async function validateAuthorizationRequest(
   const ceiling = new Set((client.scope ?? '').split(' ').filter(Boolean));
   const withinCeiling = (s: string) => ceiling.size === 0 || ceiling.has(s);
   if (scopes.length === 0) {
-    if (options.requireScope) fail(new InvalidScope('scope is required'));
+    if (options.requireScope) {
+      fail(
+        new InvalidScope(
+          `scope is required; the resource offers: ${clip([...catalog]) || '(no scopes)'} ` +
+            '(an operator may set AUTHPLANE_OAUTH_REQUIRE_SCOPE=false to grant all of them when none is asked for)',
+        ),
+      );
+    }
     scopes = [...catalog].filter(withinCeiling);
     if (scopes.length === 0) fail(new InvalidScope('the client may use none of the resource\'s scopes'));
     options.warnAllScopes(client.client_id);
   }
   const unknown = scopes.filter((s) => !catalog.has(s));
-  if (unknown.length) fail(new InvalidScope(`scope not offered by the resource: ${unknown.join(' ')}`));
+  if (unknown.length) fail(new InvalidScope(`scope not offered by the resource: ${clip(unknown)}`));
   const beyond = scopes.filter((s) => !withinCeiling(s));
-  if (beyond.length) fail(new InvalidScope(`scope not allowed for this client: ${beyond.join(' ')}`));
+  if (beyond.length) fail(new InvalidScope(`scope not allowed for this client: ${clip(beyond)}`));
 
   return { client, redirectUri: redirectUri!, state, codeChallenge: params.code_challenge!, resource: resource!, scopes, offlineAccess, params };
 }

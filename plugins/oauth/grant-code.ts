@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { InvalidGrant, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
 import { auditFromToken, type OAuthState } from './context.js';
+import { echo } from './error-text.js';
 import { mintUserTokens } from './mint.js';
 import { revokeFamilyAndAccessTokens } from './token-hooks.js';
 
@@ -62,7 +63,12 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
       if (!resource) return deny('invalid_grant', new InvalidGrant('the resource of this code no longer exists'));
       if (params.resource !== undefined) {
         const named = await resources.resolve(params.resource);
-        if (named?.id !== resource.id) return deny('invalid_target', new InvalidTarget('resource does not match the authorization request'));
+        if (named?.id !== resource.id) {
+          return deny(
+            'invalid_target',
+            new InvalidTarget(`resource ${echo(params.resource)} is not the resource of the authorization request (${echo(resource.uri)})`),
+          );
+        }
       }
       const user = await runtime.use('users').get(row.user_id);
       if (!user || user.status !== 'active') return deny('invalid_grant', new InvalidGrant('the user is no longer active'));

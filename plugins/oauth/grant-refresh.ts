@@ -1,7 +1,7 @@
 import { InvalidGrant, InvalidScope, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
 import { parseScope } from './authorize-request.js';
 import { auditFromToken, type OAuthState } from './context.js';
-import { echo } from './error-text.js';
+import { clip, echo } from './error-text.js';
 import { mintUserTokens } from './mint.js';
 import { parseUseRecord, requestDigest, successorOf, type UseRecord } from './refresh-tokens.js';
 import { revokeFamilyAndAccessTokens } from './token-hooks.js';
@@ -59,7 +59,7 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
         return deny('invalid_scope', e as Error);
       }
       const beyond = requested.filter((s) => !granted.includes(s));
-      if (beyond.length) return deny('invalid_scope', new InvalidScope(`scope was not granted: ${beyond.join(' ')}`));
+      if (beyond.length) return deny('invalid_scope', new InvalidScope(`scope was not granted: ${clip(beyond)}`));
       const request = requestDigest(requested, dpopJkt);
       let use: UseRecord | undefined = await refresh.consume(token.id, request);
       if (!use) {

@@ -19,6 +19,39 @@ test('an unknown client or an unregistered redirect URI gets an HTML error page,
   }
 });
 
+test('the invalid redirect URI page shows the redirect_uri received, escaped and bounded, and the loopback port rule', async (t) => {
+  const fx = await oauthServer(t);
+  const received = 'https://evil.example/cb?x=<script>alert("hi")</script>';
+  const response = await raw(authorizeUrl(fx, { redirect_uri: received }));
+  assert.equal(response.status, 400);
+  assert.equal(response.headers.get('location'), null);
+  const body = await response.text();
+  assert.ok(!body.includes('<script>'), body);
+  assert.ok(body.includes('https://evil.example/cb?x=&lt;script&gt;alert(%22hi%22)&lt;/script&gt;'), body);
+  assert.match(body, /loopback host/);
+  assert.match(body, /port is not compared \(RFC 8252 §7\.3\)/);
+
+  // Another path on the loopback host: the page names what was received, so the difference can be seen.
+  const loopback = await (await raw(authorizeUrl(fx, { redirect_uri: 'http://127.0.0.1:9999/elsewhere' }))).text();
+  assert.ok(loopback.includes('&#39;http://127.0.0.1:9999/elsewhere&#39;'), loopback);
+  const long = await (await raw(authorizeUrl(fx, { redirect_uri: `https://x.example/${'a'.repeat(5000)}` }))).text();
+  assert.ok(long.length < 2500, 'the echo is bounded');
+});
+
+test('invalid_target at the authorization endpoint repeats the resource received; scope is required lists the resource\'s scopes', async (t) => {
+  const fx = await oauthServer(t);
+  const description = async (params: Record<string, string | undefined>) => {
+    const location = new URL((await raw(authorizeUrl(fx, params))).headers.get('location')!);
+    return location.searchParams.get('error_description')!;
+  };
+  assert.equal(await description({ resource: 'https://unknown.example.com/mcp' }), "resource 'https://unknown.example.com/mcp' is not registered");
+  assert.equal(await description({ resource: 'https://unknown.example.com/\u00e9 x' }), "resource 'https://unknown.example.com/%C3%A9 x' is not registered");
+  const required = await description({ scope: undefined });
+  assert.match(required, /^scope is required; the resource offers: tools\/read tools\/write /);
+  assert.match(required, /AUTHPLANE_OAUTH_REQUIRE_SCOPE=false/);
+  assert.match(required, /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/, 'RFC 6749 §5.2 characters only');
+});
+
 test('authorization errors after the redirect URI is verified redirect with error, state and iss', async (t) => {
   const fx = await oauthServer(t);
   const cases: [Record<string, string | undefined>, string][] = [

@@ -122,3 +122,13 @@ test('the code\'s own client replaying it with its verifier revokes the tokens i
   assert.equal(issuance.status, 'revoked');
   assert.equal((await refresh(fx, tokens.refresh_token)).status, 400);
 });
+
+test('a code redeemed for another resource is invalid_target naming the resource received and the one authorized', async (t) => {
+  const fx = await oauthServer(t);
+  const { code, verifier } = await getCode(fx);
+  const response = await redeem(fx, code, verifier, { resource: 'https://other.example.com/mcp' });
+  assert.deepEqual(await response.json(), {
+    error: 'invalid_target',
+    error_description: `resource 'https://other.example.com/mcp' is not the resource of the authorization request ('${RESOURCE_URI}')`,
+  });
+});
