@@ -38,7 +38,7 @@ export const oauthSchema: JsonSchema = {
       maximum: 60,
       default: 5,
       description:
-        'Seconds after a refresh token is used during which the same client repeating the same request (a network retry, two tabs) gets a new pair instead of the whole family being revoked.',
+        'Seconds after a refresh token is used during which the same client repeating the same request (a network retry, two tabs) gets the same refresh token again, with a new access token, instead of the whole family being revoked. 0 turns the window off.',
     },
     sessionTtl: {
       type: 'integer',
