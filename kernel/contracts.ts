@@ -364,7 +364,7 @@ export interface ClientRegistry {
   register(input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration>;
   /**
    * Creates or refreshes the client whose id is given by its owner (a CIMD URL) from its metadata; an existing
-   * client keeps its status, so a suspended one stays suspended.
+   * client keeps its status (a suspended one stays suspended) and every field an administrator set.
    */
   upsertWithId(clientId: string, input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration>;
   /** Deletes clients of one source whose last use (or creation, if never used) is before `unusedSince` (ms). */

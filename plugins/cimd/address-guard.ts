@@ -5,6 +5,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { ipv6Words, lowIpv4 } from './ipv6.js';
 
 /** Address ranges a metadata document is never fetched from (unless `cimd.allowPrivateAddresses`). */
 const BLOCKED_V4: readonly [string, number, string][] = [
@@ -26,6 +27,7 @@ const BLOCKED_V4: readonly [string, number, string][] = [
 ];
 const BLOCKED_V6: readonly [string, number, string][] = [
   ['::', 96, 'unspecified, loopback, IPv4-compatible (RFC 4291)'],
+  ['::ffff:0:0:0', 96, 'IPv4-translated (RFC 2765)'],
   ['64:ff9b:1::', 48, 'local-use NAT64 (RFC 8215)'],
   ['100::', 64, 'discard-only (RFC 6666)'],
   ['2001::', 23, 'IETF protocol assignments, Teredo (RFC 2928)'],
@@ -37,35 +39,48 @@ const BLOCKED_V6: readonly [string, number, string][] = [
   ['ff00::', 8, 'multicast (RFC 4291)'],
 ];
 
+/** RFC 4291 §2.4: global unicast is 2000::/3; IANA has assigned nothing public outside it. */
+const globalUnicastV6 = new BlockList();
+globalUnicastV6.addSubnet('2000::', 3, 'ipv6');
+
 const blocked = new BlockList();
 for (const [network, prefix] of BLOCKED_V4) blocked.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of BLOCKED_V6) blocked.addSubnet(network, prefix, 'ipv6');
 
-/** IPv4 embedded in IPv4-mapped (::ffff:a.b.c.d, RFC 4291) and NAT64 (64:ff9b::/96, RFC 6052) addresses. */
-function embeddedIpv4(address: string): string | undefined {
-  const match = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(address);
-  if (!match) return undefined;
-  if (match[1]) return match[1];
-  const high = parseInt(match[2]!, 16);
-  const low = parseInt(match[3]!, 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+/**
+ * The IPv4 address an IPv6 address stands for, where the network turns it into that IPv4 address: IPv4-mapped
+ * (::ffff:0:0/96, RFC 4291) and NAT64 (64:ff9b::/96, RFC 6052), in any spelling (`::ffff:7f00:1`,
+ * `64:ff9b:0:0:0:0:a00:1`, a dotted tail). Other embeddings are refused as whole ranges (BLOCKED_V6).
+ */
+function embeddedIpv4(words: readonly number[]): string | undefined {
+  const zeros = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
+  const mapped = zeros(0, 5) && words[5] === 0xffff;
+  const nat64 = words[0] === 0x64 && words[1] === 0xff9b && zeros(2, 6);
+  return mapped || nat64 ? lowIpv4(words) : undefined;
 }
 
 /** Why an IP address is not a public unicast address, or undefined when it is. */
 export function blockedAddressReason(address: string): string | undefined {
-  const family = isIP(address);
+  // A zone id (fe80::1%eth0) only ever comes with a link-local address; the address decides.
+  const bare = address.split('%')[0]!;
+  const family = isIP(bare);
   if (family === 0) return 'is not an IP address';
   if (family === 6) {
-    const v4 = embeddedIpv4(address.toLowerCase());
-    if (v4) return blockedAddressReason(v4);
+    const v4 = embeddedIpv4(ipv6Words(bare)!);
+    if (v4) {
+      const reason = blockedAddressReason(v4);
+      return reason ? `embeds ${v4}, which ${reason}` : undefined;
+    }
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (!blocked.check(address, type)) return undefined;
+  if (!blocked.check(bare, type)) {
+    return family === 6 && !globalUnicastV6.check(bare, 'ipv6') ? 'is outside global unicast 2000::/3 (RFC 4291)' : undefined;
+  }
   const ranges = family === 4 ? BLOCKED_V4 : BLOCKED_V6;
   const range = ranges.find(([network, prefix]) => {
     const one = new BlockList();
     one.addSubnet(network, prefix, type);
-    return one.check(address, type);
+    return one.check(bare, type);
   });
   return range ? `is in a ${range[2]} range` : 'is not a public address';
 }

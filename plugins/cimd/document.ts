@@ -10,6 +10,13 @@ const INFORMATIONAL_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri',
 /** Grants a metadata-document client may use: it is a public client, so only the user-facing flow and refresh. */
 export const CIMD_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 
+/**
+ * The longest client_id URL accepted, in characters: every column that stores a client_id (clients, consents,
+ * codes, refresh tokens, token issuances, audit events) is varchar(512). A longer one is refused before any fetch
+ * rather than failing on insert.
+ */
+export const MAX_CLIENT_ID_LENGTH = 512;
+
 /** Whether this client_id is ours to resolve: an https URL (http too when testing on loopback). */
 export function isMetadataDocumentId(clientId: string, allowHttp: boolean): boolean {
   return clientId.startsWith('https://') || (allowHttp && clientId.startsWith('http://'));
@@ -20,6 +27,7 @@ export function isMetadataDocumentId(clientId: string, allowHttp: boolean): bool
  * no user information), or undefined.
  */
 export function documentUrlProblem(clientId: string, allowHttp: boolean): string | undefined {
+  if (clientId.length > MAX_CLIENT_ID_LENGTH) return `is longer than ${MAX_CLIENT_ID_LENGTH} characters`;
   let url: URL;
   try {
     url = new URL(clientId);

@@ -18,16 +18,27 @@ export type FetchOutcome =
   | 'network_error'
   | 'invalid_document';
 
-/** A fetch or document failure; `outcome` labels the metric, the message is safe to show the client. */
+/**
+ * A fetch or document failure; `outcome` labels the metric, the message is safe to show whoever sent the client_id,
+ * `detail` (the log's) may say more.
+ */
 export class DocumentFetchError extends Error {
+  readonly detail: string;
   constructor(
     readonly outcome: FetchOutcome,
     message: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; detail?: string } = {},
   ) {
-    super(message, options);
+    super(message, { cause: options.cause });
+    this.detail = options.detail ?? message;
   }
 }
+
+/**
+ * What a requester is told when nothing usable came back: a refused connection, a timeout, a DNS failure and a
+ * non-public address all read the same, or the authorize page would tell anyone which ports and names answer.
+ */
+export const NOT_FETCHED = 'metadata document could not be fetched';
 
 export interface FetchedDocument {
   body: unknown;
@@ -63,7 +74,7 @@ function isJson(contentType: string | undefined): boolean {
 
 export function fetchMetadataDocument(url: URL, limits: FetchLimits): Promise<FetchedDocument> {
   const literal = literalHostProblem(url.hostname, limits.allowPrivateAddresses);
-  if (literal) return Promise.reject(new DocumentFetchError('refused_address', `metadata document host ${literal}`));
+  if (literal) return Promise.reject(new DocumentFetchError('refused_address', NOT_FETCHED, { detail: `metadata document host ${literal}` }));
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (error: DocumentFetchError) => {
@@ -82,12 +93,12 @@ export function fetchMetadataDocument(url: URL, limits: FetchLimits): Promise<Fe
       headers: { accept: 'application/json', 'user-agent': 'AuthPlane-CIMD/1' },
     });
     const deadline = setTimeout(
-      () => fail(new DocumentFetchError('timeout', `metadata document not received within ${limits.timeoutMs} ms`)),
+      () => fail(new DocumentFetchError('timeout', NOT_FETCHED, { detail: `metadata document not received within ${limits.timeoutMs} ms` })),
       limits.timeoutMs,
     );
     req.on('error', (err) => {
-      if (err instanceof BlockedAddressError) fail(new DocumentFetchError('refused_address', `metadata document host ${err.message}`, { cause: err }));
-      else fail(new DocumentFetchError('network_error', `metadata document could not be fetched: ${err.message}`, { cause: err }));
+      const outcome = err instanceof BlockedAddressError ? 'refused_address' : 'network_error';
+      fail(new DocumentFetchError(outcome, NOT_FETCHED, { cause: err, detail: `metadata document host ${url.host}: ${err.message}` }));
     });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
@@ -107,7 +118,7 @@ export function fetchMetadataDocument(url: URL, limits: FetchLimits): Promise<Fe
         if (size > limits.maxBytes) return fail(tooLarge());
         chunks.push(chunk);
       });
-      res.on('error', (err) => fail(new DocumentFetchError('network_error', `metadata document read failed: ${err.message}`, { cause: err })));
+      res.on('error', (err) => fail(new DocumentFetchError('network_error', NOT_FETCHED, { cause: err, detail: `metadata document read failed: ${err.message}` })));
       res.on('end', () => {
         if (settled) return;
         let body: unknown;

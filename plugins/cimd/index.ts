@@ -6,7 +6,9 @@
  * - Fetch (fetch-document.ts): no redirects, `fetchTimeout`, `maxDocumentSize` counted while streaming, JSON only;
  *   SSRF guard on the resolved and connected address (address-guard.ts) unless `allowPrivateAddresses`.
  * - Cache (resolver.ts): Cache-Control/Expires capped by `cacheTtl`, one fetch per URL at a time, failures kept
- *   `failureCacheTtl`, at most `maxConcurrentFetches` in flight.
+ *   `failureCacheTtl`, at most `maxConcurrentFetches` in flight, `maxConcurrentFetchesPerRequester` for one client
+ *   address (IPv6: its /64) and `maxConcurrentFetchesPerHost` for one document host (fetch-slots.ts).
+ * - client_ids longer than 512 characters (the client_id columns' size) are refused before any fetch.
  * - Clients are persisted through the `clients` service (`upsertWithId`, registration_source `cimd`; audit
  *   client_registered). `admin_only` DCR mode stops CIMD: uses service `dcrSettings`, so it depends on dcr.
  * - Taps `discoveryMetadata`: `client_id_metadata_document_supported: true`.
@@ -44,9 +46,10 @@ export const cimd = definePlugin<CimdOptions>({
       settings: () => api.use('dcrSettings'),
       refreshEnabled: () => api.registries.grantTypes.has('refresh_token'),
       fetchDuration,
+      now: () => Date.now(),
     });
     // Ahead of the clients plugin's database lookup, which would otherwise answer with a stale persisted copy.
-    api.hooks.resolveClient.tapPromise({ name: api.name, stage: -10 }, (clientId) => resolver.resolve(clientId));
+    api.hooks.resolveClient.tapPromise({ name: api.name, stage: -10 }, (clientId, request) => resolver.resolve(clientId, request));
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, client_id_metadata_document_supported: true }));
   },
 });

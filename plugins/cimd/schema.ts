@@ -7,6 +7,8 @@ export interface CimdOptions {
   cacheTtl: number;
   failureCacheTtl: number;
   maxConcurrentFetches: number;
+  maxConcurrentFetchesPerRequester: number;
+  maxConcurrentFetchesPerHost: number;
 }
 
 export const cimdOptionsSchema: JsonSchema = {
@@ -51,6 +53,20 @@ export const cimdOptionsSchema: JsonSchema = {
       minimum: 1,
       default: 16,
       description: 'Most metadata documents fetched at once across all URLs; a lookup beyond it fails with temporarily_unavailable.',
+    },
+    maxConcurrentFetchesPerRequester: {
+      type: 'integer',
+      minimum: 1,
+      default: 2,
+      description:
+        'Most metadata documents fetched at once for one requester (its IP address; an IPv6 address counts as its /64), so slow documents from one source cannot take every `maxConcurrentFetches` slot. A lookup beyond it fails with temporarily_unavailable; a lookup that joins a fetch already running for the same URL takes no slot.',
+    },
+    maxConcurrentFetchesPerHost: {
+      type: 'integer',
+      minimum: 1,
+      default: 4,
+      description:
+        'Most metadata documents fetched at once from one host (the client_id URL\'s host name). A lookup beyond it fails with temporarily_unavailable.',
     },
   },
 };

@@ -27,6 +27,17 @@ const FORBIDDEN_SCHEMES = new Set([
   'javascript', 'data', 'file', 'vbscript', 'about', 'blob', 'filesystem', 'ftp', 'ws', 'wss', 'mailto', 'tel', 'sms',
 ]);
 
+/**
+ * Whether the URI has a user-information part, even an empty one (`http://@127.0.0.1/cb`) that URL parsing drops:
+ * `http://evil@127.0.0.1/cb` reads as a host named evil to a person, and no redirect URI needs one.
+ */
+export function hasUserinfo(raw: string, url: URL): boolean {
+  if (url.username || url.password) return true;
+  // http(s) parse leniently (`http:@host`, `http:\\@host`), so every slash and backslash after the scheme is skipped.
+  const authority = /^https?:[/\\]*([^/?#\\]*)/i.exec(raw) ?? /^[a-z][a-z\d+.-]*:\/\/([^/?#]*)/i.exec(raw);
+  return authority?.[1]?.includes('@') ?? false;
+}
+
 /** Why a redirect URI is unacceptable for this application type, or undefined when it is fine. */
 export function redirectUriProblem(raw: string, applicationType: ApplicationType): string | undefined {
   if (/\s/.test(raw)) return 'must not contain whitespace';
@@ -38,7 +49,7 @@ export function redirectUriProblem(raw: string, applicationType: ApplicationType
   } catch {
     return 'must be an absolute URI';
   }
-  if (url.username || url.password) return 'must not contain user information';
+  if (hasUserinfo(raw, url)) return 'must not contain user information';
   const scheme = url.protocol.slice(0, -1);
   if (scheme === 'https') return url.hostname ? undefined : 'must name a host';
   if (scheme === 'http') {

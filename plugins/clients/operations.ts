@@ -33,6 +33,8 @@ export interface ClientView extends NormalizedFields {
   metadata: Record<string, unknown>;
   /** RFC 9449 §5.2, stored in `metadata` where the token endpoint's DPoP check reads it. */
   dpop_bound_access_tokens: boolean;
+  /** Fields an administrator changed; a metadata document refresh leaves them as the administrator set them. */
+  admin_fields: string[];
   created_at: string;
   updated_at: string;
   last_used_at: string | null;
@@ -71,6 +73,7 @@ export function clientView(client: StoredClient): ClientView {
     registration_source: client.registration_source,
     metadata: client.metadata,
     dpop_bound_access_tokens: client.metadata.dpop_bound_access_tokens === true,
+    admin_fields: client.admin_fields,
     created_at: iso(client.created_at)!,
     updated_at: iso(client.updated_at)!,
     last_used_at: iso(client.last_used_at),
@@ -103,6 +106,7 @@ export class ClientOperations {
       updated_at: now,
       last_used_at: null,
       metadata: input.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {},
+      admin_fields: [],
     };
     await this.store.insert(client);
     this.registered.inc({ source: client.registration_source });
@@ -165,8 +169,12 @@ export class ClientOperations {
     if (dpopBound !== (current.metadata.dpop_bound_access_tokens === true)) changed.push('dpop_bound_access_tokens');
     const { dpop_bound_access_tokens: _previous, ...otherMetadata } = current.metadata;
     const metadata = dpopBound ? { ...otherMetadata, dpop_bound_access_tokens: true } : otherMetadata;
-    const updated: StoredClient = { ...current, ...fields, metadata, secret_digest, updated_at: Date.now() };
-    if (!(await this.store.update(clientId, { ...fields, metadata, secret_digest, updated_at: updated.updated_at }, EDITABLE))) {
+    // Every field named in the patch, changed or not: the administrator has decided its value, so a metadata
+    // document fetched later must not undo it (registration.ts).
+    const admin_fields = [...new Set([...current.admin_fields, ...Object.keys(patch)])].sort();
+    const updated: StoredClient = { ...current, ...fields, metadata, secret_digest, admin_fields, updated_at: Date.now() };
+    const values = { ...fields, metadata, secret_digest, admin_fields, updated_at: updated.updated_at };
+    if (!(await this.store.update(clientId, values, EDITABLE))) {
       throw await this.#whyUnchanged(clientId, 'be changed');
     }
     this.#audit('client_updated', clientId, actor, { changed, ...(secret ? { secret_issued: true } : {}) });

@@ -20,6 +20,37 @@ import { toClientContract, type ClientStore, type StoredClient } from './store.j
 
 const ANY_STATUS = ['active', 'suspended', 'revoked'] as const;
 
+/** The longest client_id a self-registration may name: every column that stores a client_id is varchar(512). */
+export const MAX_CLIENT_ID_LENGTH = 512;
+
+/** Metadata members only an administrator sets on a client named by its own id; a refresh keeps the stored value. */
+const ADMIN_METADATA_FIELDS = ['dpop_bound_access_tokens'] as const;
+
+/**
+ * The registrant's input with every field the administrator set replaced by the stored value, so the rules between
+ * fields are checked on what will be stored. Response types left to follow the administrator's grants when the
+ * administrator set the grants but not the response types.
+ */
+function keepAdminFields(input: ClientMetadataInput, existing: StoredClient, adminSet: ReadonlySet<string>): ClientMetadataInput {
+  const pick = <K extends keyof ClientMetadataInput & keyof StoredClient>(key: K): ClientMetadataInput[K] =>
+    (adminSet.has(key) ? existing[key] : input[key]) as ClientMetadataInput[K];
+  const responseTypes = adminSet.has('response_types')
+    ? existing.response_types
+    : adminSet.has('grant_types')
+      ? undefined
+      : input.response_types;
+  return {
+    ...input,
+    client_name: pick('client_name'),
+    redirect_uris: pick('redirect_uris'),
+    grant_types: pick('grant_types'),
+    token_endpoint_auth_method: pick('token_endpoint_auth_method'),
+    scope: pick('scope'),
+    application_type: pick('application_type'),
+    response_types: responseTypes,
+  };
+}
+
 export class ClientRegistrations {
   readonly #validate = bodyValidator<ClientFields>(createClientSchema);
 
@@ -41,13 +72,12 @@ export class ClientRegistrations {
   }
 
   async upsertWithId(clientId: string, input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration> {
-    const checked = this.#check(input, context);
-    if (!checked.ok) return checked;
-    if (CONFIDENTIAL_METHODS.has(checked.fields.token_endpoint_auth_method)) {
-      return problem('token_endpoint_auth_method', 'a client that names its own id cannot hold a shared secret');
-    }
+    // Every column that stores a client_id is varchar(512); a longer id would fail on insert (PostgreSQL).
+    if (clientId.length > MAX_CLIENT_ID_LENGTH) return problem('client_id', `must be at most ${MAX_CLIENT_ID_LENGTH} characters`);
     const existing = await this.store.find(clientId);
     if (!existing) {
+      const checked = this.#checkWithId(input, context);
+      if (!checked.ok) return checked;
       const client = this.#newClient(clientId, checked.fields, input, context, undefined);
       try {
         await this.store.insert(client);
@@ -62,7 +92,20 @@ export class ClientRegistrations {
     if (existing.registration_source !== context.source) {
       return problem('client_id', `is already registered (source ${existing.registration_source})`);
     }
-    const values: Partial<StoredClient> = { ...checked.fields, metadata: { ...(input.metadata ?? {}) } };
+    const adminSet = new Set(existing.admin_fields);
+    const checked = this.#checkWithId(keepAdminFields(input, existing, adminSet), context);
+    if (!checked.ok) return checked;
+    // Fields the registrant never sends (agent, agent_description) keep what the administrator set, not the default.
+    const fields = { ...checked.fields };
+    for (const key of Object.keys(fields) as (keyof NormalizedFields)[]) {
+      if (adminSet.has(key)) (fields as Record<string, unknown>)[key] = existing[key];
+    }
+    const metadata = { ...(input.metadata ?? {}) };
+    for (const key of ADMIN_METADATA_FIELDS) {
+      if (existing.metadata[key] === undefined) delete metadata[key];
+      else metadata[key] = existing.metadata[key];
+    }
+    const values: Partial<StoredClient> = { ...fields, metadata };
     const changed = (Object.keys(values) as (keyof StoredClient)[]).filter(
       (key) => JSON.stringify(values[key]) !== JSON.stringify(existing[key]),
     );
@@ -71,6 +114,14 @@ export class ClientRegistrations {
     await this.store.update(clientId, { ...values, updated_at: updated.updated_at }, ANY_STATUS);
     this.#audit('client_updated', clientId, context, { changed, registration_source: context.source });
     return { ok: true, client: toClientContract(updated), createdAt: existing.created_at, created: false };
+  }
+
+  #checkWithId(input: ClientMetadataInput, context: RegistrationContext) {
+    const checked = this.#check(input, context);
+    if (checked.ok && CONFIDENTIAL_METHODS.has(checked.fields.token_endpoint_auth_method)) {
+      return { ok: false as const, problems: [{ field: 'token_endpoint_auth_method', message: 'a client that names its own id cannot hold a shared secret' }] };
+    }
+    return checked;
   }
 
   purgeUnused(source: string, unusedSince: number): Promise<number> {
@@ -126,6 +177,7 @@ export class ClientRegistrations {
       updated_at: now,
       last_used_at: null,
       metadata: { ...(input.metadata ?? {}) },
+      admin_fields: [],
     };
   }
 

@@ -13,6 +13,8 @@ export interface StoredClient extends NormalizedFields {
   updated_at: number;
   last_used_at: number | null;
   metadata: Record<string, unknown>;
+  /** Fields an administrator changed; a self-registration refresh (a metadata document fetched again) keeps them. */
+  admin_fields: string[];
 }
 
 interface ClientRow {
@@ -34,9 +36,10 @@ interface ClientRow {
   updated_at: number | string;
   last_used_at: number | string | null;
   metadata: string;
+  admin_fields: string;
 }
 
-const JSON_COLUMNS = ['redirect_uris', 'grant_types', 'response_types', 'metadata'] as const;
+const JSON_COLUMNS = ['redirect_uris', 'grant_types', 'response_types', 'metadata', 'admin_fields'] as const;
 
 export class ClientStore {
   constructor(
@@ -69,6 +72,7 @@ export class ClientStore {
       updated_at: Number(row.updated_at),
       last_used_at: row.last_used_at === null ? null : Number(row.last_used_at),
       metadata: parseJson(row.metadata) ?? {},
+      admin_fields: parseJson(row.admin_fields) ?? [],
     };
   }
 

@@ -7,7 +7,7 @@ import { AuthPlane } from 'authplane';
 import { cimd, clients, dcr, keystoreKeyfile, storageSqlite } from 'authplane/plugins';
 import { authorizeUrl, tokenRequest } from '../oauth/flow.js';
 import type { OAuthFixture } from '../oauth/setup.js';
-import { tempDir } from '../../helpers/server.js';
+import { freePort, tempDir } from '../../helpers/server.js';
 import { cimdServer, claudeCodeLike, startDocumentHost } from './setup.js';
 
 /** The authorize endpoint's answer for a client_id: a 400 page says why the application is unknown. */
@@ -23,25 +23,54 @@ async function fetchOutcomes(fx: OAuthFixture): Promise<string> {
   return (await (await fx.admin('/metrics')).text()).split('\n').filter((l) => l.startsWith('authserver_cimd_fetch_duration_seconds_count')).join('\n');
 }
 
-test('without allowPrivateAddresses a document host that resolves to loopback is never contacted', async (t) => {
+test('without allowPrivateAddresses a document host that resolves to loopback is never contacted, in any IPv6 spelling', async (t) => {
   const fx = await cimdServer(t, { cimdOptions: { allowPrivateAddresses: false } });
   const host = await startDocumentHost(t);
   host.serve('/client.json', claudeCodeLike);
-  for (const clientId of [
-    `https://localhost:${host.port}/client.json`,
-    `https://127.0.0.1:${host.port}/client.json`,
-    `https://[::1]:${host.port}/client.json`,
-    `https://[::ffff:127.0.0.1]:${host.port}/client.json`,
-  ]) {
+  const hosts = [
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+    '[::ffff:127.0.0.1]',
+    // IPv4-translated (RFC 2765) and NAT64 (RFC 6052) spellings of 127.0.0.1.
+    '[::ffff:0:7f00:1]',
+    '[64:ff9b::7f00:1]',
+    '[2002:7f00:1::1]',
+  ];
+  for (const name of hosts) {
+    const clientId = `https://${name}:${host.port}/client.json`;
     const body = await refusal(fx, clientId);
-    assert.match(body, /loopback/, clientId);
+    assert.match(body, /metadata document could not be fetched/, clientId);
   }
   assert.equal(host.hits('/client.json'), 0);
-  assert.match(await fetchOutcomes(fx), /outcome="refused_address"\} 4/);
+  assert.match(await fetchOutcomes(fx), new RegExp(`outcome="refused_address"\\} ${hosts.length}`));
+  // The reason is the operator's, in the log.
+  const reasons = fx.logs.filter((l) => l.msg === 'client metadata document refused').map((l) => String(l.reason));
+  assert.ok(reasons.some((r) => /::ffff:0:7f00:1 is in a IPv4-translated/.test(r)), reasons.join('\n'));
+  assert.ok(reasons.some((r) => /embeds 127\.0\.0\.1, which is in a loopback/.test(r)), reasons.join('\n'));
   // http client_ids are not metadata documents here, so the clients plugin answers: unknown.
   const body = await refusal(fx, `${host.origin}/client.json`);
   assert.match(body, /not registered here/);
   assert.equal(host.hits('/client.json'), 0);
+});
+
+test('a closed port, a port that never answers and a non-public address read the same on the refusal page', async (t) => {
+  const fx = await cimdServer(t, { cimdOptions: { fetchTimeout: 0.3 } });
+  const host = await startDocumentHost(t);
+  const silent = host.route('/silent.json', async () => {
+    await sleep(3000);
+  });
+  const closed = `http://127.0.0.1:${await freePort()}/client.json`;
+  const pages = [await refusal(fx, silent), await refusal(fx, closed)];
+  for (const page of pages) {
+    assert.match(page, /metadata document could not be fetched/);
+    assert.doesNotMatch(page, /ECONNREFUSED|refused|within|timed out|ms\b/i);
+  }
+  const blocked = await cimdServer(t, { cimdOptions: { allowPrivateAddresses: false } });
+  assert.match(await refusal(blocked, `https://127.0.0.1:${host.port}/client.json`), /metadata document could not be fetched/);
+  const reasons = fx.logs.filter((l) => l.msg === 'client metadata document refused').map((l) => `${l.outcome}: ${l.reason}`);
+  assert.ok(reasons.some((r) => /^timeout: .*not received within 300 ms/.test(r)), reasons.join('\n'));
+  assert.ok(reasons.some((r) => /^network_error: .*ECONNREFUSED/.test(r)), reasons.join('\n'));
 });
 
 test('a metadata document URL that redirects is refused and the redirect is not followed', async (t) => {
@@ -126,7 +155,7 @@ test('a slow document server is cut off at cimd.fetchTimeout, whether it delays 
   });
   for (const clientId of [slowHeaders, slowBody]) {
     const started = Date.now();
-    assert.match(await refusal(fx, clientId), /not received within 300 ms/);
+    assert.match(await refusal(fx, clientId), /metadata document could not be fetched/);
     assert.ok(Date.now() - started < 2000, `gave up after ${Date.now() - started} ms`);
   }
   assert.match(await fetchOutcomes(fx), /outcome="timeout"\} 2/);

@@ -74,9 +74,11 @@ export const claudeCodeLike = (url: string): Record<string, unknown> => ({
 
 export async function cimdServer(
   t: TestContext,
-  options: { cimdOptions?: Record<string, unknown>; extra?: PluginInstance[] } = {},
+  options: { cimdOptions?: Record<string, unknown>; extra?: PluginInstance[]; storage?: 'sqlite' | 'postgres'; env?: NodeJS.ProcessEnv } = {},
 ): Promise<OAuthFixture> {
   return oauthServer(t, {
+    storage: options.storage,
+    env: options.env,
     extra: [dcr(), cimd({ allowPrivateAddresses: true, ...options.cimdOptions } as never), ...(options.extra ?? [])],
   });
 }
