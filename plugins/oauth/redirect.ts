@@ -1,9 +1,15 @@
 /** RFC 8252 §7.3: loopback redirect URIs may use any port, chosen by the native app at run time. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
+/**
+ * A loopback URI without user information: `http://evil@127.0.0.1:5555/cb` must not pass for a registered
+ * `http://127.0.0.1/cb` (the port-free match would otherwise ignore everything before the host). The raw text is
+ * checked too, as URL parsing drops an empty `@`.
+ */
 export function isLoopbackUri(uri: string): boolean {
   try {
     const url = new URL(uri);
+    if (url.username || url.password || /^http:[/\\]*[^/?#\\]*@/i.test(uri)) return false;
     return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
   } catch {
     return false;

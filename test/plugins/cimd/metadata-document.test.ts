@@ -52,8 +52,26 @@ test('a loopback redirect URI registered without a port does not match another h
   const fx = await cimdServer(t);
   const host = await startDocumentHost(t);
   const clientId = host.serve('/client.json', claudeCodeLike);
-  for (const redirectUri of ['http://localhost:45871/other', 'http://127.0.0.2:45871/callback', 'https://localhost:45871/callback']) {
+  for (const redirectUri of [
+    'http://localhost:45871/other',
+    'http://127.0.0.2:45871/callback',
+    'https://localhost:45871/callback',
+    // User information before a loopback host: the port-free match must not ignore it.
+    'http://evil@localhost:45871/callback',
+    'http://evil:pw@127.0.0.1/callback',
+    'http://@127.0.0.1:45871/callback',
+  ]) {
     const { page } = await authorize(fx, clientId, redirectUri);
+    assert.equal(page.status, 400, redirectUri);
+    assert.match(page.body, /redirect_uri is not registered/);
+  }
+});
+
+test('a redirect URI with user information does not match an administrator-registered loopback redirect URI either', async (t) => {
+  const fx = await cimdServer(t);
+  // fx.clientId is registered with http://127.0.0.1:8765/callback.
+  for (const redirectUri of ['http://evil@127.0.0.1:8765/callback', 'http://evil@127.0.0.1:9999/callback']) {
+    const { page } = await authorize(fx, fx.clientId, redirectUri);
     assert.equal(page.status, 400, redirectUri);
     assert.match(page.body, /redirect_uri is not registered/);
   }

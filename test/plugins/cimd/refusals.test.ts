@@ -111,6 +111,8 @@ test('a document whose client_id is not its URL, or that lacks client_name or re
     ['/no-redirects.json', (url) => ({ ...claudeCodeLike(url), redirect_uris: undefined }), /redirect_uris: is required/],
     ['/secret.json', (url) => ({ ...claudeCodeLike(url), token_endpoint_auth_method: 'client_secret_basic' }), /token_endpoint_auth_method: must be none/],
     ['/bad-redirect.json', (url) => ({ ...claudeCodeLike(url), redirect_uris: ['http://app.example.com/cb'] }), /redirect_uris\.0: must use https/],
+    ['/userinfo.json', (url) => ({ ...claudeCodeLike(url), redirect_uris: ['http://evil@127.0.0.1/cb'] }), /redirect_uris\.0: must not contain user information/],
+    ['/empty-userinfo.json', (url) => ({ ...claudeCodeLike(url), redirect_uris: ['http://@localhost/cb'] }), /redirect_uris\.0: must not contain user information/],
     ['/cc.json', (url) => ({ ...claudeCodeLike(url), grant_types: ['client_credentials'] }), /grant_types\.0: must be one of: authorization_code, refresh_token/],
   ];
   for (const [path, document, why] of cases) assert.match(await refusal(fx, host.serve(path, document)), why, path);

@@ -38,6 +38,14 @@ test('invalid client bodies are 400 problems naming each bad field', async (t) =
   assert.deepEqual(await create({ redirect_uris: ['http://notes.example.com/cb'] }), ['redirect_uris.0'], 'http only on loopback');
   assert.deepEqual(await create({ redirect_uris: ['https://ok.example.com/cb', 'javascript:alert(1)'] }), ['redirect_uris.1']);
   assert.deepEqual(await create({ redirect_uris: ['com.example.app:/cb'] }), ['redirect_uris.0'], 'private-use schemes need native');
+  // User information on a loopback host, even empty (URL parsing drops `@` alone): refused on create and on update.
+  for (const uri of ['http://evil@127.0.0.1/cb', 'http://@127.0.0.1/cb', 'http:@localhost/cb']) {
+    assert.deepEqual(await create({ redirect_uris: [uri] }), ['redirect_uris.0'], uri);
+  }
+  const client = await json(await admin('/admin/clients', { method: 'POST', body: JSON.stringify(WEB_CLIENT) }));
+  const patched = await admin(`/admin/clients/${client.client_id}`, { method: 'PATCH', body: JSON.stringify({ redirect_uris: ['http://@127.0.0.1/cb'] }) });
+  assert.equal(patched.status, 400);
+  assert.match((await json(patched)).detail, /redirect_uris\.0: must not contain user information/);
   assert.deepEqual(await create({ redirect_uris: [] }), ['redirect_uris'], 'authorization_code needs a redirect URI');
   assert.deepEqual(await create({ grant_types: ['password'] }), ['grant_types.0']);
   assert.deepEqual(await create({ grant_types: [] }), ['grant_types']);

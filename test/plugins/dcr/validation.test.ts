@@ -80,3 +80,16 @@ test('a registration with several bad fields names every one of them', async (t)
   assert.match(json.error_description, /grant_types\.1: must be one of/);
   assert.doesNotMatch(json.error_description, /redirect_uris\.1/);
 });
+
+test('a loopback redirect URI with a user-information part is refused, even an empty one URL parsing would drop', async (t) => {
+  const fx = await dcrServer(t);
+  for (const uri of ['http://evil@127.0.0.1/cb', 'http://evil:@localhost/cb', 'http://@127.0.0.1/cb', 'http:@127.0.0.1/cb', 'http://@[::1]:3000/cb']) {
+    const response = await fx.register({ ...PUBLIC_CLIENT, redirect_uris: [uri] });
+    const json = await response.json();
+    assert.equal(response.status, 400, `${uri}: ${JSON.stringify(json)}`);
+    assert.equal(json.error, 'invalid_redirect_uri', uri);
+    assert.match(json.error_description, /redirect_uris\.0: must not contain user information/, uri);
+  }
+  const accepted = await fx.register({ ...PUBLIC_CLIENT, redirect_uris: ['http://127.0.0.1/cb/user@example'] });
+  assert.equal(accepted.status, 201, 'an @ in the path is not user information');
+});
