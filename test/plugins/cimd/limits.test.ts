@@ -1,12 +1,11 @@
 /** Bounds on what one sender of client_ids can make the server do: the id's length, fetches per requester and host. */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { requirePostgres } from '../../helpers/postgres.js';
 import { authorizeUrl, tokenRequest } from '../oauth/flow.js';
 import type { OAuthFixture } from '../oauth/setup.js';
 import { FetchSlots, requesterKey } from '../../../plugins/cimd/fetch-slots.js';
-import { cimdServer, claudeCodeLike, startDocumentHost, type DocumentHost } from './setup.js';
+import { cimdServer, claudeCodeLike, gate, heldDocument, startDocumentHost, untilHits } from './setup.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:9999/callback';
 
@@ -42,25 +41,6 @@ for (const storage of ['sqlite', 'postgres'] as const) {
     assert.match(body.error_description, /longer than 512 characters/);
     assert.equal(host.hits(new URL(tooLong).pathname), 0, 'never fetched');
   });
-}
-
-/** A document route that answers only when `release` is called, counting requests in flight. */
-function heldDocument(host: DocumentHost, path: string, held: { release: () => void; waiting: Promise<void> }): string {
-  return host.route(path, async (_req, res) => {
-    await held.waiting;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(claudeCodeLike(`${host.origin}${path}`)));
-  });
-}
-
-function gate() {
-  let release!: () => void;
-  const waiting = new Promise<void>((resolve) => (release = resolve));
-  return { release, waiting };
-}
-
-/** Waits (generously) until the document host has received `count` requests in all. */
-async function untilHits(host: DocumentHost, paths: string[], count: number): Promise<void> {
-  for (let i = 0; i < 600 && paths.reduce((n, p) => n + host.hits(p), 0) < count; i++) await sleep(25);
 }
 
 test('one requester cannot take more than cimd.maxConcurrentFetchesPerRequester fetch slots; another requester still can', async (t) => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { authorizeUrl, loggedInBrowser, pkce, tokenRequest } from '../oauth/flow.js';
 import type { OAuthFixture } from '../oauth/setup.js';
-import { cimdServer, claudeCodeLike, startDocumentHost } from './setup.js';
+import { cimdServer, claudeCodeLike, clockedResolver, startDocumentHost } from './setup.js';
 
 /** Authorizes a metadata-document client with a logged-in browser; returns the callback. */
 async function authorize(fx: OAuthFixture, clientId: string, redirectUri: string) {
@@ -98,28 +98,38 @@ test('fifty concurrent authorizations of a new client collapse into one fetch of
 });
 
 test('a cached document is reused for its Cache-Control max-age, never longer than cimd.cacheTtl, then refreshed', async (t) => {
-  const fx = await cimdServer(t, { cimdOptions: { cacheTtl: 2 } });
+  const fx = await cimdServer(t);
   const host = await startDocumentHost(t);
+  const { clock, resolve } = clockedResolver(fx, { cacheTtl: 120 });
   let name = 'First name';
-  const short = host.serve('/short.json', (url) => ({ ...claudeCodeLike(url), client_name: name }), { 'cache-control': 'public, max-age=1' });
+  const short = host.serve('/short.json', (url) => ({ ...claudeCodeLike(url), client_name: name }), { 'cache-control': 'public, max-age=60' });
   const long = host.serve('/long.json', claudeCodeLike, { 'cache-control': 'max-age=86400' });
+  const silent = host.serve('/silent.json', claudeCodeLike);
   const noStore = host.serve('/no-store.json', claudeCodeLike, { 'cache-control': 'no-store' });
-  const look = (clientId: string) => fetch(authorizeUrl(fx, { client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' }), { redirect: 'manual' });
+  const hits = () => ['/short.json', '/long.json', '/silent.json', '/no-store.json'].map((path) => host.hits(path));
+  const lookAll = async () => {
+    for (const url of [short, long, silent, noStore]) assert.ok(await resolve(url), url);
+  };
 
-  for (const url of [short, long, noStore]) assert.equal((await look(url)).status, 302);
-  for (const url of [short, long, noStore]) assert.equal((await look(url)).status, 302);
-  assert.deepEqual([host.hits('/short.json'), host.hits('/long.json'), host.hits('/no-store.json')], [1, 1, 2], 'no-store is fetched every time');
-
+  await lookAll();
+  await lookAll();
+  assert.deepEqual(hits(), [1, 1, 1, 2], 'no-store is fetched every time');
   name = 'Renamed';
-  await sleep(1100);
-  await look(short);
-  await look(long);
-  assert.deepEqual([host.hits('/short.json'), host.hits('/long.json')], [2, 1], 'max-age=1 ran out, the capped day did not yet');
-  const renamed = await (await fx.admin(`/admin/clients/${encodeURIComponent(short)}`)).json();
-  assert.equal(renamed.client_name, 'Renamed', 'a refreshed document updates the stored client');
-  await sleep(1000);
-  await look(long);
-  assert.equal(host.hits('/long.json'), 2, 'max-age=86400 was capped by cacheTtl=2');
+  clock.advance(59_000);
+  await lookAll();
+  assert.deepEqual(hits(), [1, 1, 1, 3], 'max-age=60 still holds after 59 s');
+  clock.advance(2_000);
+  assert.equal((await resolve(short))!.client_name, 'Renamed', 'a refreshed document updates the stored client');
+  await resolve(long);
+  assert.deepEqual(hits().slice(0, 2), [2, 1], 'max-age=60 ran out; the capped day did not yet');
+  clock.advance(58_000);
+  await resolve(long);
+  await resolve(silent);
+  assert.deepEqual(hits().slice(1, 3), [1, 1], 'at 119 s both are still within cacheTtl=120');
+  clock.advance(2_000);
+  await resolve(long);
+  await resolve(silent);
+  assert.deepEqual(hits().slice(1, 3), [2, 2], 'max-age=86400 was capped by cacheTtl; no header means cacheTtl');
 });
 
 test('admin_only DCR mode stops metadata-document clients at authorize and at the token endpoint', async (t) => {

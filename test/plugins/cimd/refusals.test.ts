@@ -8,7 +8,7 @@ import { cimd, clients, dcr, keystoreKeyfile, storageSqlite } from 'authplane/pl
 import { authorizeUrl, tokenRequest } from '../oauth/flow.js';
 import type { OAuthFixture } from '../oauth/setup.js';
 import { freePort, tempDir } from '../../helpers/server.js';
-import { cimdServer, claudeCodeLike, startDocumentHost } from './setup.js';
+import { cimdServer, claudeCodeLike, clockedResolver, gate, heldDocument, startDocumentHost, untilHits } from './setup.js';
 
 /** The authorize endpoint's answer for a client_id: a 400 page says why the application is unknown. */
 async function refusal(fx: OAuthFixture, clientId: string): Promise<string> {
@@ -163,8 +163,8 @@ test('a slow document server is cut off at cimd.fetchTimeout, whether it delays 
   assert.match(await fetchOutcomes(fx), /outcome="timeout"\} 2/);
 });
 
-test('a failed fetch is remembered for cimd.failureCacheTtl, then the URL is tried again', async (t) => {
-  const fx = await cimdServer(t, { cimdOptions: { failureCacheTtl: 1 } });
+test('a failed fetch is remembered at authorize and at the token endpoint alike', async (t) => {
+  const fx = await cimdServer(t);
   const host = await startDocumentHost(t);
   let broken = true;
   const clientId = host.serve('/flaky.json', (url) => (broken ? { ...claudeCodeLike(url), client_name: '' } : claudeCodeLike(url)));
@@ -174,9 +174,21 @@ test('a failed fetch is remembered for cimd.failureCacheTtl, then the URL is tri
   const token = await tokenRequest(fx, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y'.repeat(43), client_id: clientId });
   assert.equal(token.status, 401, 'the token endpoint sees the same remembered failure');
   assert.equal(host.hits('/flaky.json'), 1, 'the failure was remembered, not fetched again');
-  await sleep(1100);
-  const response = await fetch(authorizeUrl(fx, { client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' }), { redirect: 'manual' });
-  assert.equal(response.status, 302);
+});
+
+test('a failed fetch is remembered for cimd.failureCacheTtl, then the URL is tried again', async (t) => {
+  const fx = await cimdServer(t);
+  const host = await startDocumentHost(t);
+  const { clock, resolve } = clockedResolver(fx, { failureCacheTtl: 10 });
+  let broken = true;
+  const clientId = host.serve('/flaky.json', (url) => (broken ? { ...claudeCodeLike(url), client_name: '' } : claudeCodeLike(url)));
+  await assert.rejects(resolve(clientId), /client_name: is required/);
+  broken = false;
+  clock.advance(9_999);
+  await assert.rejects(resolve(clientId), /client_name: is required/);
+  assert.equal(host.hits('/flaky.json'), 1, 'remembered for 10 s');
+  clock.advance(2);
+  assert.equal((await resolve(clientId))!.client_name, 'Claude Code (test)');
   assert.equal(host.hits('/flaky.json'), 2);
 });
 
@@ -197,20 +209,17 @@ test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t
 });
 
 test('no more than cimd.maxConcurrentFetches documents are fetched at once', async (t) => {
-  const fx = await cimdServer(t, { cimdOptions: { maxConcurrentFetches: 2 } });
+  const fx = await cimdServer(t, { cimdOptions: { maxConcurrentFetches: 2, maxConcurrentFetchesPerRequester: 16, maxConcurrentFetchesPerHost: 16 } });
   const host = await startDocumentHost(t);
-  const slow = (path: string) =>
-    host.route(path, async (_req, res) => {
-      await sleep(400);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(claudeCodeLike(`${host.origin}${path}`)));
-    });
-  const ids = [slow('/a.json'), slow('/b.json'), slow('/c.json')];
+  const held = gate();
+  const ids = ['/a.json', '/b.json', '/c.json'].map((path) => heldDocument(host, path, held));
   const look = (clientId: string) => fetch(authorizeUrl(fx, { client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' }), { redirect: 'manual' });
   const first = [look(ids[0]!), look(ids[1]!)];
-  await sleep(100);
+  await untilHits(host, ['/a.json', '/b.json'], 2);
   const third = await look(ids[2]!);
   assert.equal(third.status, 400);
-  assert.match(await third.text(), /too many client metadata documents are being fetched/);
+  assert.match(await third.text(), /too many client metadata documents are being fetched; try again/);
+  held.release();
   assert.deepEqual((await Promise.all(first)).map((r) => r.status), [302, 302]);
   assert.equal(host.hits('/c.json'), 0);
   assert.equal((await look(ids[2]!)).status, 302, 'a refusal for capacity is not remembered');

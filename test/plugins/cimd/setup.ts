@@ -2,11 +2,15 @@
  * A server with the core OAuth plugins, dcr and cimd (private addresses allowed: its issuer is 127.0.0.1), and a
  * local HTTP server that plays the client's website, serving metadata documents and counting fetches.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { cimd, dcr } from 'authplane/plugins';
-import type { PluginInstance } from 'authplane';
+import type { PluginInstance, RequestInfo } from 'authplane';
+import { Histogram } from 'prom-client';
+import { MetadataDocumentResolver } from '../../../plugins/cimd/resolver.js';
+import type { CimdOptions } from '../../../plugins/cimd/schema.js';
 import { oauthServer, type OAuthFixture } from '../oauth/setup.js';
 
 export type DocumentHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -81,4 +85,61 @@ export async function cimdServer(
     env: options.env,
     extra: [dcr(), cimd({ allowPrivateAddresses: true, ...options.cimdOptions } as never), ...(options.extra ?? [])],
   });
+}
+
+/**
+ * The cimd plugin's resolver over a running server's clients and DCR settings, with a clock the test moves: cache
+ * expiry is tested by advancing it, not by sleeping.
+ */
+export function clockedResolver(fx: OAuthFixture, options: Partial<CimdOptions> = {}) {
+  const runtime = fx.server.runtimeApi('cimd');
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      clock.now += ms;
+    },
+  };
+  const resolver = new MetadataDocumentResolver(
+    {
+      allowPrivateAddresses: true,
+      fetchTimeout: 5,
+      maxDocumentSize: 65536,
+      cacheTtl: 3600,
+      failureCacheTtl: 10,
+      maxConcurrentFetches: 16,
+      maxConcurrentFetchesPerRequester: 16,
+      maxConcurrentFetchesPerHost: 16,
+      ...options,
+    },
+    {
+      runtime: () => runtime,
+      clients: () => runtime.use('clients'),
+      settings: () => runtime.use('dcrSettings'),
+      refreshEnabled: () => true,
+      fetchDuration: new Histogram({ name: 'test_cimd_fetch_duration_seconds', help: 'test', labelNames: ['outcome'] as const, registers: [] }),
+      now: () => clock.now,
+    },
+  );
+  const request: RequestInfo = { method: 'GET', url: `${fx.url}/oauth/authorize`, ip: '127.0.0.1', headers: {}, requestId: 'test' };
+  return { clock, resolve: (clientId: string) => resolver.resolve(clientId, request) };
+}
+
+/** A promise the test resolves when it chooses: documents held open until then. */
+export function gate(): { release: () => void; waiting: Promise<void> } {
+  let release!: () => void;
+  const waiting = new Promise<void>((resolve) => (release = resolve));
+  return { release, waiting };
+}
+
+/** A metadata document that is sent only once `held` is released, so fetches stay in flight as long as a test needs. */
+export function heldDocument(host: DocumentHost, path: string, held: { waiting: Promise<void> }): string {
+  return host.route(path, async (_req, res) => {
+    await held.waiting;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(claudeCodeLike(`${host.origin}${path}`)));
+  });
+}
+
+/** Waits (up to 15 s, for a loaded machine) until the document host has received `count` requests on `paths`. */
+export async function untilHits(host: DocumentHost, paths: string[], count: number): Promise<void> {
+  for (let i = 0; i < 600 && paths.reduce((n, p) => n + host.hits(p), 0) < count; i++) await sleep(25);
 }
