@@ -172,7 +172,9 @@ export class ClientOperations {
     // Every field named in the patch, changed or not: the administrator has decided its value, so a metadata
     // document fetched later must not undo it (registration.ts).
     const admin_fields = [...new Set([...current.admin_fields, ...Object.keys(patch)])].sort();
-    const updated: StoredClient = { ...current, ...fields, metadata, secret_digest, admin_fields, updated_at: Date.now() };
+    // Strictly later than what was read: a metadata document refresh that read the old row must see the change.
+    const updated_at = Math.max(Date.now(), current.updated_at + 1);
+    const updated: StoredClient = { ...current, ...fields, metadata, secret_digest, admin_fields, updated_at };
     const values = { ...fields, metadata, secret_digest, admin_fields, updated_at: updated.updated_at };
     if (!(await this.store.update(clientId, values, EDITABLE))) {
       throw await this.#whyUnchanged(clientId, 'be changed');

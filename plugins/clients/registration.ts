@@ -110,8 +110,13 @@ export class ClientRegistrations {
       (key) => JSON.stringify(values[key]) !== JSON.stringify(existing[key]),
     );
     if (changed.length === 0) return { ok: true, client: toClientContract(existing), createdAt: existing.created_at, created: false };
-    const updated: StoredClient = { ...existing, ...values, updated_at: Date.now() };
-    await this.store.update(clientId, { ...values, updated_at: updated.updated_at }, ANY_STATUS);
+    // updated_at strictly later, so a second refresh that read this same row fails its readAt check.
+    const updated: StoredClient = { ...existing, ...values, updated_at: Math.max(Date.now(), existing.updated_at + 1) };
+    if (!(await this.store.update(clientId, { ...values, updated_at: updated.updated_at }, ANY_STATUS, existing.updated_at))) {
+      // Changed (an administrator's PATCH, another replica's refresh) or deleted since it was read: start again
+      // from what is stored now rather than overwrite it with values merged from an older row.
+      return this.upsertWithId(clientId, input, context);
+    }
     this.#audit('client_updated', clientId, context, { changed, registration_source: context.source });
     return { ok: true, client: toClientContract(updated), createdAt: existing.created_at, created: false };
   }

@@ -102,14 +102,16 @@ export class ClientStore {
 
   /**
    * Writes changed fields, only while the client is in one of `inStatus` — a single statement, so a concurrent
-   * revoke cannot be overwritten by an update that read the row before it. Returns whether a row changed.
+   * revoke cannot be overwritten by an update that read the row before it — and, given `readAt` (the `updated_at`
+   * it was read with), only while no other write came between. Returns whether a row changed.
    */
-  async update(clientId: string, values: Partial<StoredClient>, inStatus: readonly ClientStatus[]): Promise<boolean> {
+  async update(clientId: string, values: Partial<StoredClient>, inStatus: readonly ClientStatus[], readAt?: number): Promise<boolean> {
     try {
-      const count = await this.#table()
+      const query = this.#table()
         .where({ client_id: clientId })
-        .whereIn('status', inStatus as ClientStatus[])
-        .update(this.#toRow(values));
+        .whereIn('status', inStatus as ClientStatus[]);
+      if (readAt !== undefined) query.where('updated_at', readAt);
+      const count = await query.update(this.#toRow(values));
       return count > 0;
     } finally {
       // Also after a failure: the statement may have committed before the error reached us.
