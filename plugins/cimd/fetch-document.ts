@@ -50,6 +50,8 @@ export interface FetchLimits {
   timeoutMs: number;
   maxBytes: number;
   allowPrivateAddresses: boolean;
+  /** The clock an `Expires` without a `Date` header is read against (ms since the epoch). */
+  now: () => number;
 }
 
 /** RFC 9111 §5.2.2 / §5.3: how long a response may be reused; 0 when it must not be stored or reused unchecked. */
@@ -129,7 +131,7 @@ export function fetchMetadataDocument(url: URL, limits: FetchLimits): Promise<Fe
         }
         settled = true;
         clearTimeout(deadline);
-        resolve({ body, maxAge: freshnessSeconds(res.headers) });
+        resolve({ body, maxAge: freshnessSeconds(res.headers, limits.now()) });
       });
     });
     req.end();

@@ -62,6 +62,7 @@ export class MetadataDocumentResolver {
       timeoutMs: Math.round(options.fetchTimeout * 1000),
       maxBytes: options.maxDocumentSize,
       allowPrivateAddresses: options.allowPrivateAddresses,
+      now: deps.now,
     };
     // http client_ids only where private addresses are allowed, which boot allows only for a localhost issuer.
     this.#allowHttp = options.allowPrivateAddresses;

@@ -21,7 +21,7 @@ import { toClientContract, type ClientStore, type StoredClient } from './store.j
 const ANY_STATUS = ['active', 'suspended', 'revoked'] as const;
 
 /** The longest client_id a self-registration may name: every column that stores a client_id is varchar(512). */
-export const MAX_CLIENT_ID_LENGTH = 512;
+const MAX_CLIENT_ID_LENGTH = 512;
 
 /** Metadata members only an administrator sets on a client named by its own id; a refresh keeps the stored value. */
 const ADMIN_METADATA_FIELDS = ['dpop_bound_access_tokens'] as const;

@@ -132,6 +132,25 @@ test('a cached document is reused for its Cache-Control max-age, never longer th
   assert.deepEqual(hits().slice(1, 3), [2, 2], 'max-age=86400 was capped by cacheTtl; no header means cacheTtl');
 });
 
+test('an Expires header without a Date header is read against the injected clock', async (t) => {
+  const fx = await cimdServer(t);
+  const host = await startDocumentHost(t);
+  // Ten days from the real clock, so reading Expires against the real clock would give a different lifetime.
+  const { clock, resolve } = clockedResolver(fx, { cacheTtl: 3600 }, Date.now() + 10 * 86_400_000);
+  const clientId = host.route('/expires.json', (_req, res) => {
+    res.sendDate = false;
+    res.writeHead(200, { 'content-type': 'application/json', expires: new Date(clock.now + 90_000).toUTCString() });
+    res.end(JSON.stringify(claudeCodeLike(`${host.origin}/expires.json`)));
+  });
+  await resolve(clientId);
+  clock.advance(88_000);
+  await resolve(clientId);
+  assert.equal(host.hits('/expires.json'), 1, 'fresh until Expires');
+  clock.advance(3_000);
+  await resolve(clientId);
+  assert.equal(host.hits('/expires.json'), 2, 'Expires has passed');
+});
+
 test('admin_only DCR mode stops metadata-document clients at authorize and at the token endpoint', async (t) => {
   const fx = await cimdServer(t);
   const host = await startDocumentHost(t);

@@ -91,10 +91,10 @@ export async function cimdServer(
  * The cimd plugin's resolver over a running server's clients and DCR settings, with a clock the test moves: cache
  * expiry is tested by advancing it, not by sleeping.
  */
-export function clockedResolver(fx: OAuthFixture, options: Partial<CimdOptions> = {}) {
+export function clockedResolver(fx: OAuthFixture, options: Partial<CimdOptions> = {}, startAt = Date.now()) {
   const runtime = fx.server.runtimeApi('cimd');
   const clock = {
-    now: Date.now(),
+    now: startAt,
     advance(ms: number) {
       clock.now += ms;
     },
