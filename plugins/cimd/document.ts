@@ -36,7 +36,8 @@ export function documentUrlProblem(clientId: string, allowHttp: boolean): string
   }
   if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) return 'must use https';
   if (clientId.includes('#')) return 'must not contain a fragment';
-  if (url.username || url.password) return 'must not contain user information';
+  // An empty `@` (https://@host/x) is dropped by URL parsing but is still user information in the id as sent.
+  if (url.username || url.password || /^https?:[/\\]*[^/?#\\]*@/i.test(clientId)) return 'must not contain user information';
   if (url.pathname === '/' || url.pathname === '') return 'must have a path';
   // URL parsing resolves dot segments, so they are looked for in the string as sent.
   const rawPath = clientId.slice(clientId.indexOf('/', clientId.indexOf('//') + 2)).split(/[?#]/)[0]!;

@@ -135,6 +135,7 @@ test('client_id URLs without a path, with a fragment, dot segments or user infor
     [`${host.origin}/a/../client.json`, /must not contain dot segments/],
     [`${host.origin}/a/%2e%2e/client.json`, /must not contain dot segments/],
     [`http://user:pw@127.0.0.1:${host.port}/client.json`, /must not contain user information/],
+    [`http://@127.0.0.1:${host.port}/client.json`, /must not contain user information/],
   ];
   for (const [clientId, why] of cases) assert.match(await refusal(fx, clientId), why, clientId);
   assert.equal(host.hits('/client.json'), 0);
