@@ -56,6 +56,7 @@ test('the client CLI creates, lists, shows, updates, rotates, suspends and delet
   assert.equal(updated.json().client_name, 'Renamed');
   assert.equal(updated.json().agent, true);
   assert.equal(updated.json().scope, 'a b', 'fields without a flag are kept');
+  assert.deepEqual(updated.json().admin_fields, ['agent', 'agent_description', 'client_name'], 'the fields the administrator set are recorded');
 
   const rotated = await cli('rotate-secret', client.client_id, '--json');
   assert.notEqual(rotated.json().client_secret, client.client_secret);
