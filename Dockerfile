@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # AuthPlane image: the build stage compiles TypeScript to dist/ and prunes dev dependencies; the runtime stage runs
-# the compiled CLI as the unprivileged `node` user. test/build/build.test.ts runs the same build and the same command
-# from a clean directory, since no Docker engine runs in CI.
+# the compiled CLI as the unprivileged `node` user. No Docker engine runs in CI: test/build/build.test.ts runs this
+# file's COPY and RUN steps in the context .dockerignore leaves, then ENTRYPOINT and CMD (test/build/dockerfile.ts).
 #
 #   docker build -t authplane .
 #   docker run -p 9000:9000 -p 127.0.0.1:9001:9001 -v authplane-data:/app/data \

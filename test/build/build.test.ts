@@ -1,20 +1,28 @@
 /**
- * What the Dockerfile runs, without Docker: `npm run build` in a copy of the sources, then the compiled CLI from a
- * clean directory holding only package.json, dist/ and the dependencies — no TypeScript loader for the CLI itself,
- * while a user's authplane.config.ts still loads (and imports 'authplane' from dist through the package's exports).
+ * What the Dockerfile runs, without Docker (no engine runs in CI): the build context is what .dockerignore leaves,
+ * the build stage's COPY and RUN steps run as the Dockerfile lists them (test/build/dockerfile.ts says what it
+ * replaces), the runtime directory gets what the runtime stage copies, and the compiled CLI runs there with the
+ * ENTRYPOINT's node flags — no TypeScript loader for the CLI itself, while a user's authplane.config.ts still loads
+ * (and imports 'authplane' from dist through the package's exports).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ADMIN_KEY, REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js';
+import { buildCommandRunner, parseDockerfile, runStage } from './dockerfile.js';
+import { contextFiles, copyContext, isIgnored, parseDockerignore } from './dockerignore.js';
 
 const run = promisify(execFile);
 
-const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'kernel', 'plugins', 'migrations', 'scripts'];
+const stages = parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+const instruction = (keyword: string) => stages.at(-1)!.instructions.find((i) => i.keyword === keyword)?.args;
+/** The image's command line: ENTRYPOINT then CMD, with this machine's node. */
+const ENTRYPOINT = (JSON.parse(instruction('ENTRYPOINT')!) as string[]).map((w, i) => (i === 0 && w === 'node' ? process.execPath : w));
+const CMD = JSON.parse(instruction('CMD')!) as string[];
 
 /** A user's config: TypeScript syntax, the published entry points, and a plugin of its own. */
 const USER_CONFIG = `
@@ -42,7 +50,9 @@ export default defineConfig({
 `;
 
 const root = mkdtempSync(join(tmpdir(), 'authplane-build-'));
-const app = join(root, 'app');
+/** The runtime stage's WORKDIR: package.json, dist/ and the pruned node_modules, as in the image. */
+let app: string;
+const buildLog: string[] = [];
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function files(dir: string): string[] {
@@ -53,15 +63,38 @@ function files(dir: string): string[] {
 }
 
 before(async () => {
-  const src = join(root, 'src');
-  for (const entry of SOURCES) cpSync(join(REPO_ROOT, entry), join(src, entry), { recursive: true });
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
-  await run('npm', ['run', 'build'], { cwd: src, timeout: 180_000 });
+  const context = join(root, 'context');
+  copyContext(REPO_ROOT, context);
+  const [build, runtime] = [stages.find((s) => s.name === 'build')!, stages.at(-1)!];
+  const built = await runStage(build, { context, root: join(root, 'build'), runCommand: buildCommandRunner(REPO_ROOT, buildLog) });
+  // The runtime stage's RUN steps create the data volume's folder and hand it to the `node` user: image setup only.
+  const image = await runStage(runtime, { context, root: join(root, 'runtime'), stages: { build: built } });
+  app = join(image.root, image.workdir);
+}, { timeout: 600_000 });
 
-  // The runtime directory holds what the Docker image's runtime stage copies: package.json, dist/, node_modules/.
-  cpSync(join(src, 'package.json'), join(app, 'package.json'));
-  cpSync(join(src, 'dist'), join(app, 'dist'), { recursive: true });
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
+test('the docker build context is what .dockerignore leaves: the sources the build needs, no local state', () => {
+  const kept = new Set(contextFiles(REPO_ROOT));
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'bin/authserver.ts', 'kernel/index.ts', 'scripts/bundle.mjs']) {
+    assert.ok(kept.has(file), `${file} is in the build context`);
+  }
+  for (const prefix of ['node_modules/', 'dist/', 'data/', '.git/', 'test/', 'sdk/']) {
+    assert.deepEqual([...kept].filter((f) => f.startsWith(prefix)), [], `${prefix} stays out of the build context`);
+  }
+  const rules = parseDockerignore('*\n!kernel\n# comment\n**/*.md\n!docs/keep.md\n');
+  assert.equal(isIgnored(rules, 'kernel/http/app.ts'), false);
+  assert.equal(isIgnored(rules, 'kernel/README.md'), true);
+  assert.equal(isIgnored(rules, 'docs/keep.md'), false);
+  assert.equal(isIgnored(rules, 'docs/other.md'), true);
+  assert.equal(isIgnored(rules, 'scripts/bundle.mjs'), true);
+});
+
+test('the build stage runs every RUN step of the Dockerfile, npm ci without compiling better-sqlite3 again', () => {
+  const runs = buildLog.filter((l) => l.startsWith('run: '));
+  assert.ok(runs.some((l) => /^run: npm ci\b/.test(l)), buildLog.join('\n'));
+  assert.ok(runs.some((l) => l === 'run: npm run build'), buildLog.join('\n'));
+  assert.ok(runs.some((l) => /^run: npm prune --omit=dev\b/.test(l)), buildLog.join('\n'));
+  assert.ok(!existsSync(join(app, 'node_modules/typescript')), 'dev dependencies are pruned from the image');
+  assert.ok(existsSync(join(app, 'node_modules/tsx')), 'tsx stays: a user config file is TypeScript');
 });
 
 test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScript with an executable entry', () => {
@@ -70,8 +103,7 @@ test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScri
   const shebang = readFileSync(entry, 'utf8').split('\n', 1)[0]!;
   assert.match(shebang, /^#!\/usr\/bin\/env -S node( --[\w-]+(=\S+)?)*$/);
   // The Docker image runs the binary with the same node flags as its shebang.
-  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))![1]!;
-  assert.deepEqual(JSON.parse(entrypoint), ['node', ...shebang.split(' ').slice(3), 'dist/bin/authserver.js']);
+  assert.deepEqual(ENTRYPOINT, [process.execPath, ...shebang.split(' ').slice(3), 'dist/bin/authserver.js']);
   assert.ok((statSync(entry).mode & 0o111) !== 0, 'dist/bin/authserver.js is executable');
   const emitted = files(join(app, 'dist'));
   assert.ok(emitted.some((f) => f.endsWith('dist/migrations/audit-db/0001_audit_events.js')));
@@ -108,11 +140,12 @@ test('the compiled CLI migrates idempotently from a clean directory', async (t) 
   assert.match(second.stdout, /nothing to apply/);
 });
 
-test('the compiled CLI serves with a TypeScript config that imports authplane from dist, then exits 0 on SIGTERM', async (t) => {
+test('the image command serves with a TypeScript config that imports authplane from dist, then exits 0 on SIGTERM', async (t) => {
   writeFileSync(join(app, 'authplane.config.ts'), USER_CONFIG);
+  assert.deepEqual(CMD, ['serve']); // spawnServe adds it
   const { child, url, adminUrl, exited, output } = await spawnServe(t, {
     cwd: app,
-    command: [process.execPath, 'dist/bin/authserver.js'],
+    command: ENTRYPOINT,
     env: { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY },
   });
 
