@@ -5,9 +5,10 @@
  * named below and replaced or skipped; anything else new in the Dockerfile runs as written or fails the test.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { promisify } from 'node:util';
+import { npmEnv, reuseCompiledAddon } from './npm.js';
 
 const run = promisify(execFile);
 
@@ -121,8 +122,8 @@ export async function runStage(stage: Stage, options: RunOptions): Promise<Stage
  * How the build test runs a RUN step of the build stage here. System packages are the image's (the compiler
  * toolchain better-sqlite3 needs when no prebuilt binary fits): skipped. `npm ci` runs as written plus
  * `--ignore-scripts --prefer-offline` — compiling better-sqlite3 takes minutes — and gets this repository's compiled
- * addon, checked to be the same better-sqlite3 version. Other commands run as written, unless they name an absolute
- * path: that would be this machine's, not the image's.
+ * addon (reuseCompiledAddon). Other commands run as written, unless they name an absolute path: that would be this
+ * machine's, not the image's.
  */
 export function buildCommandRunner(repoRoot: string, log: string[]) {
   return async (command: string, cwd: string, stageEnv: Record<string, string>): Promise<void> => {
@@ -131,19 +132,12 @@ export function buildCommandRunner(repoRoot: string, log: string[]) {
       return;
     }
     if (/(^|\s)\/(?!dev\/null)/.test(command)) throw new Error(`RUN ${command}: names an absolute path; teach test/build/dockerfile.ts how to run it`);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...stageEnv };
-    delete env.NODE_ENV; // the build stage sets none; the test runner's NODE_ENV=test must not leak into npm
-    delete env.NODE_TEST_CONTEXT;
     const npmCi = /^npm ci(\s|$)/.test(command);
     const line = npmCi ? `${command} --ignore-scripts --prefer-offline` : command;
     log.push(`run: ${line}`);
-    await run('sh', ['-c', line], { cwd, env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+    await run('sh', ['-c', line], { cwd, env: npmEnv(stageEnv), timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
     if (npmCi) {
-      const version = (dir: string) => (JSON.parse(readFileSync(join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
-      if (version(cwd) !== version(repoRoot)) {
-        throw new Error(`better-sqlite3 ${version(cwd)} in the image but ${version(repoRoot)} compiled in this repository: run npm install`);
-      }
-      cpSync(join(repoRoot, 'node_modules/better-sqlite3/build'), join(cwd, 'node_modules/better-sqlite3/build'), { recursive: true });
+      reuseCompiledAddon(repoRoot, cwd);
       log.push('copied: node_modules/better-sqlite3/build from this repository');
     }
   };
