@@ -49,6 +49,20 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
   return fields;
 }
 
+/**
+ * AuthPlane matches a resource with or without one trailing slash, MCP clients do not: they compare the Protected
+ * Resource Metadata `resource` (the MCP server's copy of this URI) with the URL they connect to, and `…/mcp/` does
+ * not cover `…/mcp`. Saved anyway (an endpoint may really end in a slash); stderr, so --json output stays clean.
+ * A bare origin is left alone: URL parsers spell it with the slash whatever was typed.
+ */
+function warnOnTrailingSlash(resource: Resource): void {
+  if (!resource.uri.endsWith('/') || new URL(resource.uri).pathname === '/') return;
+  process.stderr.write(
+    `warning: uri ${resource.uri} ends in a slash: MCP clients compare the Protected Resource Metadata \`resource\` with the URL ` +
+      `they connect to exactly, so register the MCP endpoint as clients connect to it (usually ${resource.uri.replace(/\/+$/, '')})\n`,
+  );
+}
+
 const target = (args: string[], command: string) => oneArgument(args, `admin resource ${command} <id-or-slug>`);
 
 function printResource(out: CliContext['out'], json: boolean, resource: Resource): void {
@@ -73,7 +87,9 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
     description: 'Register a protected resource (an MCP server)',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ options, out }) => {
-      printResource(out, options.json === true, await operations.create(bodyFromOptions(options), CLI_ACTOR));
+      const resource = await operations.create(bodyFromOptions(options), CLI_ACTOR);
+      printResource(out, options.json === true, resource);
+      warnOnTrailingSlash(resource);
     }),
   });
   add('list', {
@@ -98,7 +114,10 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
     usage: '<id-or-slug>',
     options: { ...FIELD_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ args, options, out }) => {
-      printResource(out, options.json === true, await operations.update(target(args, 'update'), bodyFromOptions(options), CLI_ACTOR));
+      const body = bodyFromOptions(options);
+      const resource = await operations.update(target(args, 'update'), body, CLI_ACTOR);
+      printResource(out, options.json === true, resource);
+      if ('uri' in body) warnOnTrailingSlash(resource);
     }),
   });
   add('delete', {

@@ -76,3 +76,26 @@ test('admin resource commands report problems on stderr with exit code 1', async
   const data = await cli('admin', 'resource', 'create', '--data', '[1]');
   assert.match(data.stderr, /--data must be a JSON object/);
 });
+
+test('admin resource create and update warn on stderr when the URI ends in a slash, and still save it', async (t) => {
+  const { cli } = setup(t);
+  const slashed = await cli('admin', 'resource', 'create', '--slug', 'files', '--display-name', 'Files', '--uri', 'https://mcp.example.com/mcp/', '--json');
+  assert.equal(slashed.code, 0, slashed.stderr);
+  assert.equal(JSON.parse(slashed.stdout).uri, 'https://mcp.example.com/mcp/', 'stdout stays the JSON record');
+  assert.match(
+    slashed.stderr,
+    /^warning: uri https:\/\/mcp\.example\.com\/mcp\/ ends in a slash: MCP clients compare the Protected Resource Metadata `resource` with the URL they connect to exactly\b.*https:\/\/mcp\.example\.com\/mcp\b/m,
+  );
+
+  const plain = await cli('admin', 'resource', 'create', '--slug', 'notes', '--display-name', 'Notes', '--uri', 'https://mcp.example.com/notes');
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stderr, /warning/);
+  const origin = await cli('admin', 'resource', 'create', '--slug', 'root', '--display-name', 'Root', '--uri', 'https://root.example.com/');
+  assert.doesNotMatch(origin.stderr, /warning/, 'an origin has no other spelling: URL parsers add the slash');
+
+  const updated = await cli('admin', 'resource', 'update', 'notes', '--uri', 'https://mcp.example.com/notes/');
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.match(updated.stderr, /^warning: uri https:\/\/mcp\.example\.com\/notes\/ ends in a slash/m);
+  const renamed = await cli('admin', 'resource', 'update', 'files', '--display-name', 'Files MCP');
+  assert.doesNotMatch(renamed.stderr, /warning/, 'only a URI given in this command is checked');
+});
