@@ -3,7 +3,7 @@
  * they come from the document, whose `issuer` must equal the configured one exactly (§3.3), so a resource server
  * cannot be pointed at another server's keys by a look-alike URL.
  */
-import { AuthorizationServerError } from './errors.js';
+import { AuthorizationServerError, IssuerMismatchError } from './errors.js';
 
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -97,7 +97,7 @@ export function createDiscovery(options: { issuer: string; fetch: FetchLike; ttl
       const url = discoveryUrl(options.issuer);
       const doc = await fetchJson(options.fetch, url, 'authorization server metadata');
       if (doc.issuer !== options.issuer) {
-        throw new AuthorizationServerError(`metadata at ${url} names issuer ${JSON.stringify(doc.issuer)}, expected ${JSON.stringify(options.issuer)}`);
+        throw new IssuerMismatchError(options.issuer, doc.issuer, url);
       }
       if (typeof doc.jwks_uri !== 'string') throw new AuthorizationServerError(`metadata at ${url} has no jwks_uri`);
       return doc as AuthorizationServerMetadata;

@@ -81,10 +81,27 @@ export class TokenError extends Error {
 
 /** Discovery, JWKS or introspection could not be fetched or made no sense: answer 503, not 401. */
 export class AuthorizationServerError extends Error {
-  override readonly name = 'AuthorizationServerError';
-  readonly status = 503;
+  override readonly name: string = 'AuthorizationServerError';
+  readonly status: 500 | 503 = 503;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/**
+ * The metadata names another issuer than the `issuer` option (RFC 8414 §3.3 wants them equal, byte for byte):
+ * the authorization server answers, this resource server is configured with another spelling of its URL (a
+ * trailing slash, `localhost` for `127.0.0.1`, http for https). A configuration error, so 500 rather than 503.
+ */
+export class IssuerMismatchError extends AuthorizationServerError {
+  override readonly name = 'IssuerMismatchError';
+  override readonly status = 500;
+  constructor(
+    readonly expected: string,
+    readonly received: unknown,
+    metadataUrl: string,
+  ) {
+    super(`the authorization server metadata at ${metadataUrl} names issuer ${JSON.stringify(received)}, expected ${JSON.stringify(expected)} (the issuer option must equal it exactly)`);
   }
 }
 

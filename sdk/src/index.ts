@@ -31,6 +31,6 @@ export {
   type TokenResponse,
 } from './oauth-client.js';
 export { ConsentRequiredError, isConsentRequiredProblem, CONSENT_REQUIRED, type ConsentRequiredProblem } from './consent.js';
-export { AuthorizationServerError, OAuthClientError, TokenError, type ChallengeScheme, type TokenErrorCode, type TokenErrorReason } from './errors.js';
+export { AuthorizationServerError, IssuerMismatchError, OAuthClientError, TokenError, type ChallengeScheme, type TokenErrorCode, type TokenErrorReason } from './errors.js';
 export { discoveryUrl, type AuthorizationServerMetadata, type FetchLike } from './discovery.js';
 export { jsonStderrLogger, silentLogger, type SdkLogger } from './log.js';

@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createOAuthClient } from '@authplane/sdk';
 import { authplane, confidentialClient, forge, goodClaims, userToken } from './fixture.js';
 import { scriptedProvider, startSdkProtectedMcp } from './mcp.js';
+import { freePort } from '../helpers/server.js';
 
 const rpc = (method: string, params: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
 const mcpHeaders = (token?: string): Record<string, string> => ({
@@ -130,4 +131,29 @@ test('introspection for a revocation-sensitive tool refuses a revoked token ther
   assert.match(refused.headers.get('www-authenticate')!, /error="invalid_token", error_description="the token is not active"/);
   assert.equal(mcp.writes(), 1);
   assert.equal((await callTool('whoami')).status, 200, 'tools not listed are verified locally only');
+});
+
+test('the MCP adapter answers an issuer option that differs from the metadata as a mismatch naming both, not as unreachable', async (t) => {
+  const fx = await authplane(t);
+  // The usual slip: the issuer with a trailing slash. AuthPlane answers, and its metadata names `fx.url`.
+  const mcp = await startSdkProtectedMcp(t, fx, { issuer: `${fx.url}/` });
+  const token = await forge(fx, goodClaims(fx, { aud: [mcp.url] }));
+  const response = await fetch(mcp.url, { method: 'POST', headers: mcpHeaders(token), body: rpc('tools/list') });
+  assert.equal(response.status, 500);
+  assert.equal(response.headers.get('retry-after'), null, 'retrying cannot help');
+  const body = (await response.json()) as { error: string; error_description: string };
+  assert.equal(body.error, 'server_error');
+  assert.equal(
+    body.error_description,
+    `issuer mismatch: the authorization server's metadata names issuer "${fx.url}", this server is configured with "${fx.url}/"`,
+  );
+  const authenticated = await mcp.auth.authenticate(new Request(mcp.url, { method: 'POST', headers: mcpHeaders(token) }));
+  assert.deepEqual(authenticated.ok ? undefined : [authenticated.status, authenticated.body], [500, body]);
+
+  // An authorization server that does not answer at all is still that: 503, retry later.
+  const down = await startSdkProtectedMcp(t, fx, { slug: 'sdk-mcp-down', issuer: `http://127.0.0.1:${await freePort()}` });
+  const unreachable = await fetch(down.url, { method: 'POST', headers: mcpHeaders(token), body: rpc('tools/list') });
+  assert.equal(unreachable.status, 503);
+  assert.equal(unreachable.headers.get('retry-after'), '5');
+  assert.deepEqual(await unreachable.json(), { error: 'temporarily_unavailable', error_description: 'the authorization server cannot be reached' });
 });

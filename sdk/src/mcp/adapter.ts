@@ -16,7 +16,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { VerifiedToken } from '../access-token.js';
 import { challengeResponse } from '../challenge.js';
-import { AuthorizationServerError, TokenError } from '../errors.js';
+import { AuthorizationServerError, IssuerMismatchError, TokenError } from '../errors.js';
 import { createPrmHandler, type PrmHandler } from '../protected-resource.js';
 import { createVerifier, type RequestLike, type Verifier, type VerifierOptions } from '../verifier.js';
 import { BodyTooLargeError, toWebRequest, writeNodeResponse } from './node-http.js';
@@ -117,6 +117,14 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     if (err instanceof TokenError) {
       const challenge = challengeResponse(err, challengeOptions);
       return json(challenge.status, challenge.body, challenge.headers);
+    }
+    // A wrong issuer option is a configuration error an operator must see for what it is; the issuers are public.
+    if (err instanceof IssuerMismatchError) {
+      const received = typeof err.received === 'string' ? `"${err.received}"` : JSON.stringify(err.received);
+      return json(500, {
+        error: 'server_error',
+        error_description: `issuer mismatch: the authorization server's metadata names issuer ${received}, this server is configured with "${err.expected}"`,
+      });
     }
     if (err instanceof AuthorizationServerError) {
       return json(503, { error: 'temporarily_unavailable', error_description: 'the authorization server cannot be reached' }, { 'Retry-After': '5' });
