@@ -84,7 +84,7 @@ export const kernelSchema: JsonSchema = {
           type: 'string',
           format: 'listen-address',
           default: '127.0.0.1:9001',
-          description: 'Admin listener address (admin API, /metrics, admin UI). Keep it off the public network.',
+          description: 'Admin listener address (admin API, /metrics). Keep it off the public network.',
         },
         enabled: { type: 'boolean', default: true, description: 'Serve the admin listener.' },
         apiKey: {

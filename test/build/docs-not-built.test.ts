@@ -1,0 +1,74 @@
+/**
+ * Docs describe what exists. Token exchange, the JWT bearer grant, broker resources and an admin UI are planned
+ * (fields and helpers for them exist), not built: the server refuses them, and every doc that describes them says
+ * so. When one of them is built, the first test fails — then the docs' "not built yet" notes go.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { clientCredentials, clients, resources } from 'authplane/plugins';
+import { REPO_ROOT, startServer } from '../helpers/server.js';
+
+const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+const row = (text: string, field: string) => text.split('\n').find((line) => line.startsWith(`| \`${field}\` |`)) ?? '';
+
+test('the server refuses token exchange, JWT bearer and broker resources, though clients and resources can name them', async (t) => {
+  const server = await startServer(t, { plugins: [clients(), resources(), clientCredentials()] });
+  const post = async (path: string, body: unknown) => {
+    const response = await server.admin(path, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal(response.status, 201, await response.clone().text());
+    return (await response.json()) as Record<string, string>;
+  };
+  await post('/admin/resources', {
+    slug: 'github',
+    display_name: 'GitHub',
+    uri: 'https://gh.example.com/mcp',
+    backend_kind: 'broker',
+    broker_provider_id: 'github',
+    scopes: [{ name: 'repo', upstream: ['repo'] }],
+  });
+  const client = await post('/admin/clients', {
+    client_name: 'Agent',
+    grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: 'repo',
+  });
+  const token = (params: Record<string, string>) =>
+    fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams(params),
+    });
+
+  for (const grant of ['urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
+    const refused = await token({ grant_type: grant, subject_token: 'x', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', assertion: 'x' });
+    assert.equal(refused.status, 400, grant);
+    assert.equal(((await refused.json()) as { error: string }).error, 'unsupported_grant_type', grant);
+  }
+  const brokered = await token({ grant_type: 'client_credentials', scope: 'repo', resource: 'https://gh.example.com/mcp' });
+  assert.equal(brokered.status, 400);
+  assert.equal(((await brokered.json()) as { error: string }).error, 'invalid_target');
+
+  const discovery = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as { grant_types_supported: string[] };
+  assert.ok(!discovery.grant_types_supported.some((g) => g.startsWith('urn:ietf:params:oauth:grant-type:')), 'not advertised either');
+});
+
+test('the docs mark token exchange, JWT bearer and the broker as not built yet wherever they describe them, and promise no admin UI', () => {
+  const adminApi = doc('docs/admin-api.md');
+  assert.match(row(adminApi, 'grant_types'), /\*\*Not built yet:\*\* token exchange and JWT bearer/);
+  assert.match(row(adminApi, 'backend_kind'), /`broker`.*\*\*not built yet\*\*/);
+  assert.match(row(adminApi, 'scopes'), /`upstream`.*\*\*not built yet\*\*/);
+  assert.match(row(adminApi, 'policy'), /token exchange and the broker's connect flow, both \*\*not built yet\*\*/);
+  assert.match(row(adminApi, 'parent_jti'), /\*\*not built yet\*\*/);
+
+  const sdk = doc('sdk/README.md');
+  assert.match(sdk, /\*\*not built yet\*\* in AuthPlane, see below\), token exchange \(RFC 8693\)/);
+  assert.match(sdk, /\*\*Token exchange is not built yet in AuthPlane\.\*\*/);
+  assert.match(sdk, /\*\*The broker is not built yet in AuthPlane\*\*/);
+  assert.match(doc('docs/oauth.md'), /`act` is meant for token exchange, not built yet/);
+
+  for (const path of ['README.md', 'sdk/README.md', 'docs/configuration.md', 'docs/admin-api.md', 'docs/cli.md', 'docs/architecture.md']) {
+    assert.doesNotMatch(doc(path), /admin UI/i, `${path} promises an admin UI`);
+  }
+});
