@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ADMIN_KEY, REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js';
-import { buildCommandRunner, parseDockerfile, runStage } from './dockerfile.js';
+import { buildCommandRunner, parseDockerfile, runStage, type StageRun } from './dockerfile.js';
 import { contextFiles, copyContext, isIgnored, parseDockerignore } from './dockerignore.js';
 
 const run = promisify(execFile);
@@ -65,11 +65,14 @@ function files(dir: string): string[] {
 before(async () => {
   const context = join(root, 'context');
   copyContext(REPO_ROOT, context);
-  const [build, runtime] = [stages.find((s) => s.name === 'build')!, stages.at(-1)!];
-  const built = await runStage(build, { context, root: join(root, 'build'), runCommand: buildCommandRunner(REPO_ROOT, buildLog) });
-  // The runtime stage's RUN steps create the data volume's folder and hand it to the `node` user: image setup only.
-  const image = await runStage(runtime, { context, root: join(root, 'runtime'), stages: { build: built } });
-  app = join(image.root, image.workdir);
+  const done: Record<string, StageRun> = {};
+  for (const [i, stage] of stages.entries()) {
+    const last = i === stages.length - 1;
+    // The runtime stage's RUN steps create the data volume's folder and hand it to the `node` user: image setup only.
+    const run = await runStage(stage, { context, root: join(root, `stage-${i}`), stages: done, runCommand: last ? undefined : buildCommandRunner(REPO_ROOT, buildLog) });
+    if (stage.name) done[stage.name] = run;
+    if (last) app = join(run.root, run.workdir);
+  }
 }, { timeout: 600_000 });
 
 test('the docker build context is what .dockerignore leaves: the sources the build needs, no local state', () => {

@@ -81,13 +81,13 @@ export interface RunOptions {
   root: string;
   /** Earlier stages, by name, for COPY --from. */
   stages?: Record<string, StageRun>;
-  /** Runs one RUN command (after the substitutions of runBuildCommand); omitted: RUN steps are not run. */
+  /** Runs one command of a RUN step (see buildCommandRunner); omitted: RUN steps are not run. */
   runCommand?: (command: string, cwd: string, env: Record<string, string>) => Promise<void>;
 }
 
 export async function runStage(stage: Stage, options: RunOptions): Promise<StageRun> {
   const state: StageRun = { root: options.root, workdir: '/', env: {} };
-  const inImage = (path: string, from: StageRun = state) => join(from.root, posix.resolve(state.workdir, path));
+  const inImage = (path: string) => join(state.root, posix.resolve(state.workdir, path));
   for (const { keyword, args } of stage.instructions) {
     if (keyword === 'WORKDIR') {
       state.workdir = posix.resolve(state.workdir, args);

@@ -29,7 +29,14 @@ const children: ChildProcess[] = [];
 
 after(() => {
   // Each child leads its own process group: npx's node child goes too.
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL'); // the group is gone already
+    }
+  }
   rmSync(root, { recursive: true, force: true });
 });
 
