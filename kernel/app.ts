@@ -11,7 +11,7 @@ import { buildHandler, Listener } from './http/listener.js';
 import { RouteTable } from './http/routes.js';
 import { registerSystemRoutes } from './http/system-routes.js';
 import { LoadedKeyRing } from './keys/keyring.js';
-import { AuditQueue } from './observe/audit.js';
+import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
 import { Metrics } from './observe/metrics.js';
 import type { RegisterApi, RuntimeApi } from './plugin/api.js';
@@ -87,7 +87,7 @@ export class AuthPlane {
     const secretPaths = secretLeaves(this.resolved.schema).map((l) => l.path.join('.'));
     this.log = createLogger({ log: { level: options.logLevel ?? this.config.log.level } }, secretPaths, options.logDestination);
     this.metrics = new Metrics();
-    this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }));
+    this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }), MIN_INTERVAL_MS, this.metrics);
     for (const warning of this.resolved.warnings) this.log.warn(warning);
     this.#register();
   }

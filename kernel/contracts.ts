@@ -207,6 +207,12 @@ export interface AuditBus {
   emit(event: AuditInput): void;
   /** Resolves when every queued event has reached every sink. */
   flush(): Promise<void>;
+  /**
+   * A sink reports the events it could not store (`reason`: a short word such as `rejected` or `unavailable`):
+   * each is logged at error level with its fields, so the event survives in the log, and counted in
+   * `authserver_audit_events_dropped_total{reason}`.
+   */
+  dropped(events: readonly AuditEvent[], reason: string, error?: unknown): void;
 }
 
 /** Rows whose time has passed, removed by `authserver purge`. */
