@@ -69,6 +69,7 @@ export class AuthPlane {
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
   #reader: ReaderSlot | undefined;
+  #explainStorageError: (error: unknown) => string | undefined = () => undefined;
   #keys: LoadedKeyRing | undefined;
   #tokens: (TokenIssuer & { drain(): Promise<void> }) | undefined;
   #discovery: Discovery | undefined;
@@ -250,7 +251,12 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect, reader } = await openDatabase(this.config, this.registries.storageDrivers);
+      const { db, dialect, reader, explain } = await openDatabase(
+        this.config,
+        this.registries.storageDrivers,
+        this.log.child({ component: 'storage' }),
+      );
+      this.#explainStorageError = explain;
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
@@ -264,7 +270,8 @@ export class AuthPlane {
       if (applied.length) this.log.info({ applied }, 'migrations applied');
       return applied;
     } catch (cause) {
-      throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', `cannot migrate the database: ${(cause as Error).message}`, { cause });
+      const explained = this.#explainStorageError(cause);
+      throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', explained ?? `cannot migrate the database: ${(cause as Error).message}`, { cause });
     }
   }
 

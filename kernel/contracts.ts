@@ -232,6 +232,11 @@ export interface StorageDriver {
    * introspection; without one (PostgreSQL) such reads take a pooled connection.
    */
   reader?(config: Readonly<import('./config/types.js').KernelConfig>): SyncReader | undefined;
+  /**
+   * Optional: one line saying why the database cannot be reached, opened or written, naming the setting (and its
+   * environment variable) to fix — never a password; undefined when the error is not about reaching the database.
+   */
+  explainError?(error: unknown, config: Readonly<import('./config/types.js').KernelConfig>): string | undefined;
 }
 
 export interface SyncReader {

@@ -34,6 +34,8 @@ export class LoadedKeyRing implements KeyRing {
     try {
       stored = await store.load();
     } catch (cause) {
+      // A store that already says what to fix (a BootError naming its setting) is passed through as it is.
+      if (cause instanceof BootError) throw cause;
       throw new BootError('AP_ERR_KEY_STORE', `cannot load signing keys: ${(cause as Error).message}`, { cause });
     }
     for (const key of stored) ring.#add(key);
@@ -142,6 +144,7 @@ export class LoadedKeyRing implements KeyRing {
     try {
       await this.store.save(stored);
     } catch (cause) {
+      if (cause instanceof BootError) throw cause;
       throw new BootError('AP_ERR_KEY_STORE', `cannot save signing key: ${(cause as Error).message}`, { cause });
     }
     const loaded = this.#add(stored);
