@@ -155,6 +155,28 @@ export interface KeyStore {
   load(): Promise<StoredKey[]>;
   save(key: StoredKey): Promise<void>;
   markRetired(kid: string, at: Date): Promise<void>;
+  /**
+   * Optional: calls `onChange` soon after the stored keys changed (a rotation by the CLI or another replica), so a
+   * running server switches at once; returns a function that stops watching. The key ring also re-reads every
+   * store every `signing.reloadInterval`, the bound when a change goes unnoticed.
+   */
+  watch?(onChange: () => void): () => void;
+  /**
+   * Optional: where the keys are, for `/admin/system/status`, and whether every server that shares the database
+   * also shares this store. A store that is not shared, on a database that is (PostgreSQL), is warned about at boot:
+   * replicas would each sign with and publish their own keys.
+   */
+  describe?(): { shared: boolean; location?: string };
+}
+
+/** The key store in use, as `/admin/system/status` and `admin key rotate` report it. */
+export interface KeyStoreStatus {
+  name: string;
+  /** undefined when the store does not say. */
+  shared?: boolean;
+  location?: string;
+  /** Whether a change by another process reaches this server at once (else within `signing.reloadInterval`). */
+  watched: boolean;
 }
 
 export interface KeyStoreContext {

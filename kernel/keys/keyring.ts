@@ -126,6 +126,30 @@ export class LoadedKeyRing implements KeyRing {
     return changed;
   }
 
+  #reloading = false;
+  #reloadAgain = false;
+
+  /**
+   * Reloads now, or — when a reload is running — once more right after it: a rotation writes the new key and then
+   * the old key's retirement, and the last change must not be missed.
+   */
+  requestReload(): void {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return;
+    }
+    this.#reloading = true;
+    void this.reload()
+      .catch((err: unknown) => this.log.error({ err }, 'signing key reload failed'))
+      .finally(() => {
+        this.#reloading = false;
+        if (this.#reloadAgain) {
+          this.#reloadAgain = false;
+          this.requestReload();
+        }
+      });
+  }
+
   jwks(): { body: Buffer; etag: string } {
     return this.#jwks;
   }

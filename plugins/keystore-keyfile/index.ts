@@ -1,8 +1,11 @@
 /**
  * keystore-keyfile: signing keys as JSON files under `signing.keyPath` (default data/keys/), one per key, mode 0600
- * in a 0700 directory. Rotated keys are kept on disk; the key ring decides how long they stay published.
- * Registers: `keyStores` 'keyfile'. Suits one server; replicas need a shared store (keystore-postgres).
+ * in a 0700 directory. Rotated keys are kept on disk; the key ring decides how long they stay published. The folder
+ * is watched, so a rotation by the CLI reaches the running server at once.
+ * Registers: `keyStores` 'keyfile'. Suits one server: it describes itself as not shared, and the kernel warns at
+ * boot when it is used on PostgreSQL storage (replicas would each publish their own keys).
  */
+import { watch as watchFolder, type FSWatcher } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { JsonWebKey } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -92,6 +95,22 @@ export function createKeyfileStore(directory: string): KeyStore {
   return {
     load: readAll,
     save: write,
+    // A rotation by `authserver admin key rotate` renames a key file into this folder: the running server sees it
+    // at once (inotify and the like). Where the folder cannot be watched, the key ring's interval still reloads.
+    watch(onChange) {
+      let watcher: FSWatcher | undefined;
+      try {
+        watcher = watchFolder(dir, { persistent: false }, (_event, name) => {
+          if (name === null || KID_FILE.test(String(name))) onChange();
+        });
+        watcher.on('error', () => watcher?.close());
+      } catch {
+        watcher = undefined;
+      }
+      return () => watcher?.close();
+    },
+    // A folder of this host: servers elsewhere have their own unless they mount the same one.
+    describe: () => ({ shared: false, location: dir }),
     async markRetired(kid, at) {
       const key = (await readAll()).find((k) => k.kid === kid);
       if (!key) throw new Error(`key ${kid} is not in ${dir}`);
