@@ -43,6 +43,11 @@ for (const storage of ['sqlite', 'postgres'] as const) {
     assert.equal(revoked.actor_id, LONG_CLIENT_ID);
     assert.equal(revoked.client_id, LONG_CLIENT_ID);
     assert.equal(await droppedMetric(srv, 'rejected'), 0);
+    for (const filter of ['user_id', 'client_id']) {
+      const response = await srv.admin(`/admin/audit?${filter}=${encodeURIComponent(LONG_CLIENT_ID)}`);
+      assert.equal(response.status, 200, `filtering by a 512-character ${filter}: ${await response.clone().text()}`);
+      assert.equal((await response.json()).events.length, 1);
+    }
   });
 
   test(`an event the database refuses is dropped alone: the rest of its batch is stored, the drop counted and logged at error level (${storage})`, async (t) => {
