@@ -21,6 +21,8 @@ export class LoadedKeyRing implements KeyRing {
   #headers = new Map<string, string>();
   #listeners: (() => void)[] = [];
   #expiryTimer: NodeJS.Timeout | undefined;
+  #reloading = false;
+  #reloadAgain = false;
 
   private constructor(
     private readonly store: KeyStore,
@@ -125,9 +127,6 @@ export class LoadedKeyRing implements KeyRing {
     }
     return changed;
   }
-
-  #reloading = false;
-  #reloadAgain = false;
 
   /**
    * Reloads now, or — when a reload is running — once more right after it: a rotation writes the new key and then
