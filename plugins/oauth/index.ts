@@ -9,7 +9,6 @@
  */
 import { definePlugin } from 'authplane';
 import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
-import { oauthRefreshScopeKey0003 } from '../../migrations/oauth/0003_refresh_scope_key_text.js';
 import { registerGrantAdmin } from './admin.js';
 import { registerAuthorize } from './authorize.js';
 import { createOAuthState } from './context.js';
@@ -27,7 +26,7 @@ export const oauth = definePlugin<OAuthOptions>({
   dependsOn: ['clients', 'resources', 'users'],
   schema: oauthSchema,
   register(api, options) {
-    api.migrations([oauthCore0001, oauthRefreshScopeKey0003]);
+    api.migrations([oauthCore0001]);
     const state = createOAuthState(api, options);
     registerAuthorize(api, state);
     registerLogin(api, state);
