@@ -56,7 +56,9 @@ const SERVER_MADE = new Set([
   'refresh_tokens.id', 'refresh_tokens.token_hash', 'refresh_tokens.family_id', 'refresh_tokens.user_id',
   'refresh_tokens.resource_id', 'refresh_tokens.access_jti', 'refresh_tokens.dpop_jkt',
   'refresh_tokens.consumed_scope_key', // an HMAC of the refresh request, always 64 characters
-  'resources.id', 'resources.backend_kind', 'resources.uri_key',
+  'resources.id', 'resources.backend_kind',
+  // The normalized resources.uri (admin input, not a client's); percent-encoding can make it longer than the uri.
+  'resources.uri_key',
   'sessions.id', 'sessions.user_id',
   'token_denylist.jti', 'token_denylist.reason',
   'token_issuances.jti', 'token_issuances.grant_type', 'token_issuances.parent_jti', 'token_issuances.cnf_jkt',
