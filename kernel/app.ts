@@ -4,14 +4,14 @@ import type { DestinationStream, Logger } from 'pino';
 import { secretLeaves } from './config/env.js';
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js';
 import type { AuthPlaneConfig, KernelConfig } from './config/types.js';
-import type { KeyRing, Services, TokenIssuer } from './contracts.js';
+import type { KeyRing, KeyStore, KeyStoreStatus, Services, TokenIssuer } from './contracts.js';
 import { BootError } from './errors.js';
 import { createHookCatalog, createRegistryCatalog, type HookCatalog, type RegistryCatalog } from './hooks.js';
 import { buildHandler, Listener } from './http/listener.js';
 import { RouteTable } from './http/routes.js';
 import { registerSystemRoutes } from './http/system-routes.js';
 import { LoadedKeyRing } from './keys/keyring.js';
-import { AuditQueue } from './observe/audit.js';
+import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
 import { Metrics } from './observe/metrics.js';
 import type { RegisterApi, RuntimeApi } from './plugin/api.js';
@@ -69,6 +69,7 @@ export class AuthPlane {
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
   #reader: ReaderSlot | undefined;
+  #explainStorageError: (error: unknown) => string | undefined = () => undefined;
   #keys: LoadedKeyRing | undefined;
   #tokens: (TokenIssuer & { drain(): Promise<void> }) | undefined;
   #discovery: Discovery | undefined;
@@ -78,6 +79,8 @@ export class AuthPlane {
   #initialized: string[] = [];
   #stopping: Promise<void> | undefined;
   #keyReload: NodeJS.Timeout | undefined;
+  #keyStore: KeyStore | undefined;
+  #unwatchKeys: (() => void) | undefined;
 
   constructor(user: AuthPlaneConfig, options: CreateOptions = {}) {
     this.resolved = resolveConfig(user, options.env ?? process.env);
@@ -87,7 +90,7 @@ export class AuthPlane {
     const secretPaths = secretLeaves(this.resolved.schema).map((l) => l.path.join('.'));
     this.log = createLogger({ log: { level: options.logLevel ?? this.config.log.level } }, secretPaths, options.logDestination);
     this.metrics = new Metrics();
-    this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }));
+    this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }), MIN_INTERVAL_MS, this.metrics);
     for (const warning of this.resolved.warnings) this.log.warn(warning);
     this.#register();
   }
@@ -100,6 +103,16 @@ export class AuthPlane {
   get keys(): KeyRing {
     if (!this.#keys) throw new Error('the signing keys are not loaded yet');
     return this.#keys;
+  }
+
+  /** The key store in use (after boot): its name, where it keeps the keys, and whether replicas share it. */
+  get keyStore(): KeyStoreStatus {
+    const described = this.#keyStore?.describe?.();
+    return {
+      name: this.config.signing.keyStore,
+      ...(described ? { shared: described.shared, location: described.location } : {}),
+      watched: typeof this.#keyStore?.watch === 'function',
+    };
   }
 
   get discovery(): Discovery {
@@ -182,6 +195,7 @@ export class AuthPlane {
       metrics: this.metrics,
       db: () => this.db,
       keys: () => this.keys,
+      keyStore: () => this.keyStore,
       storageDriver: this.config.storage.driver,
     });
     let tokenEndpoint: ((ctx: Parameters<Parameters<RegisterApi['route']>[3]>[0]) => Promise<void>) | undefined;
@@ -228,6 +242,7 @@ export class AuthPlane {
       );
     }
     const store = await storeFactory({ config: this.config, db });
+    this.#keyStore = store;
     this.#keys = await LoadedKeyRing.open(store, this.config.signing.retiredKeyRetention, this.log.child({ component: 'keys' }));
     this.#tokens = createTokenIssuer({
       issuer: this.config.server.issuer,
@@ -250,7 +265,12 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect, reader } = await openDatabase(this.config, this.registries.storageDrivers);
+      const { db, dialect, reader, explain } = await openDatabase(
+        this.config,
+        this.registries.storageDrivers,
+        this.log.child({ component: 'storage' }),
+      );
+      this.#explainStorageError = explain;
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
@@ -264,7 +284,8 @@ export class AuthPlane {
       if (applied.length) this.log.info({ applied }, 'migrations applied');
       return applied;
     } catch (cause) {
-      throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', `cannot migrate the database: ${(cause as Error).message}`, { cause });
+      const explained = this.#explainStorageError(cause);
+      throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', explained ?? `cannot migrate the database: ${(cause as Error).message}`, { cause });
     }
   }
 
@@ -321,10 +342,12 @@ export class AuthPlane {
       addresses.admin = await adminListener.listen(this.config.admin.address);
     }
     const keys = this.#keys!;
-    this.#keyReload = setInterval(() => {
-      keys.reload().catch((err: unknown) => this.log.error({ err }, 'signing key reload failed'));
-    }, this.config.signing.reloadInterval * 1000);
+    // A rotation by the CLI or another replica: at once when the store can be watched, else at the next interval
+    // (which also covers a change a watch missed, e.g. on a network file system).
+    this.#unwatchKeys = this.#keyStore?.watch?.(() => keys.requestReload());
+    this.#keyReload = setInterval(() => keys.requestReload(), this.config.signing.reloadInterval * 1000);
     this.#keyReload.unref();
+    this.#warnUnsharedKeyStore();
     for (const plugin of orderPlugins(this.resolved.plugins)) {
       const { definition } = plugin.instance;
       if (definition.start) {
@@ -347,11 +370,27 @@ export class AuthPlane {
     return addresses;
   }
 
+  /**
+   * Servers sharing a PostgreSQL database are replicas of one authorization server, but a key store of this host
+   * only (keyfile) gives each its own signing keys: each publishes a JWKS the others' tokens fail against.
+   */
+  #warnUnsharedKeyStore(): void {
+    const store = this.keyStore;
+    if (this.#dialect?.name !== 'postgres' || store.shared !== false) return;
+    this.log.warn(
+      { key_store: store.name, location: store.location },
+      `signing keys are in a key store of this host only ('${store.name}') while the database is PostgreSQL: ` +
+        'replicas on this database each sign with and publish their own keys, so a token from one fails against the ' +
+        "JWKS of another — run one server per database, or give every replica the same key folder (signing.keyPath)",
+    );
+  }
+
   /** Stops accepting, drains in-flight requests (bounded), stops plugins in reverse, flushes audit, closes the db. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       const timeoutMs = this.config.shutdown.timeout * 1000;
       clearInterval(this.#keyReload);
+      this.#unwatchKeys?.();
       await Promise.all(this.#listeners.map((l) => l.close(timeoutMs)));
       const byName = new Map(this.resolved.plugins.map((p) => [p.instance.definition.name, p]));
       for (const name of [...this.#initialized].reverse()) {

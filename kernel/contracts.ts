@@ -155,6 +155,28 @@ export interface KeyStore {
   load(): Promise<StoredKey[]>;
   save(key: StoredKey): Promise<void>;
   markRetired(kid: string, at: Date): Promise<void>;
+  /**
+   * Optional: calls `onChange` soon after the stored keys changed (a rotation by the CLI or another replica), so a
+   * running server switches at once; returns a function that stops watching. The key ring also re-reads every
+   * store every `signing.reloadInterval`, the bound when a change goes unnoticed.
+   */
+  watch?(onChange: () => void): () => void;
+  /**
+   * Optional: where the keys are, for `/admin/system/status`, and whether every server that shares the database
+   * also shares this store. A store that is not shared, on a database that is (PostgreSQL), is warned about at boot:
+   * replicas would each sign with and publish their own keys.
+   */
+  describe?(): { shared: boolean; location?: string };
+}
+
+/** The key store in use, as `/admin/system/status` and `admin key rotate` report it. */
+export interface KeyStoreStatus {
+  name: string;
+  /** undefined when the store does not say. */
+  shared?: boolean;
+  location?: string;
+  /** Whether a change by another process reaches this server at once (else within `signing.reloadInterval`). */
+  watched: boolean;
 }
 
 export interface KeyStoreContext {
@@ -207,6 +229,12 @@ export interface AuditBus {
   emit(event: AuditInput): void;
   /** Resolves when every queued event has reached every sink. */
   flush(): Promise<void>;
+  /**
+   * A sink reports the events it could not store (`reason`: a short word such as `rejected` or `unavailable`):
+   * each is logged at error level with its fields, so the event survives in the log, and counted in
+   * `authserver_audit_events_dropped_total{reason}`.
+   */
+  dropped(events: readonly AuditEvent[], reason: string, error?: unknown): void;
 }
 
 /** Rows whose time has passed, removed by `authserver purge`. */
@@ -226,6 +254,11 @@ export interface StorageDriver {
    * introspection; without one (PostgreSQL) such reads take a pooled connection.
    */
   reader?(config: Readonly<import('./config/types.js').KernelConfig>): SyncReader | undefined;
+  /**
+   * Optional: one line saying why the database cannot be reached, opened or written, naming the setting (and its
+   * environment variable) to fix — never a password; undefined when the error is not about reaching the database.
+   */
+  explainError?(error: unknown, config: Readonly<import('./config/types.js').KernelConfig>): string | undefined;
 }
 
 export interface SyncReader {

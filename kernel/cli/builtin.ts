@@ -93,12 +93,18 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
   });
 
   add('admin key rotate', {
-    description: 'Generate a new signing key; it signs at once and the previous key stays published until its tokens expire',
+    description:
+      'Generate a new signing key; running servers sign with it within a second (watched key store) or signing.reloadInterval, and the previous key stays published until its tokens expire',
     options: { json: { type: 'boolean', description: 'Print JSON' } },
     async run({ boot, options, out }) {
       const server = await boot();
       const key = keyView(await server.keys.rotate());
-      out(options.json === true ? JSON.stringify(key, null, 2) : `new signing key ${key.kid} is current`);
+      // This process signs with it now; running servers switch when they notice the store changed.
+      const interval = server.config.signing.reloadInterval;
+      const when = server.keyStore.watched
+        ? `within a second (they watch the key store; at the latest within signing.reloadInterval, ${interval} s)`
+        : `within signing.reloadInterval (${interval} s)`;
+      out(options.json === true ? JSON.stringify(key, null, 2) : `new signing key ${key.kid} is current; running servers sign with it ${when}`);
     },
   });
 }

@@ -127,7 +127,7 @@ export const kernelSchema: JsonSchema = {
               type: 'string',
               minLength: 1,
               default: 'data/authserver.db',
-              description: 'SQLite database file (WAL mode); its directory is created if missing.',
+              description: 'SQLite database file (WAL mode), created 0600 (its -wal and -shm too); its directory is created 0700 if missing.',
             },
           },
         },
@@ -163,7 +163,7 @@ export const kernelSchema: JsonSchema = {
           description: 'Directory of the `keyfile` key store; key files are written with mode 0600.',
         },
         reloadInterval: seconds(
-          'How often the key store is re-read, so a rotation by the CLI or another replica takes effect without a restart',
+          'How often the key store is re-read, so a rotation by the CLI or another replica takes effect without a restart (a watched store, such as keyfile, switches within a second; this bounds a change the watch missed)',
           60,
           1,
         ),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { KeyRing, PublicKeyInfo } from '../contracts.js';
+import type { KeyRing, KeyStoreStatus, PublicKeyInfo } from '../contracts.js';
 import { secretLeaves } from '../config/env.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -14,6 +14,19 @@ export function keyView(key: PublicKeyInfo) {
     created_at: key.createdAt.toISOString(),
     retired_at: key.retiredAt?.toISOString() ?? null,
     published_until: key.publishedUntil?.toISOString() ?? null,
+  };
+}
+
+/** The key store in use; a warning when replicas on the shared database would each publish their own keys. */
+function keyStoreView(store: KeyStoreStatus, storageDriver: string) {
+  return {
+    name: store.name,
+    shared: store.shared ?? null,
+    location: store.location ?? null,
+    watched: store.watched,
+    ...(store.shared === false && storageDriver === 'postgres'
+      ? { warning: 'not shared between servers: replicas on this PostgreSQL database each publish their own signing keys' }
+      : {}),
   };
 }
 
@@ -40,6 +53,7 @@ export function registerSystemRoutes(
     metrics: Metrics;
     db: () => Knex;
     keys: () => KeyRing;
+    keyStore: () => KeyStoreStatus;
     storageDriver: string;
   },
 ): void {
@@ -57,7 +71,12 @@ export function registerSystemRoutes(
       uptime_secs: Math.floor((Date.now() - deps.startedAt) / 1000),
       subsystems: {
         database: { status: db ? 'ok' : 'error', driver: deps.storageDriver },
-        signing_keys: { status: 'ok', current_kid: deps.keys().currentKid, published: JSON.parse(deps.keys().jwks().body.toString()).keys.length },
+        signing_keys: {
+          status: 'ok',
+          current_kid: deps.keys().currentKid,
+          published: JSON.parse(deps.keys().jwks().body.toString()).keys.length,
+          store: keyStoreView(deps.keyStore(), deps.storageDriver),
+        },
         plugins: deps.resolved.plugins.map((p) => p.instance.definition.name),
       },
     };

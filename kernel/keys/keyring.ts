@@ -21,6 +21,8 @@ export class LoadedKeyRing implements KeyRing {
   #headers = new Map<string, string>();
   #listeners: (() => void)[] = [];
   #expiryTimer: NodeJS.Timeout | undefined;
+  #reloading = false;
+  #reloadAgain = false;
 
   private constructor(
     private readonly store: KeyStore,
@@ -34,6 +36,8 @@ export class LoadedKeyRing implements KeyRing {
     try {
       stored = await store.load();
     } catch (cause) {
+      // A store that already says what to fix (a BootError naming its setting) is passed through as it is.
+      if (cause instanceof BootError) throw cause;
       throw new BootError('AP_ERR_KEY_STORE', `cannot load signing keys: ${(cause as Error).message}`, { cause });
     }
     for (const key of stored) ring.#add(key);
@@ -124,6 +128,27 @@ export class LoadedKeyRing implements KeyRing {
     return changed;
   }
 
+  /**
+   * Reloads now, or — when a reload is running — once more right after it: a rotation writes the new key and then
+   * the old key's retirement, and the last change must not be missed.
+   */
+  requestReload(): void {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return;
+    }
+    this.#reloading = true;
+    void this.reload()
+      .catch((err: unknown) => this.log.error({ err }, 'signing key reload failed'))
+      .finally(() => {
+        this.#reloading = false;
+        if (this.#reloadAgain) {
+          this.#reloadAgain = false;
+          this.requestReload();
+        }
+      });
+  }
+
   jwks(): { body: Buffer; etag: string } {
     return this.#jwks;
   }
@@ -142,6 +167,7 @@ export class LoadedKeyRing implements KeyRing {
     try {
       await this.store.save(stored);
     } catch (cause) {
+      if (cause instanceof BootError) throw cause;
       throw new BootError('AP_ERR_KEY_STORE', `cannot save signing key: ${(cause as Error).message}`, { cause });
     }
     const loaded = this.#add(stored);

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
 import type { AuditBus, AuditEvent, AuditInput } from '../contracts.js';
 import type { HookCatalog } from '../hooks.js';
 import { uuidv7 } from '../storage/ids.js';
+import type { Metrics } from './metrics.js';
 
 /** Largest batch handed to the sinks at once. */
 const MAX_BATCH = 500;
@@ -17,8 +19,9 @@ export const MIN_INTERVAL_MS = 5;
 /**
  * Fans audit events out to the `auditSinks` taps in batches, after the response that caused them, so writing an
  * audit row never delays a response: on the next turn when the last delivery is more than MIN_INTERVAL_MS old,
- * else when it is. A failing sink is logged, never thrown into a request. `flush()` delivers what is queued at once
- * (readers of the trail in this process call it first).
+ * else when it is. A failing sink is never thrown into a request: the events it failed are logged one by one at
+ * error level and counted (`dropped`), and a sink that can store part of a batch reports the rest the same way.
+ * `flush()` delivers what is queued at once (readers of the trail in this process call it first).
  */
 export class AuditQueue implements AuditBus {
   #queue: AuditEvent[] = [];
@@ -29,11 +32,20 @@ export class AuditQueue implements AuditBus {
   /** The active trace, once tracing is on (the kernel then loads @opentelemetry/api); nothing otherwise. */
   #traceId: () => string | undefined = () => undefined;
 
+  #droppedTotal: Counter<'reason'> | undefined;
+
   constructor(
     private readonly hook: HookCatalog['auditSinks'],
     private readonly log: Logger,
     private readonly minIntervalMs = MIN_INTERVAL_MS,
-  ) {}
+    metrics?: Metrics,
+  ) {
+    this.#droppedTotal = metrics?.counter({
+      name: 'authserver_audit_events_dropped_total',
+      help: 'Audit events a sink could not store, by reason (each is also logged at error level)',
+      labelNames: ['reason'] as const,
+    });
+  }
 
   emit(input: AuditInput): void {
     // The trace of the request that caused the event, when tracing is on (no active span otherwise: no cost).
@@ -77,9 +89,18 @@ export class AuditQueue implements AuditBus {
       const batch = this.#queue.splice(0, MAX_BATCH);
       const delivery = this.hook
         .promise(batch)
-        .catch((err: unknown) => this.log.error({ err, events: batch.length }, 'audit sink failed'))
+        .catch((err: unknown) => this.dropped(batch, 'sink_failed', err))
         .finally(() => this.#inflight.delete(delivery));
       this.#inflight.add(delivery);
+    }
+  }
+
+  dropped(events: readonly AuditEvent[], reason: string, error?: unknown): void {
+    this.#droppedTotal?.inc({ reason }, events.length);
+    const message = error instanceof Error ? error.message : error === undefined ? undefined : String(error);
+    for (const event of events) {
+      // The whole event, so what the trail lost can still be read (and replayed) from the log.
+      this.log.error({ audit_event: { ...event, time: event.time.toISOString() }, reason, error: message }, 'audit event dropped');
     }
   }
 

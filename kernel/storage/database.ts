@@ -1,4 +1,5 @@
 import knexModule, { type Knex } from 'knex';
+import type { Logger } from 'pino';
 import type { KernelConfig } from '../config/types.js';
 import { BootError } from '../errors.js';
 import type { RegistryCatalog } from '../hooks.js';
@@ -14,10 +15,25 @@ export interface ReaderSlot {
   close(): void;
 }
 
-export async function openDatabase(
-  config: KernelConfig,
-  drivers: RegistryCatalog['storageDrivers'],
-): Promise<{ db: Knex; dialect: Dialect; reader: ReaderSlot }> {
+export interface OpenDatabase {
+  db: Knex;
+  dialect: Dialect;
+  reader: ReaderSlot;
+  /** The driver's one-line explanation of an error reaching the database, if it has one. */
+  explain(error: unknown): string | undefined;
+}
+
+/**
+ * knex prints its warnings with their stacks on the console (`Acquire connection error: …` on every failed connect,
+ * `Can't take lock to run migrations`), before the error we report says the same in one line naming the setting.
+ * They go to the log at debug level instead.
+ */
+function knexLog(log: Logger): Knex.Config['log'] {
+  const debug = (message: unknown) => log.debug({ knex: String(message) }, 'knex');
+  return { warn: debug, error: debug, deprecate: debug, debug };
+}
+
+export async function openDatabase(config: KernelConfig, drivers: RegistryCatalog['storageDrivers'], log: Logger): Promise<OpenDatabase> {
   const driver = drivers.get(config.storage.driver);
   if (!driver) {
     const known = drivers.names();
@@ -27,7 +43,7 @@ export async function openDatabase(
         (known.length ? ` (registered: ${known.join(', ')})` : ' (enable storageSqlite() or storagePostgres())'),
     );
   }
-  const db = knexFactory(await driver.knexConfig(config));
+  const db = knexFactory({ log: knexLog(log), ...(await driver.knexConfig(config)) });
   // Opened on first use: by then the database file exists and migrations have run.
   let reader: SyncReader | undefined | null = null;
   return {
@@ -37,5 +53,6 @@ export async function openDatabase(
       get: () => (reader === null ? (reader = driver.reader?.(config)) : reader),
       close: () => reader?.close(),
     },
+    explain: (error) => driver.explainError?.(error, config),
   };
 }

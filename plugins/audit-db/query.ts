@@ -16,7 +16,7 @@ export const AUDIT_FILTERS = ['since', 'until', 'user_id', 'client_id', 'action'
 export type AuditFilterName = (typeof AUDIT_FILTERS)[number];
 
 /** Longest value of each exact-match filter (the column widths of audit_events). */
-const MAX_LENGTH = { user_id: 255, client_id: 512, action: 64 } as const;
+const MAX_LENGTH = { user_id: 512, client_id: 512, action: 64 } as const;
 
 /** RFC 3339 §5.6 date-time: full-date "T" full-time, with a mandatory offset. */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;

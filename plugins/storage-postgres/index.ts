@@ -1,8 +1,10 @@
 /**
  * storage-postgres: PostgreSQL through pg, for production and several stateless replicas on one database.
  * Registers: `storageDrivers` 'postgres'. Reads `storage.postgres.dsn` (AUTHPLANE_STORAGE_POSTGRES_DSN) and `poolMax`.
+ * A DSN that does not parse or does not connect is one line naming the setting, without the DSN (errors.ts).
  */
 import { BootError, definePlugin } from 'authplane';
+import { DSN_SETTING, explainPostgresError, parseDsn } from './errors.js';
 
 /** PostgreSQL's `int8` type oid (pg_type.oid). */
 const INT8_OID = 20;
@@ -36,8 +38,9 @@ export const storagePostgres = definePlugin({
       async knexConfig(config) {
         const dsn = config.storage.postgres.dsn;
         if (!dsn) {
-          throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', 'storage.driver is postgres but AUTHPLANE_STORAGE_POSTGRES_DSN is not set');
+          throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', `storage.driver is postgres but ${DSN_SETTING} is not set`);
         }
+        parseDsn(dsn);
         return {
           client: 'pg',
           connection: { connectionString: dsn, application_name: 'authplane', types: await typeParsers() },
@@ -45,6 +48,7 @@ export const storagePostgres = definePlugin({
           acquireConnectionTimeout: 10_000,
         };
       },
+      explainError: (err, config) => explainPostgresError(err, config.storage.postgres.dsn),
     });
   },
 });

@@ -4,12 +4,14 @@
  * WAL lets readers proceed during a write; one connection, because SQLite serializes writers anyway and a single
  * connection avoids SQLITE_BUSY between our own pool members. Prepared statements are reused (statement-cache.ts).
  * A second, read-only connection serves the kernel's synchronous point reads (reader.ts). While the server writes
- * steadily, WAL checkpoints run on a worker thread instead of the writer (checkpointer.ts).
+ * steadily, WAL checkpoints run on a worker thread instead of the writer (checkpointer.ts). The database, `-wal` and
+ * `-shm` are created 0600 in a 0700 directory (files.ts); path and permission errors name the setting (errors.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { definePlugin, type KernelConfig, type RegisterApi } from 'authplane';
 import { WalCheckpointer } from './checkpointer.js';
+import { explainSqliteError } from './errors.js';
+import { prepareDatabaseFile } from './files.js';
 import { openReader } from './reader.js';
 import { cachePreparedStatements } from './statement-cache.js';
 
@@ -39,7 +41,7 @@ export const storageSqlite = definePlugin({
       dialect: 'sqlite',
       knexConfig(config) {
         const filename = databaseFile(config);
-        if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+        if (filename !== ':memory:') prepareDatabaseFile(filename, (detail, message) => api.log.warn(detail, message));
         return {
           client: 'better-sqlite3',
           connection: { filename },
@@ -63,6 +65,7 @@ export const storageSqlite = definePlugin({
           },
         };
       },
+      explainError: (err, config) => explainSqliteError(err, databaseFile(config)),
       // An in-memory database exists only on its own connection: there is nothing a second one could read.
       reader: (config) => (databaseFile(config) === ':memory:' ? undefined : openReader(databaseFile(config))),
     });

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createHookCatalog } from '../../kernel/hooks.js';
 import { AuditQueue, MIN_INTERVAL_MS } from '../../kernel/observe/audit.js';
 import type { AuditEvent } from '../../kernel/contracts.js';
+import { Metrics } from '../../kernel/observe/metrics.js';
 
 /** A queue whose interval is long enough that a loaded machine's slow turns cannot blur what a test observes. */
 function queue(intervalMs = 50) {
@@ -74,4 +75,26 @@ test('with the default interval, an event on every turn still reaches the sinks 
   // Timers keep whole milliseconds of loop time, so an interval can end up to a millisecond short.
   assert.ok(drains.length <= Math.ceil(elapsed / (MIN_INTERVAL_MS - 1)) + 2, `${drains.length} deliveries in ${elapsed.toFixed(0)} ms`);
   assert.ok(drains.length < turns / 10, `${drains.length} deliveries for ${turns} turns`);
+});
+
+test('a sink that fails loses no event silently: each is logged at error level with its fields and counted as sink_failed', async () => {
+  const hooks = createHookCatalog();
+  hooks.auditSinks.tapPromise('webhook', async () => {
+    throw new Error('webhook answered 503');
+  });
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const metrics = new Metrics({ defaultMetrics: false });
+  const audit = new AuditQueue(hooks.auditSinks, log, 50, metrics);
+  audit.emit({ action: 'user_login_failed', user_id: 'a' });
+  audit.emit({ action: 'user_login_failed', user_id: 'b' });
+  await audit.flush();
+  const dropped = lines.filter((l) => l.msg === 'audit event dropped');
+  assert.deepEqual(dropped.map((l) => (l.audit_event as { user_id: string }).user_id), ['a', 'b']);
+  for (const line of dropped) {
+    assert.equal(line.level, 50, 'error level');
+    assert.equal(line.reason, 'sink_failed');
+    assert.equal(line.error, 'webhook answered 503');
+  }
+  assert.match(await metrics.registry.metrics(), /authserver_audit_events_dropped_total\{reason="sink_failed"\} 2/);
 });

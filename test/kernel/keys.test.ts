@@ -154,7 +154,7 @@ test('authserver admin key rotate from the CLI: the restarted server publishes b
 
   const rotate = await runCli(['admin', 'key', 'rotate', '--config', config], { cwd: dir, env });
   assert.equal(rotate.code, 0, rotate.stderr);
-  const match = /^new signing key (\S+) is current\n$/.exec(rotate.stdout);
+  const match = /^new signing key (\S+) is current; running servers sign with it within a second \(they watch the key store; at the latest within signing\.reloadInterval, 60 s\)\n$/.exec(rotate.stdout);
   assert.ok(match, rotate.stdout);
   const newKid = match[1]!;
   assert.notEqual(newKid, oldKid);
@@ -204,4 +204,34 @@ test('a rotation by the CLI reaches a running server at its next key-store reloa
   assert.deepEqual(kids.sort(), [oldKid, newKid].sort(), 'the running server published the new key and kept the old one');
   assert.equal(decodeProtectedHeader(await helloToken(running.url)).kid, newKid, 'and signs with it');
   await verify(before, running.url);
+});
+
+test('a rotation by the CLI takes effect on a running server within a second: it watches the key store, and the CLI says so', async (t) => {
+  const dir = repoTempDir(t, 'keys-watch-');
+  const config = writeConfigFile(dir, {
+    settings: { storage: { sqlite: { path: join(dir, 'auth.db') } }, signing: { keyPath: join(dir, 'keys') } },
+    imports: [fixtureImport('helloPlugin', 'hello-plugin.ts')],
+    plugins: ['helloPlugin()'],
+  });
+  // An hour between periodic reloads: only watching the store can bring the new key in before the deadline.
+  const env = { AUTHPLANE_HELLO_PLUGIN_CLIENT_SECRET: SECRET, AUTHPLANE_SIGNING_RELOAD_INTERVAL: '3600' };
+  const running = await spawnServe(t, { cwd: dir, args: ['--config', config], env });
+  const oldKid = decodeProtectedHeader(await helloToken(running.url)).kid!;
+
+  const rotate = await runCli(['admin', 'key', 'rotate', '--config', config], { cwd: dir, env });
+  assert.equal(rotate.code, 0, rotate.stderr);
+  const match = /^new signing key (\S+) is current; running servers sign with it within a second \(they watch the key store; at the latest within signing\.reloadInterval, 3600 s\)\n$/.exec(rotate.stdout);
+  assert.ok(match, rotate.stdout);
+  const newKid = match[1]!;
+
+  // A generous deadline for a loaded machine; the switch itself takes one file-system event and one reload.
+  const deadline = Date.now() + 20_000;
+  let signedWith = oldKid;
+  while (signedWith !== newKid && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    signedWith = decodeProtectedHeader(await helloToken(running.url)).kid!;
+  }
+  assert.equal(signedWith, newKid, 'new tokens are signed with the rotated-in key');
+  const kids = (await jwks(running.url)).body.keys.map((k) => k.kid!);
+  assert.deepEqual(kids.sort(), [oldKid, newKid].sort(), 'the JWKS publishes the new key and keeps the old one');
 });
