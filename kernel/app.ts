@@ -333,11 +333,12 @@ export class AuthPlane {
     const tracing = api ? { api, tracer: api.trace.getTracer('authplane', this.version) } : undefined;
     if (api) this.#audit.traceIdFrom(() => api.trace.getActiveSpan()?.spanContext().traceId);
     const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracing };
-    const publicListener = new Listener('public', buildHandler('public', deps));
+    const hsts = { hsts: this.config.server.issuer.startsWith('https:') };
+    const publicListener = new Listener('public', buildHandler('public', deps), hsts);
     this.#listeners.push(publicListener);
     const addresses: Addresses = { public: await publicListener.listen(this.config.server.address) };
     if (this.config.admin.enabled) {
-      const adminListener = new Listener('admin', buildHandler('admin', deps));
+      const adminListener = new Listener('admin', buildHandler('admin', deps), hsts);
       this.#listeners.push(adminListener);
       addresses.admin = await adminListener.listen(this.config.admin.address);
     }

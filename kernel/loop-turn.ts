@@ -14,7 +14,8 @@
  */
 
 let reading = false;
-let writes: (() => void)[] = [];
+/** Pairs: a write, then what to do when it throws (one flat array: no object per response). */
+let writes: ((arg?: unknown) => void)[] = [];
 let flushScheduled = false;
 
 /** A request arrived: the loop is in its I/O phase, and responses produced now wait for its end. */
@@ -34,13 +35,17 @@ export function afterReads(work: () => void): void {
   });
 }
 
-/** Writes a response now, or — while the loop is still reading requests — together with the turn's others. */
-export function writeAfterReads(write: () => void): void {
+/**
+ * Writes a response now, or — while the loop is still reading requests — together with the turn's others. A write
+ * that throws is handed to `failed` (which answers or closes that one response), in either case: thrown from the
+ * check phase it would be an uncaught exception, and no one response may take the server down.
+ */
+export function writeAfterReads(write: () => void, failed: (error: unknown) => void): void {
   if (!reading) {
-    write();
+    attempt(write, failed);
     return;
   }
-  writes.push(write);
+  writes.push(write, failed);
   if (!flushScheduled) {
     flushScheduled = true;
     afterReads(flushWrites);
@@ -51,14 +56,19 @@ function flushWrites(): void {
   flushScheduled = false;
   const batch = writes;
   writes = [];
-  // One failing write (its handler threw) must not keep the others' responses back; the first error still surfaces.
-  let failure: { error: unknown } | undefined;
-  for (const write of batch) {
+  // One failing write (its handler threw) must not keep the others' responses back.
+  for (let i = 0; i < batch.length; i += 2) attempt(batch[i]!, batch[i + 1]!);
+}
+
+function attempt(write: () => void, failed: (error: unknown) => void): void {
+  try {
+    write();
+  } catch (error) {
     try {
-      write();
-    } catch (error) {
-      failure ??= { error };
+      failed(error);
+    } catch (alsoFailed) {
+      // The failure handler itself broke: nothing is left that could answer; say so without stopping the process.
+      process.emitWarning(`a response could not be written: ${String(alsoFailed)}`, { code: 'AUTHPLANE_RESPONSE_LOST' });
     }
   }
-  if (failure) throw failure.error;
 }

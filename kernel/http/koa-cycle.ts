@@ -15,7 +15,8 @@ type Composer = (middleware: Middleware[]) => (ctx: Context) => Promise<unknown>
  * That watch (listeners on the response and its socket, an AsyncResource per request) cost about 30 µs a request
  * here, a fifth of a whole token introspection, and all it reports is a socket error to `ctx.onerror`, which for
  * this silent app logs nothing; node's HTTP server handles the socket error itself. Errors thrown by middleware or
- * while writing still go to `ctx.onerror`, as in koa. The response is written with the turn's others once the loop
+ * while writing still go to `ctx.onerror`, as in koa; should that throw as well, the response's connection is closed
+ * rather than the process. The response is written with the turn's others once the loop
  * has read its requests (`writeAfterReads`, kernel/loop-turn.ts).
  */
 export function koaRequestHandler(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
@@ -25,9 +26,8 @@ export function koaRequestHandler(app: Koa): (req: IncomingMessage, res: ServerR
   return (req, res) => {
     const ctx = app.createContext(req, res);
     res.statusCode = 404;
-    run(ctx)
-      .then(() => writeAfterReads(() => respondOrReport(ctx)))
-      .catch((err: unknown) => ctx.onerror(err as Error));
+    const failed = (err: unknown) => reportOrClose(ctx, err);
+    run(ctx).then(() => writeAfterReads(() => respondOrReport(ctx), failed), failed);
   };
 }
 
@@ -36,6 +36,18 @@ function respondOrReport(ctx: Context): void {
     respond(ctx);
   } catch (err) {
     ctx.onerror(err as Error);
+  }
+}
+
+/**
+ * `ctx.onerror`, and when that throws too (koa's sets the error's own headers, which node may refuse) the connection
+ * is closed: one response that cannot be written never becomes an uncaught exception.
+ */
+function reportOrClose(ctx: Context, err: unknown): void {
+  try {
+    ctx.onerror(err as Error);
+  } catch {
+    ctx.res.destroy();
   }
 }
 

@@ -13,6 +13,7 @@ import { errorBoundary } from './errors.js';
 import { cors, securityHeaders } from './headers.js';
 import { requestContext, type Tracing } from './request-context.js';
 import { koaRequestHandler } from './koa-cycle.js';
+import { clientErrorResponder, lastResortOnError } from './last-resort.js';
 import { createRequestRecorder } from './request-record.js';
 import type { RouteTable } from './routes.js';
 import { staticResponder } from './static-documents.js';
@@ -49,6 +50,7 @@ function buildApp(listener: ListenerName, deps: ListenerDeps, recorder: ReturnTy
   const { config, routes, hooks, log } = deps;
   const app = new Koa();
   app.silent = true;
+  app.context.onerror = lastResortOnError(log, { hsts });
   app.use(
     requestContext({
       listener,
@@ -93,6 +95,7 @@ export class Listener {
   constructor(
     readonly name: ListenerName,
     handle: RequestHandler,
+    options: { hsts?: boolean } = {},
   ) {
     const closed = () => {
       this.#inflight--;
@@ -104,6 +107,7 @@ export class Listener {
       res.once('close', closed);
       handle(req, res);
     });
+    this.server.on('clientError', clientErrorResponder(name, { hsts: options.hsts ?? false }));
   }
 
   async listen(address: string): Promise<AddressInfo> {

@@ -61,7 +61,7 @@ export function staticResponder(
       res.writeHead(status, ['X-Request-ID', requestId, ...(fresh ? block.notModified : block.ok)]);
       res.end(fresh || method === 'HEAD' ? undefined : doc.body);
       recorder.record({ method, route: path, path, status, started, requestId });
-    });
+    }, () => res.destroy());
     return true;
   };
 }

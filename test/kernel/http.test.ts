@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { definePlugin, readForm } from 'authplane';
 import { startServer } from '../helpers/server.js';
@@ -14,6 +15,19 @@ const failingRoutes = definePlugin({
     });
     api.route('public', 'POST', '/oauth/boom', () => {
       throw new TypeError(INTERNAL);
+    });
+    // A body that fails as it is serialized, with an error whose own headers node refuses: koa's error writer
+    // would throw again, from the turn's batched response writer.
+    const unwritable = {
+      toJSON() {
+        throw Object.assign(new Error(INTERNAL), { headers: { 'X-Broken': 'a\nb' } });
+      },
+    };
+    api.route('public', 'GET', '/unwritable', (ctx) => {
+      ctx.body = unwritable;
+    });
+    api.route('public', 'POST', '/oauth/unwritable', (ctx) => {
+      ctx.body = unwritable;
     });
     api.route('public', 'POST', '/form', (ctx) => {
       ctx.body = { keys: Object.keys(readForm(ctx)) };
@@ -213,4 +227,65 @@ test('/livez answers ok without touching the database', async (t) => {
   assert.equal(body.status, 'ok');
   assert.match(body.time, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
   assert.equal((await fetch(`${url}/health`)).status, 503);
+});
+
+test('a response that fails while it is written is a 500 in the endpoint’s error shape, and the server keeps serving', async (t) => {
+  const { url, logs } = await startServer(t, { plugins: [failingRoutes()] });
+  const problem = await fetch(`${url}/unwritable`, { headers: { 'x-request-id': 'unwritable-1' } });
+  assert.equal(problem.status, 500);
+  assert.match(problem.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  assert.equal(problem.headers.get('x-request-id'), 'unwritable-1');
+  assert.equal(problem.headers.get('x-content-type-options'), 'nosniff');
+  const body = (await problem.json()) as Record<string, unknown>;
+  assert.equal(body.status, 500);
+  assert.ok(!JSON.stringify(body).includes(INTERNAL));
+  const oauth = await fetch(`${url}/oauth/unwritable`, { method: 'POST' });
+  assert.equal(oauth.status, 500);
+  assert.equal(oauth.headers.get('cache-control'), 'no-store');
+  assert.equal(((await oauth.json()) as { error: string }).error, 'server_error');
+  // Many at once, so some fail inside the turn's batched writer.
+  const many = await Promise.all(Array.from({ length: 20 }, () => fetch(`${url}/unwritable`).then((r) => r.status)));
+  assert.deepEqual(new Set(many), new Set([500]));
+  assert.equal((await fetch(`${url}/livez`)).status, 200, 'the server is still up');
+  const logged = logs.find((l) => l.request_id === 'unwritable-1' && l.level === 'error') as { err?: { message: string } };
+  assert.equal(logged?.err?.message, INTERNAL, 'the failure is logged');
+});
+
+/** A raw HTTP/1.1 exchange, so node's own refusals (which fetch may not surface) are seen as sent. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+test('request headers over 16 KB are refused with 431 in the same JSON shape as every other refusal', async (t) => {
+  const { url, adminUrl } = await startServer(t);
+  const big = `X-Big: ${'a'.repeat(20_000)}\r\n`;
+  const parse = (text: string) => {
+    const [head, body] = text.split('\r\n\r\n');
+    return { status: Number(head!.split(' ')[1]), head: head!.toLowerCase(), body: JSON.parse(body!) as Record<string, unknown> };
+  };
+  const port = (u: string) => Number(new URL(u).port);
+  const oauth = parse(await rawExchange(port(url), `POST /oauth/token HTTP/1.1\r\nHost: x\r\n${big}\r\n`));
+  assert.equal(oauth.status, 431);
+  assert.match(oauth.head, /content-type: application\/json/);
+  assert.equal(oauth.body.error, 'invalid_request');
+  assert.match(String(oauth.body.error_description), /headers/);
+  const problem = parse(await rawExchange(port(url), `GET /health HTTP/1.1\r\nHost: x\r\n${big}\r\n`));
+  assert.equal(problem.status, 431);
+  assert.match(problem.head, /content-type: application\/problem\+json/);
+  assert.equal(problem.body.status, 431);
+  assert.equal(problem.body.title, 'Request Header Fields Too Large');
+  const admin = parse(await rawExchange(port(adminUrl), `GET /admin/clients HTTP/1.1\r\nHost: x\r\n${big}\r\n`));
+  assert.equal(admin.status, 431);
+  assert.equal(admin.body.status, 431);
+  const garbage = parse(await rawExchange(port(url), 'NOT HTTP AT ALL\r\n\r\n'));
+  assert.equal(garbage.status, 400);
+  assert.equal(garbage.body.title, 'Bad Request');
+  assert.equal((await fetch(`${url}/livez`)).status, 200);
 });

@@ -3,12 +3,13 @@ import { test } from 'node:test';
 import { afterReads, requestArrived, writeAfterReads } from '../../kernel/loop-turn.js';
 
 const checkPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
+const unexpected = (error: unknown) => assert.fail(`write failed: ${String(error)}`);
 
 test('a response produced while requests are read waits for the end of the I/O phase, then goes out with the others', async () => {
   const order: string[] = [];
   requestArrived();
-  writeAfterReads(() => order.push('first'));
-  writeAfterReads(() => order.push('second'));
+  writeAfterReads(() => order.push('first'), unexpected);
+  writeAfterReads(() => order.push('second'), unexpected);
   order.push('handler returned');
   assert.deepEqual(order, ['handler returned']);
   await checkPhase();
@@ -18,7 +19,7 @@ test('a response produced while requests are read waits for the end of the I/O p
 test('outside the I/O phase a response is written at once', async () => {
   await checkPhase(); // whatever an earlier test left: the flush has run
   let written = false;
-  writeAfterReads(() => (written = true));
+  writeAfterReads(() => (written = true), unexpected);
   assert.equal(written, true);
 });
 
@@ -32,30 +33,43 @@ test('what the turn-end work releases (a group commit) is written in that check 
     .then(() => Promise.resolve())
     .then(() => {
       let now = false;
-      writeAfterReads(() => (now = true));
+      writeAfterReads(() => (now = true), unexpected);
       return now;
     });
   assert.equal(await writtenAtOnce, true);
 });
 
-test('a write that throws does not hold back the turn’s other responses, and its error still surfaces', async () => {
-  const caught: unknown[] = [];
-  const capture = (error: unknown) => caught.push(error);
+test('a write that throws goes to its own failure handler, never out of the check phase, and the turn’s other responses still go out', async () => {
+  const uncaught: unknown[] = [];
+  const capture = (error: unknown) => uncaught.push(error);
   const listeners = process.listeners('uncaughtException');
   process.removeAllListeners('uncaughtException');
   process.on('uncaughtException', capture);
   try {
     const order: string[] = [];
+    const failures: unknown[] = [];
     requestArrived();
-    writeAfterReads(() => {
-      throw new Error('handler bug');
-    });
-    writeAfterReads(() => order.push('next response'));
+    writeAfterReads(
+      () => {
+        throw new Error('handler bug');
+      },
+      (error) => failures.push(error),
+    );
+    writeAfterReads(() => order.push('next response'), unexpected);
     await checkPhase();
     await checkPhase();
     assert.deepEqual(order, ['next response']);
-    assert.equal(caught.length, 1);
-    assert.match(String(caught[0]), /handler bug/);
+    assert.equal(failures.length, 1);
+    assert.match(String(failures[0]), /handler bug/);
+    // Outside the I/O phase (written at once) a throwing write is handed over the same way.
+    writeAfterReads(
+      () => {
+        throw new Error('late bug');
+      },
+      (error) => failures.push(error),
+    );
+    assert.match(String(failures[1]), /late bug/);
+    assert.deepEqual(uncaught, []);
   } finally {
     process.off('uncaughtException', capture);
     for (const listener of listeners) process.on('uncaughtException', listener);
