@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BootError } from '../errors.js';
 import { pluginConfigKey, type PluginInstance } from '../plugin/define.js';
+import { alignIssuerWithAddress } from './issuer-address.js';
 import { applyEnvironment, envName, getPath, secretLeaves } from './env.js';
 import { kernelSchema, type JsonSchema } from './schema.js';
 import type { AuthPlaneConfig, KernelConfig } from './types.js';
@@ -94,6 +95,8 @@ export function resolveConfig(user: AuthPlaneConfig, env: NodeJS.ProcessEnv = pr
     kernel: kernelSchema,
     plugins: instances.map((i) => [pluginConfigKey(i.definition.name), pluginPropertySchema(i.definition)] as const),
   };
+  // Before validation fills in the defaults: whether anyone chose the issuer.
+  const issuerConfigured = getPath(merged, ['server', 'issuer']) !== undefined;
   problems.push(...createValidator(parts)(merged, sources));
   if (problems.length) {
     const code = secretProblems === problems.length ? 'AP_ERR_CONFIG_SECRET_IN_FILE' : 'AP_ERR_CONFIG_INVALID';
@@ -108,6 +111,7 @@ export function resolveConfig(user: AuthPlaneConfig, env: NodeJS.ProcessEnv = pr
       warnings.push(`${name} is set but no enabled option reads it (typo, or its plugin is not enabled?)`);
     }
   }
+  warnings.push(...alignIssuerWithAddress(kernel, issuerConfigured));
   warnings.push(...checkSecrets(kernel));
 
   return {

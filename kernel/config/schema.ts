@@ -44,13 +44,13 @@ export const kernelSchema: JsonSchema = {
           format: 'issuer-url',
           default: 'http://localhost:9000',
           description:
-            'Issuer identifier: the `iss` of every token and the discovery `issuer`, used byte for byte (no slash added or removed). https unless the host is localhost.',
+            'Issuer identifier: the `iss` of every token and the discovery `issuer`, used byte for byte (no slash added or removed). https unless the host is localhost. When unset it follows the port of `server.address` (`:9100` gives `http://localhost:9100`); a localhost issuer on another port than the address is kept but warned about at start-up.',
         },
         address: {
           type: 'string',
           format: 'listen-address',
           default: ':9000',
-          description: 'Public listener address, `host:port` or `:port`.',
+          description: 'Public listener address, `host:port` or `:port`. With no `server.issuer` set, the issuer is `http://localhost:<port>`.',
         },
         allowedOrigins: {
           type: 'array',

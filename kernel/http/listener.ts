@@ -87,6 +87,12 @@ export function parseAddress(address: string): { host: string | undefined; port:
   return { host: host === '' ? undefined : host, port: Number(match[2]) };
 }
 
+/** Where each listener's address is set, for errors that must say how to change it. */
+const ADDRESS_SETTING: Record<ListenerName, { env: string; path: string }> = {
+  public: { env: 'AUTHPLANE_SERVER_ADDRESS', path: 'server.address' },
+  admin: { env: 'AUTHPLANE_ADMIN_ADDRESS', path: 'admin.address' },
+};
+
 export class Listener {
   readonly server: Server;
   #inflight = 0;
@@ -113,9 +119,17 @@ export class Listener {
   async listen(address: string): Promise<AddressInfo> {
     const { host, port } = parseAddress(address);
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (cause: NodeJS.ErrnoException) =>
-        reject(new BootError('AP_ERR_LISTEN', `${this.name} listener cannot bind ${address}: ${cause.code ?? cause.message}`, { cause })),
-      );
+      this.server.once('error', (cause: NodeJS.ErrnoException) => {
+        const setting = ADDRESS_SETTING[this.name];
+        const why = cause.code === 'EADDRINUSE' ? `port ${port} is already in use (another authserver?)` : (cause.code ?? cause.message);
+        reject(
+          new BootError(
+            'AP_ERR_LISTEN',
+            `${this.name} listener cannot bind ${address}: ${why}; choose another address with ${setting.env} (${setting.path}), e.g. ${setting.env}=:${port < 65000 ? port + 100 : port - 100}`,
+            { cause },
+          ),
+        );
+      });
       this.server.listen(port, host, () => resolve());
     });
     return this.server.address() as AddressInfo;
