@@ -39,6 +39,8 @@ export interface CreateOptions {
   phaseTimeoutMs?: number;
   /** Overrides `log.level` (CLI commands other than serve log warnings only). */
   logLevel?: KernelConfig['log']['level'];
+  /** Whether to print the warnings that concern serving only (admin key, session secret); default true. */
+  servingWarnings?: boolean;
 }
 
 export interface Addresses {
@@ -92,6 +94,7 @@ export class AuthPlane {
     this.metrics = new Metrics();
     this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }), MIN_INTERVAL_MS, this.metrics);
     for (const warning of this.resolved.warnings) this.log.warn(warning);
+    if (options.servingWarnings !== false) for (const warning of this.resolved.servingWarnings) this.log.warn(warning);
     this.#register();
   }
 

@@ -1,5 +1,6 @@
 import type { AuthPlane } from '../app.js';
 import { BootError } from '../errors.js';
+import { startupBanner } from './banner.js';
 import { keyView } from '../http/system-routes.js';
 import type { RegistryCatalog } from '../hooks.js';
 import type { CliCommand } from './command.js';
@@ -7,9 +8,10 @@ import { parseDuration } from './duration.js';
 import { printRecords } from './output.js';
 
 /** Runs the server until SIGTERM/SIGINT, then shuts down gracefully. */
-async function serve(server: AuthPlane): Promise<number> {
+async function serve(server: AuthPlane, banner: ((text: string) => void) | undefined): Promise<number> {
   await server.boot({ migrate: true });
-  await server.listen();
+  const addresses = await server.listen();
+  banner?.(startupBanner(server.config, addresses, server.version));
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       server.log.info({ signal }, 'shutting down');
@@ -30,7 +32,15 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
 
   add('serve', {
     description: 'Migrate the database, then serve the public and admin listeners until SIGTERM/SIGINT',
-    run: ({ server }) => serve(server),
+    options: {
+      banner: { type: 'boolean', description: 'Print the start-up summary even when stdout is not a terminal' },
+      'no-banner': { type: 'boolean', description: 'Print only the JSON log lines, on a terminal too' },
+    },
+    run: ({ server, options, out }) => {
+      // For a person at a terminal; a pipe or a log collector gets JSON lines only.
+      const wanted = options.banner === true || (process.stdout.isTTY === true && options['no-banner'] !== true);
+      return serve(server, wanted ? out : undefined);
+    },
   });
 
   add('migrate', {

@@ -20,7 +20,8 @@ const GLOBAL_HELP = `Usage: authserver <command> [options]
 
 Global options:
   --config <path>   Config file (default: ./authplane.config.ts if present)
-  --help, -h        Show help for a command`;
+  --help, -h        Show help for a command (authserver help <command> does the same)
+  --version, -v     Print the version`;
 
 function commandHelp(name: string, command: CliCommand): string {
   const rows: [string, string][] = [
@@ -50,7 +51,38 @@ function commandList(commands: [string, CliCommand][]): string {
     '',
     'Commands:',
     ...commands.sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => `  ${n.padEnd(width)}${c.description}`),
+    `  ${'help'.padEnd(width)}Show this list, or with a command its help`,
     `  ${'version'.padEnd(width)}Print the version`,
+  ].join('\n');
+}
+
+/**
+ * The commands one level below a group (`admin`, `admin client`): its commands with their descriptions, and its
+ * groups with the names of theirs. Undefined when no command starts with the group's words.
+ */
+function groupHelp(prefix: string, commands: [string, CliCommand][]): string | undefined {
+  const depth = prefix.split(' ').length;
+  const below = commands.filter(([n]) => n.startsWith(`${prefix} `)).sort(([a], [b]) => a.localeCompare(b));
+  if (below.length === 0) return undefined;
+  const rows = new Map<string, string>();
+  for (const [name, command] of below) {
+    const words = name.split(' ');
+    if (words.length === depth + 1) {
+      rows.set(name, command.description);
+    } else {
+      const group = `${words.slice(0, depth + 1).join(' ')} <command>`;
+      const subcommand = words.slice(depth + 1).join(' ');
+      rows.set(group, rows.has(group) ? `${rows.get(group)!}, ${subcommand}` : `Commands: ${subcommand}`);
+    }
+  }
+  const width = Math.max(...[...rows.keys()].map((n) => n.length)) + 2;
+  return [
+    `Usage: authserver ${prefix} <command> [options]`,
+    '',
+    'Commands:',
+    ...[...rows].map(([n, d]) => `  ${n.padEnd(width)}${d}`),
+    '',
+    `Run authserver ${prefix} <command> --help for its options.`,
   ].join('\n');
 }
 
@@ -67,10 +99,12 @@ export async function runCli(argv: readonly string[], cli: CliEnvironment): Prom
   }
 }
 
-async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line: string) => void): Promise<number> {
+async function dispatch(given: readonly string[], cli: CliEnvironment, out: (line: string) => void): Promise<number> {
+  // `authserver help [<command>]` is `authserver [<command>] --help`.
+  const argv = given[0] === 'help' ? [...given.slice(1), '--help'] : given;
   const words = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1] === '--config'));
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  if ((words[0] === 'version' && !wantsHelp) || argv[0] === '--version') {
+  if ((words[0] === 'version' && !wantsHelp) || argv[0] === '--version' || argv[0] === '-v') {
     out(`authserver ${packageVersion()}`);
     return 0;
   }
@@ -85,8 +119,11 @@ async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line
   const isServe = words[0] === 'serve' && !wantsHelp;
   const server = new AuthPlane(config, {
     env: cli.env,
-    // Commands other than serve print results on stdout; their logs go to stderr, warnings and worse only.
-    ...(isServe ? {} : { logLevel: 'warn', logDestination: pino.destination({ dest: 2, sync: true }) }),
+    // Commands other than serve print results on stdout; their logs go to stderr, warnings and worse only, and not
+    // the warnings about serving (no admin key, an ephemeral session secret), which no other command uses.
+    ...(isServe
+      ? {}
+      : { logLevel: 'warn', logDestination: pino.destination({ dest: 2, sync: true }), servingWarnings: false }),
   });
   const commands = server.registries.cliCommands.entries();
   let match: [string, CliCommand] | undefined;
@@ -96,11 +133,17 @@ async function dispatch(argv: readonly string[], cli: CliEnvironment, out: (line
     if (command) match = [name, command];
   }
   if (!match) {
-    if (words.length === 0 || wantsHelp) {
-      out(commandList(commands));
-      return words.length === 0 && !wantsHelp ? 1 : 0;
-    }
     const prefix = words.join(' ');
+    const group = words.length > 0 && wantsHelp ? groupHelp(prefix, commands) : undefined;
+    if (group) {
+      out(group);
+      return 0;
+    }
+    // `version` and `help` are no registered commands: their help is the list, which describes them.
+    if (words.length === 0 || (wantsHelp && words.length === 1 && (prefix === 'version' || prefix === 'help'))) {
+      out(commandList(commands));
+      return wantsHelp ? 0 : 1;
+    }
     const near = commands.filter(([n]) => n.startsWith(prefix)).map(([n]) => n);
     throw new BootError(
       'AP_ERR_CLI_USAGE',

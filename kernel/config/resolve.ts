@@ -19,6 +19,11 @@ export interface ResolvedConfig {
   schema: JsonSchema;
   /** Printed at WARN once the logger exists. */
   warnings: string[];
+  /**
+   * Printed like `warnings`, but only by a server that serves: the admin key, the session secret, the issuer's port.
+   * A CLI command working on the database uses none of them.
+   */
+  servingWarnings: string[];
 }
 
 /** Values nobody should deploy with; refused for a non-localhost issuer. */
@@ -111,13 +116,13 @@ export function resolveConfig(user: AuthPlaneConfig, env: NodeJS.ProcessEnv = pr
       warnings.push(`${name} is set but no enabled option reads it (typo, or its plugin is not enabled?)`);
     }
   }
-  warnings.push(...alignIssuerWithAddress(kernel, issuerConfigured));
-  warnings.push(...checkSecrets(kernel));
+  const servingWarnings = [...alignIssuerWithAddress(kernel, issuerConfigured), ...checkSecrets(kernel)];
 
   return {
     kernel,
     schema,
     warnings,
+    servingWarnings,
     plugins: instances.map((instance) => {
       const key = pluginConfigKey(instance.definition.name);
       return { instance, key, options: merged[key] as Record<string, unknown> };

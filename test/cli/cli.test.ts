@@ -44,13 +44,71 @@ describe('authserver basics', { concurrency: 2 }, () => {
     assert.match(results[2]!.stdout, /--timeout <value>/);
     const grouped = await runCli(['admin', '--help'], { cwd, env: QUIET });
     assert.equal(grouped.code, 0);
-    assert.match(grouped.stdout, /admin key rotate/);
+    assert.match(grouped.stdout, /admin key <command>\s+Commands: list, rotate/);
     const versionHelp = await runCli(['version', '--help'], { cwd, env: QUIET });
     assert.equal(versionHelp.code, 0);
     assert.match(versionHelp.stdout, /^Usage: authserver/, 'version --help shows help, not the version');
     const serveHelp = await runCli(['serve', '-h'], { cwd, env: QUIET });
     assert.equal(serveHelp.code, 0);
     assert.doesNotMatch(serveHelp.stdout, /listening/, 'help does not start the server');
+  });
+
+  test('authserver help, -v and --version work like --help and version', async (t) => {
+    const cwd = tempDir(t);
+    const [help, dashHelp, helpCommand, short, long] = await Promise.all([
+      runCli(['help'], { cwd, env: QUIET }),
+      runCli(['--help'], { cwd, env: QUIET }),
+      runCli(['help', 'admin', 'key', 'rotate'], { cwd, env: QUIET }),
+      runCli(['-v'], { cwd }),
+      runCli(['--version'], { cwd }),
+    ]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.equal(help.stdout, dashHelp.stdout, 'help is --help');
+    assert.match(help.stdout, /^ {2}help\s{2,}\S/m, 'help is listed');
+    assert.match(help.stdout, /--version, -v/);
+    assert.equal(helpCommand.code, 0, helpCommand.stderr);
+    assert.match(helpCommand.stdout, /^Usage: authserver admin key rotate /);
+    for (const result of [short, long]) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `authserver ${VERSION}\n`);
+    }
+  });
+
+  test('admin --help and admin client --help list the subcommands of that level only', async (t) => {
+    const cwd = tempDir(t);
+    const [admin, client, helpClient] = await Promise.all([
+      runCli(['admin', '--help'], { cwd, env: QUIET }),
+      runCli(['admin', 'client', '--help'], { cwd, env: QUIET }),
+      runCli(['help', 'admin', 'client'], { cwd, env: QUIET }),
+    ]);
+    assert.equal(admin.code, 0, admin.stderr);
+    assert.match(admin.stdout, /^Usage: authserver admin <command> \[options\]/);
+    assert.match(admin.stdout, /^ {2}admin client <command>\s{2,}Commands: .*\bcreate\b/m);
+    assert.match(admin.stdout, /^ {2}admin key <command>\s{2,}Commands: list, rotate$/m);
+    assert.doesNotMatch(admin.stdout, /^ {2}(serve|migrate|purge)\b/m, 'not the whole list');
+    assert.equal(client.code, 0, client.stderr);
+    assert.match(client.stdout, /^Usage: authserver admin client <command> \[options\]/);
+    assert.match(client.stdout, /^ {2}admin client create\s{2,}\S/m);
+    assert.doesNotMatch(client.stdout, /admin (key|user)/, 'only the client commands');
+    assert.equal(helpClient.stdout, client.stdout);
+    const unknown = await runCli(['nosuch', '--help'], { cwd, env: QUIET });
+    assert.equal(unknown.code, 1);
+    assert.deepEqual(errorLines(unknown.stderr), ["error: unknown command 'nosuch' (see authserver --help)"]);
+  });
+
+  test('admin commands from a second terminal print no warnings about the admin API key or the session secret', async (t) => {
+    const cwd = tempDir(t);
+    // As the README's setup runs them: nothing set but the defaults.
+    const list = await runCli(['admin', 'key', 'list'], { cwd });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /current/);
+    assert.equal(list.stderr, '', 'nothing on stderr');
+    const migrate = await runCli(['migrate'], { cwd, env: { AUTHPLANE_ADMIN_API_KEY: 'short' } });
+    assert.equal(migrate.code, 0, migrate.stderr);
+    assert.equal(migrate.stderr, '');
+    // A misspelt variable still concerns every command.
+    const typo = await runCli(['admin', 'key', 'list'], { cwd, env: { AUTHPLANE_STORAGE_SQLITE_PAHT: 'x' } });
+    assert.match(typo.stderr, /AUTHPLANE_STORAGE_SQLITE_PAHT is set but no enabled option reads it/);
   });
 
   test('an unknown command prints "error: …" once and exits 1', async (t) => {
