@@ -92,5 +92,7 @@ export function renderErrors(): string {
     ),
     '## Browser pages',
     '`PageError(status, title, message)` renders an HTML error page on browser routes (login, consent). It never redirects to a redirect URI that has not been verified.',
+    '## Refusals outside the routes',
+    'Two kinds of failure never reach a route\'s error handling, and still answer in the shapes above (OAuth JSON under `/oauth/` and `/.well-known/` on the public listener, problem details elsewhere, the error page where a browser was sent). A response that fails while it is written (a body that cannot be serialized, a header value node refuses) is a 500 `server_error`, logged with its request id; if part of it had already gone out, its connection is closed instead. No such failure stops the server. Requests node refuses before routing are answered by the listener with `Connection: close`: headers over 16 KB are 431 Request Header Fields Too Large, chunk extensions over node\'s limit 413, a request not received in time 408, anything that is not HTTP 400.',
   ]);
 }
