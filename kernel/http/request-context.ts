@@ -3,6 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { ErrorStyle } from './errors.js';
 import type { ListenerName } from '../hooks.js';
 import type { RequestRecorder } from './request-record.js';
+import { newScope, runInScope, type RequestScope } from '../observe/request-scope.js';
 
 export interface RequestContextOptions {
   listener: ListenerName;
@@ -19,8 +20,9 @@ export interface Tracing {
 }
 
 /**
- * Outermost middleware: request id (echoed when it is safe, generated otherwise), client IP, one access-log line
- * and the HTTP metrics per request, and a server span when tracing is enabled.
+ * Outermost middleware: request id (echoed when it is safe, generated otherwise), the request's trace and span ids
+ * (every line logged while it is handled carries all three), client IP, one access-log line and the HTTP metrics
+ * per request, and a server span when tracing is enabled.
  */
 export function requestContext(options: RequestContextOptions): Middleware {
   const { listener, tracing, recorder } = options;
@@ -32,23 +34,27 @@ export function requestContext(options: RequestContextOptions): Middleware {
     const headers = ctx.req.headers;
     const requestId = recorder.requestId(headers['x-request-id'] as string | undefined);
     const path = ctx.path;
+    // With tracing on, the ids are those of the exported span (which continued any incoming traceparent).
+    const span = tracing?.api.trace.getActiveSpan()?.spanContext();
+    const scope: RequestScope = span
+      ? { request_id: requestId, trace_id: span.traceId, span_id: span.spanId }
+      : newScope(requestId, headers.traceparent);
     ctx.state.requestId = requestId;
+    ctx.state.scope = scope;
     ctx.state.clientIp = options.clientIp(ctx.req.socket.remoteAddress, (headers['x-forwarded-for'] as string | undefined) || undefined);
     ctx.state.errorStyle = defaultStyle(path);
     // A generated UUID or an id that passed the recorder's check: safe to set without koa's checks.
     ctx.res.setHeader('X-Request-ID', requestId);
     try {
-      await next();
+      await runInScope(scope, next);
     } finally {
-      const span = tracing?.api.trace.getActiveSpan()?.spanContext();
       recorder.record({
         method: ctx.method,
         route: (ctx.state.route as string | undefined) ?? 'unmatched',
         path,
         status: ctx.status,
         started,
-        requestId,
-        trace: span ? { traceId: span.traceId, spanId: span.spanId } : undefined,
+        scope,
       });
     }
   };

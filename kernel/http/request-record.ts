@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ListenerName } from '../hooks.js';
 import type { Metrics } from '../observe/metrics.js';
+import type { RequestScope } from '../observe/request-scope.js';
 import { RequestMetrics } from '../observe/request-metrics.js';
 
 const VALID_REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -12,8 +13,8 @@ export interface RequestRecord {
   path: string;
   status: number;
   started: bigint;
-  requestId: string;
-  trace?: { traceId: string; spanId: string };
+  /** The request's ids: request_id, trace_id, span_id. */
+  scope: RequestScope;
 }
 
 /**
@@ -43,8 +44,9 @@ export function createRequestRecorder(options: { listener: ListenerName; log: Lo
           path: r.path,
           status: r.status,
           duration_ms: Math.round(seconds * 1e6) / 1e3,
-          request_id: r.requestId,
-          ...(r.trace ? { trace_id: r.trace.traceId, span_id: r.trace.spanId } : {}),
+          request_id: r.scope.request_id,
+          trace_id: r.scope.trace_id,
+          span_id: r.scope.span_id,
         },
         'request',
       );

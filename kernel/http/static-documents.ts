@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeAfterReads } from '../loop-turn.js';
+import { newScope } from '../observe/request-scope.js';
 import type { Serialized } from '../wellknown/documents.js';
 import { securityHeaderList } from './headers.js';
 import type { RequestRecorder } from './request-record.js';
@@ -60,7 +61,7 @@ export function staticResponder(
     writeAfterReads(() => {
       res.writeHead(status, ['X-Request-ID', requestId, ...(fresh ? block.notModified : block.ok)]);
       res.end(fresh || method === 'HEAD' ? undefined : doc.body);
-      recorder.record({ method, route: path, path, status, started, requestId });
+      recorder.record({ method, route: path, path, status, started, scope: newScope(requestId, req.headers.traceparent) });
     }, () => res.destroy());
     return true;
   };

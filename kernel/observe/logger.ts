@@ -1,9 +1,10 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { KernelConfig } from '../config/types.js';
+import { scopeMixin } from './request-scope.js';
 
 /**
  * JSON logs. Secrets are redacted by path (schema `x-secret` paths plus credentials that appear in requests) so a
- * config dump or a logged request can never print them.
+ * config dump or a logged request can never print them. A line written while a request is handled names it.
  */
 export function createLogger(
   config: Pick<KernelConfig, 'log'>,
@@ -27,6 +28,9 @@ export function createLogger(
       timestamp: isoTimeByMillisecond,
       redact: { paths: redact, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      // Lines logged on behalf of a request carry its request_id, trace_id and span_id (observe/request-scope.ts).
+      mixin: scopeMixin.mixin,
+      mixinMergeStrategy: scopeMixin.mixinMergeStrategy,
     },
     destination ?? bufferedStdout(),
   );

@@ -34,10 +34,12 @@ test('with tracing on, request log lines carry trace_id and span_id and spans re
   assert.ok(received.some((r) => r.path === '/v1/traces' && r.bytes > 0), 'spans were exported over OTLP/HTTP');
 });
 
-test('with tracing off (the default) request log lines carry no trace ids', async (t) => {
+test('with tracing off (the default) request log lines still carry W3C trace and span ids, made by the server', async (t) => {
   const { url, logs } = await startServer(t, { plugins: [tracingOtel()] });
   await fetch(`${url}/livez`);
   const line = logs.find((l) => l.msg === 'request' && l.route === '/livez');
   assert.ok(line);
-  assert.equal(line.trace_id, undefined);
+  assert.match(String(line.trace_id), /^[0-9a-f]{32}$/);
+  assert.match(String(line.span_id), /^[0-9a-f]{16}$/);
+  assert.ok(!logs.some((l) => l.msg === 'tracing enabled'), 'and nothing is exported');
 });

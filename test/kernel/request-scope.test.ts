@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { definePlugin } from 'authplane';
+import { startServer } from '../helpers/server.js';
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+/** Routes that log the ways plugin code does: after awaiting, from an audit event, by failing. */
+const loggingRoutes = definePlugin({
+  name: 'logging-routes',
+  register(api) {
+    api.route('public', 'GET', '/logs', async (ctx) => {
+      await sleep(Number(ctx.query.wait ?? 0));
+      api.log.warn({ marker: ctx.query.marker }, 'plugin warning');
+      api.runtime().audit.emit({ action: 'test_logged', client_id: 'c1' });
+      ctx.body = { ok: true };
+    });
+    api.route('public', 'GET', '/fails', async () => {
+      await Promise.resolve();
+      throw new Error('route failed');
+    });
+  },
+});
+
+test('without a tracing exporter every log line of a request carries its request_id, trace_id and span_id, audit lines included', async (t) => {
+  const { url, logs, server } = await startServer(t, { plugins: [loggingRoutes()] });
+  assert.equal((await fetch(`${url}/logs?marker=a`, { headers: { 'x-request-id': 'scope-1' } })).status, 200);
+  assert.equal((await fetch(`${url}/fails`, { headers: { 'x-request-id': 'scope-2' } })).status, 500);
+  await server.runtimeApi().audit.flush();
+  await sleep(50);
+
+  const ofFirst = logs.filter((l) => l.request_id === 'scope-1');
+  const kinds = ofFirst.map((l) => l.msg);
+  for (const kind of ['plugin warning', 'audit', 'request']) assert.ok(kinds.includes(kind), `a ${kind} line: ${kinds.join(', ')}`);
+  const [first] = ofFirst;
+  assert.match(String(first!.trace_id), TRACE_ID);
+  assert.match(String(first!.span_id), SPAN_ID);
+  for (const line of ofFirst) {
+    assert.equal(line.trace_id, first!.trace_id, `${String(line.msg)}: same trace`);
+    assert.equal(line.span_id, first!.span_id, `${String(line.msg)}: same span`);
+  }
+  const audit = ofFirst.find((l) => l.msg === 'audit')!;
+  assert.equal(audit.audit, 'test_logged', 'the audit line names the request though the event did not');
+
+  const failed = logs.filter((l) => l.request_id === 'scope-2');
+  assert.deepEqual(failed.map((l) => l.msg).sort(), ['request', 'unhandled error']);
+  assert.match(String(failed[0]!.trace_id), TRACE_ID);
+  assert.equal(failed[0]!.trace_id, failed[1]!.trace_id);
+  assert.notEqual(failed[0]!.trace_id, first!.trace_id, 'each request starts its own trace');
+
+  const listening = logs.find((l) => l.msg === 'listening')!;
+  assert.equal(listening.request_id, undefined, 'a line outside any request names none');
+  assert.equal(listening.trace_id, undefined);
+});
+
+test('the audit event a request emits records the request’s trace id', async (t) => {
+  const { url, logs, server } = await startServer(t, { plugins: [loggingRoutes()] });
+  const events: { action: string; trace_id?: string | null }[] = [];
+  server.hooks.auditSinks.tapPromise('test', async (batch) => void events.push(...batch));
+  await fetch(`${url}/logs`, { headers: { 'x-request-id': 'scope-audit' } });
+  await server.runtimeApi().audit.flush();
+  const event = events.find((e) => e.action === 'test_logged');
+  const line = logs.find((l) => l.request_id === 'scope-audit' && l.msg === 'request');
+  assert.ok(event && line);
+  assert.equal(event.trace_id, line.trace_id);
+});
+
+test('an incoming traceparent is continued without an exporter; an invalid one starts a new trace', async (t) => {
+  const { url, logs } = await startServer(t, { plugins: [loggingRoutes()] });
+  const parent = 'b7ad6b7169203331';
+  await fetch(`${url}/logs`, {
+    headers: { 'x-request-id': 'scope-tp', traceparent: `00-0af7651916cd43dd8448eb211c80319c-${parent}-01` },
+  });
+  await fetch(`${url}/.well-known/jwks.json`, {
+    headers: { 'x-request-id': 'scope-static', traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-${parent}-00` },
+  });
+  await fetch(`${url}/logs`, {
+    headers: { 'x-request-id': 'scope-bad', traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' },
+  });
+  await sleep(50);
+  const lines = (id: string) => logs.filter((l) => l.request_id === id);
+  for (const line of lines('scope-tp')) {
+    assert.equal(line.trace_id, '0af7651916cd43dd8448eb211c80319c', `${String(line.msg)}: the caller's trace`);
+    assert.match(String(line.span_id), SPAN_ID);
+    assert.notEqual(line.span_id, parent, 'a span of its own, child of the caller’s');
+  }
+  const [document] = lines('scope-static');
+  assert.equal(document?.trace_id, '4bf92f3577b34da6a3ce929d0e0e4736', 'documents answered before koa continue it too');
+  assert.match(String(document.span_id), SPAN_ID);
+  const [bad] = lines('scope-bad');
+  assert.match(String(bad?.trace_id), TRACE_ID);
+  assert.notEqual(bad!.trace_id, '00000000000000000000000000000000');
+});
+
+test('the ids of requests handled at the same time never mix', async (t) => {
+  const { url, logs } = await startServer(t, { plugins: [loggingRoutes()] });
+  // Answered in the reverse order of arrival, their awaits interleaved.
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      fetch(`${url}/logs?marker=m${i}&wait=${(8 - i) * 10}`, { headers: { 'x-request-id': `mix-${i}` } }),
+    ),
+  );
+  await sleep(50);
+  const traces = new Set<unknown>();
+  for (let i = 0; i < 8; i++) {
+    const ofRequest = logs.filter((l) => l.request_id === `mix-${i}`);
+    const warning = ofRequest.find((l) => l.msg === 'plugin warning');
+    assert.equal(warning?.marker, `m${i}`, 'the warning names its own request');
+    assert.equal(new Set(ofRequest.map((l) => l.trace_id)).size, 1);
+    traces.add(ofRequest[0]!.trace_id);
+  }
+  assert.equal(traces.size, 8);
+});
