@@ -211,7 +211,12 @@ export const kernelSchema: JsonSchema = {
           default: {},
           additionalProperties: false,
           properties: {
-            enabled: { type: 'boolean', default: false, description: 'Export OpenTelemetry traces over OTLP/HTTP.' },
+            enabled: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Export OpenTelemetry traces over OTLP/HTTP. Off, log lines still carry W3C `trace_id` and `span_id` (an incoming `traceparent` continued); on, they are the exported spans\' ids.',
+            },
             endpoint: {
               type: 'string',
               format: 'uri',
