@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { definePlugin } from 'authplane';
 import { startServer } from '../helpers/server.js';
+import { basicAuth, machineServer } from '../plugins/client-credentials/setup.js';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
@@ -112,4 +113,29 @@ test('the ids of requests handled at the same time never mix', async (t) => {
     traces.add(ofRequest[0]!.trace_id);
   }
   assert.equal(traces.size, 8);
+});
+
+test('token requests answered by one group commit each keep their own ids, on the audit line too', async (t) => {
+  const fx = await machineServer(t);
+  const client = await fx.createMachineClient();
+  const ids = Array.from({ length: 6 }, (_, i) => `token-${i}`);
+  const statuses = await Promise.all(
+    ids.map((id) =>
+      fetch(`${fx.url}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': id },
+        body: 'grant_type=client_credentials',
+      }).then((r) => r.status),
+    ),
+  );
+  assert.deepEqual(statuses, ids.map(() => 200));
+  await sleep(50);
+  for (const id of ids) {
+    const access = fx.logs.find((l) => l.request_id === id && l.msg === 'request');
+    const audit = fx.logs.find((l) => l.request_id === id && l.audit === 'token_issued');
+    assert.ok(access && audit, id);
+    assert.match(String(access.trace_id), TRACE_ID);
+    assert.equal(audit.trace_id, access.trace_id, `${id}: the audit line is in the request's trace`);
+    assert.equal(audit.span_id, access.span_id);
+  }
 });
