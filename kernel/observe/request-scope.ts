@@ -22,7 +22,8 @@ export function runInScope<T>(scope: RequestScope, work: () => T): T {
 
 /** Runs `work` outside any request: batched work (a group commit) serves many requests and is none of them. */
 export function runOutsideRequests<T>(work: () => T): T {
-  return scopes.exit(work);
+  // Not `exit()`, which switches node's async hooks off and on again around `work`.
+  return scopes.run(undefined as unknown as RequestScope, work);
 }
 
 /** The request the current code runs for, if any. */
