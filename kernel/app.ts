@@ -13,7 +13,6 @@ import { registerSystemRoutes } from './http/system-routes.js';
 import { LoadedKeyRing } from './keys/keyring.js';
 import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
-import { currentScope } from './observe/request-scope.js';
 import { Metrics } from './observe/metrics.js';
 import type { RegisterApi, RuntimeApi } from './plugin/api.js';
 import { tapOnlyHooks, type TapRecord } from './plugin/facades.js';
@@ -335,7 +334,7 @@ export class AuthPlane {
     // Loaded only when tracing is on: a server without tracing never pays for importing the API.
     const api = this.config.observability.tracing.enabled ? await import('@opentelemetry/api') : undefined;
     const tracing = api ? { api, tracer: api.trace.getTracer('authplane', this.version) } : undefined;
-    this.#audit.traceIdFrom(() => currentScope()?.trace_id);
+    if (api) this.#audit.traceIdFrom(() => api.trace.getActiveSpan()?.spanContext().traceId);
     const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracing };
     const hsts = { hsts: this.config.server.issuer.startsWith('https:') };
     const publicListener = new Listener('public', buildHandler('public', deps), hsts);

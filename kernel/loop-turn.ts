@@ -13,8 +13,6 @@
  * waits at most for the rest of the I/O phase it was produced in; on an idle server that is nothing.
  */
 
-import { runOutsideRequests } from './observe/request-scope.js';
-
 let reading = false;
 /** Pairs: a write, then what to do when it throws (one flat array: no object per response). */
 let writes: ((arg?: unknown) => void)[] = [];
@@ -33,8 +31,7 @@ export function requestArrived(): void {
 export function afterReads(work: () => void): void {
   setImmediate(() => {
     reading = false;
-    // Scheduled from inside one request, but the turn's batch serves all of them: its log lines name none.
-    runOutsideRequests(work);
+    work();
   });
 }
 

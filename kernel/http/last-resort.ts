@@ -55,7 +55,7 @@ export function lastResortOnError(log: Logger, options: { hsts: boolean }): (thi
     if (err === null || err === undefined) return;
     const res = this.res;
     try {
-      // Outside the request's scope (the response is written after it): its ids are given here.
+      // After the request's scope closed (the response is written after it): its ids are given here.
       log.error({ ...(this.state.scope as object | undefined), err, request_id: this.state.requestId }, 'response failed');
       if (res.headersSent || !this.writable) {
         res.destroy();

@@ -3,7 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { ErrorStyle } from './errors.js';
 import type { ListenerName } from '../hooks.js';
 import type { RequestRecorder } from './request-record.js';
-import { newScope, runInScope, type RequestScope } from '../observe/request-scope.js';
+import { closeScope, newScope, openScope, type RequestScope } from '../observe/request-scope.js';
 
 export interface RequestContextOptions {
   listener: ListenerName;
@@ -21,7 +21,7 @@ export interface Tracing {
 
 /**
  * Outermost middleware: request id (echoed when it is safe, generated otherwise), the request's trace and span ids
- * (every line logged while it is handled carries all three), client IP, one access-log line and the HTTP metrics
+ * (a line logged while it is handled that names its request id gets the other two), client IP, one access-log line and the HTTP metrics
  * per request, and a server span when tracing is enabled.
  */
 export function requestContext(options: RequestContextOptions): Middleware {
@@ -45,9 +45,11 @@ export function requestContext(options: RequestContextOptions): Middleware {
     ctx.state.errorStyle = defaultStyle(path);
     // A generated UUID or an id that passed the recorder's check: safe to set without koa's checks.
     ctx.res.setHeader('X-Request-ID', requestId);
+    openScope(scope);
     try {
-      await runInScope(scope, next);
+      await next();
     } finally {
+      closeScope(scope);
       recorder.record({
         method: ctx.method,
         route: (ctx.state.route as string | undefined) ?? 'unmatched',

@@ -4,7 +4,7 @@ import { scopeMixin } from './request-scope.js';
 
 /**
  * JSON logs. Secrets are redacted by path (schema `x-secret` paths plus credentials that appear in requests) so a
- * config dump or a logged request can never print them. A line written while a request is handled names it.
+ * config dump or a logged request can never print them. A line that names a request being handled gets its trace ids.
  */
 export function createLogger(
   config: Pick<KernelConfig, 'log'>,
@@ -28,7 +28,7 @@ export function createLogger(
       timestamp: isoTimeByMillisecond,
       redact: { paths: redact, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
-      // Lines logged on behalf of a request carry its request_id, trace_id and span_id (observe/request-scope.ts).
+      // A line naming a request being handled gets its trace_id and span_id (observe/request-scope.ts).
       mixin: scopeMixin.mixin,
       mixinMergeStrategy: scopeMixin.mixinMergeStrategy,
     },

@@ -1,11 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomFillSync } from 'node:crypto';
 
 /**
  * The ids every log line written on behalf of a request carries: its request id and its W3C trace context (the trace
  * it belongs to and the server span that is this request). They are made whether or not traces are exported, so
- * the lines of one request — access log, errors, audit, a plugin's warnings — can be found together, and joined to
- * the caller's trace when it sent a `traceparent`.
+ * the lines of one request — access log, errors, audit, a plugin's lines that name the request — can be found
+ * together, and joined to the caller's trace when it sent a `traceparent`.
  */
 export interface RequestScope {
   request_id: string;
@@ -13,22 +12,21 @@ export interface RequestScope {
   span_id: string;
 }
 
-const scopes = new AsyncLocalStorage<RequestScope>();
+/**
+ * The requests being handled, by request id: a line that names its request (`request_id`) gets that request's trace
+ * and span ids from here. Not an AsyncLocalStorage: on node 20 one switches on the promise hooks for every promise
+ * in the process, a cost every request pays (measured in docs/architecture.md).
+ */
+const live = new Map<string, RequestScope>();
 
-/** Runs `work` (and everything it awaits or schedules) as part of the request `scope`. */
-export function runInScope<T>(scope: RequestScope, work: () => T): T {
-  return scopes.run(scope, work);
+/** From the start of a request until `closeScope`, lines naming its request id carry its trace and span ids. */
+export function openScope(scope: RequestScope): void {
+  live.set(scope.request_id, scope);
 }
 
-/** Runs `work` outside any request: batched work (a group commit) serves many requests and is none of them. */
-export function runOutsideRequests<T>(work: () => T): T {
-  // Not `exit()`, which switches node's async hooks off and on again around `work`.
-  return scopes.run(undefined as unknown as RequestScope, work);
-}
-
-/** The request the current code runs for, if any. */
-export function currentScope(): RequestScope | undefined {
-  return scopes.getStore();
+export function closeScope(scope: RequestScope): void {
+  // Two requests may share a caller's X-Request-ID: only the one registered removes the entry.
+  if (live.get(scope.request_id) === scope) live.delete(scope.request_id);
 }
 
 /** 16 bytes of trace id and 8 of span id per request, drawn from one buffer refilled now and then. */
@@ -74,26 +72,21 @@ function nonZero(bytes: number): string {
   return id;
 }
 
-/** Marks "no request": pino's mixin result, returned as is (never written to). */
+/** Marks "nothing to add": pino's mixin result, returned as is (never written to). */
 const NONE: object = Object.freeze({});
 
 /**
- * pino's `mixin` and `mixinMergeStrategy`: a line logged inside a request gets its three ids; a field the line sets
- * itself wins, unless it is null or undefined (an audit event without a request id still names the request).
+ * pino's `mixin` and `mixinMergeStrategy`: a line that names a request being handled (`request_id`) and no trace of
+ * its own gets that request's `trace_id` and `span_id`. One map lookup per such line; nothing for the others.
  */
 export const scopeMixin = {
-  mixin(): object {
-    const scope = scopes.getStore();
-    return scope ? { request_id: scope.request_id, trace_id: scope.trace_id, span_id: scope.span_id } : NONE;
+  mixin(line: object): object {
+    const { request_id: id, trace_id: traceId } = line as { request_id?: unknown; trace_id?: unknown };
+    if (typeof id !== 'string' || traceId !== undefined) return NONE;
+    const scope = live.get(id);
+    return scope ? { trace_id: scope.trace_id, span_id: scope.span_id } : NONE;
   },
   mixinMergeStrategy(merge: object, mixin: object): object {
-    if (mixin === NONE) return merge;
-    const line = mixin as Record<string, unknown>;
-    const { request_id, trace_id, span_id } = line;
-    Object.assign(line, merge);
-    line.request_id ??= request_id;
-    line.trace_id ??= trace_id;
-    line.span_id ??= span_id;
-    return line;
+    return mixin === NONE ? merge : Object.assign(mixin, merge);
   },
 };

@@ -33,7 +33,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
       warnAllScopes: (clientId) => {
         if (warned.has(clientId)) return;
         warned.add(clientId);
-        api.log.warn({ client_id: clientId }, 'authorization request without scope granted every scope of the resource (oauth.requireScope=false)');
+        api.log.warn({ client_id: clientId, request_id: ctx.state.requestId }, 'authorization request without scope granted every scope of the resource (oauth.requireScope=false)');
       },
     });
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { afterReads, requestArrived, writeAfterReads } from '../../kernel/loop-turn.js';
-import { currentScope, runInScope } from '../../kernel/observe/request-scope.js';
 
 const checkPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
 const unexpected = (error: unknown) => assert.fail(`write failed: ${String(error)}`);
@@ -75,20 +74,4 @@ test('a write that throws goes to its own failure handler, never out of the chec
     process.off('uncaughtException', capture);
     for (const listener of listeners) process.on('uncaughtException', listener);
   }
-});
-
-test('turn-end work scheduled from inside a request runs outside it: a group commit serves many requests and names none', async () => {
-  const scope = { request_id: 'r1', trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' };
-  let seen: unknown = 'not run';
-  const ran = new Promise<void>((resolve) =>
-    runInScope(scope, () =>
-      afterReads(() => {
-        seen = currentScope();
-        resolve();
-      }),
-    ),
-  );
-  await ran;
-  assert.equal(seen, undefined);
-  assert.equal(await runInScope(scope, async () => currentScope()), scope, 'while a request itself keeps its scope');
 });
