@@ -215,7 +215,7 @@ export const kernelSchema: JsonSchema = {
               type: 'boolean',
               default: false,
               description:
-                'Export OpenTelemetry traces over OTLP/HTTP. Off, log lines still carry W3C `trace_id` and `span_id` (an incoming `traceparent` continued); on, they are the exported spans\' ids.',
+                'Export OpenTelemetry traces over OTLP/HTTP. Off, request log lines still carry W3C `trace_id` and `span_id` (an incoming `traceparent` continued); on, they are the exported spans\' ids.',
             },
             endpoint: {
               type: 'string',
