@@ -101,7 +101,7 @@ export class MetadataDocumentResolver {
     if (running) return running;
     const slot = this.#slots.take(requesterKey(request.ip), new URL(url).hostname);
     if ('full' in slot) throw new TemporarilyUnavailable(FULL[slot.full]);
-    const refresh = this.#refresh(url).finally(() => {
+    const refresh = this.#refresh(url, request.requestId).finally(() => {
       slot.release();
       this.#inFlight.delete(url);
     });
@@ -109,7 +109,8 @@ export class MetadataDocumentResolver {
     return refresh;
   }
 
-  async #refresh(url: string): Promise<void> {
+  // Lines name the request that started the fetch, so they carry its trace ids (requests that join it share them).
+  async #refresh(url: string, requestId: string): Promise<void> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
@@ -126,11 +127,11 @@ export class MetadataDocumentResolver {
       const ttl = Math.min(fetched.maxAge ?? this.options.cacheTtl, this.options.cacheTtl);
       remember(this.#freshUntil, url, this.deps.now() + ttl * 1000);
       this.#failed.delete(url);
-      this.deps.runtime().log.debug({ client_id: url, created: result.created, ttl }, 'client metadata document fetched');
+      this.deps.runtime().log.debug({ request_id: requestId, client_id: url, created: result.created, ttl }, 'client metadata document fetched');
     } catch (err) {
       if (!(err instanceof DocumentFetchError)) throw err;
       this.deps.fetchDuration.observe({ outcome: err.outcome }, seconds());
-      this.deps.runtime().log.warn({ client_id: url, outcome: err.outcome, reason: err.detail }, 'client metadata document refused');
+      this.deps.runtime().log.warn({ request_id: requestId, client_id: url, outcome: err.outcome, reason: err.detail }, 'client metadata document refused');
       const error = new InvalidClient(err.message, { cause: err });
       remember(this.#failed, url, { error, until: this.deps.now() + this.options.failureCacheTtl * 1000 });
       throw error;

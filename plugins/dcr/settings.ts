@@ -83,7 +83,7 @@ export class DcrModeSettings implements DcrSettings {
       request_id: actor.request_id ?? null,
       detail: { from: before.mode, to: mode },
     });
-    this.runtime().log.info({ from: before.mode, to: mode, actor: actor.actor_id }, 'dcr mode changed');
+    this.runtime().log.info({ request_id: actor.request_id, from: before.mode, to: mode, actor: actor.actor_id }, 'dcr mode changed');
     return this.view();
   }
 }

@@ -71,6 +71,12 @@ test('a closed port, a port that never answers and a non-public address read the
   const reasons = fx.logs.filter((l) => l.msg === 'client metadata document refused').map((l) => `${l.outcome}: ${l.reason}`);
   assert.ok(reasons.some((r) => /^timeout: .*not received within 300 ms/.test(r)), reasons.join('\n'));
   assert.ok(reasons.some((r) => /^network_error: .*ECONNREFUSED/.test(r)), reasons.join('\n'));
+  // The detail is logged for the operator, on a line that carries the request's ids like every other line of it.
+  for (const line of fx.logs.filter((l) => l.msg === 'client metadata document refused')) {
+    assert.match(String(line.request_id), /\S/);
+    assert.match(String(line.trace_id), /^[0-9a-f]{32}$/);
+    assert.match(String(line.span_id), /^[0-9a-f]{16}$/);
+  }
 });
 
 test('a metadata document URL that redirects is refused and the redirect is not followed', async (t) => {
