@@ -24,10 +24,9 @@ import {
 } from 'authplane/plugins';
 
 export default defineConfig({
-  server: {
-    issuer: 'http://localhost:9000',
-    address: ':9000',
-  },
+  // No issuer here: it follows the address (http://localhost:<port>), so AUTHPLANE_SERVER_ADDRESS=:9100 advertises
+  // port 9100. Set AUTHPLANE_SERVER_ISSUER to the public https URL in production.
+  server: { address: ':9000' },
   admin: { address: '127.0.0.1:9001' },
   storage: { driver: 'sqlite', sqlite: { path: 'data/authserver.db' } },
   signing: { keyPath: 'data/keys' },

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixtureImport, repoTempDir, writeConfigFile } from '../helpers/config-files.js';
-import { REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js';
+import { freePort, REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js';
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -42,6 +42,20 @@ test('the example config boots with --config: /health is ok and a 0600 signing k
   const listening = JSON.parse(server.output().split('\n').find((line) => line.includes('"msg":"listening"'))!);
   assert.equal(listening.storage, 'sqlite');
   for (const plugin of ['storage-sqlite', 'keystore-keyfile', 'audit-db']) assert.ok(listening.plugins.includes(plugin), plugin);
+});
+
+test('the example config advertises the port AUTHPLANE_SERVER_ADDRESS names, with no warning about the issuer', async (t) => {
+  const cwd = tempDir(t);
+  const port = await freePort();
+  const server = await spawnServe(t, {
+    cwd,
+    args: ['--config', join(REPO_ROOT, 'authplane.config.ts')],
+    env: { AUTHPLANE_SERVER_ADDRESS: `127.0.0.1:${port}` },
+  });
+  const metadata = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json();
+  assert.equal(metadata.issuer, `http://localhost:${port}`);
+  assert.equal(metadata.token_endpoint, `http://localhost:${port}/oauth/token`);
+  assert.doesNotMatch(server.output(), /server\.issuer .* is on port/);
 });
 
 test('a copy of the example config is found as ./authplane.config.ts without --config', async (t) => {
