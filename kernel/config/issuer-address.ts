@@ -30,6 +30,6 @@ export function alignIssuerWithAddress(kernel: KernelConfig, issuerConfigured: b
   if (!isLocalHost(issuer.hostname) || issuerPort === port) return [];
   return [
     `server.issuer ${kernel.server.issuer} is on port ${issuerPort} but server.address ${kernel.server.address} listens on ${port}: ` +
-      `discovery sends clients to a port this server does not listen on (unset AUTHPLANE_SERVER_ISSUER to follow the address, or make the ports agree)`,
+      `discovery sends clients to a port this server does not listen on (leave server.issuer and AUTHPLANE_SERVER_ISSUER unset to follow the address, or make the ports agree)`,
   ];
 }
