@@ -22,6 +22,7 @@ export { runCli, type CliEnvironment } from './cli/run.js';
 export { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords } from './cli/output.js';
 export { parseDuration } from './cli/duration.js';
 export { readForm, readJson, readQuery } from './http/body.js';
+export { echo } from './http/error-text.js';
 export { clientKey } from './http/client-ip.js';
 export { sendJson } from './http/json.js';
 export { escapeHtml, PAGE_CSP, pageStyle } from './http/page.js';

@@ -1,4 +1,5 @@
 import {
+  echo,
   InvalidScope,
   InvalidTarget,
   type Client,
@@ -40,7 +41,7 @@ function grantedScopes(client: Client, requestedScope: string | undefined, resou
   const catalog = resource ? new Set(resource.scopes.map((s) => s.name)) : undefined;
   if (requestedScope === undefined) {
     const scopes = catalog ? ceiling.filter((s) => catalog.has(s)) : ceiling;
-    if (scopes.length === 0) throw new InvalidScope(`none of the client's scopes is offered by the resource ${resource!.uri}`);
+    if (scopes.length === 0) throw new InvalidScope(`none of the client's scopes is offered by the resource ${echo(resource!.uri)}`);
     return scopes;
   }
   const requested = scopeTokens(requestedScope);
@@ -59,8 +60,11 @@ function grantedScopes(client: Client, requestedScope: string | undefined, resou
 async function targetResource(runtime: RuntimeApi, resource: string | undefined): Promise<Resource | undefined> {
   if (resource === undefined) return undefined;
   const found = await runtime.use('resources').resolve(resource);
-  if (!found) throw new InvalidTarget('resource is not registered');
-  if (found.backend_kind !== 'mint') throw new InvalidTarget('resource is brokered: its tokens come from the upstream provider');
+  // RFC 8707 §2.2 leaves the description free; repeating what was received shows a typo or a stray encoding.
+  if (!found) throw new InvalidTarget(`resource ${echo(resource)} is not registered`);
+  if (found.backend_kind !== 'mint') {
+    throw new InvalidTarget(`resource ${echo(resource)} is brokered: its tokens come from the upstream provider`);
+  }
   return found;
 }
 

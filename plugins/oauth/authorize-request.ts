@@ -7,13 +7,14 @@ import {
   PageError,
   UnauthorizedClient,
   UnsupportedResponseType,
+  echo,
   requestInfo,
   type Client,
   type FormParams,
   type Resource,
   type RuntimeApi,
 } from 'authplane';
-import { clip, echo } from './error-text.js';
+import { clip } from './error-text.js';
 import { redirectUriMatches } from './redirect.js';
 
 /** RFC 7636 §4.1: 43–128 characters of the unreserved set. */

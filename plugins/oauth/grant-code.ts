@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { InvalidGrant, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
+import { echo, InvalidGrant, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
 import { auditFromToken, type OAuthState } from './context.js';
-import { echo } from './error-text.js';
 import { mintUserTokens } from './mint.js';
 import { revokeFamilyAndAccessTokens } from './token-hooks.js';
 

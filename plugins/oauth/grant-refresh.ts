@@ -1,7 +1,7 @@
-import { InvalidGrant, InvalidScope, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
+import { echo, InvalidGrant, InvalidScope, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
 import { parseScope } from './authorize-request.js';
 import { auditFromToken, type OAuthState } from './context.js';
-import { clip, echo } from './error-text.js';
+import { clip } from './error-text.js';
 import { mintUserTokens } from './mint.js';
 import { parseUseRecord, requestDigest, successorOf, type UseRecord } from './refresh-tokens.js';
 import { revokeFamilyAndAccessTokens } from './token-hooks.js';

@@ -7,7 +7,7 @@ import { badRequest, bodyValidator, conflict, notFound, uuidv7, type Resource, t
 import type { ResourceCatalog } from './catalog.js';
 import { createResourceSchema, updateResourceSchema, type ResourceCreate, type ResourceFields, type ResourcePatch } from './schema.js';
 import { toResource, type ResourceStore, type StoredResource } from './store.js';
-import { normalizeResourceUri, ResourceUriError } from './uri.js';
+import { MAX_URI_KEY_LENGTH, normalizeResourceUri, ResourceUriError } from './uri.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
@@ -35,6 +35,14 @@ function checkFields(fields: ResourceFields): { uri_key: string; broker_provider
   } catch (err) {
     if (err instanceof ResourceUriError) throw problem('uri', err.message);
     throw err;
+  }
+  // Checked here, where a URI is written, not in lookups: a longer key simply matches no row.
+  if (uri_key.length > MAX_URI_KEY_LENGTH) {
+    throw problem(
+      'uri',
+      `is longer than ${MAX_URI_KEY_LENGTH} characters once normalized (${uri_key.length}, non-ASCII characters ` +
+        'percent-encoded); shorten it or write it with fewer non-ASCII characters',
+    );
   }
   const provider = fields.broker_provider_id ?? null;
   if (fields.backend_kind === 'broker' && provider === null) {

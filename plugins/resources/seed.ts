@@ -12,6 +12,19 @@ type Logger = RuntimeApi['log'];
 
 export const RESOURCE_URI_ENV = 'AUTHPLANE_RESOURCE_URI';
 export const RESOURCE_SCOPES_ENV = 'AUTHPLANE_RESOURCE_SCOPES';
+/** The width schema.ts allows `display_name`. */
+const DISPLAY_NAME_MAX = 200;
+
+/** The URI as its own display name, cut (between code points) where display_name ends. */
+function displayNameOf(uri: string): string {
+  if (uri.length <= DISPLAY_NAME_MAX) return uri;
+  let name = '';
+  for (const ch of uri) {
+    if (name.length + ch.length > DISPLAY_NAME_MAX - 1) break;
+    name += ch;
+  }
+  return `${name}…`;
+}
 
 /** The one `mint` resource the environment shortcut describes, if any. */
 export function resourceFromEnv(env: Readonly<Record<string, string | undefined>>, log: Logger): ResourceSeed | undefined {
@@ -31,7 +44,7 @@ export function resourceFromEnv(env: Readonly<Record<string, string | undefined>
   } catch (err) {
     throw new Error(`${RESOURCE_URI_ENV}: ${(err as Error).message}`);
   }
-  return { slug, display_name: uri, uri, backend_kind: 'mint', scopes: [...new Set(scopes)].map((name) => ({ name })) };
+  return { slug, display_name: displayNameOf(uri), uri, backend_kind: 'mint', scopes: [...new Set(scopes)].map((name) => ({ name })) };
 }
 
 /**

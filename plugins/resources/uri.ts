@@ -16,6 +16,13 @@ export interface NormalizedUri {
 
 export class ResourceUriError extends Error {}
 
+/**
+ * The width of `resources.uri_key`. Normalizing percent-encodes every non-ASCII character (up to 12 characters for
+ * one), so a URI within the 2048 characters `uri` holds can have a far longer key; the column cannot simply be
+ * widened, since PostgreSQL caps the size of an entry in its unique index.
+ */
+export const MAX_URI_KEY_LENGTH = 2048;
+
 /** RFC 8252 §8.3: only loopback may go without TLS; the name `localhost` is accepted for local development. */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);

@@ -57,7 +57,8 @@ const SERVER_MADE = new Set([
   'refresh_tokens.resource_id', 'refresh_tokens.access_jti', 'refresh_tokens.dpop_jkt',
   'refresh_tokens.consumed_scope_key', // an HMAC of the refresh request, always 64 characters
   'resources.id', 'resources.backend_kind',
-  // The normalized resources.uri (admin input, not a client's); percent-encoding can make it longer than the uri.
+  // The normalized resources.uri (admin input, not a client's); percent-encoding can make it longer than the uri,
+  // so a URI whose key would not fit is refused where it is written (plugins/resources/operations.ts).
   'resources.uri_key',
   'sessions.id', 'sessions.user_id',
   'token_denylist.jti', 'token_denylist.reason',

@@ -60,6 +60,17 @@ test('AUTHPLANE_RESOURCE_URI and AUTHPLANE_RESOURCE_SCOPES seed one mint resourc
   assert.deepEqual(list[0].scopes, [{ name: 'tools:read' }, { name: 'tools:call' }]);
 });
 
+test('an AUTHPLANE_RESOURCE_URI longer than a display name is seeded whole, its display name cut at 200 characters', async (t) => {
+  const uri = `https://mcp.example.com/${'a'.repeat(170)}${'\u{1F600}'.repeat(20)}`;
+  const { admin } = await startResourceServer(t, { env: { AUTHPLANE_RESOURCE_URI: uri } });
+  const [resource] = (await (await admin('/admin/resources')).json()).resources;
+  assert.equal(resource.uri, uri);
+  assert.ok(resource.display_name.length <= 200, resource.display_name);
+  assert.ok(resource.display_name.endsWith('\u2026'), resource.display_name);
+  assert.ok(uri.startsWith(resource.display_name.slice(0, -1)), 'cut between code points, never inside one');
+  assert.equal(resource.display_name.length, 200 - 1, 'the last emoji would not fit whole before the ellipsis');
+});
+
 test('a seed whose URI another resource already has is skipped, not an error', async (t) => {
   const { admin } = await startResourceServer(t, {
     resources: { seed: [seed(), seed({ slug: 'files-again', uri: 'https://mcp.example.com/mcp/' })] },
