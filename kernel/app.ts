@@ -41,6 +41,12 @@ export interface CreateOptions {
   logLevel?: KernelConfig['log']['level'];
   /** Whether to print the warnings that concern serving only (admin key, session secret); default true. */
   servingWarnings?: boolean;
+  /**
+   * The clock, in milliseconds since the epoch; defaults to `Date.now`. Token lifetimes (`iat`/`exp` at issuance and
+   * verification, the verified-token cache) and the runtime's `now()` read it, so an embedder or a test can move
+   * time forward instead of waiting for a token or a cache entry to expire.
+   */
+  now?: () => number;
 }
 
 export interface Addresses {
@@ -66,6 +72,7 @@ export class AuthPlane {
   readonly #services = new Map<string, { owner: string; impl: unknown }>();
   readonly #phaseTimeout: number;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #now: () => number;
   readonly #startedAt = Date.now();
   #frozen = false;
   #db: Knex | undefined;
@@ -89,6 +96,7 @@ export class AuthPlane {
     this.config = this.resolved.kernel;
     this.#phaseTimeout = options.phaseTimeoutMs ?? 30_000;
     this.#env = options.env ?? process.env;
+    this.#now = options.now ?? Date.now;
     const secretPaths = secretLeaves(this.resolved.schema).map((l) => l.path.join('.'));
     this.log = createLogger({ log: { level: options.logLevel ?? this.config.log.level } }, secretPaths, options.logDestination);
     this.metrics = new Metrics();
@@ -255,6 +263,7 @@ export class AuthPlane {
       db: () => this.db,
       dialect: () => this.#dialect!,
       reader: () => this.#reader!.get(),
+      now: this.#now,
     });
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const plugin of orderPlugins(this.resolved.plugins)) {
@@ -321,6 +330,7 @@ export class AuthPlane {
           return self.discovery;
         },
         hooks: this.hooks,
+        now: this.#now,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),
       };

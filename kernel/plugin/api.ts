@@ -81,6 +81,11 @@ export interface RuntimeApi {
    * authorize endpoint, `introspectToken` from introspection). Taps are closed after register.
    */
   readonly hooks: HookCatalog;
+  /**
+   * The server's clock in milliseconds since the epoch (`CreateOptions.now`, else `Date.now`): what token lifetimes
+   * are measured with. Read it for expiry and cache ages, so they move with the tokens.
+   */
+  now(): number;
   /** Any client_id through the `resolveClient` taps (database ids, CIMD URLs…). */
   resolveClient(clientId: string, request: RequestInfo): Promise<Client | undefined>;
   /** The kernel's client-authentication pipeline, as the token endpoint uses it. */

@@ -31,8 +31,10 @@ export function createTokenIssuer(options: {
   db: () => Knex;
   dialect: () => Dialect;
   reader: () => SyncReader | undefined;
+  /** Milliseconds since the epoch: `iat`, `exp` and every expiry check (CreateOptions.now). */
+  now?: () => number;
 }): TokenIssuer & { drain(): Promise<void> } {
-  const { issuer, keys, hooks, maxTtl, db, dialect, reader } = options;
+  const { issuer, keys, hooks, maxTtl, db, dialect, reader, now = Date.now } = options;
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();
   const issuances = new GroupCommitWriter(db, dialect, 'token_issuances');
@@ -47,7 +49,7 @@ export function createTokenIssuer(options: {
           cause: new Error(`ttl ${input.ttl}s is outside 1..${maxTtl}s (signing.retiredKeyRetention)`),
         });
       }
-      const iat = Math.floor(Date.now() / 1000);
+      const iat = Math.floor(now() / 1000);
       const jti = uuidv7();
       let claims: JwtClaims = {
         iss: issuer,
@@ -81,7 +83,7 @@ export function createTokenIssuer(options: {
     verifyAccessToken(token: string): JwtClaims | undefined {
       const known = verified.get(token);
       if (known) {
-        if ((known.claims.exp as number) > Date.now() / 1000 && keys.publicKey(known.kid)) return known.claims;
+        if ((known.claims.exp as number) > now() / 1000 && keys.publicKey(known.kid)) return known.claims;
         verified.delete(token);
         return undefined;
       }
@@ -97,7 +99,7 @@ export function createTokenIssuer(options: {
         const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key, dsaEncoding: 'ieee-p1363' }, signature);
         if (!ok) return undefined;
         const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as JwtClaims;
-        if (claims.iss !== issuer || typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) return undefined;
+        if (claims.iss !== issuer || typeof claims.exp !== 'number' || claims.exp <= now() / 1000) return undefined;
         return verified.add(token, header.kid, claims);
       } catch {
         return undefined;
@@ -105,12 +107,12 @@ export function createTokenIssuer(options: {
     },
 
     async revokeJti(jti: string, expiresAt: number, reason: string): Promise<boolean> {
-      const now = Date.now();
+      const revokedAt = now();
       const already = (await db()('token_denylist').where({ jti }).first('jti')) !== undefined;
       if (!already) {
-        await db()('token_denylist').insert({ jti, expires_at: expiresAt * 1000, revoked_at: now, reason }).onConflict('jti').ignore();
+        await db()('token_denylist').insert({ jti, expires_at: expiresAt * 1000, revoked_at: revokedAt, reason }).onConflict('jti').ignore();
       }
-      await db()('token_issuances').where({ jti }).whereNull('revoked_at').update({ revoked_at: now });
+      await db()('token_issuances').where({ jti }).whereNull('revoked_at').update({ revoked_at: revokedAt });
       return !already;
     },
 

@@ -35,7 +35,7 @@ export function introspectionEndpoint(runtime: () => RuntimeApi, outcomes: Count
     // §2.1: a hint that does not find the token only narrows the first search; then every token type is tried.
     if (info === undefined && hint !== undefined) info = await rt.hooks.introspectToken.promise(token, undefined, client);
     // The taps check expiry; this second look costs nothing and keeps a tap's slip from reporting a dead token.
-    const live = info?.active === true && !(typeof info.exp === 'number' && info.exp <= Date.now() / 1000);
+    const live = info?.active === true && !(typeof info.exp === 'number' && info.exp <= rt.now() / 1000);
     let body: Record<string, unknown> = INACTIVE;
     if (info && live && (await mayIntrospect(client, info, rt.use('resources'), rt.config.server.issuer))) {
       body = responseBody(info);

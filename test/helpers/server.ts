@@ -54,6 +54,8 @@ export async function startServer(
      * clients that check the issuer against the URL they fetched (oauth4webapi, the MCP SDK) accept it.
      */
     exactIssuer?: boolean;
+    /** The server's clock (CreateOptions.now), e.g. a `testClock()` to move token lifetimes and cache ages on. */
+    now?: () => number;
   } = {},
 ): Promise<TestServer> {
   const dir = options.dir ?? tempDir(t);
@@ -85,7 +87,7 @@ export async function startServer(
       log: { level: 'info', ...config.log },
       plugins: [...basePlugins(), ...plugins, ...(config.plugins ?? [])],
     },
-    { env, logDestination: sink },
+    { env, logDestination: sink, ...(options.now ? { now: options.now } : {}) },
   );
   await server.boot();
   const addresses = await server.listen();

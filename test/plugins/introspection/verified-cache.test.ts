@@ -1,18 +1,24 @@
 /**
  * The kernel remembers access tokens whose signature checked out (kernel/token/verified-tokens.ts), so a resource
  * server introspecting the same token again costs no second ECDSA verification. What must not be remembered:
- * expiry, revocation, and anything about a token string that differs from the verified one.
+ * expiry, revocation, and anything about a token string that differs from the verified one. Expiry is reached by
+ * moving the server's clock on (test/helpers/clock.ts), never by waiting: a loaded machine can take longer than a
+ * short lifetime between issuing a token and introspecting it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { definePlugin } from 'authplane';
+import { definePlugin, type TokenInfo } from 'authplane';
 import { clients, introspection, resources, revocation } from 'authplane/plugins';
 import { TEST_GRANT, testGrant } from '../../fixtures/plugins/test-grant.js';
+import { testClock, type TestClock } from '../../helpers/clock.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 
 const SHORT_GRANT = 'urn:test:short-lived';
+const SHORT_TTL = 60;
+/** Answered by the `sloppyTap` below, which forgets to check expiry. */
+const SLOPPY_TOKEN = 'sloppy-opaque-token';
 
-/** Like the test grant, but its tokens live one second. */
+/** Like the test grant (300 s), but its tokens live a minute. */
 const shortGrant = definePlugin({
   name: 'short-grant',
   register(api) {
@@ -23,18 +29,35 @@ const shortGrant = definePlugin({
           clientId: ctx.client.client_id,
           audience: ['https://mcp.example.com/mcp'],
           scope: ctx.client.scope ?? '',
-          ttl: 1,
+          ttl: SHORT_TTL,
           grantType: SHORT_GRANT,
           tokenContext: ctx,
         });
-        return { access_token: issued.token, token_type: 'Bearer', expires_in: 1 };
+        return { access_token: issued.token, token_type: 'Bearer', expires_in: SHORT_TTL };
       },
     });
   },
 });
 
+/** An `introspectToken` tap that reports one opaque token active for a minute from the clock it was handed, and never checks `exp` itself. */
+const sloppyTap = (clock: TestClock, clientId: () => string) =>
+  definePlugin({
+    name: 'sloppy-tap',
+    register(api) {
+      const exp = Math.floor(clock.now() / 1000) + SHORT_TTL;
+      api.hooks.introspectToken.tapPromise(api.name, async (token) =>
+        token === SLOPPY_TOKEN ? ({ active: true, client_id: clientId(), exp, token_type: 'Bearer' } as TokenInfo) : undefined,
+      );
+    },
+  });
+
 async function setup(t: Parameters<typeof startServer>[0]) {
-  const srv = await startServer(t, { plugins: [clients(), resources(), introspection(), revocation(), testGrant(), shortGrant()] });
+  const clock = testClock();
+  let clientId = '';
+  const srv = await startServer(t, {
+    now: clock.now,
+    plugins: [clients(), resources(), introspection(), revocation(), testGrant(), shortGrant(), sloppyTap(clock, () => clientId)()],
+  });
   const response = await srv.admin('/admin/clients', {
     method: 'POST',
     body: JSON.stringify({
@@ -47,6 +70,7 @@ async function setup(t: Parameters<typeof startServer>[0]) {
   });
   assert.equal(response.status, 201, await response.clone().text());
   const { client_id, client_secret } = (await response.json()) as { client_id: string; client_secret: string };
+  clientId = client_id;
   const authorization = `Basic ${Buffer.from(`${encodeURIComponent(client_id)}:${encodeURIComponent(client_secret)}`).toString('base64')}`;
   const form = async (path: string, body: Record<string, string>) => {
     const res = await fetch(`${srv.url}${path}`, {
@@ -67,14 +91,19 @@ async function setup(t: Parameters<typeof startServer>[0]) {
     assert.equal(res.status, 200, JSON.stringify(res.json));
     return res.json.active === true;
   };
-  return { srv: srv as TestServer, form, token, active };
+  return { srv: srv as TestServer, clock, form, token, active };
 }
 
 test('a token introspected once turns inactive when it expires, and when it is revoked', async (t) => {
-  const { form, token, active } = await setup(t);
+  const { srv, clock, form, token, active } = await setup(t);
   const short = await token(SHORT_GRANT);
+  const unseen = await token(SHORT_GRANT);
   assert.equal(await active(short), true, 'verified, and now remembered');
-  await new Promise((r) => setTimeout(r, 2100));
+  clock.advance((SHORT_TTL + 1) * 1000);
+  // The issuer itself, not only the endpoint's second look at `exp`, must go by the server's clock.
+  const issuer = srv.server.runtimeApi().tokens;
+  assert.equal(issuer.verifyAccessToken(short), undefined, 'the remembered signature no longer vouches for an expired token');
+  assert.equal(issuer.verifyAccessToken(unseen), undefined, 'an expired token is refused at its first verification too');
   assert.equal(await active(short), false, 'expired although its signature is remembered');
 
   const long = await token(TEST_GRANT);
@@ -93,4 +122,11 @@ test('a remembered signature vouches for its own token string only', async (t) =
   assert.equal(await active(forged), false, 'the same signature on other claims');
   assert.equal(await active(`${genuine}x`), false, 'a changed signature');
   assert.equal(await active(genuine), true, 'the genuine token is still active');
+});
+
+test('introspection reports a token inactive once the server clock passes its exp, even when a tap forgets to check', async (t) => {
+  const { clock, active } = await setup(t);
+  assert.equal(await active(SLOPPY_TOKEN), true, 'within its minute');
+  clock.advance((SHORT_TTL + 1) * 1000);
+  assert.equal(await active(SLOPPY_TOKEN), false, 'past exp by the server clock');
 });
