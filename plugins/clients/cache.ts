@@ -4,8 +4,8 @@
  * - every write this process makes goes through ClientStore, which drops the entry before it returns (a bulk
  *   delete drops them all), and a read that raced with the write is not cached (generation check);
  * - a write elsewhere (another replica, the CLI writing to the database directly) is seen once the entry is older
- *   than `ttlMs` (option `cacheTtl`, 5 s by default — the bound the resources catalog also has); 0 turns the
- *   cache off. Unknown ids are never cached, so a client created elsewhere works at once.
+ *   than `ttlMs` (option `cacheTtl`, 5 s by default — the bound the resources catalog also has), by the server's
+ *   clock (`now`, RuntimeApi.now); 0 turns the cache off. Unknown ids are never cached, so a client created elsewhere works at once.
  * Requests that miss at the same moment (an entry expiring under load) share one read rather than each sending its
  * own; a read in flight when the cache is invalidated is not shared with requests that come after.
  */
@@ -19,12 +19,15 @@ export class ClientCache {
   readonly #loading = new Map<string, { generation: number; client: Promise<Client | undefined> }>();
   #generation = 0;
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async get(clientId: string, load: (clientId: string) => Promise<Client | undefined>): Promise<Client | undefined> {
     if (this.ttlMs <= 0) return load(clientId);
     const entry = this.#entries.get(clientId);
-    if (entry && Date.now() - entry.at < this.ttlMs) return entry.client;
+    if (entry && this.now() - entry.at < this.ttlMs) return entry.client;
     // Every read in flight is from the current generation: invalidate() forgets the others.
     const inflight = this.#loading.get(clientId);
     if (inflight) return inflight.client;
@@ -43,7 +46,7 @@ export class ClientCache {
       if (client && generation === this.#generation) {
         this.#entries.delete(clientId);
         if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-        this.#entries.set(clientId, { client, at: Date.now() });
+        this.#entries.set(clientId, { client, at: this.now() });
       }
       return client;
     } finally {

@@ -33,7 +33,7 @@ export const clients = definePlugin<ClientsOptions>({
   register(api, options) {
     api.migrations(clientMigrations);
     const runtime = api.runtime;
-    const cache = new ClientCache(options.cacheTtl * 1000);
+    const cache = new ClientCache(options.cacheTtl * 1000, () => runtime().now());
     const store = new ClientStore(runtime, (clientId) => cache.invalidate(clientId));
     const lastUsed = new LastUsedRecorder((ids, at) => store.touch(ids, at), api.log);
     recorders.set(api.config, lastUsed);

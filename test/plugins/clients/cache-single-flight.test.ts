@@ -1,6 +1,7 @@
 /**
  * ClientCache (plugins/clients/cache.ts) under concurrent misses: requests that miss together share one read of the
- * client, and a read that was in flight when the cache was invalidated serves nobody who came after.
+ * client, and a read that was in flight when the cache was invalidated serves nobody who came after. Its entries age
+ * by the clock it is given, here one that moves only when the test says so.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -79,4 +80,26 @@ test('an unknown client id is shared while in flight but never cached', async ()
   assert.equal(again.reads(), 1, 'created elsewhere in the meantime? the next request looks again');
   again.finish(undefined);
   await next;
+});
+
+test('an entry is served until it is ttl old by the clock it was given, then read again', async () => {
+  let now = Date.now();
+  const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
+  const cache = new ClientCache(5_000, clock.now);
+  const first = gatedLoader();
+  const loaded = cache.get('c1', first.load);
+  first.finish(client('active'));
+  assert.equal((await loaded)?.status, 'active');
+
+  clock.advance(4_999);
+  const fresh = gatedLoader();
+  assert.equal((await cache.get('c1', fresh.load))?.status, 'active');
+  assert.equal(fresh.reads(), 0, 'younger than the ttl: no read');
+
+  clock.advance(1);
+  const stale = gatedLoader();
+  const reread = cache.get('c1', stale.load);
+  assert.equal(stale.reads(), 1, 'as old as the ttl: read again');
+  stale.finish(client('suspended'));
+  assert.equal((await reread)?.status, 'suspended');
 });
