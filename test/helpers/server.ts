@@ -75,26 +75,38 @@ export async function startServer(
     env.AUTHPLANE_STORAGE_POSTGRES_DSN = options.postgresDsn ?? (await freshPostgresDatabase(t));
   }
   const { plugins = [], config = {} } = options;
-  const port = options.exactIssuer ? await freePort() : 0;
-  const issuerServer = options.exactIssuer ? { issuer: `http://127.0.0.1:${port}` } : {};
-  server = new AuthPlane(
-    {
-      ...config,
-      server: { address: `127.0.0.1:${port}`, ...issuerServer, ...config.server },
-      admin: { address: '127.0.0.1:0', ...config.admin },
-      storage: { ...config.storage, sqlite: { path: join(dir, 'authserver.db') } },
-      signing: { keyPath: join(dir, 'keys'), ...config.signing },
-      log: { level: 'info', ...config.log },
-      plugins: [...basePlugins(), ...plugins, ...(config.plugins ?? [])],
-    },
-    { env, logDestination: sink, ...(options.now ? { now: options.now } : {}) },
-  );
-  await server.boot();
-  const addresses = await server.listen();
+  const create = (port: number) => {
+    const issuerServer = options.exactIssuer ? { issuer: `http://127.0.0.1:${port}` } : {};
+    return new AuthPlane(
+      {
+        ...config,
+        server: { address: `127.0.0.1:${port}`, ...issuerServer, ...config.server },
+        admin: { address: '127.0.0.1:0', ...config.admin },
+        storage: { ...config.storage, sqlite: { path: join(dir, 'authserver.db') } },
+        signing: { keyPath: join(dir, 'keys'), ...config.signing },
+        log: { level: 'info', ...config.log },
+        plugins: [...basePlugins(), ...plugins, ...(config.plugins ?? [])],
+      },
+      { env, logDestination: sink, ...(options.now ? { now: options.now } : {}) },
+    );
+  };
+  let addresses: Awaited<ReturnType<AuthPlane['listen']>> | undefined;
+  // A port chosen up front can be taken before the server binds it (another test process, an outgoing connection's
+  // local port): then the server is started again on another. Port 0 cannot collide.
+  for (let attempt = 1; !addresses; attempt++) {
+    server = create(options.exactIssuer ? await freePort() : 0);
+    await server.boot();
+    try {
+      addresses = await server.listen();
+    } catch (err) {
+      if (!options.exactIssuer || attempt === 5 || !addressInUse(err)) throw err;
+      await server.stop();
+    }
+  }
   const url = `http://127.0.0.1:${addresses.public.port}`;
   const adminUrl = `http://127.0.0.1:${addresses.admin!.port}`;
   return {
-    server,
+    server: server!,
     url,
     adminUrl,
     dir,
@@ -106,6 +118,10 @@ export async function startServer(
         headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
       }),
   };
+}
+
+function addressInUse(err: unknown): boolean {
+  return (err as { cause?: { code?: string } })?.cause?.code === 'EADDRINUSE';
 }
 
 /** A port that was free a moment ago (bound to 0, then released). */
@@ -126,29 +142,49 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * How long a child `authserver` may take to finish a command or to come up. Starting one compiles the sources
+ * through tsx, a few seconds on an idle machine and many times that on a loaded one; a wait exists to turn a hang
+ * into a failure that says what it waited for, not to measure speed.
+ */
+export const CHILD_WAIT_MS = 120_000;
+
+/** The end of a child's output, for an error message. */
+export function outputTail(label: string, text: string, chars = 4000): string {
+  if (!text) return `${label}: (nothing)`;
+  return `${label}${text.length > chars ? ` (last ${chars} of ${text.length} characters)` : ''}:\n${text.slice(-chars)}`;
+}
+
 // tsx by absolute URL: `--import tsx` resolves from the child's cwd, which a test may put outside the repository.
 const TSX_ARGS = ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
 
-/** Runs `authserver …` as a child process (source through tsx) and waits for it to exit. */
+/** Runs `authserver …` as a child process (source through tsx), with `input` on its stdin, and waits for it to exit. */
 export function runCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; user?: { uid: number; gid: number } },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; user?: { uid: number; gid: number } },
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...TSX_ARGS, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       ...options.user,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    const timeoutMs = options.timeoutMs ?? CHILD_WAIT_MS;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`authserver ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 60_000);
+      reject(
+        new Error(
+          `\`authserver ${args.join(' ')}\` (in ${options.cwd}) did not exit within ${timeoutMs / 1000} s; killed.\n` +
+            `${outputTail('stdout', stdout)}\n${outputTail('stderr', stderr)}`,
+        ),
+      );
+    }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });
@@ -177,8 +213,12 @@ export async function spawnServe(
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
+  const what = `\`authserver serve${options.args?.length ? ` ${options.args.join(' ')}` : ''}\` (in ${options.cwd}) to log "listening"`;
   const listening = await new Promise<Record<string, string>>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`waited ${CHILD_WAIT_MS / 1000} s for ${what}; it did not.\n${outputTail('its output', output)}`)),
+      CHILD_WAIT_MS,
+    );
     const onData = (d: Buffer) => {
       output += d;
       for (const line of output.split('\n')) {
@@ -192,7 +232,7 @@ export async function spawnServe(
     child.stderr!.on('data', (d) => (output += d));
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`waited for ${what}, but it exited with code ${code}.\n${outputTail('its output', output)}`));
     });
   });
   const port = (address: string) => address.slice(address.lastIndexOf(':') + 1);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { users } from 'authplane/plugins';
 import { errorLines, repoTempDir, writeConfigFile } from '../../helpers/config-files.js';
-import { REPO_ROOT, runCli, startServer } from '../../helpers/server.js';
+import { runCli, startServer } from '../../helpers/server.js';
 import { usersProbe } from '../../fixtures/plugins/users-probe.js';
 
 function setup(t: Parameters<typeof repoTempDir>[0]) {
@@ -17,23 +16,6 @@ function setup(t: Parameters<typeof repoTempDir>[0]) {
   const env = { AUTHPLANE_ADMIN_ENABLED: 'false' };
   const cli = (...args: string[]) => runCli([...args, '--config', config], { cwd: dir, env });
   return { dir, config, env, cli };
-}
-
-/** runCli gives the child no stdin; --password-stdin needs one. */
-function runWithStdin(args: string[], input: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts'), ...args],
-      { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
 }
 
 test('admin user create, list, get, update, disable, enable and delete work with the admin listener disabled', async (t) => {
@@ -71,11 +53,9 @@ test('admin user create, list, get, update, disable, enable and delete work with
 
 test('admin user create reads the password from stdin and refuses a short one', async (t) => {
   const { dir, config, env, cli } = setup(t);
-  const created = await runWithStdin(
+  const created = await runCli(
     ['admin', 'user', 'create', '--email', 'bob@example.com', '--name', 'Bob', '--password-stdin', '--json', '--config', config],
-    'from standard input\n',
-    dir,
-    env,
+    { cwd: dir, env, input: 'from standard input\n' },
   );
   assert.equal(created.code, 0, created.stderr);
   const bob = JSON.parse(created.stdout);
