@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixtureImport, repoTempDir, writeConfigFile } from '../helpers/config-files.js';
 import { ADMIN_KEY, spawnServe } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('AUTHPLANE_* variables beat the config file, which beats the built-in defaults', async (t) => {
   const dir = repoTempDir(t, 'layers-');
@@ -43,9 +44,10 @@ test('AUTHPLANE_* variables beat the config file, which beats the built-in defau
   assert.equal(effective.shutdown.timeout, 10, 'default where nobody set a value');
   assert.equal(effective.helloPlugin.greeting, 'from the environment', 'plugin options follow the same layering');
   assert.deepEqual(await (await fetch(`${server.url}/hello`)).json(), { greeting: 'from the environment' });
-  // Logs are written asynchronously: give the access-log line a moment to reach the pipe.
-  for (let i = 0; i < 50 && !/"level":"info".*"msg":"request"/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.match(server.output(), /"level":"info".*"msg":"request"/, 'the env log level took effect');
+  // Logs are written asynchronously: wait for the access-log line to reach the pipe.
+  await waitFor('an info-level access-log line from the child (the env log level took effect)', () => /"level":"info".*"msg":"request"/.test(server.output()), {
+    lastSeen: () => server.output(),
+  });
 });
 
 test('an AUTHPLANE_* variable nothing reads is reported as a warning', async (t) => {

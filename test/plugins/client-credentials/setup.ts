@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import { clientCredentials, introspection, issuances, revocation } from 'authplane/plugins';
 import type { AuthPlaneConfig, PluginInstance } from 'authplane';
 import { oauthServer, type OAuthFixture } from '../oauth/setup.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export { RESOURCE_URI } from '../oauth/setup.js';
 
@@ -99,12 +100,13 @@ export async function auditEvent(
   action: string,
   match: (event: AuditRecord) => boolean,
 ): Promise<AuditRecord> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const { events } = (await (await fx.admin(`/admin/audit?action=${action}`)).json()) as { events: AuditRecord[] };
-    const found = events.find(match);
-    if (found) return found;
-    if (Date.now() > deadline) assert.fail(`no ${action} audit event matched: ${JSON.stringify(events)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  let events: AuditRecord[] = [];
+  return waitFor(
+    `a matching ${action} audit event`,
+    async () => {
+      events = ((await (await fx.admin(`/admin/audit?action=${action}`)).json()) as { events: AuditRecord[] }).events;
+      return events.find(match);
+    },
+    { lastSeen: () => events },
+  );
 }

@@ -4,6 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { clients } from 'authplane/plugins';
 import { TEST_AUDIENCE, TEST_GRANT, testGrant } from '../../fixtures/plugins/test-grant.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
 import { json } from './crud-scenario.js';
 
 const CONFIDENTIAL = {
@@ -126,12 +127,12 @@ test('successful authentication records last_used_at without delaying the respon
   const before = Date.now();
   assert.equal((await token(srv.url, {}, basic(client_id, client_secret!))).status, 200);
   assert.equal((await json(await srv.admin(`/admin/clients/${client_id}`))).last_used_at, null, 'written later, in a batch');
-  let lastUsed: string | null = null;
-  for (let i = 0; i < 40 && !lastUsed; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    lastUsed = (await json(await srv.admin(`/admin/clients/${client_id}`))).last_used_at;
-  }
-  assert.ok(lastUsed && Date.parse(lastUsed) >= before - 1000, `last_used_at was ${lastUsed}`);
+  const lastUsed: string = await waitFor(
+    'last_used_at to be written by the batch (every second)',
+    async () => (await json(await srv.admin(`/admin/clients/${client_id}`))).last_used_at,
+    { intervalMs: 100 },
+  );
+  assert.ok(Date.parse(lastUsed) >= before - 1000, `last_used_at was ${lastUsed}`);
 });
 
 test('discovery lists the three authentication methods of the clients plugin', async (t) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitFor } from '../../helpers/wait.js';
 import { json, mcpResource, patch, startResourceServer } from './setup.js';
 
 test('resolve finds a resource by URI whatever the scheme and host case, default port or trailing slash, and by slug', async (t) => {
@@ -52,8 +53,17 @@ test('a server sharing the database sees a resource another server created, on a
   // timer rebuilds discovery there without any lookup.
   await first.admin('/admin/resources/files', patch({ display_name: 'Renamed' }));
   await first.admin('/admin/resources', json(mcpResource({ slug: 'extra', uri: 'https://extra.example.com/', scopes: [{ name: 'extra' }] })));
-  await new Promise((r) => setTimeout(r, 1500));
-  const discovery = await (await fetch(`${second.url}/.well-known/oauth-authorization-server`)).json();
-  assert.deepEqual(discovery.scopes_supported, ['extra', 'files:read', 'files:write', 'offline_access']);
+  // Polled, not slept for: on a loaded machine the one-second timer can fire seconds late. Discovery reads the
+  // catalog's memory only, so polling it triggers no lookup.
+  const expected = JSON.stringify(['extra', 'files:read', 'files:write', 'offline_access']);
+  let scopes: unknown;
+  await waitFor(
+    `the second server's discovery to list ${expected} after its refresh timer`,
+    async () => {
+      scopes = (await (await fetch(`${second.url}/.well-known/oauth-authorization-server`)).json()).scopes_supported;
+      return JSON.stringify(scopes) === expected;
+    },
+    { lastSeen: () => scopes },
+  );
   assert.equal((await (await second.admin('/admin/probe/resources/resolve?q=files')).json()).display_name, 'Renamed');
 });
