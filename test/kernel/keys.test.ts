@@ -8,6 +8,7 @@ import { jwkThumbprint } from 'authplane';
 import { HELLO_GRANT, helloPlugin } from '../fixtures/plugins/hello-plugin.js';
 import { fixtureImport, repoTempDir, writeConfigFile } from '../helpers/config-files.js';
 import { runCli, spawnServe, startServer, tempDir } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'fixture-client-secret-0123456789';
 const PUBLIC_MEMBERS = ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'];
@@ -197,10 +198,11 @@ test('a rotation by the CLI reaches a running server at its next key-store reloa
   const newKid = /^new signing key (\S+) is current/.exec(rotate.stdout)![1]!;
 
   let kids: string[] = [];
-  for (let i = 0; i < 50 && !kids.includes(newKid); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    kids = (await jwks(running.url)).body.keys.map((k) => k.kid!);
-  }
+  await waitFor(
+    `the running server to publish the rotated key ${newKid} (it reloads keys every second)`,
+    async () => (kids = (await jwks(running.url)).body.keys.map((k) => k.kid!)).includes(newKid),
+    { intervalMs: 200, lastSeen: () => kids },
+  );
   assert.deepEqual(kids.sort(), [oldKid, newKid].sort(), 'the running server published the new key and kept the old one');
   assert.equal(decodeProtectedHeader(await helloToken(running.url)).kid, newKid, 'and signs with it');
   await verify(before, running.url);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createOAuthClient } from '@authplane/sdk';
-import { freePort, REPO_ROOT } from '../helpers/server.js';
+import { CHILD_WAIT_MS, freePort, outputTail, REPO_ROOT } from '../helpers/server.js';
 import { authplane, confidentialClient } from './fixture.js';
 
 test('the example MCP server runs as its README says: 401 and metadata, whoami, and a 403 step-up for add_note', async (t) => {
@@ -24,7 +24,10 @@ test('the example MCP server runs as its README says: 401 and metadata, whoami, 
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the example did not start:\n${stderr}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`waited ${CHILD_WAIT_MS / 1000} s for examples/mcp-server to log "listening"; it did not.\n${outputTail('its stderr', stderr)}`)),
+      CHILD_WAIT_MS,
+    );
     child.stderr.on('data', (d) => {
       stderr += d;
       if (stderr.includes('"msg":"listening"')) {
@@ -32,7 +35,7 @@ test('the example MCP server runs as its README says: 401 and metadata, whoami, 
         resolve();
       }
     });
-    child.on('exit', (code) => reject(new Error(`the example exited with ${code}:\n${stderr}`)));
+    child.on('exit', (code) => reject(new Error(`waited for examples/mcp-server to log "listening", but it exited with code ${code}.\n${outputTail('its stderr', stderr)}`)));
   });
 
   const prm = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`)).json();

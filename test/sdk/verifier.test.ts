@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { generateKeyPair, SignJWT } from 'jose';
 import { challengeResponse, createVerifier, TokenError, type TokenErrorReason, type Verifier } from '@authplane/sdk';
 import { authplane, capturingLogger, decodePayload, forge, goodClaims, recordingFetch, RESOURCE_URI, userToken } from './fixture.js';
+import { testClock } from '../helpers/clock.js';
 
 const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp';
 
@@ -125,13 +126,15 @@ test('the verifier against a running AuthPlane', async (t) => {
 
   await t.test('an unknown kid causes one JWKS refetch and is refused, and never more often than the floor', async () => {
     const recording = recordingFetch();
-    const floored = createVerifier({ issuer: fx.url, resource: RESOURCE_URI, logger: false, fetch: recording.fetch, jwksRefetchFloorMs: 200 });
+    // A minute's floor on a clock the test moves: within the floor by a minute of real time, past it at once.
+    const clock = testClock();
+    const floored = createVerifier({ issuer: fx.url, resource: RESOURCE_URI, logger: false, fetch: recording.fetch, jwksRefetchFloorMs: 60_000, now: clock.now });
     await floored.verify(token);
     assert.equal(floored.jwksFetchCount, 1);
     assert.equal(recording.urls.filter((u) => u.endsWith('/.well-known/oauth-authorization-server')).length, 1, 'discovery once');
     const { privateKey } = await generateKeyPair('ES256');
     const stranger = await new SignJWT(goodClaims(fx)).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'not-a-key-of-authplane' }).sign(privateKey);
-    await new Promise((r) => setTimeout(r, 250));
+    clock.advance(60_000);
     await refused(floored, stranger, 'unknown_kid');
     assert.equal(floored.jwksFetchCount, 2, 'one refetch for the unknown kid');
     await refused(floored, stranger, 'unknown_kid');
