@@ -46,17 +46,27 @@ export async function startInteropServer(
     imports: ["import { cimd, clients, dcr, oauth, resources, users } from 'authplane/plugins';"],
     plugins: ['clients()', 'resources()', 'users()', options.oauth ?? 'oauth()', 'dcr()', 'cimd({ allowPrivateAddresses: true })'],
   });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const served = await spawnServe(t, {
-    cwd: dir,
-    env: {
-      AUTHPLANE_SERVER_ADDRESS: `127.0.0.1:${port}`,
-      AUTHPLANE_SERVER_ISSUER: url,
-      AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY,
-      NODE_EXTRA_CA_CERTS: TEST_CA,
-    },
-  });
+  // The issuer must name the port, so it is chosen before the child binds it; a port taken in between (another test
+  // process, an outgoing connection's local port) makes the child exit with EADDRINUSE: start it on another.
+  let url = '';
+  let served: Awaited<ReturnType<typeof spawnServe>> | undefined;
+  for (let attempt = 1; !served; attempt++) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    try {
+      served = await spawnServe(t, {
+        cwd: dir,
+        env: {
+          AUTHPLANE_SERVER_ADDRESS: `127.0.0.1:${port}`,
+          AUTHPLANE_SERVER_ISSUER: url,
+          AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY,
+          NODE_EXTRA_CA_CERTS: TEST_CA,
+        },
+      });
+    } catch (err) {
+      if (attempt === 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
   const adminUrl = served.adminUrl!;
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${adminUrl}${path}`, {
