@@ -42,9 +42,9 @@ export interface CreateOptions {
   /** Whether to print the warnings that concern serving only (admin key, session secret); default true. */
   servingWarnings?: boolean;
   /**
-   * The clock, in milliseconds since the epoch; defaults to `Date.now`. Token lifetimes (`iat`/`exp` at issuance and
-   * verification, the verified-token cache) and the runtime's `now()` read it, so an embedder or a test can move
-   * time forward instead of waiting for a token or a cache entry to expire.
+   * The clock, in milliseconds since the epoch; defaults to `Date.now`. Access-token lifetimes (`iat`/`exp` at
+   * issuance and verification, the verified-token cache) and the runtime's `now()` read it, so an embedder or a test
+   * can move time forward instead of waiting for a token or a cache entry to expire.
    */
   now?: () => number;
 }
