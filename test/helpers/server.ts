@@ -87,7 +87,8 @@ export async function startServer(
         log: { level: 'info', ...config.log },
         plugins: [...basePlugins(), ...plugins, ...(config.plugins ?? [])],
       },
-      { env, logDestination: sink, ...(options.now ? { now: options.now } : {}) },
+      // A plugin's init or start on a loaded machine can outlast the 30 s default; only a hang should fail a test here.
+      { env, logDestination: sink, phaseTimeoutMs: CHILD_WAIT_MS, ...(options.now ? { now: options.now } : {}) },
     );
   };
   let addresses: Awaited<ReturnType<AuthPlane['listen']>> | undefined;
