@@ -3,7 +3,18 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { definePlugin } from 'authplane';
 import { startServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { basicAuth, machineServer } from '../plugins/client-credentials/setup.js';
+
+/**
+ * The access-log line is written once the response has gone out, which can be after the client has it: wait for
+ * the lines (a fixed pause is outrun by a loaded machine).
+ */
+function accessLogged(logs: Record<string, unknown>[], ids: string[]): Promise<true> {
+  return waitFor(`the access-log lines of ${ids.join(', ')}`, () => ids.every((id) => logs.some((l) => l.request_id === id && l.msg === 'request')), {
+    lastSeen: () => logs.slice(-5),
+  });
+}
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
@@ -32,7 +43,7 @@ test('without a tracing exporter every log line naming a request carries its tra
   assert.equal((await fetch(`${url}/logs?marker=a`, { headers: { 'x-request-id': 'scope-1' } })).status, 200);
   assert.equal((await fetch(`${url}/fails`, { headers: { 'x-request-id': 'scope-2' } })).status, 500);
   await server.runtimeApi().audit.flush();
-  await sleep(50);
+  await accessLogged(logs, ['scope-1', 'scope-2']);
 
   const ofFirst = logs.filter((l) => l.request_id === 'scope-1');
   const kinds = ofFirst.map((l) => l.msg);
@@ -72,7 +83,7 @@ test('an incoming traceparent is continued without an exporter; an invalid one s
   await fetch(`${url}/logs`, {
     headers: { 'x-request-id': 'scope-bad', traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' },
   });
-  await sleep(50);
+  await accessLogged(logs, ['scope-tp', 'scope-static', 'scope-bad']);
   const lines = (id: string) => logs.filter((l) => l.request_id === id);
   for (const line of lines('scope-tp')) {
     assert.equal(line.trace_id, '0af7651916cd43dd8448eb211c80319c', `${String(line.msg)}: the caller's trace`);
@@ -95,7 +106,7 @@ test('the ids of requests handled at the same time never mix', async (t) => {
       fetch(`${url}/logs?marker=m${i}&wait=${(8 - i) * 10}`, { headers: { 'x-request-id': `mix-${i}` } }),
     ),
   );
-  await sleep(50);
+  await accessLogged(logs, Array.from({ length: 8 }, (_, i) => `mix-${i}`));
   const traces = new Set<unknown>();
   for (let i = 0; i < 8; i++) {
     const ofRequest = logs.filter((l) => l.request_id === `mix-${i}`);
@@ -121,7 +132,8 @@ test('token requests answered by one group commit each keep their own ids, on th
     ),
   );
   assert.deepEqual(statuses, ids.map(() => 200));
-  await sleep(50);
+  await accessLogged(fx.logs, ids);
+  await waitFor('the token_issued audit lines', () => ids.every((id) => fx.logs.some((l) => l.request_id === id && l.audit === 'token_issued')));
   for (const id of ids) {
     const access = fx.logs.find((l) => l.request_id === id && l.msg === 'request');
     const audit = fx.logs.find((l) => l.request_id === id && l.audit === 'token_issued');
