@@ -112,8 +112,9 @@ export class PageError extends Error {
 }
 
 /**
- * Boot and configuration failures. Every code is listed in BOOT_ERROR_CODES with its meaning; `docs/errors.md` is
- * generated from that list and a test fails when a code is thrown somewhere but not documented.
+ * The kernel's boot and configuration failures. Every code is listed in BOOT_ERROR_CODES with its meaning;
+ * `docs/errors.md` is generated from that list and a test fails when the kernel throws a code not listed. Plugins
+ * never throw these for failures of their own: they declare `AP_ERR_<PLUGIN>_<WHAT>` codes (kernel/plugin/errors.ts).
  */
 export const BOOT_ERROR_CODES = {
   AP_ERR_CONFIG_INVALID: 'The merged configuration does not satisfy the schema; every problem is listed with its path.',
@@ -135,10 +136,13 @@ export const BOOT_ERROR_CODES = {
 
 export type BootErrorCode = keyof typeof BOOT_ERROR_CODES;
 
+/** A kernel code, or a plugin's declared `AP_ERR_<PLUGIN>_<WHAT>` (thrown as a PluginError). */
+export type ErrorCode = BootErrorCode | `AP_ERR_${string}`;
+
 export class BootError extends Error {
-  readonly code: BootErrorCode;
+  readonly code: ErrorCode;
   readonly problems: readonly string[];
-  constructor(code: BootErrorCode, message: string, options: { cause?: unknown; problems?: readonly string[] } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; problems?: readonly string[] } = {}) {
     super(message, { cause: options.cause });
     this.name = 'BootError';
     this.code = code;

@@ -4,6 +4,7 @@ export type { AuthPlaneConfig, KernelConfig, DeepPartial } from './config/types.
 export type { JsonSchema } from './config/schema.js';
 export { definePlugin, pluginConfigKey } from './plugin/define.js';
 export type { PluginDefinition, PluginInstance, PluginFactory } from './plugin/define.js';
+export { defineErrors, PluginError, type PluginErrors, type PluginErrorCodes, type PluginErrorPrefix } from './plugin/errors.js';
 export type { RegisterApi, RuntimeApi, RouteOptions, RouteHandler, HttpMethod, TapOnly } from './plugin/api.js';
 export type {
   HookCatalog,

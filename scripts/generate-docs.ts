@@ -1,6 +1,6 @@
 /**
  * `npm run docs`: regenerates docs/configuration.md, docs/errors.md and docs/hooks.md from the code they describe
- * (JSON Schemas, kernel/errors.ts, kernel/hooks.ts and the built-in plugins). `--check` writes nothing and exits 1
+ * (JSON Schemas, kernel/errors.ts, kernel/hooks.ts and the built-in plugins, their errors included). `--check` writes nothing and exits 1
  * when a file is stale; test/build/docs.test.ts does the same comparison in memory.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ export function generateDocs(): Record<string, string> {
   const plugins = builtinPlugins();
   return {
     'docs/configuration.md': renderConfiguration(plugins),
-    'docs/errors.md': renderErrors(),
+    'docs/errors.md': renderErrors(plugins),
     'docs/hooks.md': renderHooks(plugins),
   };
 }

@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../config/schema.js';
 import type { RegisterApi, RuntimeApi } from './api.js';
+import { checkPluginErrors, type PluginErrorCodes } from './errors.js';
 
 /**
  * The plugin contract. Built-in features and users' plugins are the same kind of object: the kernel applies each
@@ -14,6 +15,8 @@ export interface PluginDefinition<O extends object = Record<string, never>> {
   schema?: JsonSchema;
   /** Environment variables it reads besides its options, so the kernel does not warn about them as unknown. */
   env?: readonly string[];
+  /** Its own AP_ERR_<PLUGIN>_<WHAT> codes (`defineErrors`), listed under it in docs/errors.md. */
+  errors?: PluginErrorCodes;
   register(api: RegisterApi, options: Readonly<O>): void;
   init?(api: RuntimeApi, options: Readonly<O>): Promise<void>;
   start?(api: RuntimeApi, options: Readonly<O>): Promise<void>;
@@ -36,6 +39,7 @@ export function definePlugin<O extends object = Record<string, never>>(definitio
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(definition.name)) {
     throw new TypeError(`plugin name '${definition.name}' must be kebab-case`);
   }
+  checkPluginErrors(definition.name, definition.errors);
   const factory = (options?: PartialDeep<O>): PluginInstance<O> => ({
     definition,
     options: (options ?? {}) as Partial<O>,

@@ -14,7 +14,7 @@
  * - Taps `discoveryMetadata`: `client_id_metadata_document_supported: true`.
  * - Metric: authserver_cimd_fetch_duration_seconds{outcome}.
  */
-import { BootError, definePlugin } from 'authplane';
+import { defineErrors, definePlugin } from 'authplane';
 import { MetadataDocumentResolver } from './resolver.js';
 import { cimdOptionsSchema, type CimdOptions } from './schema.js';
 
@@ -22,15 +22,19 @@ export type { CimdOptions } from './schema.js';
 
 const LOCALHOST_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+const cimdErrors = defineErrors('cimd', {
+  PRIVATE_ADDRESSES: '`cimd.allowPrivateAddresses` is on with an issuer that is not localhost; it lets any client_id make the server fetch internal addresses, so it is for local development only.',
+});
+
 export const cimd = definePlugin<CimdOptions>({
   name: 'cimd',
   dependsOn: ['clients', 'dcr'],
   schema: cimdOptionsSchema,
+  errors: cimdErrors,
   register(api, options) {
     const issuerHost = new URL(api.config.server.issuer).hostname;
     if (options.allowPrivateAddresses && !LOCALHOST_NAMES.has(issuerHost)) {
-      throw new BootError(
-        'AP_ERR_CONFIG_INVALID',
+      throw cimdErrors.PRIVATE_ADDRESSES(
         `cimd.allowPrivateAddresses lets client_ids make this server fetch internal addresses; it is allowed only with a localhost issuer, not ${issuerHost}`,
       );
     }

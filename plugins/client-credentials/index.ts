@@ -9,22 +9,26 @@
  * Registers: grant type `client_credentials`, purge target `machine_tokens`. Uses service `resources`.
  * Audit: token_issued (detail.grant_type = client_credentials).
  */
-import { BootError, definePlugin } from 'authplane';
+import { defineErrors, definePlugin } from 'authplane';
 import { clientCredentialsGrant, CLIENT_CREDENTIALS } from './grant.js';
 import { registerMachineTokenPurge } from './purge.js';
 import { clientCredentialsSchema, type ClientCredentialsOptions } from './schema.js';
 
 export type { ClientCredentialsOptions } from './schema.js';
 
+const clientCredentialsErrors = defineErrors('client-credentials', {
+  TTL_TOO_LONG: '`clientCredentials.tokenTtl` exceeds `signing.retiredKeyRetention`: a token would outlive its signing key in the JWKS.',
+});
+
 export const clientCredentials = definePlugin<ClientCredentialsOptions>({
   name: 'client-credentials',
   dependsOn: ['resources'],
   schema: clientCredentialsSchema,
+  errors: clientCredentialsErrors,
   register(api, options) {
     const maxTtl = api.config.signing.retiredKeyRetention;
     if (options.tokenTtl > maxTtl) {
-      throw new BootError(
-        'AP_ERR_CONFIG_INVALID',
+      throw clientCredentialsErrors.TTL_TOO_LONG(
         `clientCredentials.tokenTtl (${options.tokenTtl}s) exceeds signing.retiredKeyRetention (${maxTtl}s): ` +
           'a token must not outlive its signing key in the JWKS',
       );

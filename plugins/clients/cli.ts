@@ -2,7 +2,8 @@
  * `authserver admin client …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { BootError, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { clientErrors } from './errors.js';
 import type { ClientOperations, ClientView, ClientWithSecret } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -36,7 +37,7 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
   set('token_endpoint_auth_method', text('auth-method'));
   set('scope', text('scope'));
   set('application_type', text('application-type'));
-  if (options.agent === true && options['no-agent'] === true) throw new BootError('AP_ERR_CLI_USAGE', '--agent and --no-agent contradict each other');
+  if (options.agent === true && options['no-agent'] === true) throw clientErrors.AGENT_CONFLICT('--agent and --no-agent contradict each other');
   set('agent', options.agent === true ? true : options['no-agent'] === true ? false : undefined);
   set('agent_description', text('agent-description'));
   return body;

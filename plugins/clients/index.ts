@@ -15,6 +15,7 @@ import { registerClientRoutes } from './admin-routes.js';
 import { registerAuthMethods } from './auth-methods.js';
 import { ClientCache } from './cache.js';
 import { registerClientCommands } from './cli.js';
+import { clientErrors } from './errors.js';
 import { LastUsedRecorder } from './last-used.js';
 import { clientMigrations } from './migrations.js';
 import { ClientOperations } from './operations.js';
@@ -30,6 +31,7 @@ const recorders = new WeakMap<object, LastUsedRecorder>();
 export const clients = definePlugin<ClientsOptions>({
   name: 'clients',
   schema: clientsOptionsSchema,
+  errors: clientErrors,
   register(api, options) {
     api.migrations(clientMigrations);
     const runtime = api.runtime;

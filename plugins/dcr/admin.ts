@@ -2,8 +2,9 @@
  * The DCR mode at run time: `GET|PATCH /admin/settings/dcr` and `authserver admin dcr get|set --mode …`, both over
  * the same DcrModeSettings, so they validate, store and audit alike.
  */
-import { BootError, readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
+import { readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
+import { dcrErrors } from './errors.js';
 import type { DcrModeSettings, DcrModeView } from './settings.js';
 
 const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
@@ -49,7 +50,7 @@ export function registerDcrAdmin(api: RegisterApi, settings: DcrModeSettings): v
     description: 'Switch the dynamic client registration mode (open, approved_redirects, admin_only); stored, it wins over the config',
     options: { mode: { type: 'string', description: 'open, approved_redirects or admin_only' }, ...JSON_OPTION },
     run: withServer(async ({ options, out }) => {
-      if (typeof options.mode !== 'string') throw new BootError('AP_ERR_CLI_USAGE', 'usage: authserver admin dcr set --mode <open|approved_redirects|admin_only>');
+      if (typeof options.mode !== 'string') throw dcrErrors.MODE_REQUIRED('usage: authserver admin dcr set --mode <open|approved_redirects|admin_only>');
       printView(out, options.json === true, await settings.set({ mode: options.mode }, { actor_id: 'cli' }));
     }),
   });

@@ -12,6 +12,7 @@
  */
 import { definePlugin } from 'authplane';
 import { registerDcrAdmin } from './admin.js';
+import { dcrErrors } from './errors.js';
 import { dcrMigrations } from './migrations.js';
 import { registerRegistrationEndpoint } from './register.js';
 import { dcrOptionsSchema, type DcrOptions } from './schema.js';
@@ -26,6 +27,7 @@ export const dcr = definePlugin<DcrOptions>({
   name: 'dcr',
   dependsOn: ['clients'],
   schema: dcrOptionsSchema,
+  errors: dcrErrors,
   register(api, options) {
     api.migrations(dcrMigrations);
     const settings = new DcrModeSettings(api.runtime, options.mode);

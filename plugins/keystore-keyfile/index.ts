@@ -9,7 +9,11 @@ import { watch as watchFolder, type FSWatcher } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { JsonWebKey } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { BootError, definePlugin, type KeyStore, type StoredKey } from 'authplane';
+import { defineErrors, definePlugin, type KeyStore, type StoredKey } from 'authplane';
+
+const keyfileErrors = defineErrors('keystore-keyfile', {
+  PATH: 'The signing key folder (`signing.keyPath`) or a key file in it cannot be created, read or written (permissions, a read-only or full file system).',
+});
 
 interface KeyFile {
   kid: string;
@@ -33,8 +37,7 @@ const ERRNO_REASONS: Record<string, string> = {
 function keyPathError(err: unknown, what: string): unknown {
   const reason = ERRNO_REASONS[(err as NodeJS.ErrnoException)?.code ?? ''];
   if (!reason) return err;
-  return new BootError(
-    'AP_ERR_KEY_STORE',
+  return keyfileErrors.PATH(
     `${what}: ${reason} — make it writable by the server's user, or point signing.keyPath (AUTHPLANE_SIGNING_KEY_PATH) elsewhere`,
     { cause: err },
   );
@@ -121,6 +124,7 @@ export function createKeyfileStore(directory: string): KeyStore {
 
 export const keystoreKeyfile = definePlugin({
   name: 'keystore-keyfile',
+  errors: keyfileErrors,
   register(api) {
     api.registries.keyStores.register('keyfile', ({ config }) => createKeyfileStore(config.signing.keyPath));
   },

@@ -18,6 +18,7 @@ import { protectedResourceMetadata, PRM_PATH } from './metadata.js';
 import { resourceMigrations } from './migrations.js';
 import { ResourceOperations } from './operations.js';
 import { optionsSchema, type ResourceSeed, type ResourcesOptions } from './schema.js';
+import { resourceErrors } from './errors.js';
 import { applySeeds, RESOURCE_SCOPES_ENV, RESOURCE_URI_ENV, resourceFromEnv } from './seed.js';
 import { ResourceStore } from './store.js';
 
@@ -40,6 +41,7 @@ const servers = new WeakMap<object, ServerState>();
 export const resources = definePlugin<ResourcesOptions>({
   name: 'resources',
   schema: optionsSchema,
+  errors: resourceErrors,
   env: [RESOURCE_URI_ENV, RESOURCE_SCOPES_ENV],
   register(api, options) {
     api.migrations(resourceMigrations);

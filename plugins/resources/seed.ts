@@ -3,6 +3,7 @@
  * once a slug exists, the row belongs to the operator (admin API, CLI) and a changed seed never overwrites it.
  */
 import { ProblemError, type RuntimeApi } from 'authplane';
+import { resourceErrors } from './errors.js';
 import type { ResourceOperations } from './operations.js';
 import type { ResourceSeed } from './schema.js';
 import type { ResourceStore } from './store.js';
@@ -42,7 +43,7 @@ export function resourceFromEnv(env: Readonly<Record<string, string | undefined>
     normalizeResourceUri(uri);
     slug = slugFromUri(uri);
   } catch (err) {
-    throw new Error(`${RESOURCE_URI_ENV}: ${(err as Error).message}`);
+    throw resourceErrors.SEED_INVALID(`${RESOURCE_URI_ENV}: ${(err as Error).message}`, { cause: err });
   }
   return { slug, display_name: displayNameOf(uri), uri, backend_kind: 'mint', scopes: [...new Set(scopes)].map((name) => ({ name })) };
 }
@@ -71,7 +72,7 @@ export async function applySeeds(
         continue;
       }
       const reason = err instanceof ProblemError ? err.message : (err as Error).message;
-      throw new Error(`${source} (slug '${fields.slug}'): ${reason}`, { cause: err });
+      throw resourceErrors.SEED_INVALID(`${source} (slug '${fields.slug}'): ${reason}`, { cause: err });
     }
   }
   return inserted;

@@ -2,10 +2,15 @@
  * A PostgreSQL DSN that does not parse or does not connect, as one line naming the setting to fix — never the DSN
  * itself (it carries the password), never a driver stack.
  */
-import { BootError } from 'authplane';
+import { defineErrors } from 'authplane';
 
 export const DSN_SETTING = 'storage.postgres.dsn (AUTHPLANE_STORAGE_POSTGRES_DSN)';
 const EXAMPLE = 'postgres://user:password@host:5432/database';
+
+export const postgresErrors = defineErrors('storage-postgres', {
+  DSN_MISSING: '`storage.driver` is `postgres` but `storage.postgres.dsn` (`AUTHPLANE_STORAGE_POSTGRES_DSN`) is not set.',
+  DSN_INVALID: '`storage.postgres.dsn` is not a PostgreSQL URL (`postgres://user:password@host:5432/database`); the message never repeats the DSN, which carries the password.',
+});
 
 /** What may be said about a DSN: the password left out. */
 export interface DsnParts {
@@ -23,7 +28,7 @@ export function parseDsn(dsn: string): DsnParts {
     url = undefined;
   }
   if (!url || !['postgres:', 'postgresql:', 'socket:'].includes(url.protocol)) {
-    throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', `${DSN_SETTING} is not a PostgreSQL URL: expected ${EXAMPLE}`);
+    throw postgresErrors.DSN_INVALID(`${DSN_SETTING} is not a PostgreSQL URL: expected ${EXAMPLE}`);
   }
   if (url.protocol === 'socket:') return { where: `socket ${url.pathname}`, user: decodeURIComponent(url.username), database: url.searchParams.get('db') ?? '' };
   return {

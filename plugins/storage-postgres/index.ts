@@ -3,8 +3,8 @@
  * Registers: `storageDrivers` 'postgres'. Reads `storage.postgres.dsn` (AUTHPLANE_STORAGE_POSTGRES_DSN) and `poolMax`.
  * A DSN that does not parse or does not connect is one line naming the setting, without the DSN (errors.ts).
  */
-import { BootError, definePlugin } from 'authplane';
-import { DSN_SETTING, explainPostgresError, parseDsn } from './errors.js';
+import { definePlugin } from 'authplane';
+import { DSN_SETTING, explainPostgresError, parseDsn, postgresErrors } from './errors.js';
 
 /** PostgreSQL's `int8` type oid (pg_type.oid). */
 const INT8_OID = 20;
@@ -32,13 +32,14 @@ async function typeParsers() {
 
 export const storagePostgres = definePlugin({
   name: 'storage-postgres',
+  errors: postgresErrors,
   register(api) {
     api.registries.storageDrivers.register('postgres', {
       dialect: 'postgres',
       async knexConfig(config) {
         const dsn = config.storage.postgres.dsn;
         if (!dsn) {
-          throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', `storage.driver is postgres but ${DSN_SETTING} is not set`);
+          throw postgresErrors.DSN_MISSING(`storage.driver is postgres but ${DSN_SETTING} is not set`);
         }
         parseDsn(dsn);
         return {

@@ -2,9 +2,13 @@
  * SQLite path and permission errors as one line naming the setting to fix, never a driver stack: the operator's
  * next step is to change `storage.sqlite.path` or the permissions of what it points at.
  */
-import { BootError } from 'authplane';
+import { defineErrors, type PluginError } from 'authplane';
 
 export const SQLITE_SETTING = 'storage.sqlite.path (AUTHPLANE_STORAGE_SQLITE_PATH)';
+
+export const sqliteErrors = defineErrors('storage-sqlite', {
+  PATH: 'The SQLite database file or its directory cannot be created, opened or written (permissions, a read-only or full file system, a file where a directory should be); the message names `storage.sqlite.path`.',
+});
 
 const ERRNO_REASONS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -21,9 +25,8 @@ function reason(err: unknown): string {
 }
 
 /** A file-system error on the database's path, as a boot error naming the setting. */
-export function sqlitePathError(err: unknown, filename: string, what: string): BootError {
-  return new BootError(
-    'AP_ERR_STORAGE_UNAVAILABLE',
+export function sqlitePathError(err: unknown, filename: string, what: string): PluginError {
+  return sqliteErrors.PATH(
     `SQLite database ${filename}: ${what}: ${reason(err)} — make it writable by the server's user, or point ${SQLITE_SETTING} elsewhere`,
     { cause: err },
   );

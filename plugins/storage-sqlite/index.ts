@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { definePlugin, type KernelConfig, type RegisterApi } from 'authplane';
 import { WalCheckpointer } from './checkpointer.js';
-import { explainSqliteError } from './errors.js';
+import { explainSqliteError, sqliteErrors } from './errors.js';
 import { prepareDatabaseFile } from './files.js';
 import { openReader } from './reader.js';
 import { cachePreparedStatements } from './statement-cache.js';
@@ -36,6 +36,7 @@ function checkpointOffTheWriter(conn: WriterConnection, filename: string, log: R
 
 export const storageSqlite = definePlugin({
   name: 'storage-sqlite',
+  errors: sqliteErrors,
   register(api) {
     api.registries.storageDrivers.register('sqlite', {
       dialect: 'sqlite',

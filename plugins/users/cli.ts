@@ -3,7 +3,8 @@
  * the admin listener off (and create the first admin before any API key exists). `--password-stdin` keeps the
  * password out of the process list and shell history.
  */
-import { BootError, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User, booted } from 'authplane';
+import { JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User, booted } from 'authplane';
+import { userErrors } from './errors.js';
 import type { Transition, UserOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -28,7 +29,7 @@ async function bodyFromOptions(options: CliContext['options']): Promise<Record<s
     if (typeof options[field] === 'string') body[field] = options[field];
   }
   if (options['password-stdin'] === true) {
-    if (body.password !== undefined) throw new BootError('AP_ERR_CLI_USAGE', 'give --password or --password-stdin, not both');
+    if (body.password !== undefined) throw userErrors.PASSWORD_TWICE('give --password or --password-stdin, not both');
     body.password = await readStdin();
   }
   return body;

@@ -12,6 +12,7 @@
 import { definePlugin } from 'authplane';
 import { registerUserRoutes } from './admin-routes.js';
 import { registerUserCommands } from './cli.js';
+import { userErrors } from './errors.js';
 import { createUserDirectory } from './directory.js';
 import { userMigrations } from './migrations.js';
 import { UserOperations } from './operations.js';
@@ -20,6 +21,7 @@ import { UserStore } from './store.js';
 
 export const users = definePlugin({
   name: 'users',
+  errors: userErrors,
   register(api) {
     api.migrations(userMigrations);
     const runtime = api.runtime;

@@ -1,8 +1,10 @@
 /**
- * docs/errors.md from kernel/errors.ts: every AP_ERR_* code with its meaning (BOOT_ERROR_CODES), and every OAuth
- * error class with its `error` code, HTTP status and headers, read from an instance so the table cannot drift.
+ * docs/errors.md from kernel/errors.ts and the built-in plugins: every kernel AP_ERR_* code with its meaning
+ * (BOOT_ERROR_CODES), each plugin's declared AP_ERR_<PLUGIN>_* codes under the plugin, and every OAuth error class
+ * with its `error` code, HTTP status and headers, read from an instance so the table cannot drift.
  */
 import * as errors from '../../kernel/errors.js';
+import type { BuiltinPlugin } from './builtin-plugins.js';
 import { code, document, GENERATED_BANNER, table } from './markdown.js';
 
 /** What each OAuth `error` code means, with the specification that defines it. */
@@ -47,7 +49,20 @@ export function oauthErrorClasses(): OAuthErrorClass[] {
   return out.sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
 }
 
-export function renderErrors(): string {
+/** One section per plugin that declares codes, in plugin-name order. */
+function pluginErrorSections(plugins: readonly BuiltinPlugin[]): string[] {
+  return plugins
+    .filter((p) => Object.keys(p.definition.errors?.codes ?? {}).length)
+    .flatMap((p) => [
+      `### \`${p.definition.name}\``,
+      table(
+        ['Code', 'Meaning'],
+        Object.entries(p.definition.errors!.codes).map(([name, meaning]) => [code(name), meaning]),
+      ),
+    ]);
+}
+
+export function renderErrors(plugins: readonly BuiltinPlugin[]): string {
   const classes = oauthErrorClasses();
   const undocumented = classes.filter((c) => !OAUTH_MEANINGS[c.code]).map((c) => c.code);
   if (undocumented.length) {
@@ -60,7 +75,7 @@ export function renderErrors(): string {
   ] as const;
 
   return document([
-    GENERATED_BANNER('kernel/errors.ts'),
+    GENERATED_BANNER('kernel/errors.ts and the built-in plugins\' `errors` declarations'),
     '# Errors',
     'Handlers throw; one middleware per listener turns the error into the response, so statuses are never set by hand. Anything that is not one of the errors below is answered as a 500 (`server_error` on OAuth endpoints) with the stack trace in the log only.',
     '## Boot and configuration errors (`AP_ERR_*`)',
@@ -69,6 +84,9 @@ export function renderErrors(): string {
       ['Code', 'Meaning'],
       Object.entries(errors.BOOT_ERROR_CODES).map(([name, meaning]) => [code(name), meaning]),
     ),
+    '## Plugin errors (`AP_ERR_<PLUGIN>_<WHAT>`)',
+    'A plugin that fails for a reason of its own (one of its settings, a file it keeps, its CLI command\'s options) throws a code it declared with `defineErrors(\'<plugin>\', { WHAT: \'meaning\' })` and passed to `definePlugin({ errors })`: the plugin name in upper snake case after `AP_ERR_`, so the code says which plugin to look at. They are `BootError`s (class `PluginError`, with the plugin\'s name in `plugin`) and are reported like the kernel\'s: boot stops, the CLI prints `error: <message>` and exits 1. Any other failure inside a plugin is reported under the kernel code of the mechanism that ran it: `AP_ERR_PLUGIN_PHASE` for a lifecycle phase, `AP_ERR_STORAGE_UNAVAILABLE` for migrations, `AP_ERR_KEY_STORE` for loading or saving keys.',
+    ...pluginErrorSections(plugins),
     '## OAuth errors',
     'On `/oauth/*` and `/.well-known/*` endpoints: a JSON body `{"error": "<code>", "error_description": "…"}` with `Cache-Control: no-store` (RFC 6749 §5.2). `error_description` is safe to show to the client; internal causes go to the log only.',
     table(

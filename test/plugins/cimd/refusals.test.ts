@@ -211,7 +211,7 @@ test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t
         },
         { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex'), AUTHPLANE_SESSION_SECRET: randomBytes(32).toString('hex') } },
       ),
-    (err: { code?: string; message?: string }) => err.code === 'AP_ERR_CONFIG_INVALID' && /allowed only with a localhost issuer/.test(err.message ?? ''),
+    (err: { code?: string; message?: string }) => err.code === 'AP_ERR_CIMD_PRIVATE_ADDRESSES' && /allowed only with a localhost issuer/.test(err.message ?? ''),
   );
 });
 

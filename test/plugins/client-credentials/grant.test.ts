@@ -109,6 +109,6 @@ test('tokenTtl sets the lifetime and may not exceed signing.retiredKeyRetention'
         },
         { env: {} },
       ),
-    (err: Error & { code?: string }) => err.code === 'AP_ERR_CONFIG_INVALID' && /tokenTtl \(7200s\) exceeds signing.retiredKeyRetention \(3600s\)/.test(err.message),
+    (err: Error & { code?: string }) => err.code === 'AP_ERR_CLIENT_CREDENTIALS_TTL_TOO_LONG' && /tokenTtl \(7200s\) exceeds signing.retiredKeyRetention \(3600s\)/.test(err.message),
   );
 });

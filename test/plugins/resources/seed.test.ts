@@ -93,7 +93,7 @@ test('an invalid seed stops boot naming the entry and the reason', async (t) => 
   );
   t.after(() => server.stop());
   await assert.rejects(server.boot(), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'AP_ERR_PLUGIN_PHASE');
+    assert.equal(err.code, 'AP_ERR_RESOURCES_SEED_INVALID');
     assert.match(err.message, /resources\.seed\[0\].*slug 'files'.*uri: must use https/);
     return true;
   });

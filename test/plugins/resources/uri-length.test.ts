@@ -92,12 +92,13 @@ test('a seed or AUTHPLANE_RESOURCE_URI longer than the column once normalized st
   if (!(await requirePostgres(t))) return;
   const fromEnv = startServer(t, { storage: 'postgres', plugins: [resources()], env: { AUTHPLANE_RESOURCE_URI: GROWING_URI } });
   await assert.rejects(fromEnv, (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'AP_ERR_PLUGIN_PHASE');
+    assert.equal(err.code, 'AP_ERR_RESOURCES_SEED_INVALID');
     assert.match(err.message, /AUTHPLANE_RESOURCE_URI \(slug '[a-z0-9-]+'\): uri: is longer than 2048 characters once normalized/);
     return true;
   });
   const fromSeed = startServer(t, { storage: 'postgres', plugins: [resources({ seed: [mcpResource({ uri: GROWING_URI }) as never] })] });
   await assert.rejects(fromSeed, (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'AP_ERR_RESOURCES_SEED_INVALID');
     assert.match(err.message, /resources\.seed\[0\] \(slug 'files'\): uri: is longer than 2048 characters once normalized/);
     return true;
   });

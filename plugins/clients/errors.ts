@@ -1,0 +1,6 @@
+/** The clients plugin's own error codes, listed under it in docs/errors.md. */
+import { defineErrors } from 'authplane';
+
+export const clientErrors = defineErrors('clients', {
+  AGENT_CONFLICT: '`authserver admin client` was given both `--agent` and `--no-agent`; give one.',
+});
