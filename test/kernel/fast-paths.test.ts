@@ -47,8 +47,8 @@ for (const storage of ['sqlite', 'postgres'] as const) {
       fx.server.db.on('query', (query: { sql: string }) => built.push(query.sql));
       const token = (await machineToken(fx.url, client, { resource: RESOURCE_URI })).access_token;
       assert.equal((await introspect(fx.url, client, token)).active, true, `fastPaths ${on}`);
-      const issuance = built.filter((sql) => /^insert into "token_issuances"/i.test(sql));
-      const denylist = built.filter((sql) => /from "token_denylist"/i.test(sql));
+      const issuance = built.filter((sql) => /^insert into [`"]token_issuances[`"]/i.test(sql));
+      const denylist = built.filter((sql) => /from [`"]token_denylist[`"]/i.test(sql));
       if (on) {
         assert.deepEqual(issuance, [], 'on: the issuance row goes on the driver connection');
         assert.deepEqual(denylist, [], 'on: the denylist read goes on the driver connection or the reader');

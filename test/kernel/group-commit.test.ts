@@ -121,7 +121,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         }),
       );
       assert.deepEqual(await Promise.all(writes), ['token-a', 'token-b']);
-      const inserts = built.filter((sql) => /^insert into "gc_rows"/i.test(sql));
+      const inserts = built.filter((sql) => /^insert into [`"]gc_rows[`"]/i.test(sql));
       if (fastPaths) assert.deepEqual(inserts, [], 'on: the rows go on the driver connection, past the builder');
       else assert.equal(inserts.length, 1, `off: one builder INSERT for the batch (${built.join(' | ')})`);
     }
