@@ -32,7 +32,7 @@ export type { Migration } from './storage/migrations.js';
 export type { Dialect } from './storage/dialect.js';
 export { uuidv7 } from './storage/ids.js';
 export { afterReads } from './loop-turn.js';
-export { insertRows } from './storage/raw-statements.js';
+export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';
 export { bodyValidator } from './http/validate-body.js';

@@ -73,6 +73,12 @@ export const kernelSchema: JsonSchema = {
           default: 65536,
           description: 'Largest request body accepted, in bytes; larger bodies get 413.',
         },
+        fastPaths: {
+          type: 'boolean',
+          default: true,
+          description:
+            'Use the measured shortcuts around koa and the database drivers (docs/performance.md): static documents answered before koa, koa\'s request cycle without its per-response watch, responses written together at the end of the I/O phase, driver-level prepared statements and the SQLite read connection. Off, every request goes through plain koa and plain knex; answers are the same, only slower. For ruling the shortcuts out when something looks wrong.',
+        },
       },
     },
     admin: {

@@ -9,6 +9,8 @@ export interface KernelConfig {
     allowedOrigins: string[];
     trustedProxies: string[];
     bodyLimit: number;
+    /** The shortcuts in kernel/fast-path/ (and the SQLite driver's statement cache and reader); off: plain koa and knex. */
+    fastPaths: boolean;
   };
   admin: {
     address: string;

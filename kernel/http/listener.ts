@@ -4,19 +4,17 @@ import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { KernelConfig } from '../config/types.js';
 import { BootError, ProblemError } from '../errors.js';
+import { fastRequestHandler } from '../fast-path/request-handler.js';
 import type { HookCatalog, ListenerName } from '../hooks.js';
-import { requestArrived } from '../loop-turn.js';
 import type { Metrics } from '../observe/metrics.js';
 import { bodyReader } from './body.js';
 import { createClientIpResolver } from './client-ip.js';
 import { errorBoundary } from './errors.js';
 import { cors, securityHeaders } from './headers.js';
 import { requestContext, type Tracing } from './request-context.js';
-import { koaRequestHandler } from './koa-cycle.js';
 import { clientErrorResponder, lastResortOnError } from './last-resort.js';
 import { createRequestRecorder } from './request-record.js';
 import type { RouteTable } from './routes.js';
-import { staticResponder } from './static-documents.js';
 
 export interface ListenerDeps {
   config: KernelConfig;
@@ -30,19 +28,17 @@ export interface ListenerDeps {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The request handler of one listener: static documents answered directly (unless tracing wants a span for every
- * request), everything else through the koa app.
+ * The request handler of one listener: with `server.fastPaths`, the kernel's shortcuts around koa
+ * (kernel/fast-path/; static documents answered directly unless tracing wants a span for every request), else
+ * plain koa.
  */
 export function buildHandler(listener: ListenerName, deps: ListenerDeps): RequestHandler {
   const recorder = createRequestRecorder({ listener, log: deps.log, metrics: deps.metrics });
   const hsts = deps.config.server.issuer.startsWith('https:');
-  const callback = koaRequestHandler(buildApp(listener, deps, recorder, hsts));
-  const documents = deps.routes.documents(listener);
-  if (deps.tracing || documents.size === 0) return callback;
-  const answer = staticResponder(documents, recorder, { hsts });
-  return (req, res) => {
-    if (!answer(req, res)) callback(req, res);
-  };
+  const app = buildApp(listener, deps, recorder, hsts);
+  if (!deps.config.server.fastPaths) return app.callback();
+  const documents = deps.tracing ? new Map() : deps.routes.documents(listener);
+  return fastRequestHandler(app, documents, recorder, { hsts });
 }
 
 /** The koa app of one listener: the middleware order here is the request's path through the kernel. */
@@ -108,7 +104,6 @@ export class Listener {
       if (this.#inflight === 0) this.#drained?.();
     };
     this.server = createServer((req, res) => {
-      requestArrived();
       this.#inflight++;
       res.once('close', closed);
       handle(req, res);

@@ -4,7 +4,15 @@ import type { Middleware } from 'koa';
 import { BootError, ProblemError } from '../errors.js';
 import type { ListenerName } from '../hooks.js';
 import type { HttpMethod, RouteHandler, RouteOptions } from '../plugin/api.js';
-import type { StaticDocument } from './static-documents.js';
+import type { Serialized } from '../wellknown/documents.js';
+
+/** A document the kernel serves as stored bytes (discovery and the JWKS): its koa route, and with `server.fastPaths` also ahead of koa. */
+export interface StaticDocument {
+  /** The current bytes; called per request, so a rotation or `invalidate()` shows at once. */
+  current(): Serialized;
+  contentType: string;
+  maxAge: number;
+}
 
 interface RouteEntry {
   listener: ListenerName;
@@ -13,7 +21,7 @@ interface RouteEntry {
   handler: RouteHandler;
   options: RouteOptions;
   owner: string;
-  /** A GET route whose answer is this document (kernel routes only): also answered ahead of koa. */
+  /** A GET route whose answer is this document (kernel routes only): also answered ahead of koa (kernel/fast-path/). */
   document?: StaticDocument;
 }
 

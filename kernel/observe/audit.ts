@@ -11,8 +11,8 @@ const MAX_BATCH = 500;
  * Least time between two deliveries while events keep coming. Every delivery is a database transaction (on SQLite a
  * few page writes and lock calls, on PostgreSQL a statement and a commit), so under token load the events of a few
  * turns share one; a longer wait made each delivery a burst — on SQLite a synchronous insert of hundreds of rows —
- * that the requests in flight waited behind: at 50 ms client_credentials p99 was 13–16 ms, at 5 ms 11–12 ms for the
- * same throughput (bench/compare.ts, same run). An event after a quiet spell is delivered on the next turn.
+ * that the requests in flight waited behind (docs/performance.md). An event after a quiet spell is delivered on the
+ * next turn.
  */
 export const MIN_INTERVAL_MS = 5;
 
@@ -51,8 +51,8 @@ export class AuditQueue implements AuditBus {
     // The trace of the request that caused the event, when tracing is on (no active span otherwise: no cost).
     const traceId = input.trace_id ?? this.#traceId() ?? null;
     // Field by field, not `{ ...input, … }`: with the spread (even for events no sink receives), V8's scavenges
-    // promoted ~27 MiB into the old generation per 50,000 client_credentials tokens — a major collection, a 3–8 ms
-    // pause, about every second — and ~1 MiB written out like this (`--trace-gc-nvp`, `promoted=`; no major at all).
+    // promoted the events into the old generation, and the major collections that followed paused every request
+    // (docs/performance.md). Keep it this way.
     const event: AuditEvent = {
       id: uuidv7(),
       time: input.time ?? new Date(),

@@ -15,7 +15,7 @@ export interface RequestScope {
 /**
  * The requests being handled, by request id: a line that names its request (`request_id`) gets that request's trace
  * and span ids from here. Not an AsyncLocalStorage: on node 20 one switches on the promise hooks for every promise
- * in the process, a cost every request pays (measured in docs/architecture.md).
+ * in the process, a cost every request pays (measured in docs/performance.md).
  */
 const live = new Map<string, RequestScope>();
 

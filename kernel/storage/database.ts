@@ -44,13 +44,14 @@ export async function openDatabase(config: KernelConfig, drivers: RegistryCatalo
     );
   }
   const db = knexFactory({ log: knexLog(log), ...(await driver.knexConfig(config)) });
-  // Opened on first use: by then the database file exists and migrations have run.
+  // Opened on first use: by then the database file exists and migrations have run. A fast path: none without them.
   let reader: SyncReader | undefined | null = null;
+  const fastPaths = config.server.fastPaths;
   return {
     db,
-    dialect: createDialect(driver.dialect),
+    dialect: createDialect(driver.dialect, { fastPaths }),
     reader: {
-      get: () => (reader === null ? (reader = driver.reader?.(config)) : reader),
+      get: () => (reader === null ? (reader = fastPaths ? driver.reader?.(config) : undefined) : reader),
       close: () => reader?.close(),
     },
     explain: (error) => driver.explainError?.(error, config),

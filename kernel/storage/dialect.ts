@@ -3,6 +3,11 @@ import type { Knex } from 'knex';
 /** The little SQL that differs between SQLite and PostgreSQL, so plugins write one query for both. */
 export interface Dialect {
   readonly name: 'sqlite' | 'postgres';
+  /**
+   * `server.fastPaths` as the database was opened: whether `insertRows` and the kernel's point reads may use the
+   * driver's own connection (kernel/fast-path/driver-statements.ts) rather than knex's builder.
+   */
+  readonly fastPaths: boolean;
   /** Timestamps are stored as integer milliseconds since the epoch on both databases. */
   now(): number;
   /** true when the error is a unique-constraint violation. */
@@ -12,9 +17,10 @@ export interface Dialect {
   parseJson<T>(value: unknown): T;
 }
 
-export function createDialect(name: 'sqlite' | 'postgres'): Dialect {
+export function createDialect(name: 'sqlite' | 'postgres', options: { fastPaths: boolean }): Dialect {
   return {
     name,
+    fastPaths: options.fastPaths,
     now: () => Date.now(),
     isUniqueViolation(error: unknown) {
       const e = error as { code?: string; message?: string };

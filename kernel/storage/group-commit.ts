@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
 import { afterReads } from '../loop-turn.js';
-import { insertRows } from './raw-statements.js';
+import { insertRows } from '../fast-path/driver-statements.js';
 
 interface Pending<Row> {
   row: Row;
@@ -21,11 +21,11 @@ interface Pending<Row> {
  * `write(row, during)` runs `during` once the batch holding the row is on its way to the database (PostgreSQL: its
  * INSERT written to the connection) and resolves with its result after the commit: work that must not be seen
  * before the row is durable (signing the token the row records) is done while the database commits, not after. With
- * PostgreSQL that is CPU the server would otherwise spend idle, waiting for the commit (bench/compare.ts, same run,
- * against signing after the commit: +12–22 % client_credentials req/s, CPU per token −7 to −12 %; SQLite, whose
- * statements are synchronous, +1–4 %). If `during` throws, that writer is rejected with its error once the batch
- * has committed; the row stays (it describes a token nobody received, as a response lost on the way would). If the
- * insert fails before it is sent, `during` does not run.
+ * PostgreSQL that is CPU the server would otherwise spend idle, waiting for the commit (docs/performance.md); with
+ * `server.fastPaths` off the rows go through knex's `batchInsert` and `during` runs once they are in. If `during`
+ * throws, that writer is rejected with its error once the batch has committed; the row stays (it describes a token
+ * nobody received, as a response lost on the way would). If the insert fails before it is sent, `during` does not
+ * run.
  */
 export class GroupCommitWriter<Row extends Record<string, unknown>> {
   #pending: Pending<Row>[] = [];

@@ -7,7 +7,7 @@ import { decodeSignature } from '../keys/es256.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
-import { existsLookup } from '../storage/raw-statements.js';
+import { existsLookup } from '../fast-path/driver-statements.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
@@ -18,10 +18,9 @@ const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
  * only once it is durable; signing is synchronous (every lookup a claim needs was done earlier, by the grant or a
  * `tokenRequest` tap) and runs while the row's batch commits (`write(row, during)`), the token handed out only after
  * the commit. Not before the row is queued: work done before a request's row is queued lengthens the part of the loop
- * turn in which no response goes out, so the turn takes smaller batches (measured, bench/compare.ts: signing first
- * was 12 % slower on PostgreSQL and 19–26 % on SQLite than signing after the commit; signing during the commit, once
- * the INSERT is on the wire, is a further 12–22 % on PostgreSQL). A row whose token then fails to sign describes a
- * token nobody received, as a response lost on the way would.
+ * turn in which no response goes out, so the turn takes smaller batches (the three placements measured:
+ * docs/performance.md). A row whose token then fails to sign describes a token nobody received, as a response lost
+ * on the way would.
  */
 export function createTokenIssuer(options: {
   issuer: string;

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import type { KeyRing } from '../contracts.js';
-import type { RouteTable } from '../http/routes.js';
+import type { RouteTable, StaticDocument } from '../http/routes.js';
 import { pingDatabase } from '../storage/dialect.js';
 import type { Discovery } from './discovery.js';
 import { sendJson } from '../http/json.js';
-import type { StaticDocument } from '../http/static-documents.js';
 import { sendSerialized, type Serialized } from './documents.js';
 
 /** Seconds caches may keep JWKS and discovery; a rotated key is published long before it signs anything stale. */

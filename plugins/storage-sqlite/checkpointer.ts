@@ -6,13 +6,14 @@ import { walIndexReader, type WalState } from './wal-index.js';
  * WAL checkpoints off the event loop while the server writes steadily.
  *
  * SQLite copies the WAL back into the database file (a checkpoint) on the connection whose commit took the WAL past
- * 1,000 frames — our only writer, on the event loop: under token load that was a 6–9 ms stall every half second,
- * which every request in flight waited behind. Once the WAL grows by `busyFrames` in a second, a worker thread with a
+ * 1,000 frames — our only writer, on the event loop: under token load a stall every half second, which every request
+ * in flight waited behind (docs/performance.md). Once the WAL grows by `busyFrames` in a second, a worker thread with a
  * connection of its own takes over (PASSIVE checkpoints, which never wait for or block the writer) and the writer's
  * automatic checkpoint is turned off. After `quietMs` without such a second (a trickle of writes, such as the
  * clients' last-use stamps, does not count) the worker stops and the writer checkpoints itself again, so a server
- * that is not busy writing holds no thread (~8 MiB resident). Should the worker fail, or fall behind so the WAL
- * passes `limitFrames`, the writer's automatic checkpoint comes back at once: the WAL stays bounded either way.
+ * that is not busy writing holds no thread (a worker costs several MiB resident). Should the worker fail, or fall
+ * behind so the WAL passes `limitFrames`, the writer's automatic checkpoint comes back at once: the WAL stays bounded
+ * either way.
  */
 export interface CheckpointerOptions {
   /** How often the WAL index is looked at while idle (also the window writing is measured over), and while the worker runs. */
@@ -175,7 +176,7 @@ export class WalCheckpointer {
     const worker = new Worker(this.#options.workerSource, {
       eval: true,
       workerData: { driver, filename: this.filename },
-      // It holds one statement and a few messages: a small heap keeps ~2 MiB of the ~10 it costs off the resident set.
+      // It holds one statement and a few messages: a small heap keeps part of what it costs off the resident set.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
     });
     worker.unref();

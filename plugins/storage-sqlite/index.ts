@@ -2,8 +2,9 @@
  * storage-sqlite: the default storage driver, SQLite through better-sqlite3.
  * Registers: `storageDrivers` 'sqlite'. Reads `storage.sqlite.path`.
  * WAL lets readers proceed during a write; one connection, because SQLite serializes writers anyway and a single
- * connection avoids SQLITE_BUSY between our own pool members. Prepared statements are reused (statement-cache.ts).
- * A second, read-only connection serves the kernel's synchronous point reads (reader.ts). While the server writes
+ * connection avoids SQLITE_BUSY between our own pool members. With `server.fastPaths` (the kernel's switch for its
+ * measured shortcuts, kernel/fast-path/) prepared statements are reused (statement-cache.ts) and a second,
+ * read-only connection serves the kernel's synchronous point reads (reader.ts; the kernel asks for it only then). While the server writes
  * steadily, WAL checkpoints run on a worker thread instead of the writer (checkpointer.ts). The database, `-wal` and
  * `-shm` are created 0600 in a 0700 directory (files.ts); path and permission errors name the setting (errors.ts).
  */
@@ -52,7 +53,7 @@ export const storageSqlite = definePlugin({
             max: 1,
             afterCreate(conn: WriterConnection, done: (err: Error | null, conn: unknown) => void) {
               try {
-                cachePreparedStatements(conn);
+                if (config.server.fastPaths) cachePreparedStatements(conn);
                 conn.pragma('journal_mode = WAL');
                 conn.pragma('synchronous = NORMAL');
                 conn.pragma('foreign_keys = ON');

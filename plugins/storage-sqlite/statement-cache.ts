@@ -1,9 +1,13 @@
 /**
  * knex hands better-sqlite3 every query as SQL text and better-sqlite3 compiles it anew each time; on the token
- * path that compilation cost more than running the statements. The connection keeps the most recently used
- * prepared statements by SQL text instead (bindings vary, text repeats). Safe to share: knex runs a statement to
- * completion synchronously (`all`/`run`), never iterates one. A schema change (DDL) empties the cache, so no
- * statement compiled against an older schema is reused.
+ * path that compilation cost more than running the statements (docs/performance.md). The connection keeps the most
+ * recently used prepared statements by SQL text instead (bindings vary, text repeats). A fast path: installed only
+ * with `server.fastPaths`. Invariants, each pinned by test/plugins/storage-sqlite/statement-cache.test.ts against
+ * the knex and better-sqlite3 in use: knex prepares every query through the connection's own `prepare` with the
+ * values bound apart, and runs a statement to completion (`all`/`run`), never iterating one, so a shared statement
+ * is never busy; it changes a statement's mode only through `safeIntegers`, when a query asks for it (ours never
+ * do). A schema change (DDL) empties the cache, so no statement compiled against an older schema is
+ * reused.
  */
 
 interface Preparing {

@@ -66,7 +66,14 @@ export async function startServer(
       done();
     },
   });
-  const env: NodeJS.ProcessEnv = { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY, ...options.env };
+  // `npm test` runs the HTTP and OAuth tests a second time with AUTHPLANE_SERVER_FAST_PATHS=false (run-tests.mjs):
+  // the switch reaches in-process servers from the run's environment unless the test sets it.
+  const fastPaths = process.env.AUTHPLANE_SERVER_FAST_PATHS;
+  const env: NodeJS.ProcessEnv = {
+    AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY,
+    ...(fastPaths === undefined ? {} : { AUTHPLANE_SERVER_FAST_PATHS: fastPaths }),
+    ...options.env,
+  };
   // after-hooks run in the order they are added: the server must stop before its database is dropped.
   let server: AuthPlane | undefined;
   t.after(() => server?.stop());

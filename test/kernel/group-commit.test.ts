@@ -16,7 +16,11 @@ interface Row extends Record<string, unknown> {
 }
 
 /** Two pools on one database: the writer's, and an independent reader that sees only committed rows. */
-async function databases(t: TestContext, kind: 'sqlite' | 'postgres'): Promise<{ writer: Knex; reader: Knex; dialect: Dialect } | undefined> {
+async function databases(
+  t: TestContext,
+  kind: 'sqlite' | 'postgres',
+  fastPaths = true,
+): Promise<{ writer: Knex; reader: Knex; dialect: Dialect } | undefined> {
   let config: Knex.Config;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'authplane-group-commit-'));
@@ -36,7 +40,7 @@ async function databases(t: TestContext, kind: 'sqlite' | 'postgres'): Promise<{
     table.string('id', 64).primary();
     table.string('note', 64).notNullable();
   });
-  return { writer, reader, dialect: createDialect(kind) };
+  return { writer, reader, dialect: createDialect(kind, { fastPaths }) };
 }
 
 const committedIds = async (reader: Knex) => (await reader('gc_rows').select('id').orderBy('id')).map((r: { id: string }) => r.id);
@@ -101,5 +105,25 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     for (const r of results) assert.match(String((r as PromiseRejectedResult).reason), /unique|duplicate/i);
     assert.deepEqual(await committedIds(dbs.reader), []);
     await writer.drain();
+  });
+
+  test(`${kind}: with server.fastPaths off the batch goes through knex's builder, and writers still resolve only after the commit`, async (t) => {
+    for (const fastPaths of [true, false]) {
+      const dbs = await databases(t, kind, fastPaths);
+      if (!dbs) return;
+      const built: string[] = [];
+      dbs.writer.on('query', (query: { sql: string }) => built.push(query.sql));
+      const writer = new GroupCommitWriter<Row>(() => dbs.writer, () => dbs.dialect, 'gc_rows');
+      const writes = ['a', 'b'].map((id) =>
+        writer.write({ id, note: 'x' }, () => `token-${id}`).then(async (result) => {
+          assert.deepEqual(await committedIds(dbs.reader), ['a', 'b'], 'committed before the writer resolves');
+          return result;
+        }),
+      );
+      assert.deepEqual(await Promise.all(writes), ['token-a', 'token-b']);
+      const inserts = built.filter((sql) => /^insert into [`"]gc_rows[`"]/i.test(sql));
+      if (fastPaths) assert.deepEqual(inserts, [], 'on: the rows go on the driver connection, past the builder');
+      else assert.equal(inserts.length, 1, `off: one builder INSERT for the batch (${built.join(' | ')})`);
+    }
   });
 }

@@ -38,7 +38,8 @@ const PATHS = ['/.well-known/jwks.json', '/.well-known/oauth-authorization-serve
 test('discovery and the JWKS answered ahead of koa are byte for byte what the koa route writes', async (t) => {
   const { url } = await startServer(t, {
     config: { server: { issuer: 'https://auth.example.com' } },
-    env: { AUTHPLANE_SESSION_SECRET: 'Vq3nX8pL2sK9dR4tW7yB1cM6hJ5gF0aZ' },
+    // The fast path against the koa route: on here even in the run with the fast paths off.
+    env: { AUTHPLANE_SESSION_SECRET: 'Vq3nX8pL2sK9dR4tW7yB1cM6hJ5gF0aZ', AUTHPLANE_SERVER_FAST_PATHS: 'true' },
   });
   for (const path of PATHS) {
     // An Origin (not an allowed one: no CORS headers) sends the request through koa; without it, the static path.

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { SyncReader } from '../contracts.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../storage/dialect.js';
 
 /**
  * Fixed statements on the hot paths (the jti denylist on every introspection, the batched issuance and audit rows),
  * run on the driver's own connection rather than through knex's builder: for one indexed lookup or one small
- * INSERT, compiling the SQL, the runner and its query events cost several times the statement itself. The
- * connection is taken from (and returned to) knex's pool, so a statement still waits its turn behind a transaction
- * and sees exactly what a builder query would. Drivers other than better-sqlite3 and pg go through the builder.
+ * INSERT, compiling the SQL, the runner and its query events cost several times the statement itself.
+ * Invariant: the connection is taken from (and returned to) knex's pool with `client.acquireConnection()`, so a
+ * statement still waits its turn behind a transaction and sees exactly what a builder query would
+ * (test/storage/driver-statements.test.ts pins what this relies on in knex, better-sqlite3 and pg). Drivers other
+ * than better-sqlite3 and pg, and every database opened with `server.fastPaths` off (`dialect.fastPaths`), go
+ * through the builder.
  */
 
 interface SqliteStatement {
@@ -51,7 +54,9 @@ export function existsLookup(
 ): (value: string) => Promise<boolean> {
   const sqlite = `select 1 from "${table}" where "${column}" = ? limit 1`;
   const postgres = { name: `authplane_exists_${table}_${column}`, text: `select 1 from "${table}" where "${column}" = $1 limit 1` };
+  const builder = async (value: string) => (await db()(table).where(column, value).first(column)) !== undefined;
   return async (value) => {
+    if (!dialect().fastPaths) return builder(value);
     const direct = reader();
     if (direct) return direct.get(dialect().name === 'sqlite' ? sqlite : postgres.text, [value]) !== undefined;
     const answer = await withConnection(db(), async (connection) => {
@@ -59,7 +64,7 @@ export function existsLookup(
       if (isPg(dialect(), connection)) return ((await connection.query({ ...postgres, values: [value] })).rowCount ?? 0) > 0;
       return undefined;
     });
-    return answer ?? (await db()(table).where(column, value).first(column)) !== undefined;
+    return answer ?? builder(value);
   };
 }
 
@@ -84,7 +89,7 @@ export async function insertRows(
   const columns = Object.keys(rows[0]!);
   const names = columns.map((c) => `"${c}"`).join(', ');
   const values = (row: Record<string, unknown>) => columns.map((c) => sqlValue(row[c]));
-  const done = await withConnection(db, async (connection) => {
+  const done = dialect.fastPaths && (await withConnection(db, async (connection) => {
     if (isSqlite(dialect, connection)) {
       const statement = connection.prepare(`insert into "${table}" (${names}) values (${columns.map(() => '?').join(', ')})`);
       if (rows.length === 1) statement.run(values(rows[0]!));
@@ -118,7 +123,7 @@ export async function insertRows(
       return true;
     }
     return false;
-  });
+  }));
   if (!done) {
     await db.batchInsert(table, rows as Record<string, unknown>[], 100);
     sent?.();

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Readable, Stream } from 'node:stream';
 import type Koa from 'koa';
 import type { Context, Middleware } from 'koa';
-import { writeAfterReads } from '../loop-turn.js';
+import { writeAfterReads } from './turn-writes.js';
 
 /** RFC 9110 §15.3.5, §15.3.6, §15.4.5: these statuses never carry content. */
 const NO_CONTENT = new Set([204, 205, 304]);
@@ -11,13 +11,14 @@ type Composer = (middleware: Middleware[]) => (ctx: Context) => Promise<unknown>
 
 /**
  * One request through a koa app, as `app.callback()` runs it — a koa context, the app's middleware composed by koa,
- * then the response written from `ctx.body` — but without the `on-finished` watch koa puts on every response.
- * That watch (listeners on the response and its socket, an AsyncResource per request) cost about 30 µs a request
- * here, a fifth of a whole token introspection, and all it reports is a socket error to `ctx.onerror`, which for
- * this silent app logs nothing; node's HTTP server handles the socket error itself. Errors thrown by middleware or
+ * then the response written from `ctx.body` — but without the `on-finished` watch koa puts on every response
+ * (listeners on the response and its socket, an AsyncResource per request: a cost every request pays, see
+ * docs/performance.md). All that watch reports is a socket error to `ctx.onerror`, which for this silent app logs
+ * nothing; node's HTTP server handles the socket error itself. Invariant: what goes on the wire is what koa's own
+ * cycle writes, for every kind of body (test/kernel/koa-cycle.test.ts compares them). Errors thrown by middleware or
  * while writing still go to `ctx.onerror`, as in koa; should that throw as well, the response's connection is closed
- * rather than the process. The response is written with the turn's others once the loop
- * has read its requests (`writeAfterReads`, kernel/loop-turn.ts).
+ * rather than the process. The response is written with the turn's others once the loop has read its requests
+ * (`writeAfterReads`, turn-writes.ts).
  */
 export function koaRequestHandler(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
   const run = (app as unknown as { compose: Composer }).compose(app.middleware);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { afterReads, requestArrived, writeAfterReads } from '../../kernel/loop-turn.js';
+import { writeAfterReads } from '../../../kernel/fast-path/turn-writes.js';
+import { afterReads, requestArrived } from '../../../kernel/loop-turn.js';
 
 const checkPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
 const unexpected = (error: unknown) => assert.fail(`write failed: ${String(error)}`);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import Koa from 'koa';
-import { koaRequestHandler } from '../../kernel/http/koa-cycle.js';
+import { koaRequestHandler } from '../../../kernel/fast-path/koa-cycle.js';
 
 /** Every kind of body a route can leave in ctx.body, by path. */
 function app(): Koa {

@@ -1,25 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { writeAfterReads } from '../loop-turn.js';
+import { securityHeaderList } from '../http/headers.js';
+import type { RequestRecorder } from '../http/request-record.js';
+import type { StaticDocument } from '../http/routes.js';
 import { newScope } from '../observe/request-scope.js';
 import type { Serialized } from '../wellknown/documents.js';
-import { securityHeaderList } from './headers.js';
-import type { RequestRecorder } from './request-record.js';
-
-/** A document the kernel serves as stored bytes: discovery and the JWKS. */
-export interface StaticDocument {
-  /** The current bytes; called per request, so a rotation or `invalidate()` shows at once. */
-  current(): Serialized;
-  contentType: string;
-  maxAge: number;
-}
+import { writeAfterReads } from './turn-writes.js';
 
 /**
  * Answers a plain GET or HEAD of a static document straight on the node response, before koa builds a context:
  * these are the most requested and cheapest answers the server gives, and koa's context, the middleware chain and
- * its header checks cost more than the answer. The response is byte for byte what the koa route writes (the same
- * headers, ETag and 304); anything unusual — another method, an `Origin` (CORS) — returns false and goes the
- * normal way. Requests answered here are recorded (metrics, access log) like any other, but `httpMiddleware` taps
- * never see them; `/.well-known/*` is outside every built-in middleware's scope (rate limits exempt it).
+ * its header checks cost more than the answer. Invariant: the response is byte for byte what the koa route writes
+ * (the same headers, ETag and 304; test/kernel/static-documents.test.ts compares them); anything unusual — another
+ * method, an `Origin` (CORS) — returns false and goes the normal way. Requests answered here are recorded
+ * (metrics, access log) like any other, but `httpMiddleware` taps never see them; `/.well-known/*` is outside every
+ * built-in middleware's scope (rate limits exempt it).
  */
 export function staticResponder(
   documents: ReadonlyMap<string, StaticDocument>,
