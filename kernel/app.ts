@@ -14,8 +14,9 @@ import { LoadedKeyRing } from './keys/keyring.js';
 import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
 import { Metrics } from './observe/metrics.js';
-import type { RegisterApi, RuntimeApi } from './plugin/api.js';
-import { tapOnlyHooks, type TapRecord } from './plugin/facades.js';
+import type { CallOnly, RegisterApi, RuntimeApi } from './plugin/api.js';
+import { assertCurrentContract, type PluginLifecycle } from './plugin/define.js';
+import { callOnlyHooks, freezeHooks, tapOnlyHooks, type TapRecord } from './plugin/facades.js';
 import { dependencyClosure, orderPlugins, runPhase } from './plugin/order.js';
 import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
@@ -74,7 +75,9 @@ export class AuthPlane {
   readonly #env: NodeJS.ProcessEnv;
   readonly #now: () => number;
   readonly #startedAt = Date.now();
-  #frozen = false;
+  #callOnlyHooks: CallOnly<HookCatalog> | undefined;
+  /** What each plugin's register returned for this server, in dependsOn order: its per-server lifecycle. */
+  readonly #lifecycles: { name: string; lifecycle: PluginLifecycle }[] = [];
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
   #reader: ReaderSlot | undefined;
@@ -140,7 +143,7 @@ export class AuthPlane {
       const deps = dependencyClosure(instances, name);
       const api: RegisterApi = {
         name,
-        hooks: tapOnlyHooks(this.hooks, name, () => this.#frozen, (t) => this.taps.push(t)),
+        hooks: tapOnlyHooks(this.hooks, name, (t) => this.taps.push(t)),
         registries: Object.fromEntries(
           Object.entries(this.registries).map(([k, r]) => [k, r.forOwner(name)]),
         ) as unknown as RegisterApi['registries'],
@@ -165,7 +168,10 @@ export class AuthPlane {
         config: this.config,
       };
       try {
-        plugin.instance.definition.register(api, plugin.options as never);
+        // A hand-built instance skips definePlugin's check; stale init/start/stop fields would be silently ignored.
+        assertCurrentContract(plugin.instance.definition);
+        const lifecycle = plugin.instance.definition.register(api, plugin.options as never);
+        this.#lifecycles.push({ name, lifecycle: lifecycle ?? {} });
       } catch (cause) {
         if (cause instanceof BootError) throw cause;
         throw new BootError('AP_ERR_PLUGIN_PHASE', `plugin '${name}' failed in register: ${(cause as Error).message}`, {
@@ -175,7 +181,7 @@ export class AuthPlane {
     }
     this.#registerKernelRoutes();
     registerBuiltinCommands(this.registries.cliCommands);
-    this.#frozen = true;
+    freezeHooks(this.hooks);
     this.routes.freeze();
     for (const registry of Object.values(this.registries)) registry.freeze();
   }
@@ -266,11 +272,10 @@ export class AuthPlane {
       now: this.#now,
     });
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
-    for (const plugin of orderPlugins(this.resolved.plugins)) {
-      const { definition } = plugin.instance;
-      const api = this.runtimeApi(definition.name);
-      if (definition.init) await runPhase(definition.name, 'init', this.#phaseTimeout, () => definition.init!(api, plugin.options as never));
-      this.#initialized.push(definition.name);
+    for (const { name, lifecycle } of this.#lifecycles) {
+      const api = this.runtimeApi(name);
+      if (lifecycle.init) await runPhase(name, 'init', this.#phaseTimeout, () => lifecycle.init!(api));
+      this.#initialized.push(name);
     }
     this.#discovery.invalidate();
   }
@@ -329,7 +334,7 @@ export class AuthPlane {
         get discovery() {
           return self.discovery;
         },
-        hooks: this.hooks,
+        hooks: (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
         now: this.#now,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),
@@ -362,11 +367,8 @@ export class AuthPlane {
     this.#keyReload = setInterval(() => keys.requestReload(), this.config.signing.reloadInterval * 1000);
     this.#keyReload.unref();
     this.#warnUnsharedKeyStore();
-    for (const plugin of orderPlugins(this.resolved.plugins)) {
-      const { definition } = plugin.instance;
-      if (definition.start) {
-        await runPhase(definition.name, 'start', this.#phaseTimeout, () => definition.start!(this.runtimeApi(definition.name), plugin.options as never));
-      }
+    for (const { name, lifecycle } of this.#lifecycles) {
+      if (lifecycle.start) await runPhase(name, 'start', this.#phaseTimeout, () => lifecycle.start!(this.runtimeApi(name)));
     }
     this.log.info(
       {
@@ -406,13 +408,12 @@ export class AuthPlane {
       clearInterval(this.#keyReload);
       this.#unwatchKeys?.();
       await Promise.all(this.#listeners.map((l) => l.close(timeoutMs)));
-      const byName = new Map(this.resolved.plugins.map((p) => [p.instance.definition.name, p]));
+      const lifecycles = new Map(this.#lifecycles.map((l) => [l.name, l.lifecycle]));
       for (const name of [...this.#initialized].reverse()) {
-        const plugin = byName.get(name)!;
-        const { definition } = plugin.instance;
-        if (!definition.stop) continue;
+        const lifecycle = lifecycles.get(name)!;
+        if (!lifecycle.stop) continue;
         try {
-          await runPhase(name, 'stop', timeoutMs, () => definition.stop!(this.runtimeApi(name), plugin.options as never));
+          await runPhase(name, 'stop', timeoutMs, () => lifecycle.stop!(this.runtimeApi(name)));
         } catch (err) {
           this.log.error({ err, plugin: name }, 'plugin stop failed');
         }

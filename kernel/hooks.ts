@@ -1,7 +1,8 @@
 /**
  * THE hook catalog: every extension point of the kernel. Pipelines (many contributors, ordered) are tapable hooks;
- * one-owner things are registries that refuse duplicates. A plugin taps with its own name:
- * `api.hooks.discoveryMetadata.tap('my-plugin', (doc) => ({ ...doc, my_field: true }))`.
+ * one-owner things are registries that refuse duplicates. A plugin taps with its own name, in `register`:
+ * `api.hooks.discoveryMetadata.tap('my-plugin', (doc) => ({ ...doc, my_field: true }))`. The catalog is closed
+ * after register, so a hook's taps are known once and for all before the first request.
  *
  * Hot-path rule: only `tokenRequest`, `grantRequest`, `resolveClient`, `introspectToken` and `revokeToken` may await;
  * claim and response waterfalls are synchronous (do I/O earlier, keep results on the context's `state`).

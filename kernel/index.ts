@@ -3,9 +3,9 @@ export { defineConfig } from './config/types.js';
 export type { AuthPlaneConfig, KernelConfig, DeepPartial } from './config/types.js';
 export type { JsonSchema } from './config/schema.js';
 export { definePlugin, pluginConfigKey } from './plugin/define.js';
-export type { PluginDefinition, PluginInstance, PluginFactory } from './plugin/define.js';
+export type { PluginDefinition, PluginInstance, PluginFactory, PluginLifecycle } from './plugin/define.js';
 export { defineErrors, PluginError, type PluginErrors, type PluginErrorCodes, type PluginErrorPrefix } from './plugin/errors.js';
-export type { RegisterApi, RuntimeApi, RouteOptions, RouteHandler, HttpMethod, TapOnly } from './plugin/api.js';
+export type { RegisterApi, RuntimeApi, RouteOptions, RouteHandler, HttpMethod, TapOnly, CallOnly } from './plugin/api.js';
 export type {
   HookCatalog,
   RegistryCatalog,

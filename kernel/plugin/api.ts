@@ -42,6 +42,15 @@ type TapOnlyHook<H> = H extends { tap: unknown }
 
 export type TapOnly<C> = { readonly [K in keyof C]: TapOnlyHook<C[K]> };
 
+type CallOnlyHook<H> = H extends { tap: unknown }
+  ? Pick<H, Extract<keyof H, 'call' | 'callAsync' | 'promise' | 'isUsed'>>
+  : H extends { get: (key: string) => infer Inner }
+    ? { get(key: string): CallOnlyHook<Exclude<Inner, undefined>> | undefined }
+    : never;
+
+/** The catalog as the runtime sees it: hooks can be called, never tapped (taps belong to register). */
+export type CallOnly<C> = { readonly [K in keyof C]: CallOnlyHook<C[K]> };
+
 export interface RegisterApi {
   /** This plugin's name, the tap name used for every hook it taps. */
   readonly name: string;
@@ -77,10 +86,11 @@ export interface RuntimeApi {
   readonly tokens: TokenIssuer;
   readonly discovery: DiscoveryService;
   /**
-   * The catalog itself, for the plugin that owns an endpoint to call its hooks (e.g. `authorizeRequest` from the
-   * authorize endpoint, `introspectToken` from introspection). Taps are closed after register.
+   * A call-only view of the catalog, for the plugin that owns an endpoint to call its hooks (e.g. `authorizeRequest`
+   * from the authorize endpoint, `introspectToken` from introspection). It has no `tap`: taps belong to register,
+   * and the hooks themselves refuse a late tap with AP_ERR_HOOKS_FROZEN.
    */
-  readonly hooks: HookCatalog;
+  readonly hooks: CallOnly<HookCatalog>;
   /**
    * The server's clock in milliseconds since the epoch (`CreateOptions.now`, else `Date.now`): what token lifetimes
    * are measured with. Read it for expiry and cache ages, so they move with the tokens.

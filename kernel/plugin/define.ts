@@ -3,9 +3,23 @@ import type { RegisterApi, RuntimeApi } from './api.js';
 import { checkPluginErrors, type PluginErrorCodes } from './errors.js';
 
 /**
+ * What `register` may hand back: the plugin's later phases, closing over whatever register built. One call of
+ * `register` per server, so this closure is the plugin's per-server state (two servers in one process never share
+ * it, and no module-level map keyed by config is needed).
+ */
+export interface PluginLifecycle {
+  /** Database migrated, keys loaded, every plugin registered: seed rows, warm caches. */
+  init?(api: RuntimeApi): Promise<void>;
+  /** Listeners bound: background jobs (timers, LISTEN/NOTIFY). */
+  start?(api: RuntimeApi): Promise<void>;
+  /** Reverse order, bounded by `shutdown.timeout`; runs for every plugin whose init ran. */
+  stop?(api: RuntimeApi): Promise<void>;
+}
+
+/**
  * The plugin contract. Built-in features and users' plugins are the same kind of object: the kernel applies each
  * one in `dependsOn` order, and `register` is the only place a plugin wires itself in (hooks, routes, services,
- * migrations). After `register` the hook catalog and registries are frozen.
+ * migrations); it returns its lifecycle, if it has one. After `register` the hook catalog and registries are frozen.
  */
 export interface PluginDefinition<O extends object = Record<string, never>> {
   /** kebab-case: the config key (camelCase), log component and env segment (`AUTHPLANE_<NAME>_…`). */
@@ -17,10 +31,22 @@ export interface PluginDefinition<O extends object = Record<string, never>> {
   env?: readonly string[];
   /** Its own AP_ERR_<PLUGIN>_<WHAT> codes (`defineErrors`), listed under it in docs/errors.md. */
   errors?: PluginErrorCodes;
-  register(api: RegisterApi, options: Readonly<O>): void;
-  init?(api: RuntimeApi, options: Readonly<O>): Promise<void>;
-  start?(api: RuntimeApi, options: Readonly<O>): Promise<void>;
-  stop?(api: RuntimeApi, options: Readonly<O>): Promise<void>;
+  /** Sync, no I/O. Called once per server; what it returns is that server's lifecycle of the plugin. */
+  register(api: RegisterApi, options: Readonly<O>): PluginLifecycle | void;
+}
+
+/**
+ * Plugin API 1.0 moved `init`/`start`/`stop` into what `register` returns. A definition still carrying them would
+ * otherwise have those phases silently skipped, so it is refused by name.
+ */
+export function assertCurrentContract(definition: object & { name?: unknown }): void {
+  const stale = ['init', 'start', 'stop'].filter((phase) => phase in definition);
+  if (stale.length) {
+    throw new TypeError(
+      `plugin '${String(definition.name)}' defines ${stale.join('/')} on its definition; ` +
+        'return them from register instead: register(api, options) { …; return { init, start, stop }; }',
+    );
+  }
 }
 
 export interface PluginInstance<O extends object = any> {
@@ -40,6 +66,7 @@ export function definePlugin<O extends object = Record<string, never>>(definitio
     throw new TypeError(`plugin name '${definition.name}' must be kebab-case`);
   }
   checkPluginErrors(definition.name, definition.errors);
+  assertCurrentContract(definition);
   const factory = (options?: PartialDeep<O>): PluginInstance<O> => ({
     definition,
     options: (options ?? {}) as Partial<O>,

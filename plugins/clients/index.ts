@@ -25,9 +25,6 @@ import { ClientStore, toClientContract } from './store.js';
 
 export type { ClientsOptions } from './schema.js';
 
-/** The recorder of each server (keyed by its config object, the one thing register and stop both see), for stop to flush. */
-const recorders = new WeakMap<object, LastUsedRecorder>();
-
 export const clients = definePlugin<ClientsOptions>({
   name: 'clients',
   schema: clientsOptionsSchema,
@@ -38,7 +35,6 @@ export const clients = definePlugin<ClientsOptions>({
     const cache = new ClientCache(options.cacheTtl * 1000, () => runtime().now());
     const store = new ClientStore(runtime, (clientId) => cache.invalidate(clientId));
     const lastUsed = new LastUsedRecorder((ids, at) => store.touch(ids, at), api.log);
-    recorders.set(api.config, lastUsed);
 
     const registered = api.metrics.counter({
       name: 'authserver_clients_registered_total',
@@ -63,8 +59,9 @@ export const clients = definePlugin<ClientsOptions>({
     const operations = new ClientOperations(store, runtime, registered, (grant) => api.registries.grantTypes.has(grant));
     registerClientRoutes(api, operations);
     registerClientCommands(api, operations);
-  },
-  async stop(api) {
-    await recorders.get(api.config)?.flush();
+    return {
+      // last_used_at writes are batched: the ones still pending go out before the database closes.
+      stop: () => lastUsed.flush(),
+    };
   },
 });

@@ -20,9 +20,6 @@ import { DcrModeSettings } from './settings.js';
 
 export type { DcrOptions } from './schema.js';
 
-/** Per server, keyed by its config object: the one thing register and init both see. */
-const settingsOf = new WeakMap<object, DcrModeSettings>();
-
 export const dcr = definePlugin<DcrOptions>({
   name: 'dcr',
   dependsOn: ['clients'],
@@ -31,7 +28,6 @@ export const dcr = definePlugin<DcrOptions>({
   register(api, options) {
     api.migrations(dcrMigrations);
     const settings = new DcrModeSettings(api.runtime, options.mode);
-    settingsOf.set(api.config, settings);
     api.provide('dcrSettings', settings);
     registerRegistrationEndpoint(api, options, () => settings.mode());
     registerDcrAdmin(api, settings);
@@ -42,9 +38,11 @@ export const dcr = definePlugin<DcrOptions>({
     });
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, registration_endpoint: `${issuer}/oauth/register` }));
-  },
-  async init(api) {
-    const view = await settingsOf.get(api.config)!.view();
-    api.log.info({ mode: view.mode, source: view.source, configured_mode: view.configured_mode }, 'dcr mode in force');
+    return {
+      async init(rt) {
+        const view = await settings.view();
+        rt.log.info({ mode: view.mode, source: view.source, configured_mode: view.configured_mode }, 'dcr mode in force');
+      },
+    };
   },
 });

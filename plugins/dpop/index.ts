@@ -19,9 +19,6 @@ import { tapTokenRequest } from './token-request.js';
 
 export type { DpopOptions, DpopAlgorithm } from './schema.js';
 
-/** Each server's cleanup timer (keyed by its config object, which register, start and stop all see). */
-const cleanupTimers = new WeakMap<object, NodeJS.Timeout>();
-
 export const dpop = definePlugin<DpopOptions>({
   name: 'dpop',
   schema: dpopSchema,
@@ -44,17 +41,19 @@ export const dpop = definePlugin<DpopOptions>({
       description: 'expired rows of the DPoP replay store (jtis of proofs past their iat window; nonces keep no rows)',
       purge: ({ db, now }) => purgeExpiredProofs(db, now.getTime()),
     });
-  },
-  async start(api: RuntimeApi, options) {
-    if (options.replayCleanupInterval === 0) return;
-    const timer = setInterval(() => {
-      purgeExpiredProofs(api.db, Date.now()).catch((err: unknown) => api.log.warn({ err }, 'dpop replay store cleanup failed'));
-    }, options.replayCleanupInterval * 1000);
-    timer.unref();
-    cleanupTimers.set(api.config, timer);
-  },
-  async stop(api) {
-    clearInterval(cleanupTimers.get(api.config));
-    cleanupTimers.delete(api.config);
+    let cleanup: NodeJS.Timeout | undefined;
+    return {
+      async start(rt: RuntimeApi) {
+        if (options.replayCleanupInterval === 0) return;
+        cleanup = setInterval(() => {
+          purgeExpiredProofs(rt.db, Date.now()).catch((err: unknown) => rt.log.warn({ err }, 'dpop replay store cleanup failed'));
+        }, options.replayCleanupInterval * 1000);
+        cleanup.unref();
+      },
+      async stop() {
+        clearInterval(cleanup);
+        cleanup = undefined;
+      },
+    };
   },
 });

@@ -27,17 +27,6 @@ export type { ResourceFields, ResourceSeed, ResourcesOptions } from './schema.js
 /** RFC 6749 §6 / OIDC Core §11: the scope clients ask for to get a refresh token. */
 const OFFLINE_ACCESS = 'offline_access';
 
-interface ServerState {
-  catalog: ResourceCatalog;
-  operations: ResourceOperations;
-  store: ResourceStore;
-  envSeed: Readonly<Record<string, string | undefined>>;
-  timer?: NodeJS.Timeout;
-}
-
-/** Per server, keyed by its config object: the one thing register and the later phases both see. */
-const servers = new WeakMap<object, ServerState>();
-
 export const resources = definePlugin<ResourcesOptions>({
   name: 'resources',
   schema: optionsSchema,
@@ -49,7 +38,6 @@ export const resources = definePlugin<ResourcesOptions>({
     const store = new ResourceStore(runtime);
     const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000);
     const operations = new ResourceOperations(store, catalog, runtime);
-    servers.set(api.config, { catalog, operations, store, envSeed: api.env });
 
     api.provide('resources', catalog);
     // The waterfall is synchronous: it reads the scope union the catalog keeps in memory.
@@ -62,29 +50,30 @@ export const resources = definePlugin<ResourcesOptions>({
     api.route('public', 'GET', `${PRM_PATH}/*path`, metadata);
     registerResourceRoutes(api, operations);
     registerResourceCommands(api, operations);
-  },
-  async init(api, options) {
-    const state = servers.get(api.config)!;
-    const seeds: { fields: ResourceSeed; source: string }[] = options.seed.map((fields, i) => ({
-      fields,
-      source: `resources.seed[${i}]`,
-    }));
-    const fromEnv = resourceFromEnv(state.envSeed, api.log);
-    if (fromEnv) seeds.push({ fields: fromEnv, source: RESOURCE_URI_ENV });
-    await applySeeds(seeds, state.store, state.operations, api.log);
-    await state.catalog.reload();
-  },
-  async start(api, options) {
-    const state = servers.get(api.config)!;
-    // Keeps discovery's scopes_supported current with changes other replicas make, without waiting for a lookup.
-    state.timer = setInterval(() => {
-      state.catalog.reload().catch((err: unknown) => api.log.warn({ err }, 'resources refresh failed'));
-    }, options.refreshInterval * 1000);
-    state.timer.unref();
-  },
-  async stop(api) {
-    const state = servers.get(api.config);
-    clearInterval(state?.timer);
-    await state?.catalog.settled();
+
+    let refresh: NodeJS.Timeout | undefined;
+    return {
+      async init(rt) {
+        const seeds: { fields: ResourceSeed; source: string }[] = options.seed.map((fields, i) => ({
+          fields,
+          source: `resources.seed[${i}]`,
+        }));
+        const fromEnv = resourceFromEnv(api.env, rt.log);
+        if (fromEnv) seeds.push({ fields: fromEnv, source: RESOURCE_URI_ENV });
+        await applySeeds(seeds, store, operations, rt.log);
+        await catalog.reload();
+      },
+      async start(rt) {
+        // Keeps discovery's scopes_supported current with changes other replicas make, without waiting for a lookup.
+        refresh = setInterval(() => {
+          catalog.reload().catch((err: unknown) => rt.log.warn({ err }, 'resources refresh failed'));
+        }, options.refreshInterval * 1000);
+        refresh.unref();
+      },
+      async stop() {
+        clearInterval(refresh);
+        await catalog.settled();
+      },
+    };
   },
 });

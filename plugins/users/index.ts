@@ -31,10 +31,12 @@ export const users = definePlugin({
     const operations = new UserOperations(store, runtime);
     registerUserRoutes(api, operations);
     registerUserCommands(api, operations);
-  },
-  async start() {
-    // Computed once up front, so the first login with an unknown email is not the slow one. In the background: the
-    // scrypt takes longer than the rest of boot, and a login arriving meanwhile awaits this same computation.
-    dummyHash().catch(() => undefined);
+    return {
+      async start() {
+        // Computed once up front, so the first login with an unknown email is not the slow one. In the background:
+        // the scrypt takes longer than the rest of boot, and a login arriving meanwhile awaits this same computation.
+        dummyHash().catch(() => undefined);
+      },
+    };
   },
 });

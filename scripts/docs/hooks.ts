@@ -144,7 +144,7 @@ export function renderHooks(plugins: readonly BuiltinPlugin[]): string {
     GENERATED_BANNER('kernel/hooks.ts and the built-in plugins'),
     '# Hooks and registries',
     catalog.header,
-    'A plugin taps a hook in `register` with its own name (`api.hooks.discoveryMetadata.tap(api.name, fn)`) and registers into a registry with `api.registries.<registry>.register(name, value)`; a second registration of a name stops boot naming both plugins (`AP_ERR_REGISTRY_DUPLICATE`). The "built-in" columns below are observed by constructing a server with every built-in plugin, in tap order.',
+    'A plugin taps a hook in `register` with its own name (`api.hooks.discoveryMetadata.tap(api.name, fn)`) and registers into a registry with `api.registries.<registry>.register(name, value)`; a second registration of a name stops boot naming both plugins (`AP_ERR_REGISTRY_DUPLICATE`). Taps belong to `register`: once every plugin has registered, the hooks are frozen, and a tap from anywhere else (`init`, `start`, a request handler, the server object) throws `AP_ERR_HOOKS_FROZEN` naming the plugin and the hook. The runtime API (`api.runtime().hooks`, and the `api` passed to `init`/`start`/`stop`) is a call-only view: `call`, `callAsync`, `promise`, `isUsed`, and `grantRequest.get(grantType)`; it has no `tap`. The "built-in" columns below are observed by constructing a server with every built-in plugin, in tap order.',
     '## Hooks',
     table(
       ['Hook', 'Type', 'When it runs', 'Tapped by (built-in)'],

@@ -93,7 +93,8 @@ test('hooks and registries are frozen once register is over', async (t) => {
   });
   await startServer(t, { plugins: [late()] });
   const tap = bootError(() => lateApi!.hooks.discoveryMetadata.tap('late-tapper', (d) => d));
-  assert.equal(tap.code, 'AP_ERR_REGISTRY_FROZEN');
+  assert.equal(tap.code, 'AP_ERR_HOOKS_FROZEN');
+  assert.match(tap.message, /'late-tapper' tapped discoveryMetadata after register/);
   const register = bootError(() => lateApi!.registries.purgeTargets.register('late', { description: '', purge: async () => 0 }));
   assert.equal(register.code, 'AP_ERR_REGISTRY_FROZEN');
   const route = bootError(() => lateApi!.route('public', 'GET', '/late', () => {}));
