@@ -104,10 +104,11 @@ test('hooks and registries are frozen once register is over', async (t) => {
 test('a plugin failing in init stops boot with AP_ERR_PLUGIN_PHASE naming the plugin', async (t) => {
   const failing = definePlugin({
     name: 'init-fails',
-    register() {},
-    async init() {
-      throw new Error('cannot reach the upstream');
-    },
+    register: () => ({
+      async init() {
+        throw new Error('cannot reach the upstream');
+      },
+    }),
   });
   const server = construct(tempDir(t), [failing()]);
   t.after(() => server.stop());

@@ -6,8 +6,11 @@ import { resources } from 'authplane/plugins';
 import { basePlugins, tempDir } from '../helpers/server.js';
 
 function construct(t: TestContext, plugins: PluginInstance[], env: NodeJS.ProcessEnv = {}): AuthPlane {
+  // after-hooks run in the order they are added: the server stops before its folder goes.
+  let server: AuthPlane | undefined;
+  t.after(() => server?.stop());
   const dir = tempDir(t);
-  const server = new AuthPlane(
+  server = new AuthPlane(
     {
       server: { address: '127.0.0.1:0' },
       admin: { enabled: false },
@@ -17,7 +20,6 @@ function construct(t: TestContext, plugins: PluginInstance[], env: NodeJS.Proces
     },
     { env, logLevel: 'silent', phaseTimeoutMs: 120_000 },
   );
-  t.after(() => server.stop());
   return server;
 }
 
