@@ -98,6 +98,7 @@ test('the build stage runs every RUN step of the Dockerfile, npm ci without comp
   assert.ok(runs.some((l) => /^run: npm prune --omit=dev\b/.test(l)), buildLog.join('\n'));
   assert.ok(!existsSync(join(app, 'node_modules/typescript')), 'dev dependencies are pruned from the image');
   assert.ok(existsSync(join(app, 'node_modules/tsx')), 'tsx stays: a user config file is TypeScript');
+  assert.ok(existsSync(join(app, 'node_modules/esbuild')), 'esbuild stays: authserver build bundles with it');
 });
 
 test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScript with an executable entry', () => {
