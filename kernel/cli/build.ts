@@ -145,7 +145,7 @@ export async function buildServer(configFile: string, outDir: string): Promise<S
     // As bin/authserver.ts: a handler still running after shutdown must not keep the process alive.
     'setTimeout(() => process.exit(code), 1000).unref();',
   ].join('\n');
-  const options = (resolvePlugins: (b: PluginBuild) => void): BuildOptions => ({
+  const options = (resolvePlugins: (b: PluginBuild) => void): BuildOptions & { metafile: true } => ({
     plugins: [
       {
         name: 'authplane-build',
