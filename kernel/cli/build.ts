@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { BootError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { BuildOptions, BuildResult, Metafile, PluginBuild } from 'esbuild';
-import { EXTERNAL_PACKAGES, NODE_FLAGS, REQUIRE_BANNER, unusedKnexDialects } from './bundle-options.js';
+import { EXTERNAL_PACKAGES, knexDialectsOutside, NODE_FLAGS, REQUIRE_BANNER } from './bundle-options.js';
 
 /** The package's own directory (holding package.json named authplane), found from this module. */
 function packageRoot(): string | undefined {
@@ -145,7 +145,7 @@ export async function buildServer(configFile: string, outDir: string): Promise<S
     // As bin/authserver.ts: a handler still running after shutdown must not keep the process alive.
     'setTimeout(() => process.exit(code), 1000).unref();',
   ].join('\n');
-  const options = (resolvePlugins: (b: PluginBuild) => void): BuildOptions & { metafile: true } => ({
+  const options = (resolvePlugins: (b: PluginBuild) => void, knexOutside: string[] = []): BuildOptions & { metafile: true } => ({
     plugins: [
       {
         name: 'authplane-build',
@@ -157,7 +157,7 @@ export async function buildServer(configFile: string, outDir: string): Promise<S
           resolvePlugins(b);
         },
       },
-      unusedKnexDialects,
+      knexDialectsOutside(knexOutside),
     ],
     entryPoints: { authserver: 'authplane-build:entry' },
     absWorkingDir: root,
@@ -185,6 +185,14 @@ export async function buildServer(configFile: string, outDir: string): Promise<S
       write: false,
     });
     const used = pluginsInOutput(probe.metafile);
+    // knex's PostgreSQL dialect requires pg: without a plugin of the config that uses pg itself (storage-postgres),
+    // neither is bundled, so a SQLite server carries no PostgreSQL driver.
+    const kept = new Set(
+      Object.values(probe.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file)),
+    );
+    const pgUsed = [...kept].some(
+      (file) => !file.includes('node_modules/') && probe.metafile.inputs[file]!.imports.some((i) => /node_modules\/pg\//.test(i.path)),
+    );
     const index = readFileSync(plugins, 'utf8');
     result = await esbuild.build(
       options((b) => {
@@ -194,7 +202,7 @@ export async function buildServer(configFile: string, outDir: string): Promise<S
           loader: plugins.endsWith('.ts') ? 'ts' : 'js',
           resolveDir: dirname(plugins),
         }));
-      }),
+      }, pgUsed ? [] : ['postgres']),
     );
   } catch (cause) {
     const errors = (cause as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];

@@ -35,17 +35,22 @@ export const UNUSED_KNEX_DIALECTS: ReadonlySet<string> = new Set([
   'redshift',
 ]);
 
-/** An esbuild plugin leaving the unused knex dialects external (their drivers are not installed). */
-export const unusedKnexDialects: Plugin = {
-  name: 'unused-knex-dialects',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/[a-z0-9]+$/ }, (args) => {
-      const name = args.path.slice(2);
-      if (!/knex[\\/]lib[\\/]dialects[\\/]index\.js$/.test(args.importer) || !UNUSED_KNEX_DIALECTS.has(name)) return undefined;
-      return { path: `knex/lib/dialects/${name}/index.js`, external: true };
-    });
-  },
-};
+/** An esbuild plugin leaving knex's unused dialects (and any of `also`) external: bundled, they would bring their drivers. */
+export function knexDialectsOutside(also: readonly string[] = []): Plugin {
+  const outside = new Set([...UNUSED_KNEX_DIALECTS, ...also]);
+  return {
+    name: 'unused-knex-dialects',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/[a-z0-9]+$/ }, (args) => {
+        const name = args.path.slice(2);
+        if (!/knex[\\/]lib[\\/]dialects[\\/]index\.js$/.test(args.importer) || !outside.has(name)) return undefined;
+        return { path: `knex/lib/dialects/${name}/index.js`, external: true };
+      });
+    },
+  };
+}
+
+export const unusedKnexDialects: Plugin = knexDialectsOutside();
 
 /**
  * V8 flags the server runs with, in the binary's shebang (and the Dockerfile's ENTRYPOINT, which a build test keeps

@@ -39,8 +39,10 @@ test('a client_credentials-only build holds no oauth, dcr, cimd or dpop code, ru
     assert.deepEqual(Object.keys(metafile.inputs).filter((input) => input.startsWith(`plugins/${absent}/`)), [], `plugins/${absent} was not even read`);
   }
   assert.ok(modules.includes('kernel/app.ts'), 'the kernel is bundled from the sources the CLI runs');
-  // Nor what only left-out plugins load on demand (tracing-otel's SDK).
+  // Nor what only left-out plugins load on demand (tracing-otel's SDK), nor a PostgreSQL driver for a SQLite server
+  // (knex's PostgreSQL dialect would bring pg).
   assert.deepEqual(modules.filter((input) => input.includes('node_modules/@opentelemetry/sdk-node/')), []);
+  assert.deepEqual(modules.filter((input) => /node_modules\/(pg|knex\/lib\/dialects\/postgres)\//.test(input)), []);
   assert.match(stdout, /^ {2}plugins {3}client-credentials, clients, keystore-keyfile, resources, storage-sqlite$/m);
   assert.match(stdout, /^ {2}bundle {4}\d+ KiB of JavaScript/m);
   // better-sqlite3 is native: the package (and what finds its addon) is copied, its .node file included.
