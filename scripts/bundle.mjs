@@ -6,10 +6,10 @@
 // Native addons, optional drivers and what loads only on demand stay ordinary packages.
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // Compiled by tsc a moment ago (npm run build runs it first).
-import { EXTERNAL_PACKAGES, NODE_FLAGS, REQUIRE_BANNER, unusedKnexDialects } from '../dist/kernel/cli/bundle-options.js';
+import { commonMediaTypes, EXTERNAL_PACKAGES, NODE_FLAGS, REQUIRE_BANNER, unusedKnexDialects } from '../dist/kernel/cli/bundle-options.js';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -20,24 +20,7 @@ const dist = join(root, 'dist');
  */
 const EXTERNAL = [...EXTERNAL_PACKAGES, 'pg', '@opentelemetry/sdk-node', '@opentelemetry/exporter-trace-otlp-http'];
 
-/**
- * koa (through mime-types) loads mime-db's 2,500 media types and ranks every extension at startup: tens of
- * milliseconds of every cold start for a server that writes JSON, HTML and text. The bundle carries the families
- * a web server plausibly names by extension (text, image, font, audio, video, the JSON/XML/JOSE application types,
- * archives); any full `type/subtype` still works as given, only an extension outside these is unknown.
- */
-const KEPT_MEDIA_TYPES =
-  /^(text|image|font|audio|video)\/|^multipart\/form-data$|^application\/(json|javascript|ecmascript|xml|octet-stream|x-www-form-urlencoded|pdf|zip|gzip|wasm|x-tar|yaml|x-yaml|toml|graphql|sql|x-ndjson|xhtml\+xml|atom\+xml|rss\+xml|manifest\+json|ld\+json|problem\+(json|xml)|vnd\.api\+json|(merge|json)-patch\+json|scim\+json|jwk(-set)?\+json|jwt|jose(\+json)?|[a-z-]+\+jwt|pkix-cert|pkcs8|x-x509-ca-cert|pem-certificate-chain)$/;
-const mediaTypesFile = join(dist, 'bundle-input/mime-db.json');
 mkdirSync(join(dist, 'bundle-input'), { recursive: true });
-const mimeDb = JSON.parse(readFileSync(join(root, 'node_modules/mime-db/db.json'), 'utf8'));
-writeFileSync(mediaTypesFile, JSON.stringify(Object.fromEntries(Object.entries(mimeDb).filter(([type]) => KEPT_MEDIA_TYPES.test(type)))));
-const commonMediaTypes = {
-  name: 'common-media-types',
-  setup(b) {
-    b.onResolve({ filter: /^mime-db$/ }, () => ({ path: mediaTypesFile }));
-  },
-};
 
 // Config validators compiled now rather than at every boot (see scripts/precompile-config.ts).
 const precompiledFile = join(dist, 'bundle-input/precompiled-config.js');

@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { BootError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { BuildOptions, BuildResult, Metafile, PluginBuild } from 'esbuild';
-import { EXTERNAL_PACKAGES, knexDialectsOutside, NODE_FLAGS, REQUIRE_BANNER } from './bundle-options.js';
+import { commonMediaTypes, EXTERNAL_PACKAGES, knexDialectsOutside, NODE_FLAGS, REQUIRE_BANNER } from './bundle-options.js';
 
 /** The package's own directory (holding package.json named authplane), found from this module. */
 function packageRoot(): string | undefined {
@@ -158,6 +158,7 @@ export async function buildServer(configFile: string, outDir: string): Promise<S
         },
       },
       knexDialectsOutside(knexOutside),
+      commonMediaTypes,
     ],
     entryPoints: { authserver: 'authplane-build:entry' },
     absWorkingDir: root,
