@@ -49,6 +49,6 @@ EXPOSE 9000 9001
 # /livez touches no dependency, so a database outage does not get the container restarted; slim images have no curl.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9000/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The flags of dist/bin/authserver.js's shebang (scripts/bundle.mjs says why; a build test keeps them equal).
+# The flags of dist/bin/authserver.js's shebang (kernel/cli/bundle-options.ts says why; a build test keeps them equal).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "--single-threaded-gc", "dist/bin/authserver.js"]
 CMD ["serve"]

@@ -1,6 +1,7 @@
 import type { AuthPlane } from '../app.js';
 import { BootError } from '../errors.js';
 import { startupBanner } from './banner.js';
+import { buildArguments, buildReport, buildServer } from './build.js';
 import { keyView } from '../http/system-routes.js';
 import type { RegistryCatalog } from '../hooks.js';
 import type { CliCommand } from './command.js';
@@ -40,6 +41,16 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
       // For a person at a terminal; a pipe or a log collector gets JSON lines only.
       const wanted = options.banner === true || (process.stdout.isTTY === true && options['no-banner'] !== true);
       return serve(server, wanted ? out : undefined);
+    },
+  });
+
+  add('build', {
+    description: 'Bundle a server of only the plugins the config imports into --out, runnable as node <out>/authserver.js',
+    usage: '--config <file> --out <dir>',
+    options: { out: { type: 'string', description: 'Directory to write (absent, empty, or an earlier build, which is replaced)' } },
+    async run({ options, out }) {
+      const { configFile, outDir } = buildArguments(options);
+      for (const line of buildReport(await buildServer(configFile, outDir))) out(line);
     },
   });
 

@@ -11,6 +11,8 @@ import type { CliCommand } from './command.js';
 export interface CliEnvironment {
   /** Plugins used when there is no config file, or the config lists none. */
   defaultPlugins: () => PluginInstance[];
+  /** A config compiled into the program (`authserver build`): used as it is; no config file is read. */
+  config?: AuthPlaneConfig;
   out?: (line: string) => void;
   err?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -113,7 +115,10 @@ async function dispatch(given: readonly string[], cli: CliEnvironment, out: (lin
   if (configIndex >= 0 && (!configPath || configPath.startsWith('-'))) {
     throw new BootError('AP_ERR_CLI_USAGE', '--config needs a path');
   }
-  const loaded = await loadConfigFile(configPath);
+  if (cli.config && configPath !== undefined) {
+    throw new BootError('AP_ERR_CLI_USAGE', 'this server was built with its config (authserver build); it reads no --config file');
+  }
+  const loaded = cli.config ?? (await loadConfigFile(configPath));
   const config: AuthPlaneConfig = { ...loaded, plugins: loaded?.plugins?.length ? loaded.plugins : cli.defaultPlugins() };
 
   const isServe = words[0] === 'serve' && !wantsHelp;

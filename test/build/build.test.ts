@@ -98,6 +98,7 @@ test('the build stage runs every RUN step of the Dockerfile, npm ci without comp
   assert.ok(runs.some((l) => /^run: npm prune --omit=dev\b/.test(l)), buildLog.join('\n'));
   assert.ok(!existsSync(join(app, 'node_modules/typescript')), 'dev dependencies are pruned from the image');
   assert.ok(existsSync(join(app, 'node_modules/tsx')), 'tsx stays: a user config file is TypeScript');
+  assert.ok(existsSync(join(app, 'node_modules/esbuild')), 'esbuild stays: authserver build bundles with it');
 });
 
 test('npm run build compiles the CLI, kernel, plugins and migrations to JavaScript with an executable entry', () => {
@@ -130,6 +131,26 @@ test('the compiled CLI runs through its shebang and prints its version', async (
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
   });
   assert.equal(stdout.trim(), `authserver ${version}`);
+});
+
+test('the installed CLI builds a minimal server from its compiled modules, which runs on its own', async (t) => {
+  const config = join(app, 'machine.config.ts');
+  writeFileSync(
+    config,
+    "import { defineConfig } from 'authplane';\n" +
+      "import { clientCredentials, clients, keystoreKeyfile, resources, storageSqlite } from 'authplane/plugins';\n" +
+      'export default defineConfig({ plugins: [storageSqlite(), keystoreKeyfile(), clients(), resources(), clientCredentials()] });\n',
+  );
+  const out = join(tempDir(t), 'server');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const built = await run(process.execPath, [join(app, 'dist/bin/authserver.js'), 'build', '--config', config, '--out', out], { cwd: app, env });
+  assert.match(built.stdout, /^ {2}plugins {3}client-credentials, clients, keystore-keyfile, resources, storage-sqlite$/m);
+  const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+  assert.ok(Object.keys(meta.inputs).includes('dist/kernel/app.js'), 'bundled from the compiled modules, not dist/bundle');
+  const dir = tempDir(t);
+  const migrated = await run(process.execPath, [join(out, 'authserver.js'), 'migrate'], { cwd: dir, env });
+  assert.match(migrated.stdout, /applied \d+ migration\(s\)/);
+  assert.ok(existsSync(join(dir, 'data/authserver.db')));
 });
 
 test('the compiled CLI migrates idempotently from a clean directory', async (t) => {
