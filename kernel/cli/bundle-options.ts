@@ -80,20 +80,11 @@ export const commonMediaTypes: Plugin = {
 
 /**
  * V8 flags the server runs with, in the binary's shebang (and the Dockerfile's ENTRYPOINT, which a build test keeps
- * equal). A young generation of 8 MiB semi-spaces instead of V8's 16 MiB keeps about 17 MiB off the resident peak
- * under load — the server allocates short-lived objects per request, few survive a scavenge — for a few percent
- * more scavenging. The old generation is collected when it has grown by half over what the last full collection
- * kept, rather than V8's adaptive factor of up to 4×: the server's live heap is small (~15 MiB) and what it
- * promotes is mostly requests that were in flight at a scavenge, so with the default the old space filled with
- * ~40 MiB of garbage under load before a full collection; at 1.5× the peak under client_credentials load was
- * ~30 MiB lower for no measurable CPU (bench/compare.ts). The collector runs on the main thread only
- * (`--single-threaded-gc`): V8's helper threads (parallel scavenge, concurrent marking and sweeping) only pay off
- * with a core to spare, and on one core — a container limited to one CPU, the benchmark's pinned server — they are
- * scheduled in slices of several milliseconds between request handling; measured on one core (bench/compare.ts, same
- * run) client_credentials went +4 % (SQLite) / +8 % (PostgreSQL) req/s with p99 20 → 16.5 / 28.5 → 17 ms,
- * introspection +5 %; with two cores it changed nothing measurable (−3 % CPU, req/s and p99 equal), as the heap is
- * too small for parallel collection to win back its coordination. `node dist/bin/authserver.js` (without the
- * shebang) runs with V8's defaults or NODE_OPTIONS.
+ * equal). The server allocates short-lived objects per request and keeps a small live heap, so: a smaller young
+ * generation (few objects survive a scavenge), a full collection once the old generation has grown by half (what it
+ * promotes is mostly requests in flight at a scavenge), and collection on the main thread only (helper threads pay
+ * off only with a core to spare). What each flag measured is in docs/performance.md ("Start-up and the collector").
+ * `node dist/bin/authserver.js` (without the shebang) runs with V8's defaults or NODE_OPTIONS.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--single-threaded-gc'];
 
