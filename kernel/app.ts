@@ -11,6 +11,7 @@ import { buildHandler, Listener } from './http/listener.js';
 import { RouteTable } from './http/routes.js';
 import { registerSystemRoutes } from './http/system-routes.js';
 import { LoadedKeyRing } from './keys/keyring.js';
+import { unsharedKeyStoreWarning } from './keys/shared-store.js';
 import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
 import { Metrics } from './observe/metrics.js';
@@ -22,9 +23,9 @@ import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
 import { createClientAuthentication } from './token/client-auth.js';
-import { createTokenEndpoint } from './token/endpoint.js';
 import { createTokenIssuer } from './token/issuer.js';
 import { registerTokenPurgeTargets } from './token/purge-targets.js';
+import { registerTokenRoute } from './token/route.js';
 import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
 import { packageVersion } from './version.js';
 import { Discovery } from './wellknown/discovery.js';
@@ -215,25 +216,13 @@ export class AuthPlane {
       keyStore: () => this.keyStore,
       storageDriver: this.config.storage.driver,
     });
-    let tokenEndpoint: ((ctx: Parameters<Parameters<RegisterApi['route']>[3]>[0]) => Promise<void>) | undefined;
-    this.routes.add({
-      listener: 'public',
-      method: 'POST',
-      path: '/oauth/token',
-      owner: 'kernel',
-      options: {},
-      handler: (ctx) => {
-        // Built on first use, after register froze the hooks, so untapped hooks are skipped for good.
-        tokenEndpoint ??= createTokenEndpoint({
-          issuer: this.config.server.issuer,
-          hooks: this.hooks,
-          registries: this.registries,
-          metrics: this.metrics,
-          authenticate: this.authenticateClient,
-        });
-        return tokenEndpoint(ctx);
-      },
-    });
+    registerTokenRoute(this.routes, () => ({
+      issuer: this.config.server.issuer,
+      hooks: this.hooks,
+      registries: this.registries,
+      metrics: this.metrics,
+      authenticate: this.authenticateClient,
+    }));
   }
 
   /** The client-authentication pipeline, shared with plugins' introspection and revocation endpoints. */
@@ -386,19 +375,9 @@ export class AuthPlane {
     return addresses;
   }
 
-  /**
-   * Servers sharing a PostgreSQL database are replicas of one authorization server, but a key store of this host
-   * only (keyfile) gives each its own signing keys: each publishes a JWKS the others' tokens fail against.
-   */
   #warnUnsharedKeyStore(): void {
-    const store = this.keyStore;
-    if (this.#dialect?.name !== 'postgres' || store.shared !== false) return;
-    this.log.warn(
-      { key_store: store.name, location: store.location },
-      `signing keys are in a key store of this host only ('${store.name}') while the database is PostgreSQL: ` +
-        'replicas on this database each sign with and publish their own keys, so a token from one fails against the ' +
-        "JWKS of another — run one server per database, or give every replica the same key folder (signing.keyPath)",
-    );
+    const warning = unsharedKeyStoreWarning(this.keyStore, this.#dialect?.name);
+    if (warning) this.log.warn({ key_store: this.keyStore.name, location: this.keyStore.location }, warning);
   }
 
   /** Stops accepting, drains in-flight requests (bounded), stops plugins in reverse, flushes audit, closes the db. */
