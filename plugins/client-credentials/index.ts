@@ -21,7 +21,7 @@ export const clientCredentials = definePlugin<ClientCredentialsOptions>({
   dependsOn: ['resources'],
   schema: clientCredentialsSchema,
   register(api, options) {
-    // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot (AP_ERR_GRANT_TTL_TOO_LONG).
+    // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot, naming this grant and plugin.
     api.registries.grantTypes.register(CLIENT_CREDENTIALS, clientCredentialsGrant(api.runtime, options.tokenTtl));
     registerMachineTokenPurge(api);
   },
