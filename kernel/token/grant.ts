@@ -22,7 +22,7 @@ export function checkGrantLifetimes(grants: Registry<GrantHandler>, retiredKeyRe
     const why =
       Number.isInteger(ttl) && ttl > 0
         ? `longer than signing.retiredKeyRetention (${retiredKeyRetention}s): a token would outlive its signing key in the JWKS; ` +
-          `shorten the grant's token lifetime (an option of plugin '${plugin}') or raise signing.retiredKeyRetention`
+          `shorten the lifetime plugin '${plugin}' gives it, or raise signing.retiredKeyRetention`
         : 'not a positive whole number of seconds';
     throw new BootError('AP_ERR_GRANT_TTL_TOO_LONG', `grant type '${grantType}' of plugin '${plugin}' has tokenTtl ${typeof ttl === 'number' ? `${ttl}s` : String(ttl)}, ${why}`);
   }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { AuthPlane, defineGrant, definePlugin, type IssuedAccessToken } from 'authplane';
-import { clients, dpop, keystoreKeyfile, storageSqlite } from 'authplane/plugins';
+import { clients, dpop, keystoreKeyfile, oauth, resources, storageSqlite, users } from 'authplane/plugins';
 import { handProof, proofKey } from '../plugins/dpop/setup.js';
 import { startServer, tempDir } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -220,5 +220,23 @@ test('a grant whose tokenTtl exceeds signing.retiredKeyRetention stops boot, nam
     (err: Error & { code?: string }) =>
       err.code === 'AP_ERR_GRANT_TTL_TOO_LONG' &&
       /grant type 'urn:test:long-lived' of plugin 'long-lived-grant' has tokenTtl 999999s, longer than signing.retiredKeyRetention \(86400s\)/.test(err.message),
+  );
+});
+
+test('the oauth grants take tokens.accessTokenTtl as their tokenTtl, so a value above signing.retiredKeyRetention stops boot too', (t) => {
+  const dir = tempDir(t);
+  assert.throws(
+    () =>
+      new AuthPlane(
+        {
+          signing: { keyPath: join(dir, 'keys'), retiredKeyRetention: 3600 },
+          tokens: { accessTokenTtl: 7200 },
+          storage: { sqlite: { path: join(dir, 'a.db') } },
+          plugins: [storageSqlite(), keystoreKeyfile(), clients(), resources(), users(), oauth()],
+        },
+        { env: {} },
+      ),
+    (err: Error & { code?: string }) =>
+      err.code === 'AP_ERR_GRANT_TTL_TOO_LONG' && /grant type 'authorization_code' of plugin 'oauth' has tokenTtl 7200s/.test(err.message),
   );
 });
