@@ -23,7 +23,8 @@ import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
 import { createClientAuthentication } from './token/client-auth.js';
-import { createTokenIssuer } from './token/issuer.js';
+import { checkGrantLifetimes } from './token/grant.js';
+import { createTokenIssuer, type AccessTokenIssuer } from './token/issuer.js';
 import { registerTokenPurgeTargets } from './token/purge-targets.js';
 import { registerTokenRoute } from './token/route.js';
 import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
@@ -84,7 +85,9 @@ export class AuthPlane {
   #reader: ReaderSlot | undefined;
   #explainStorageError: (error: unknown) => string | undefined = () => undefined;
   #keys: LoadedKeyRing | undefined;
-  #tokens: (TokenIssuer & { drain(): Promise<void> }) | undefined;
+  #tokens: AccessTokenIssuer | undefined;
+  /** What plugins get as `runtime.tokens`: the issuer without issueAccessToken (grants issue through their context). */
+  #publicTokens: TokenIssuer | undefined;
   #discovery: Discovery | undefined;
   #audit: AuditQueue;
   #listeners: Listener[] = [];
@@ -185,6 +188,7 @@ export class AuthPlane {
     freezeHooks(this.hooks);
     this.routes.freeze();
     for (const registry of Object.values(this.registries)) registry.freeze();
+    checkGrantLifetimes(this.registries.grantTypes, this.config.signing.retiredKeyRetention);
   }
 
   #use<K extends keyof Services>(plugin: string, deps: Set<string>, service: K): Services[K] {
@@ -222,6 +226,8 @@ export class AuthPlane {
       registries: this.registries,
       metrics: this.metrics,
       authenticate: this.authenticateClient,
+      tokens: this.#tokens!,
+      audit: this.#audit,
     }));
   }
 
@@ -260,6 +266,12 @@ export class AuthPlane {
       reader: () => this.#reader!.get(),
       now: this.#now,
     });
+    const tokens = this.#tokens;
+    this.#publicTokens = {
+      verifyAccessToken: (token) => tokens.verifyAccessToken(token),
+      revokeJti: (jti, expiresAt, reason) => tokens.revokeJti(jti, expiresAt, reason),
+      isRevoked: (jti) => tokens.isRevoked(jti),
+    };
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const { name, lifecycle } of this.#lifecycles) {
       const api = this.runtimeApi(name);
@@ -318,7 +330,7 @@ export class AuthPlane {
         },
         audit: this.#audit,
         get tokens() {
-          return self.#tokens!;
+          return self.#publicTokens!;
         },
         get discovery() {
           return self.discovery;

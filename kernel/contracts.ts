@@ -80,13 +80,64 @@ export interface TokenResponseBody {
   [extra: string]: unknown;
 }
 
-/** One grant type handler, composed into the kernel's `/oauth/token` dispatcher. */
-export interface GrantHandler {
+/**
+ * What a grant's `handle` gets: the token request (after client authentication and the `tokenRequest` and
+ * `grantRequest` taps) and the one way to issue its access token. `requiredParams` narrow `params`: a grant
+ * requiring `code` reads `ctx.params.code` as a `string`.
+ */
+export interface GrantContext<P extends string = never> extends TokenContext {
+  readonly params: FormParams & { readonly [K in P]: string };
+  /**
+   * Issues this request's access token, once. Fills in the client, the grant type and the request's binding (a DPoP
+   * proof checked by a `tokenRequest` tap becomes `cnf.jkt`); `ttl` defaults to the grant's `tokenTtl` and may only
+   * shorten it. Resolves once the issuance row is durable.
+   */
+  issueAccessToken(input: GrantTokenInput): Promise<IssuedAccessToken>;
+}
+
+/** What a grant decides about its access token; the kernel adds the rest (GrantContext.issueAccessToken). */
+export interface GrantTokenInput {
+  subject: string;
+  audience: readonly string[];
+  scope: string;
+  /** Seconds; at most the grant's `tokenTtl`, which is the default. */
+  ttl?: number;
+  /** Extra claims from the grant itself (e.g. `act`); `accessTokenClaims` taps may add more. */
+  claims?: Record<string, unknown>;
+  /** The token this one was derived from (refresh, token exchange), recorded on the issuance row. */
+  parentJti?: string;
+}
+
+/**
+ * What a grant's `handle` returns. The kernel writes the response (`access_token`, `token_type: Bearer` — which
+ * `tokenResponse` taps may change, e.g. to `DPoP` —, `expires_in`, `scope`, `refresh_token`, then `extra`), emits
+ * the audit event and counts `authserver_tokens_issued_total`.
+ */
+export interface GrantResult {
+  /** What `ctx.issueAccessToken` returned for this request; anything else is a server error, never a response. */
+  accessToken: IssuedAccessToken;
+  refreshToken?: string;
+  /** Further response members (e.g. `issued_token_type`); they cannot replace the members the kernel writes. */
+  extra?: Record<string, unknown>;
+  /**
+   * The audit event: `action` defaults to `token_issued`; `detail` is added to the kernel's `grant_type`, `jti`,
+   * `audience` and `scope`. `actor_id`, `client_id`, `ip` and `request_id` come from the request.
+   */
+  audit?: { action?: string; userId?: string; detail?: Record<string, unknown> };
+}
+
+/** One grant type handler, composed into the kernel's `/oauth/token` dispatcher. Write it with `defineGrant`. */
+export interface GrantHandler<P extends string = string> {
   /** Parameters that must be present; a missing one is `invalid_request` before the handler runs. */
-  readonly requiredParams?: readonly string[];
+  readonly requiredParams?: readonly P[];
   /** Public clients (auth method `none`) may use this grant; default true. */
   readonly allowPublicClients?: boolean;
-  handle(ctx: TokenContext): Promise<TokenResponseBody>;
+  /**
+   * Lifetime of its access tokens in seconds, the most `ctx.issueAccessToken` may give. Boot refuses a value above
+   * `signing.retiredKeyRetention` (AP_ERR_GRANT_TTL_TOO_LONG): a token must not outlive its key in the JWKS.
+   */
+  readonly tokenTtl: number;
+  handle(ctx: GrantContext<P>): Promise<GrantResult>;
 }
 
 export type JwtClaims = Record<string, unknown> & {
@@ -101,6 +152,7 @@ export type JwtClaims = Record<string, unknown> & {
   scope?: string;
 };
 
+/** What the kernel's issuer signs: a grant's GrantTokenInput completed from its token request. */
 export interface IssueAccessTokenInput {
   subject: string;
   clientId: string;
@@ -111,8 +163,8 @@ export interface IssueAccessTokenInput {
   grantType: string;
   /** Extra claims from the grant itself (e.g. `act` computed earlier); hooks may add more. */
   claims?: Record<string, unknown>;
-  /** The token request it answers, when there is one; claim hooks read their per-request state from it. */
-  tokenContext?: TokenContext;
+  /** The token request it answers; claim hooks read their per-request state from it (e.g. the DPoP thumbprint). */
+  tokenContext: TokenContext;
   /** The token this one was derived from (refresh, token exchange), recorded on the issuance row. */
   parentJti?: string;
 }
@@ -130,9 +182,11 @@ export interface IssueContext {
   readonly input: IssueAccessTokenInput;
 }
 
+/**
+ * The kernel's access tokens as plugins use them: verification and revocation. Issuing is not here: an access token
+ * is issued only by a grant, through its `GrantContext.issueAccessToken`, so none escapes its request's binding.
+ */
 export interface TokenIssuer {
-  /** Signs an RFC 9068 access token and resolves once its issuance row is durable (group commit). */
-  issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>;
   /** Claims of one of our own access tokens if its signature, issuer and lifetime check out; never throws. */
   verifyAccessToken(token: string): JwtClaims | undefined;
   /** Denylists a jti until `expiresAt` (seconds) and marks its issuance revoked; true if it was not already. */

@@ -127,6 +127,7 @@ export const BOOT_ERROR_CODES = {
   AP_ERR_REGISTRY_DUPLICATE: 'Two plugins registered the same name in one registry (grant type, route, key store…).',
   AP_ERR_REGISTRY_FROZEN: 'A plugin tried to register a name or a route after the register phase ended.',
   AP_ERR_HOOKS_FROZEN: 'A plugin tried to tap a hook after the register phase ended (e.g. from init or start); the message names the plugin and the hook.',
+  AP_ERR_GRANT_TTL_TOO_LONG: "A grant type's tokenTtl is longer than signing.retiredKeyRetention (a token would outlive its signing key in the JWKS), or is not a positive whole number; the message names the grant type and its plugin.",
   AP_ERR_SERVICE_MISSING: 'A plugin used a service that no plugin in its dependsOn provides.',
   AP_ERR_STORAGE_DRIVER: 'The configured storage driver is not registered by any enabled plugin.',
   AP_ERR_STORAGE_UNAVAILABLE: 'The database could not be reached or migrated.',

@@ -76,9 +76,9 @@ export interface HookCatalog {
   tokenRequest: AsyncSeriesHook<[TokenContext]>;
   /** Before one grant type's handler, keyed by grant_type. */
   grantRequest: HookMap<AsyncSeriesHook<[TokenContext]>>;
-  /** Issuer, before signing: add or change access-token claims (`cnf`, `act`). Synchronous. */
+  /** Issuer, before signing: add or change access-token claims (`cnf`, `act`); `ctx.input.tokenContext` is the token request. Synchronous. */
   accessTokenClaims: SyncWaterfallHook<[JwtClaims, IssueContext]>;
-  /** Before the token response is written (e.g. `token_type: DPoP`). Synchronous. */
+  /** Before the token response the kernel built from the grant's result is written (e.g. `token_type: DPoP`). Synchronous. */
   tokenResponse: SyncWaterfallHook<[TokenResponseBody, TokenContext]>;
   /** After `/oauth/authorize` parameters parse (e.g. `dpop_jkt`, PAR). */
   authorizeRequest: AsyncSeriesHook<[AuthorizeContext]>;
@@ -99,7 +99,7 @@ export interface RegistryCatalog {
   keyStores: Registry<KeyStoreFactory>;
   /** Token, introspection and revocation requests: authenticates the client by `token_endpoint_auth_method`. */
   clientAuthMethods: Registry<ClientAuthenticator>;
-  /** `POST /oauth/token`: the handler for one `grant_type`, after client authentication. */
+  /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken`. */
   grantTypes: Registry<GrantHandler>;
   /** The login page and its callbacks: local passwords, upstream OpenID providers. */
   identityProviders: Registry<IdentityProvider>;

@@ -28,6 +28,7 @@ export { clientKey } from './http/client-ip.js';
 export { sendJson } from './http/json.js';
 export { escapeHtml, PAGE_CSP, pageStyle } from './http/page.js';
 export { requestInfo } from './token/endpoint.js';
+export { defineGrant } from './token/grant.js';
 export type { Migration } from './storage/migrations.js';
 export type { Dialect } from './storage/dialect.js';
 export { uuidv7 } from './storage/ids.js';

@@ -1,11 +1,22 @@
 import type { Context } from 'koa';
-import type { RequestInfo, TokenContext } from '../contracts.js';
-import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
+import type {
+  AuditBus,
+  Client,
+  FormParams,
+  GrantContext,
+  GrantTokenInput,
+  IssuedAccessToken,
+  PresentedCredentials,
+  RequestInfo,
+  TokenResponseBody,
+} from '../contracts.js';
+import { InvalidRequest, ServerError, UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
 import type { HookCatalog, RegistryCatalog } from '../hooks.js';
 import { readForm } from '../http/body.js';
 import { sendJson } from '../http/json.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { AuthenticateClient } from './client-auth.js';
+import type { AccessTokenIssuer } from './issuer.js';
 
 /** The issuer's origin, parsed once per issuer string rather than once per request. */
 const origins = new Map<string, string>();
@@ -28,7 +39,8 @@ export function requestInfo(ctx: Context, issuer: string): RequestInfo {
 
 /**
  * `POST /oauth/token` (RFC 6749 §3.2): parse → authenticate the client → `tokenRequest` taps → the grant type's
- * `grantRequest` taps → its handler → `tokenResponse` taps. Grants are composed in from the `grantTypes` registry.
+ * `grantRequest` taps → its handler, which issues through its context → `tokenResponse` taps. Grants are composed
+ * in from the `grantTypes` registry; the response, the audit event and the metric are the kernel's.
  */
 export function createTokenEndpoint(deps: {
   issuer: string;
@@ -36,8 +48,10 @@ export function createTokenEndpoint(deps: {
   registries: RegistryCatalog;
   metrics: Metrics;
   authenticate: AuthenticateClient;
+  tokens: AccessTokenIssuer;
+  audit: AuditBus;
 }) {
-  const { hooks, registries, issuer, authenticate } = deps;
+  const { hooks, registries, issuer, authenticate, tokens, audit } = deps;
   const issued = deps.metrics.counter({
     name: 'authserver_tokens_issued_total',
     help: 'Access tokens issued at the token endpoint, by grant type',
@@ -62,17 +76,120 @@ export function createTokenEndpoint(deps: {
     for (const name of grant.requiredParams ?? []) {
       if (params[name] === undefined) throw new InvalidRequest(`${name} is required`);
     }
-    const tokenCtx: TokenContext = { request, params, grantType, client, credentials, state: {}, responseHeaders: {} };
-    if (requestTapped) await hooks.tokenRequest.promise(tokenCtx);
+    const grantCtx = new IssuingContext(request, params, grantType, client, credentials, grant.tokenTtl, tokens);
+    if (requestTapped) await hooks.tokenRequest.promise(grantCtx);
     const perGrant = hooks.grantRequest.get(grantType);
-    if (perGrant?.isUsed()) await perGrant.promise(tokenCtx);
-    let body = await grant.handle(tokenCtx);
-    if (responseTapped) body = hooks.tokenResponse.call(body, tokenCtx);
+    if (perGrant?.isUsed()) await perGrant.promise(grantCtx);
+    const result = await grant.handle(grantCtx);
+    const { token, input } = grantCtx.issued ?? {};
+    if (token === undefined || input === undefined || result?.accessToken !== token) {
+      // A grant that answers with a token it did not issue through its context would skip the request's binding.
+      throw new ServerError('the grant did not issue an access token', {
+        cause: new Error(
+          `grant type '${grantType}' of plugin '${registries.grantTypes.owner(grantType)}' returned ` +
+            (token === undefined
+              ? 'without calling ctx.issueAccessToken'
+              : 'an accessToken other than the one ctx.issueAccessToken issued for this request'),
+        ),
+      });
+    }
+    let body: TokenResponseBody = {
+      access_token: token.token,
+      token_type: 'Bearer',
+      expires_in: token.expiresAt - token.issuedAt,
+      scope: input.scope,
+    };
+    if (result.refreshToken !== undefined) body.refresh_token = result.refreshToken;
+    if (result.extra) addExtra(body, result.extra, grantType);
+    if (responseTapped) body = hooks.tokenResponse.call(body, grantCtx);
     issued.inc({ grant_type: grantType });
+    audit.emit({
+      action: result.audit?.action ?? 'token_issued',
+      actor_id: client.client_id,
+      client_id: client.client_id,
+      ip: request.ip,
+      request_id: request.requestId,
+      ...(result.audit?.userId !== undefined ? { user_id: result.audit.userId } : {}),
+      detail: { grant_type: grantType, jti: token.jti, audience: input.audience, scope: input.scope, ...result.audit?.detail },
+    });
     // RFC 6749 §5.1: token responses must not be cached.
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Pragma', 'no-cache');
-    for (const [name, value] of Object.entries(tokenCtx.responseHeaders)) ctx.set(name, value);
+    for (const [name, value] of Object.entries(grantCtx.responseHeaders)) ctx.set(name, value);
     sendJson(ctx, body);
   };
+}
+
+/** Members of the token response the kernel writes itself; a grant's `extra` cannot replace them. */
+const KERNEL_MEMBERS = new Set(['access_token', 'token_type', 'expires_in', 'scope', 'refresh_token']);
+
+function addExtra(body: TokenResponseBody, extra: Record<string, unknown>, grantType: string): void {
+  for (const [name, value] of Object.entries(extra)) {
+    if (KERNEL_MEMBERS.has(name)) {
+      throw new ServerError('the grant produced an invalid token response', {
+        cause: new Error(`grant type '${grantType}' set '${name}' in extra; the kernel writes that member (return refreshToken for refresh_token)`),
+      });
+    }
+    body[name] = value;
+  }
+}
+
+/**
+ * The token request as the hooks and the grant see it. One object per request: the taps' `state` and
+ * `responseHeaders` are the grant's, and `issueAccessToken` completes the grant's input from the request, so no
+ * grant can issue without the binding the taps prepared (a DPoP proof's thumbprint becomes `cnf.jkt`).
+ */
+class IssuingContext implements GrantContext<string> {
+  readonly state: Record<string, unknown> = {};
+  readonly responseHeaders: Record<string, string> = {};
+  readonly #tokenTtl: number;
+  readonly #tokens: AccessTokenIssuer;
+  #issuing = false;
+  #issued: { token: IssuedAccessToken; input: GrantTokenInput } | undefined;
+
+  constructor(
+    readonly request: RequestInfo,
+    readonly params: FormParams,
+    readonly grantType: string,
+    readonly client: Client,
+    readonly credentials: PresentedCredentials,
+    tokenTtl: number,
+    tokens: AccessTokenIssuer,
+  ) {
+    this.#tokenTtl = tokenTtl;
+    this.#tokens = tokens;
+  }
+
+  /** The token issued for this request and what the grant asked for (the response's `scope`, the audit detail). */
+  get issued() {
+    return this.#issued;
+  }
+
+  async issueAccessToken(input: GrantTokenInput): Promise<IssuedAccessToken> {
+    if (this.#issuing) {
+      throw new ServerError('the grant issued more than one access token', {
+        cause: new Error(`grant type '${this.grantType}' called ctx.issueAccessToken twice for one request`),
+      });
+    }
+    this.#issuing = true;
+    const ttl = input.ttl ?? this.#tokenTtl;
+    if (!(Number.isInteger(ttl) && ttl > 0 && ttl <= this.#tokenTtl)) {
+      throw new ServerError('token lifetime is not configured correctly', {
+        cause: new Error(`grant type '${this.grantType}' asked for ttl ${ttl}s; its tokenTtl allows 1..${this.#tokenTtl}s`),
+      });
+    }
+    const token = await this.#tokens.issueAccessToken({
+      subject: input.subject,
+      clientId: this.client.client_id,
+      audience: input.audience,
+      scope: input.scope,
+      ttl,
+      grantType: this.grantType,
+      claims: input.claims,
+      tokenContext: this,
+      parentJti: input.parentJti,
+    });
+    this.#issued = { token, input };
+    return token;
+  }
 }

@@ -10,6 +10,13 @@ import type { Dialect } from '../storage/dialect.js';
 import { existsLookup } from '../fast-path/driver-statements.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
+/** The issuer as the kernel holds it: plugins see only the TokenIssuer part; grants issue through their context. */
+export interface AccessTokenIssuer extends TokenIssuer {
+  /** Signs an RFC 9068 access token and resolves once its issuance row is durable (group commit). */
+  issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>;
+  drain(): Promise<void>;
+}
+
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
 
@@ -32,7 +39,7 @@ export function createTokenIssuer(options: {
   reader: () => SyncReader | undefined;
   /** Milliseconds since the epoch: `iat`, `exp` and every expiry check (CreateOptions.now). */
   now?: () => number;
-}): TokenIssuer & { drain(): Promise<void> } {
+}): AccessTokenIssuer {
   const { issuer, keys, hooks, maxTtl, db, dialect, reader, now = Date.now } = options;
   const claimHook = hooks.accessTokenClaims;
   const tapped = claimHook.isUsed();

@@ -1,13 +1,10 @@
-import type { HookCatalog, RegistryCatalog } from '../hooks.js';
 import type { RouteTable } from '../http/routes.js';
-import type { Metrics } from '../observe/metrics.js';
-import type { AuthenticateClient } from './client-auth.js';
 import { createTokenEndpoint } from './endpoint.js';
 
 /** `POST /oauth/token`, the kernel's one OAuth route: the dispatcher over the registered grant types. */
 export function registerTokenRoute(
   routes: RouteTable,
-  deps: () => { issuer: string; hooks: HookCatalog; registries: RegistryCatalog; metrics: Metrics; authenticate: AuthenticateClient },
+  deps: () => Parameters<typeof createTokenEndpoint>[0],
 ): void {
   let tokenEndpoint: ReturnType<typeof createTokenEndpoint> | undefined;
   routes.add({

@@ -1,13 +1,4 @@
-import {
-  echo,
-  InvalidScope,
-  InvalidTarget,
-  type Client,
-  type GrantHandler,
-  type Resource,
-  type RuntimeApi,
-  type TokenContext,
-} from 'authplane';
+import { defineGrant, echo, InvalidScope, InvalidTarget, type Client, type GrantHandler, type Resource, type RuntimeApi } from 'authplane';
 
 export const CLIENT_CREDENTIALS = 'client_credentials';
 
@@ -71,35 +62,20 @@ async function targetResource(runtime: RuntimeApi, resource: string | undefined)
 /**
  * `client_credentials` (RFC 6749 §4.4): a confidential client gets an access token for itself (`sub` = client_id),
  * audience-bound to the named resource or, without one, to this issuer. No refresh token (§4.4.3). The kernel has
- * already authenticated the client, checked it lists the grant and refused public clients.
+ * already authenticated the client, checked it lists the grant and refused public clients; it writes the response
+ * and the `token_issued` audit event.
  */
-export function clientCredentialsGrant(runtime: () => RuntimeApi, ttl: number): GrantHandler {
-  return {
+export function clientCredentialsGrant(runtime: () => RuntimeApi, tokenTtl: number): GrantHandler {
+  return defineGrant({
     allowPublicClients: false,
-    async handle(ctx: TokenContext) {
+    tokenTtl,
+    async handle(ctx) {
       const { client, params } = ctx;
       const rt = runtime();
       const resource = await targetResource(rt, params.resource);
       const scope = grantedScopes(client, params.scope, resource).join(' ');
       const audience = resource ? [resource.uri] : [rt.config.server.issuer];
-      const issued = await rt.tokens.issueAccessToken({
-        subject: client.client_id,
-        clientId: client.client_id,
-        audience,
-        scope,
-        ttl,
-        grantType: CLIENT_CREDENTIALS,
-        tokenContext: ctx,
-      });
-      rt.audit.emit({
-        action: 'token_issued',
-        actor_id: client.client_id,
-        client_id: client.client_id,
-        ip: ctx.request.ip,
-        request_id: ctx.request.requestId,
-        detail: { grant_type: CLIENT_CREDENTIALS, jti: issued.jti, audience, scope },
-      });
-      return { access_token: issued.token, token_type: 'Bearer', expires_in: ttl, scope };
+      return { accessToken: await ctx.issueAccessToken({ subject: client.client_id, audience, scope }) };
     },
-  };
+  });
 }

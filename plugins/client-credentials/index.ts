@@ -7,32 +7,21 @@
  * - Each token is recorded by `jti` in `token_issuances` by the kernel's issuer (group commit, durable before the
  *   response), so it can be introspected, revoked and listed like any other.
  * Registers: grant type `client_credentials`, purge target `machine_tokens`. Uses service `resources`.
- * Audit: token_issued (detail.grant_type = client_credentials).
+ * Audit: token_issued, emitted by the kernel (detail.grant_type = client_credentials).
  */
-import { defineErrors, definePlugin } from 'authplane';
+import { definePlugin } from 'authplane';
 import { clientCredentialsGrant, CLIENT_CREDENTIALS } from './grant.js';
 import { registerMachineTokenPurge } from './purge.js';
 import { clientCredentialsSchema, type ClientCredentialsOptions } from './schema.js';
 
 export type { ClientCredentialsOptions } from './schema.js';
 
-const clientCredentialsErrors = defineErrors('client-credentials', {
-  TTL_TOO_LONG: '`clientCredentials.tokenTtl` exceeds `signing.retiredKeyRetention`: a token would outlive its signing key in the JWKS.',
-});
-
 export const clientCredentials = definePlugin<ClientCredentialsOptions>({
   name: 'client-credentials',
   dependsOn: ['resources'],
   schema: clientCredentialsSchema,
-  errors: clientCredentialsErrors,
   register(api, options) {
-    const maxTtl = api.config.signing.retiredKeyRetention;
-    if (options.tokenTtl > maxTtl) {
-      throw clientCredentialsErrors.TTL_TOO_LONG(
-        `clientCredentials.tokenTtl (${options.tokenTtl}s) exceeds signing.retiredKeyRetention (${maxTtl}s): ` +
-          'a token must not outlive its signing key in the JWKS',
-      );
-    }
+    // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot, naming this grant and plugin.
     api.registries.grantTypes.register(CLIENT_CREDENTIALS, clientCredentialsGrant(api.runtime, options.tokenTtl));
     registerMachineTokenPurge(api);
   },

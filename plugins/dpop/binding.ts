@@ -10,16 +10,16 @@ const BOUND = 'dpopAccessTokenBound';
 
 export function tapTokenBinding(api: RegisterApi, algorithms: readonly string[]): void {
   api.hooks.accessTokenClaims.tap(api.name, (claims, { input }) => {
-    const state = input.tokenContext?.state;
-    const jkt = state?.dpopJkt;
+    const { state } = input.tokenContext;
+    const jkt = state.dpopJkt;
     if (typeof jkt !== 'string') return claims;
-    state![BOUND] = true;
+    state[BOUND] = true;
     // RFC 9449 §6.1: the JWK SHA-256 thumbprint confirmation method.
     return { ...claims, cnf: { ...(claims.cnf as Record<string, unknown> | undefined), jkt } };
   });
 
-  // RFC 9449 §5: a bound access token is announced as token_type DPoP. A grant that issued without passing its
-  // token context produced a Bearer token, and the response must not claim otherwise.
+  // RFC 9449 §5: a bound access token is announced as token_type DPoP — only once the claims tap really bound it
+  // (every grant issues through its context, so that is every token of a request with a checked proof).
   api.hooks.tokenResponse.tap(api.name, (body, ctx) => (ctx.state[BOUND] === true ? { ...body, token_type: 'DPoP' } : body));
 
   // RFC 9449 §5.1: the algorithms this server accepts for proofs.

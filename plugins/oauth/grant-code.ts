@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { echo, InvalidGrant, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
+import { defineGrant, echo, InvalidGrant, InvalidTarget, type GrantHandler } from 'authplane';
 import { auditFromToken, type OAuthState } from './context.js';
 import { mintUserTokens } from './mint.js';
 import { revokeFamilyAndAccessTokens } from './token-hooks.js';
@@ -14,17 +14,18 @@ function pkceMatches(verifier: string, challenge: string): boolean {
 }
 
 /** `authorization_code` (RFC 6749 §4.1.3 with PKCE, RFC 7636 §4.6, and RFC 8707 `resource`). */
-export function authorizationCodeGrant(state: OAuthState): GrantHandler {
+export function authorizationCodeGrant(state: OAuthState, tokenTtl: number): GrantHandler<'code' | 'code_verifier'> {
   const deny = (reason: string, error: Error): never => {
     state.denied.inc({ reason });
     throw error;
   };
-  return {
+  return defineGrant({
     requiredParams: ['code', 'code_verifier'],
-    async handle(ctx: TokenContext) {
+    tokenTtl,
+    async handle(ctx) {
       const { params, client } = ctx;
       const runtime = state.runtime();
-      const consumed = await state.codes().consume(params.code!, client.client_id);
+      const consumed = await state.codes().consume(params.code, client.client_id);
       if (!consumed) return deny('invalid_grant', new InvalidGrant('authorization code is invalid or expired'));
       if ('foreign' in consumed) return deny('invalid_grant', new InvalidGrant('authorization code was issued to another client'));
       if ('replayed' in consumed) {
@@ -32,7 +33,7 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
         // A used code is no secret (browser history, Referer, proxy logs), and a public client's id proves nothing,
         // so the revocation needs the code's PKCE verifier too: whoever merely saw the code cannot end the grant.
         const replayed = consumed.replayed;
-        if (!CODE_VERIFIER.test(params.code_verifier!) || !pkceMatches(params.code_verifier!, replayed.code_challenge)) {
+        if (!CODE_VERIFIER.test(params.code_verifier) || !pkceMatches(params.code_verifier, replayed.code_challenge)) {
           return deny('invalid_pkce', new InvalidGrant('code_verifier does not match the code_challenge'));
         }
         if (replayed.family_id) await revokeFamilyAndAccessTokens(state, replayed.family_id, 'code_replay');
@@ -54,7 +55,7 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
       if ((extra.redirect_uri_sent && sent !== row.redirect_uri) || (sent !== undefined && sent !== row.redirect_uri)) {
         return deny('invalid_grant', new InvalidGrant('redirect_uri does not match the authorization request'));
       }
-      if (!CODE_VERIFIER.test(params.code_verifier!) || !pkceMatches(params.code_verifier!, row.code_challenge)) {
+      if (!CODE_VERIFIER.test(params.code_verifier) || !pkceMatches(params.code_verifier, row.code_challenge)) {
         return deny('invalid_pkce', new InvalidGrant('code_verifier does not match the code_challenge'));
       }
       const resources = runtime.use('resources');
@@ -73,23 +74,19 @@ export function authorizationCodeGrant(state: OAuthState): GrantHandler {
       if (!user || user.status !== 'active') return deny('invalid_grant', new InvalidGrant('the user is no longer active'));
 
       const scopes = row.scope.split(' ').filter((s) => s && s !== 'offline_access');
-      const minted = await mintUserTokens(state, {
-        tokenContext: ctx,
+      const minted = await mintUserTokens(state, ctx, {
         client,
         userId: user.id,
         resource,
         scopes,
-        grantType: 'authorization_code',
         record: ({ familyId, jti }, trx) => state.codes().recordIssued(row.code_hash, familyId, jti, trx),
       });
       runtime.use('clients').touch(client.client_id);
-      runtime.audit.emit({
-        action: 'token_issued',
-        ...auditFromToken(ctx),
-        user_id: user.id,
-        detail: { grant_type: 'authorization_code', jti: minted.jti, resource: resource.uri, scope: minted.body.scope, refresh: !!minted.body.refresh_token },
-      });
-      return minted.body;
+      return {
+        accessToken: minted.accessToken,
+        refreshToken: minted.refreshToken,
+        audit: { userId: user.id, detail: { resource: resource.uri, refresh: minted.refreshToken !== undefined } },
+      };
     },
-  };
+  });
 }

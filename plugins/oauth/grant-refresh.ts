@@ -1,4 +1,4 @@
-import { echo, InvalidGrant, InvalidScope, InvalidTarget, type GrantHandler, type TokenContext } from 'authplane';
+import { defineGrant, echo, InvalidGrant, InvalidScope, InvalidTarget, type GrantHandler } from 'authplane';
 import { parseScope } from './authorize-request.js';
 import { auditFromToken, type OAuthState } from './context.js';
 import { clip } from './error-text.js';
@@ -13,18 +13,19 @@ import { revokeFamilyAndAccessTokens } from './token-hooks.js';
  * again (refresh-tokens.ts says how), so a replay never starts a second line of tokens that reuse detection could
  * not see.
  */
-export function refreshTokenGrant(state: OAuthState): GrantHandler {
+export function refreshTokenGrant(state: OAuthState, tokenTtl: number): GrantHandler<'refresh_token'> {
   const deny = (reason: string, error: Error): never => {
     state.denied.inc({ reason });
     throw error;
   };
-  return {
+  return defineGrant({
     requiredParams: ['refresh_token'],
-    async handle(ctx: TokenContext) {
+    tokenTtl,
+    async handle(ctx) {
       const { params, client } = ctx;
       const runtime = state.runtime();
       const refresh = state.refresh();
-      const found = await refresh.find(params.refresh_token!);
+      const found = await refresh.find(params.refresh_token);
       if (!found || found.token.client_id !== client.client_id) {
         return deny('invalid_grant', new InvalidGrant('refresh token is invalid'));
       }
@@ -63,7 +64,7 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
       const request = requestDigest(requested, dpopJkt);
       let use: UseRecord | undefined = await refresh.consume(token.id, request);
       if (!use) {
-        const spent = (await refresh.find(params.refresh_token!))?.token;
+        const spent = (await refresh.find(params.refresh_token))?.token;
         const grace = state.options.refreshReuseGrace * 1000;
         const inGrace = grace > 0 && !!spent && Date.now() - (spent.consumed_at ?? 0) <= grace;
         const recorded = parseUseRecord(spent?.consumed_scope_key ?? null);
@@ -98,24 +99,20 @@ export function refreshTokenGrant(state: OAuthState): GrantHandler {
         return deny('invalid_scope', new InvalidScope('none of the granted scopes is allowed any more'));
       }
 
-      const minted = await mintUserTokens(state, {
-        tokenContext: ctx,
+      const minted = await mintUserTokens(state, ctx, {
         client,
         userId: user.id,
         resource,
         scopes,
         familyId: family.id,
-        refreshToken: successorOf(params.refresh_token!, use.nonce),
-        grantType: 'refresh_token',
+        refreshToken: successorOf(params.refresh_token, use.nonce),
       });
       runtime.use('clients').touch(client.client_id);
-      runtime.audit.emit({
-        action: 'token_refreshed',
-        ...auditFromToken(ctx),
-        user_id: user.id,
-        detail: { jti: minted.jti, family_id: family.id, resource: resource.uri, scope: minted.body.scope },
-      });
-      return minted.body;
+      return {
+        accessToken: minted.accessToken,
+        refreshToken: minted.refreshToken,
+        audit: { action: 'token_refreshed', userId: user.id, detail: { family_id: family.id, resource: resource.uri } },
+      };
     },
-  };
+  });
 }

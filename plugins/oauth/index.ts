@@ -33,8 +33,8 @@ export const oauth = definePlugin<OAuthOptions>({
     registerGrantAdmin(api, state);
     registerPurgeTargets(api, options);
     tapRefreshTokenHooks(api, state);
-    api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state));
-    api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state));
+    api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state, api.config.tokens.accessTokenTtl));
+    api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state, api.config.tokens.accessTokenTtl));
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({
       ...doc,

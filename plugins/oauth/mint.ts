@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
-import type { Client, Resource, TokenContext, TokenResponseBody } from 'authplane';
+import type { Client, GrantContext, IssuedAccessToken, Resource } from 'authplane';
 import type { OAuthState } from './context.js';
 
 export interface MintInput {
-  tokenContext: TokenContext;
   client: Client;
   userId: string;
   resource: Resource;
@@ -12,7 +11,6 @@ export interface MintInput {
   familyId?: string;
   /** The refresh token to store and return (a rotation's successor); a fresh random one when absent. */
   refreshToken?: string;
-  grantType: string;
   /**
    * Rows that belong with the tokens (the code's record of what it produced): written in the refresh token's
    * transaction when there is one — one commit instead of two — else on their own. Gets the family and the jti.
@@ -21,60 +19,52 @@ export interface MintInput {
 }
 
 export interface Minted {
-  body: TokenResponseBody;
-  jti: string;
+  accessToken: IssuedAccessToken;
+  /** Only for clients allowed to refresh. */
+  refreshToken?: string;
   familyId: string | null;
 }
 
 /**
- * An audience-bound access token (RFC 9068, `aud` = the resource URI) and, for clients allowed to refresh, the next
- * refresh token of the family. The refresh row is written before the response is sent.
+ * An audience-bound access token (RFC 9068, `aud` = the resource URI), issued through the grant's context so it
+ * carries the request's binding, and, for clients allowed to refresh, the next refresh token of the family. The
+ * refresh row is written before the response is sent.
  */
-export async function mintUserTokens(state: OAuthState, input: MintInput): Promise<Minted> {
+export async function mintUserTokens(state: OAuthState, ctx: GrantContext<string>, input: MintInput): Promise<Minted> {
   const runtime = state.runtime();
-  const ttl = runtime.config.tokens.accessTokenTtl;
   const scope = input.scopes.join(' ');
-  const issued = await runtime.tokens.issueAccessToken({
-    subject: input.userId,
-    clientId: input.client.client_id,
-    audience: [input.resource.uri],
-    scope,
-    ttl,
-    grantType: input.grantType,
-    tokenContext: input.tokenContext,
-  });
-  const body: TokenResponseBody = { access_token: issued.token, token_type: 'Bearer', expires_in: ttl, scope };
-  let familyId: string | null = null;
-  if (input.client.grant_types.includes('refresh_token')) {
-    const refresh = state.refresh();
-    const dpopJkt = input.tokenContext.state.dpopJkt as string | undefined;
-    body.refresh_token = await runtime.db.transaction(async (trx: Knex.Transaction) => {
-      const started = input.familyId === undefined;
-      const family =
-        input.familyId ??
-        (await refresh.startFamily({ clientId: input.client.client_id, userId: input.userId, resourceId: input.resource.id }, trx));
-      familyId = family;
-      const token = await refresh.issue(
-        {
-          familyId: family,
-          clientId: input.client.client_id,
-          userId: input.userId,
-          resourceId: input.resource.id,
-          scope,
-          accessJti: issued.jti,
-          accessExpiresAt: issued.expiresAt * 1000,
-          dpopJkt,
-          token: input.refreshToken,
-          // A family started just now already expires with this token.
-          extendFamily: !started,
-        },
-        trx,
-      );
-      await input.record?.({ familyId: family, jti: issued.jti }, trx);
-      return token;
-    });
-  } else {
+  const issued = await ctx.issueAccessToken({ subject: input.userId, audience: [input.resource.uri], scope });
+  if (!input.client.grant_types.includes('refresh_token')) {
     await input.record?.({ familyId: null, jti: issued.jti });
+    return { accessToken: issued, familyId: null };
   }
-  return { body, jti: issued.jti, familyId };
+  const refresh = state.refresh();
+  const dpopJkt = ctx.state.dpopJkt as string | undefined;
+  let familyId: string | null = null;
+  const refreshToken = await runtime.db.transaction(async (trx: Knex.Transaction) => {
+    const started = input.familyId === undefined;
+    const family =
+      input.familyId ??
+      (await refresh.startFamily({ clientId: input.client.client_id, userId: input.userId, resourceId: input.resource.id }, trx));
+    familyId = family;
+    const token = await refresh.issue(
+      {
+        familyId: family,
+        clientId: input.client.client_id,
+        userId: input.userId,
+        resourceId: input.resource.id,
+        scope,
+        accessJti: issued.jti,
+        accessExpiresAt: issued.expiresAt * 1000,
+        dpopJkt,
+        token: input.refreshToken,
+        // A family started just now already expires with this token.
+        extendFamily: !started,
+      },
+      trx,
+    );
+    await input.record?.({ familyId: family, jti: issued.jti }, trx);
+    return token;
+  });
+  return { accessToken: issued, refreshToken, familyId };
 }

@@ -118,6 +118,15 @@ export function observePlugins(plugins: readonly BuiltinPlugin[]): Observed {
 /** `grantRequest.for('authorization_code')` belongs to the `grantRequest` row. */
 const baseHook = (hook: string) => hook.replace(/\.for\(.*$/, '');
 
+/** The contract of a `grantTypes` entry (kernel/contracts.ts GrantHandler, GrantContext, GrantResult). */
+const GRANT_CONTRACT = [
+  'A grant type is registered as `defineGrant({ requiredParams?, allowPublicClients?, tokenTtl, handle })` (exported from `authplane`). Before `handle` runs, the kernel has authenticated the client, checked that the client lists the grant, refused public clients when `allowPublicClients` is `false`, answered `invalid_request` for a missing `requiredParams` entry (each one then reads as a `string` on `ctx.params`) and run the `tokenRequest` and `grantRequest` taps.',
+  '',
+  '`handle(ctx)` issues its access token with `ctx.issueAccessToken({ subject, audience, scope, ttl?, claims?, parentJti? })`, once: the kernel fills in the client, the grant type and the request\'s binding (a DPoP proof checked by a `tokenRequest` tap becomes `cnf.jkt`); `ttl` defaults to `tokenTtl` and may only shorten it. `tokenTtl` above `signing.retiredKeyRetention` stops boot (`AP_ERR_GRANT_TTL_TOO_LONG`).',
+  '',
+  '`handle` returns `{ accessToken, refreshToken?, extra?, audit? }`, `accessToken` being what `ctx.issueAccessToken` returned. The kernel writes the response (`access_token`, `token_type: Bearer`, `expires_in`, `scope`, `refresh_token`, then the `extra` members, which cannot replace those; then the `tokenResponse` taps), emits the audit event (`audit.action`, default `token_issued`; `actor_id` and `client_id` the client, `ip`, `request_id`, `user_id` = `audit.userId`; detail `grant_type`, `jti`, `audience`, `scope` and `audit.detail`) and counts `authserver_tokens_issued_total{grant_type}`. A grant returning any other token, or none, is a `server_error` with the reason logged. `runtime.tokens` cannot issue: it verifies and revokes.',
+].join('\n');
+
 const list = (items: string[]) => (items.length ? items.join(', ') : '—');
 
 export function renderHooks(plugins: readonly BuiltinPlugin[]): string {
@@ -155,6 +164,8 @@ export function renderHooks(plugins: readonly BuiltinPlugin[]): string {
       ['Registry', 'Type', 'When it is used', 'Registered (built-in, owner)'],
       catalog.registries.map((r) => [code(r.name), code(r.type), r.doc, list(registered(r.name))]),
     ),
+    '## Grant types',
+    GRANT_CONTRACT,
     '## Routes',
     'Routes are added with `api.route(listener, method, path, handler)`; the same method and path twice is a boot error. Every `/admin/*` route on the admin listener requires the admin API key.',
     table(

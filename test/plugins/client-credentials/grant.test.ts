@@ -109,6 +109,8 @@ test('tokenTtl sets the lifetime and may not exceed signing.retiredKeyRetention'
         },
         { env: {} },
       ),
-    (err: Error & { code?: string }) => err.code === 'AP_ERR_CLIENT_CREDENTIALS_TTL_TOO_LONG' && /tokenTtl \(7200s\) exceeds signing.retiredKeyRetention \(3600s\)/.test(err.message),
+    (err: Error & { code?: string }) =>
+      err.code === 'AP_ERR_GRANT_TTL_TOO_LONG' &&
+      /grant type 'client_credentials' of plugin 'client-credentials' has tokenTtl 7200s, longer than signing.retiredKeyRetention \(3600s\)/.test(err.message),
   );
 });

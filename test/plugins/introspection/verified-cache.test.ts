@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { definePlugin, type TokenInfo } from 'authplane';
+import { defineGrant, definePlugin, type TokenInfo } from 'authplane';
 import { clients, introspection, resources, revocation } from 'authplane/plugins';
 import { TEST_GRANT, testGrant } from '../../fixtures/plugins/test-grant.js';
 import { testClock, type TestClock } from '../../helpers/clock.js';
@@ -22,20 +22,16 @@ const SLOPPY_TOKEN = 'sloppy-opaque-token';
 const shortGrant = definePlugin({
   name: 'short-grant',
   register(api) {
-    api.registries.grantTypes.register(SHORT_GRANT, {
-      async handle(ctx) {
-        const issued = await api.runtime().tokens.issueAccessToken({
-          subject: ctx.client.client_id,
-          clientId: ctx.client.client_id,
-          audience: ['https://mcp.example.com/mcp'],
-          scope: ctx.client.scope ?? '',
-          ttl: SHORT_TTL,
-          grantType: SHORT_GRANT,
-          tokenContext: ctx,
-        });
-        return { access_token: issued.token, token_type: 'Bearer', expires_in: SHORT_TTL };
-      },
-    });
+    api.registries.grantTypes.register(
+      SHORT_GRANT,
+      defineGrant({
+        tokenTtl: SHORT_TTL,
+        async handle(ctx) {
+          const scope = ctx.client.scope ?? '';
+          return { accessToken: await ctx.issueAccessToken({ subject: ctx.client.client_id, audience: ['https://mcp.example.com/mcp'], scope }) };
+        },
+      }),
+    );
   },
 });
 
