@@ -97,7 +97,7 @@ function assertDefaultsRequired(plugin: string, schema: JsonSchema, path: string
     const at = [...path, key];
     if (sub.default !== undefined && !schema.required?.includes(key)) {
       throw new TypeError(
-        `plugin '${plugin}': option '${at.join('.')}' has a default, so it is always present; declare it without Type.Optional`,
+        `plugin '${plugin}': option '${at.join('.')}' has a default, so it is always present; declare it without Type.Optional (a required property)`,
       );
     }
     if (sub.type === 'object') assertDefaultsRequired(plugin, sub, at);

@@ -38,7 +38,7 @@ test('an option with a default declared Type.Optional is refused when the plugin
     definePlugin({ name: 'lying-options', schema: Type.Object(properties), register() {} });
   assert.throws(define({ retries: Type.Optional(Type.Integer({ default: 3 })) }), {
     name: 'TypeError',
-    message: "plugin 'lying-options': option 'retries' has a default, so it is always present; declare it without Type.Optional",
+    message: "plugin 'lying-options': option 'retries' has a default, so it is always present; declare it without Type.Optional (a required property)",
   });
   assert.throws(define({ login: Type.Object({ lockout: Type.Optional(Type.Integer({ default: 900 })) }, { default: {} }) }), {
     message: /option 'login\.lockout' has a default/,
