@@ -3,7 +3,8 @@ export { defineConfig } from './config/types.js';
 export type { AuthPlaneConfig, KernelConfig, DeepPartial } from './config/types.js';
 export type { JsonSchema } from './config/schema.js';
 export { definePlugin, pluginConfigKey } from './plugin/define.js';
-export type { PluginDefinition, PluginInstance, PluginFactory, PluginLifecycle } from './plugin/define.js';
+export type { PluginDefinition, PluginInstance, PluginFactory, PluginLifecycle, PluginSpec, OptionsOf } from './plugin/define.js';
+export { Type, type Static, type TObject, type TSchema, type OptionalProperties } from './plugin/options-schema.js';
 export { defineErrors, PluginError, type PluginErrors, type PluginErrorCodes, type PluginErrorPrefix } from './plugin/errors.js';
 export type { RegisterApi, RuntimeApi, RouteOptions, RouteHandler, HttpMethod, TapOnly, CallOnly } from './plugin/api.js';
 export type {

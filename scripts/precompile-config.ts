@@ -14,6 +14,7 @@ import { pluginPropertySchema } from '../kernel/config/resolve.js';
 import { kernelSchema } from '../kernel/config/schema.js';
 import { CONFIG_AJV_OPTIONS, schemaFingerprint } from '../kernel/config/validate.js';
 import type { JsonSchema } from '../kernel/config/schema.js';
+import type { PluginDefinition } from '../kernel/plugin/define.js';
 
 // CommonJS with a default export: under ESM it can arrive wrapped once more.
 const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as unknown as typeof standaloneModule.default;
@@ -23,9 +24,9 @@ if (!output || !formatsModule) throw new Error('usage: precompile-config.ts <out
 
 const schemas = new Map<string, JsonSchema>([[schemaFingerprint(kernelSchema), kernelSchema]]);
 for (const value of Object.values(builtIn)) {
-  const definition = (value as { definition?: { name?: string; schema?: JsonSchema } }).definition;
+  const definition = (value as { definition?: PluginDefinition<object> }).definition;
   if (typeof value !== 'function' || !definition?.name) continue;
-  const schema = pluginPropertySchema(definition as { name: string; schema?: JsonSchema });
+  const schema = pluginPropertySchema(definition);
   schemas.set(schemaFingerprint(schema), schema);
 }
 

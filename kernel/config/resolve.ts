@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BootError } from '../errors.js';
 import { pluginConfigKey, type PluginInstance } from '../plugin/define.js';
+import { asJsonSchema } from '../plugin/options-schema.js';
 import { alignIssuerWithAddress } from './issuer-address.js';
 import { applyEnvironment, envName, getPath, secretLeaves } from './env.js';
 import { kernelSchema, type JsonSchema } from './schema.js';
@@ -42,13 +43,14 @@ export function isLocalIssuer(issuer: string): boolean {
 
 /** A plugin's options schema as it sits in the config, under the plugin's camelCase key. */
 export function pluginPropertySchema(definition: Pick<PluginInstance['definition'], 'name' | 'schema'>): JsonSchema {
+  const schema = definition.schema && asJsonSchema(definition.schema);
   return {
     type: 'object',
     additionalProperties: false,
     properties: {},
-    ...definition.schema,
+    ...schema,
     default: {},
-    description: definition.schema?.description ?? `Options of the \`${definition.name}\` plugin.`,
+    description: schema?.description ?? `Options of the \`${definition.name}\` plugin.`,
   };
 }
 

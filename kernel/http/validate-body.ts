@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { JsonSchema } from '../config/schema.js';
 import { ProblemError } from '../errors.js';
+import type { Static, TSchema } from '../plugin/options-schema.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 let shared: Ajv | undefined;
@@ -11,13 +11,14 @@ const ajv = () => (shared ??= addFormats(new Ajv({ allErrors: true, useDefaults:
 /**
  * A validator for admin API bodies (and the CLI, which sends the same objects), compiled once. A bad body is a
  * 400 problem listing every error with its field: `{"errors": [{"field": "redirect_uris.0", "message": "…"}]}`.
+ * What it returns is the schema's static type: the body has passed that very schema.
  */
-export function bodyValidator<T>(schema: JsonSchema): (body: unknown) => T {
+export function bodyValidator<S extends TSchema>(schema: S): (body: unknown) => Static<S> {
   // Compiled on first use, not at register: boot time matters more than the first admin request.
   let validate: ReturnType<Ajv['compile']> | undefined;
   return (body) => {
     validate ??= ajv().compile(schema);
-    if (validate(body)) return body as T;
+    if (validate(body)) return body as Static<S>;
     const errors = (validate.errors ?? []).map((e) => {
       const base = e.instancePath.slice(1).split('/').filter(Boolean).join('.');
       const extra =

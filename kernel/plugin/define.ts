@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../config/schema.js';
 import type { RegisterApi, RuntimeApi } from './api.js';
 import { checkPluginErrors, type PluginErrorCodes } from './errors.js';
+import { asJsonSchema, type Static, type TObject } from './options-schema.js';
 
 /**
  * What `register` may hand back: the plugin's later phases, closing over whatever register built. One call of
@@ -25,8 +26,11 @@ export interface PluginDefinition<O extends object = Record<string, never>> {
   /** kebab-case: the config key (camelCase), log component and env segment (`AUTHPLANE_<NAME>_…`). */
   name: string;
   dependsOn?: readonly string[];
-  /** JSON Schema of the options: defaults, descriptions (rendered into docs/configuration.md), `x-secret`. */
-  schema?: JsonSchema;
+  /**
+   * The options, built with `Type` (TypeBox): defaults, descriptions (rendered into docs/configuration.md),
+   * `x-secret`. Its static type is what `register` receives, so a field with a default is not `Type.Optional`.
+   */
+  schema?: TObject;
   /** Environment variables it reads besides its options, so the kernel does not warn about them as unknown. */
   env?: readonly string[];
   /** Its own AP_ERR_<PLUGIN>_<WHAT> codes (`defineErrors`), listed under it in docs/errors.md. */
@@ -49,6 +53,12 @@ export function assertCurrentContract(definition: object & { name?: unknown }): 
   }
 }
 
+/** What `register` receives for a schema: its static type (defaults applied); no schema, no options. */
+export type OptionsOf<S extends TObject | undefined> = [S] extends [TObject] ? Static<S> : Record<string, never>;
+
+/** A definition as `definePlugin` takes it: the options type comes from `schema`, never beside it. */
+export type PluginSpec<S extends TObject | undefined> = Omit<PluginDefinition<OptionsOf<S>>, 'schema'> & { schema?: S };
+
 export interface PluginInstance<O extends object = any> {
   readonly definition: PluginDefinition<O>;
   /** Options as written in the config file (the middle layer: schema defaults < these < environment). */
@@ -61,17 +71,37 @@ export type PluginFactory<O extends object> = ((options?: PartialDeep<O>) => Plu
   readonly definition: PluginDefinition<O>;
 };
 
-export function definePlugin<O extends object = Record<string, never>>(definition: PluginDefinition<O>): PluginFactory<O> {
+export function definePlugin<S extends TObject | undefined = undefined>(spec: PluginSpec<S>): PluginFactory<OptionsOf<S>> {
+  type O = OptionsOf<S>;
+  const definition = spec as PluginDefinition<O>;
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(definition.name)) {
     throw new TypeError(`plugin name '${definition.name}' must be kebab-case`);
   }
   checkPluginErrors(definition.name, definition.errors);
   assertCurrentContract(definition);
+  if (definition.schema) assertDefaultsRequired(definition.name, asJsonSchema(definition.schema));
   const factory = (options?: PartialDeep<O>): PluginInstance<O> => ({
     definition,
     options: (options ?? {}) as Partial<O>,
   });
   return Object.assign(factory, { definition });
+}
+
+/**
+ * The options `register` gets have every default applied, and their static type says so only if each field with a
+ * default is a required property (ajv fills defaults in before it checks `required`). `Type.Optional` on such a
+ * field would type a present value as possibly undefined: refused, so the type never drifts from what arrives.
+ */
+function assertDefaultsRequired(plugin: string, schema: JsonSchema, path: string[] = []): void {
+  for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+    const at = [...path, key];
+    if (sub.default !== undefined && !schema.required?.includes(key)) {
+      throw new TypeError(
+        `plugin '${plugin}': option '${at.join('.')}' has a default, so it is always present; declare it without Type.Optional (a required property)`,
+      );
+    }
+    if (sub.type === 'object') assertDefaultsRequired(plugin, sub, at);
+  }
 }
 
 /** `client-credentials` → `clientCredentials`: the plugin's key in the merged config. */

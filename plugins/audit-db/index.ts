@@ -5,31 +5,25 @@
  * Reads it back: `GET /admin/audit` and `authserver admin audit list` (filters since, until, user_id, client_id,
  * action, limit; bounded window).
  */
-import { definePlugin } from 'authplane';
+import { definePlugin, Type } from 'authplane';
 import { registerAuditRoutes } from './admin-routes.js';
 import { registerAuditCommands } from './cli.js';
 import { writeAuditEvents } from './write.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 import { auditEvents0002 } from '../../migrations/audit-db/0002_actor_fits_client_ids.js';
 
-export interface AuditDbOptions {
-  retentionDays: number;
-}
-
-export const auditDb = definePlugin<AuditDbOptions>({
+export const auditDb = definePlugin({
   name: 'audit-db',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      retentionDays: {
-        type: 'integer',
+  schema: Type.Object(
+    {
+      retentionDays: Type.Integer({
         minimum: 1,
         default: 90,
         description: 'Audit events older than this are removed by `authserver purge --only audit_events`.',
-      },
+      }),
     },
-  },
+    { additionalProperties: false },
+  ),
   register(api, options) {
     api.migrations([auditEvents0001, auditEvents0002]);
     const runtime = api.runtime;

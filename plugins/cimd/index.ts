@@ -26,7 +26,7 @@ const cimdErrors = defineErrors('cimd', {
   PRIVATE_ADDRESSES: '`cimd.allowPrivateAddresses` is on with an issuer that is not localhost; it lets any client_id make the server fetch internal addresses, so it is for local development only.',
 });
 
-export const cimd = definePlugin<CimdOptions>({
+export const cimd = definePlugin({
   name: 'cimd',
   dependsOn: ['clients', 'dcr'],
   schema: cimdOptionsSchema,

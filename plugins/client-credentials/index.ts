@@ -12,11 +12,11 @@
 import { definePlugin } from 'authplane';
 import { clientCredentialsGrant, CLIENT_CREDENTIALS } from './grant.js';
 import { registerMachineTokenPurge } from './purge.js';
-import { clientCredentialsSchema, type ClientCredentialsOptions } from './schema.js';
+import { clientCredentialsSchema } from './schema.js';
 
 export type { ClientCredentialsOptions } from './schema.js';
 
-export const clientCredentials = definePlugin<ClientCredentialsOptions>({
+export const clientCredentials = definePlugin({
   name: 'client-credentials',
   dependsOn: ['resources'],
   schema: clientCredentialsSchema,

@@ -25,7 +25,7 @@ import { ClientStore, toClientContract } from './store.js';
 
 export type { ClientsOptions } from './schema.js';
 
-export const clients = definePlugin<ClientsOptions>({
+export const clients = definePlugin({
   name: 'clients',
   schema: clientsOptionsSchema,
   errors: clientErrors,

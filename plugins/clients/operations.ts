@@ -81,8 +81,8 @@ export function clientView(client: StoredClient): ClientView {
 }
 
 export class ClientOperations {
-  readonly #validateCreate = bodyValidator<ClientFields>(createClientSchema);
-  readonly #validateUpdate = bodyValidator<ClientPatch>(updateClientSchema);
+  readonly #validateCreate = bodyValidator(createClientSchema);
+  readonly #validateUpdate = bodyValidator(updateClientSchema);
 
   constructor(
     private readonly store: ClientStore,

@@ -52,7 +52,7 @@ function keepAdminFields(input: ClientMetadataInput, existing: StoredClient, adm
 }
 
 export class ClientRegistrations {
-  readonly #validate = bodyValidator<ClientFields>(createClientSchema);
+  readonly #validate = bodyValidator(createClientSchema);
 
   constructor(
     private readonly store: ClientStore,

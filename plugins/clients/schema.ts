@@ -2,7 +2,7 @@
  * The admin API's client bodies (the CLI sends the same objects). Field names are RFC 7591 §2 client metadata, so
  * the same shapes serve dynamic registration later. Shape is checked here; rules between fields in metadata.ts.
  */
-import type { JsonSchema } from 'authplane';
+import { Type, type Static } from 'authplane';
 
 /**
  * Grant types a client may be registered for even before their plugin is enabled (RFC 6749, RFC 8693 token
@@ -29,70 +29,39 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 export type ClientStatus = (typeof CLIENT_STATUSES)[number];
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
 
-/** Every writable field; create requires some of them, update none. */
-export interface ClientFields {
-  client_name: string;
-  redirect_uris?: string[];
-  grant_types: string[];
-  response_types?: string[];
-  token_endpoint_auth_method: AuthMethod;
-  scope: string;
-  application_type?: ApplicationType;
-  agent?: boolean;
-  agent_description?: string | null;
-  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. Kept in `metadata`. */
-  dpop_bound_access_tokens?: boolean;
-}
-
-export type ClientPatch = Partial<ClientFields>;
-
 const MAX_REDIRECT_URIS = 20;
 
-const fieldSchemas: Record<keyof ClientFields, JsonSchema> = {
-  client_name: { type: 'string', minLength: 1, maxLength: 255, pattern: '\\S' },
-  redirect_uris: {
-    type: 'array',
-    maxItems: MAX_REDIRECT_URIS,
-    uniqueItems: true,
-    items: { type: 'string', minLength: 1, maxLength: 2000 },
+/** Every writable field; create requires some of them, update none. */
+export const createClientSchema = Type.Object(
+  {
+    client_name: Type.String({ minLength: 1, maxLength: 255, pattern: '\\S' }),
+    redirect_uris: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: MAX_REDIRECT_URIS, uniqueItems: true }),
+    ),
+    // Known grants or any a plugin registers (a custom grant is assigned to clients like a built-in): metadata.ts.
+    grant_types: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, uniqueItems: true }),
+    response_types: Type.Optional(Type.Array(Type.Enum(RESPONSE_TYPES, { type: 'string' }), { uniqueItems: true })),
+    token_endpoint_auth_method: Type.Enum(AUTH_METHODS, { type: 'string' }),
+    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
+    scope: Type.String({ maxLength: 4000, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E ]*$' }),
+    application_type: Type.Optional(Type.Enum(APPLICATION_TYPES, { type: 'string' })),
+    agent: Type.Optional(Type.Boolean()),
+    agent_description: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 1000 })),
+    /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. Kept in `metadata`. */
+    dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
   },
-  // Known grants or any a plugin registers (a custom grant is assigned to clients like a built-in): metadata.ts.
-  grant_types: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 255 } },
-  response_types: { type: 'array', uniqueItems: true, items: { type: 'string', enum: RESPONSE_TYPES } },
-  token_endpoint_auth_method: { type: 'string', enum: AUTH_METHODS },
-  // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
-  scope: { type: 'string', maxLength: 4000, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E ]*$' },
-  application_type: { type: 'string', enum: APPLICATION_TYPES },
-  agent: { type: 'boolean' },
-  agent_description: { type: ['string', 'null'], maxLength: 1000 },
-  dpop_bound_access_tokens: { type: 'boolean' },
-};
+  { additionalProperties: false },
+);
 
-export const createClientSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['client_name', 'grant_types', 'token_endpoint_auth_method', 'scope'],
-  properties: fieldSchemas,
-};
+export const updateClientSchema = Type.Partial(createClientSchema, { minProperties: 1 });
 
-export const updateClientSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: fieldSchemas,
-};
+export type ClientFields = Static<typeof createClientSchema>;
+export type ClientPatch = Static<typeof updateClientSchema>;
 
 /** Options of the clients plugin (`clients({ … })`, `AUTHPLANE_CLIENTS_*`). */
-export interface ClientsOptions {
-  cacheTtl: number;
-}
-
-export const clientsOptionsSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    cacheTtl: {
-      type: 'integer',
+export const clientsOptionsSchema = Type.Object(
+  {
+    cacheTtl: Type.Integer({
       minimum: 0,
       maximum: 300,
       default: 5,
@@ -100,6 +69,9 @@ export const clientsOptionsSchema: JsonSchema = {
         'How long a server answers client lookups (token, introspection, revocation, authorize) from memory, in seconds. ' +
         'Changes made through this server apply at once; a change made on another replica or by the CLI applies within ' +
         'this time. 0 reads the database on every lookup.',
-    },
+    }),
   },
-};
+  { additionalProperties: false },
+);
+
+export type ClientsOptions = Static<typeof clientsOptionsSchema>;

@@ -20,7 +20,7 @@ import { DcrModeSettings } from './settings.js';
 
 export type { DcrOptions } from './schema.js';
 
-export const dcr = definePlugin<DcrOptions>({
+export const dcr = definePlugin({
   name: 'dcr',
   dependsOn: ['clients'],
   schema: dcrOptionsSchema,

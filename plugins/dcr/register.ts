@@ -21,7 +21,7 @@ import { ENFORCED_METADATA_FIELDS, INFORMATIONAL_FIELDS, registrationRequestSche
 const INVALID_REDIRECT_URI = 'invalid_redirect_uri';
 const INVALID_CLIENT_METADATA = 'invalid_client_metadata';
 
-const validateRequest = bodyValidator<RegistrationRequest>(registrationRequestSchema);
+const validateRequest: (body: unknown) => RegistrationRequest = bodyValidator(registrationRequestSchema);
 
 /** `invalid_redirect_uri` when only redirect URIs are wrong, `invalid_client_metadata` otherwise (RFC 7591 §3.2.2). */
 export function registrationError(problems: readonly FieldProblem[]): OAuthError {

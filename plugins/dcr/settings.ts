@@ -3,7 +3,7 @@
  * time, which is stored in `dcr_settings` and wins from then on, across restarts. One operations object serves the
  * admin API, the CLI and the `dcrSettings` service that CIMD reads.
  */
-import { bodyValidator, type DcrMode, type DcrSettings, type RuntimeApi } from 'authplane';
+import { bodyValidator, Type, type DcrMode, type DcrSettings, type RuntimeApi } from 'authplane';
 import { DCR_MODES } from './schema.js';
 
 const MODE_KEY = 'mode';
@@ -36,12 +36,7 @@ export interface SettingsActor {
 }
 
 export class DcrModeSettings implements DcrSettings {
-  readonly #validate = bodyValidator<{ mode: DcrMode }>({
-    type: 'object',
-    additionalProperties: false,
-    required: ['mode'],
-    properties: { mode: { type: 'string', enum: DCR_MODES } },
-  });
+  readonly #validate = bodyValidator(Type.Object({ mode: Type.Enum(DCR_MODES, { type: 'string' }) }, { additionalProperties: false }));
   #cached: { mode: DcrMode; at: number } | undefined;
 
   constructor(

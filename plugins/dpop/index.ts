@@ -19,7 +19,7 @@ import { tapTokenRequest } from './token-request.js';
 
 export type { DpopOptions, DpopAlgorithm } from './schema.js';
 
-export const dpop = definePlugin<DpopOptions>({
+export const dpop = definePlugin({
   name: 'dpop',
   schema: dpopSchema,
   register(api, options) {

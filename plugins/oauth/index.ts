@@ -21,7 +21,7 @@ import { oauthSchema, type OAuthOptions } from './schema.js';
 
 export type { OAuthOptions } from './schema.js';
 
-export const oauth = definePlugin<OAuthOptions>({
+export const oauth = definePlugin({
   name: 'oauth',
   dependsOn: ['clients', 'resources', 'users'],
   schema: oauthSchema,

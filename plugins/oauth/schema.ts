@@ -1,66 +1,50 @@
-import type { JsonSchema } from 'authplane';
+import { Type, type Static } from 'authplane';
 
-export interface OAuthOptions {
-  requireScope: boolean;
-  codeTtl: number;
-  refreshTokenTtl: number;
-  refreshReuseGrace: number;
-  sessionTtl: number;
-  login: { maxFailures: number; failureWindow: number; lockout: number };
-}
-
-export const oauthSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    requireScope: {
-      type: 'boolean',
+export const oauthSchema = Type.Object(
+  {
+    requireScope: Type.Boolean({
       default: true,
       description:
         'Refuse an authorization request without `scope` (invalid_scope). When false, such a request is granted every scope of the resource and a WARN is logged once per client.',
-    },
-    codeTtl: {
-      type: 'integer',
+    }),
+    codeTtl: Type.Integer({
       minimum: 10,
       maximum: 600,
       default: 120,
       description: 'Authorization code lifetime (seconds; RFC 6749 §4.1.2 recommends at most 10 minutes).',
-    },
-    refreshTokenTtl: {
-      type: 'integer',
+    }),
+    refreshTokenTtl: Type.Integer({
       minimum: 60,
       default: 604800,
       description: 'Refresh token lifetime (seconds; default 7 days). Each rotation starts a new lifetime within the family.',
-    },
-    refreshReuseGrace: {
-      type: 'integer',
+    }),
+    refreshReuseGrace: Type.Integer({
       minimum: 0,
       maximum: 60,
       default: 5,
       description:
         'Seconds after a refresh token is used during which the same client repeating the same request (a network retry, two tabs) gets the same refresh token again, with a new access token, instead of the whole family being revoked. 0 turns the window off.',
-    },
-    sessionTtl: {
-      type: 'integer',
+    }),
+    sessionTtl: Type.Integer({
       minimum: 60,
       default: 43200,
       description: 'Login session lifetime (seconds; default 12 hours).',
-    },
-    login: {
-      type: 'object',
-      default: {},
-      additionalProperties: false,
-      properties: {
-        maxFailures: {
-          type: 'integer',
+    }),
+    login: Type.Object(
+      {
+        maxFailures: Type.Integer({
           minimum: 1,
           default: 5,
           description:
             'Failed logins per (email, client) within `failureWindow` before the pair is locked out; the client is the IPv4 address or the IPv6 /64, as for the rate limit. Attempts are counted before the password is checked, so parallel guesses check at most this many.',
-        },
-        failureWindow: { type: 'integer', minimum: 1, default: 900, description: 'Window counting failed logins (seconds).' },
-        lockout: { type: 'integer', minimum: 1, default: 900, description: 'How long a locked-out (email, client) waits (seconds).' },
+        }),
+        failureWindow: Type.Integer({ minimum: 1, default: 900, description: 'Window counting failed logins (seconds).' }),
+        lockout: Type.Integer({ minimum: 1, default: 900, description: 'How long a locked-out (email, client) waits (seconds).' }),
       },
-    },
+      { default: {}, additionalProperties: false },
+    ),
   },
-};
+  { additionalProperties: false },
+);
+
+export type OAuthOptions = Static<typeof oauthSchema>;

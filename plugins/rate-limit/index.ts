@@ -14,7 +14,7 @@ import { rateLimitSchema, type RateLimitOptions } from './schema.js';
 
 export type { RateLimitOptions } from './schema.js';
 
-export const rateLimit = definePlugin<RateLimitOptions>({
+export const rateLimit = definePlugin({
   name: 'rate-limit',
   schema: rateLimitSchema,
   register(api, options) {

@@ -27,7 +27,7 @@ export type { ResourceFields, ResourceSeed, ResourcesOptions } from './schema.js
 /** RFC 6749 §6 / OIDC Core §11: the scope clients ask for to get a refresh token. */
 const OFFLINE_ACCESS = 'offline_access';
 
-export const resources = definePlugin<ResourcesOptions>({
+export const resources = definePlugin({
   name: 'resources',
   schema: optionsSchema,
   errors: resourceErrors,

@@ -19,7 +19,7 @@ export interface Actor {
 const problem = (field: string, message: string) => badRequest(`${field}: ${message}`, { errors: [{ field, message }] });
 
 /** Every policy list present, so readers never check for a missing branch. */
-export function completePolicy(policy: ResourcePolicy | undefined): Required<ResourcePolicy> {
+export function completePolicy(policy: ResourceFields['policy']): Required<ResourcePolicy> {
   return {
     exchange: { allowed_client_ids: policy?.exchange?.allowed_client_ids ?? [] },
     runtime: { client_ids: policy?.runtime?.client_ids ?? [] },
@@ -60,8 +60,8 @@ function checkFields(fields: ResourceFields): { uri_key: string; broker_provider
 }
 
 export class ResourceOperations {
-  readonly #validateCreate = bodyValidator<ResourceCreate>(createResourceSchema);
-  readonly #validateUpdate = bodyValidator<ResourcePatch>(updateResourceSchema);
+  readonly #validateCreate = bodyValidator(createResourceSchema);
+  readonly #validateUpdate = bodyValidator(updateResourceSchema);
 
   constructor(
     private readonly store: ResourceStore,

@@ -22,8 +22,8 @@ const TRANSITIONS: Record<Transition, { from: UserStatus; to: UserStatus; action
 };
 
 export class UserOperations {
-  readonly #validateCreate = bodyValidator<UserFields>(createUserSchema);
-  readonly #validateUpdate = bodyValidator<UserPatch>(updateUserSchema);
+  readonly #validateCreate = bodyValidator(createUserSchema);
+  readonly #validateUpdate = bodyValidator(updateUserSchema);
 
   constructor(
     private readonly store: UserStore,

@@ -3,6 +3,7 @@
  * every built-in plugin's (composeSchema, the same function boot uses), one row per settable option.
  */
 import { pluginConfigKey, type JsonSchema } from 'authplane';
+import { asJsonSchema } from '../../kernel/plugin/options-schema.js';
 import { envName } from '../../kernel/config/env.js';
 import { composeSchema } from '../../kernel/config/resolve.js';
 import { kernelSchema } from '../../kernel/config/schema.js';
@@ -112,7 +113,8 @@ export function renderConfiguration(plugins: readonly BuiltinPlugin[]): string {
       plugin.inPreset ? 'in the default preset' : 'not in the default preset',
       definition.dependsOn?.length ? `depends on ${definition.dependsOn.map((d) => `\`${d}\``).join(', ')}` : undefined,
     ].filter(Boolean);
-    blocks.push(`${facts.join(' · ')}.${definition.schema?.description ? `\n\n${definition.schema.description}` : ''}`);
+    const description = definition.schema && asJsonSchema(definition.schema).description;
+    blocks.push(`${facts.join(' · ')}.${description ? `\n\n${description}` : ''}`);
     const rows = optionRows(composed.properties![key]!, [key]);
     blocks.push(rows.length ? table(HEADER, rows.map(row)) : 'No options.');
   }
