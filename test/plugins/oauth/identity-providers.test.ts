@@ -167,7 +167,9 @@ test('a bad, replayed, expired or foreign magic link is an HTML error page, audi
   const csrf = /name="csrf_token" value="([^"]+)"/.exec((await stranger.request('/login')).body)![1]!;
   const withToken = new URL(await askForLink(fx, new ScriptedBrowser(fx.url), await browser.request('/login')));
   withToken.searchParams.set('csrf_token', csrf);
-  assert.equal((await stranger.request(withToken.toString())).status, 400);
+  const carried = await stranger.request(withToken.toString());
+  assert.equal(carried.status, 400);
+  assert.match(carried.body, /expired or was started in another browser/, 'refused before the provider is asked');
   assert.ok(!hasSession(stranger));
 });
 
