@@ -10,7 +10,10 @@ import { InteractionCookie } from './interaction-cookie.js';
 import { loginFailedPage, loginPage, messagePage, type LoginEntry } from './views/login.js';
 
 export interface Interactions {
-  /** Starts a login with `provider` in this browser (replacing any other): what `GET /login/<name>` hands to `begin`. */
+  /**
+   * Starts a login with `provider` in this browser (replacing any other): what `GET /login/<name>` hands to `begin`.
+   * A `returnTo` that is not one of our authorize or consent URLs is dropped.
+   */
   start(ctx: Context, provider: string, returnTo: string | undefined): LoginInteraction;
   /**
    * The login this browser has in progress with `provider`: the one `start` put in its cookie, else — for a form

@@ -46,8 +46,8 @@ export function registerLogin(api: RegisterApi, state: OAuthState, interactions:
   api.route('public', 'POST', '/login', async (ctx) => callback(ctx, 'local', readForm(ctx)), page);
 
   api.route('public', 'GET', '/login/:name', async (ctx) => {
-    // Parameters first: a repeated one is refused whichever provider is named.
-    const returnTo = safeReturnTo(readQuery(ctx).return_to);
+    // Parameters first: a repeated one is refused whichever provider is named. `start` checks return_to.
+    const returnTo = readQuery(ctx).return_to;
     const name = ctx.params.name as string;
     await provider(name).begin(ctx, interactions.start(ctx, name, returnTo));
   }, page);
