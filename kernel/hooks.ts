@@ -164,7 +164,7 @@ export interface RegistryCatalog {
   clientAuthMethods: Registry<ClientAuthenticator>;
   /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken`. */
   grantTypes: Registry<GrantHandler>;
-  /** The login page and its callbacks: local passwords, upstream OpenID providers. */
+  /** The login page lists them; `GET /login/<name>` calls `begin`, `GET|POST /login/<name>/callback` calls `callback` (oauth plugin). */
   identityProviders: Registry<IdentityProvider>;
   /** `authserver purge`: deletes expired rows of one kind and reports how many. */
   purgeTargets: Registry<PurgeTarget>;
