@@ -23,6 +23,7 @@ import { tapRefreshTokenHooks } from './token-hooks.js';
 import { oauthSchema, type OAuthOptions } from './schema.js';
 
 export type { OAuthOptions } from './schema.js';
+export type { Interactions } from './interactions.js';
 
 export const oauth = definePlugin({
   name: 'oauth',

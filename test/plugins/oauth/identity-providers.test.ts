@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as oauth from 'oauth4webapi';
+import { fixedCallbackIdp } from '../../fixtures/plugins/fixed-callback-idp.js';
 import { magicLink, MAGIC_LINK_TTL_MS, type MagicLinkMail } from '../../fixtures/plugins/magic-link.js';
 import { ScriptedBrowser, type Page } from '../../helpers/browser.js';
 import { testClock, type TestClock } from '../../helpers/clock.js';
@@ -210,4 +211,23 @@ test('return_to survives the round trip only when it is ours: an attacker\'s end
   const login = await browser.request(authorizeUrl(fx, { code_challenge: challenge }));
   const back = await browser.request(await askForLink(fx, browser, login));
   assert.match(back.url, /\/consent\?client_id=/);
+});
+
+test('a plugin with a callback route of its own ends the login through the interactions service it depends on', async (t) => {
+  const fx = await oauthServer(t, { extra: [fixedCallbackIdp()] });
+  const browser = new ScriptedBrowser(fx.url);
+  const login = await browser.request(authorizeUrl(fx, { code_challenge: pkce().challenge }));
+  const start = `${providerLink(login, 'Fixed SSO')}&${new URLSearchParams({ login_hint: USER.email })}`;
+
+  const forged = new ScriptedBrowser(fx.url);
+  await forged.request('/login/fixed-sso');
+  const wrongState = await forged.request(`/sso/return?${new URLSearchParams({ state: 'guessed', email: USER.email })}`);
+  assert.equal(wrongState.status, 400);
+  assert.ok(!hasSession(forged));
+
+  const consent = await browser.request(start);
+  assert.equal(consent.status, 200, consent.body);
+  assert.match(consent.url, /\/consent\?client_id=/, 'the return_to kept by the interaction');
+  const [event] = await auditEvents(fx, `action=user_login&user_id=${fx.userId}`);
+  assert.deepEqual(event?.detail, { upstream: 'test-upstream', provider: 'fixed-sso', amr: ['fed'] });
 });
