@@ -62,6 +62,6 @@ export class InteractionCookie {
   }
 
   clear(ctx: Context): void {
-    ctx.cookies.set(INTERACTION_COOKIE, '', this.#options(0));
+    if (ctx.cookies.get(INTERACTION_COOKIE) !== undefined) ctx.cookies.set(INTERACTION_COOKIE, '', this.#options(0));
   }
 }
