@@ -16,8 +16,9 @@ export interface Interactions {
    */
   start(ctx: Context, provider: string, returnTo: string | undefined): LoginInteraction;
   /**
-   * The login this browser has in progress with `provider`: the one `start` put in its cookie, else — for a form
-   * posted from the login page — the one its `csrf_token` and `return_to` fields carry. Undefined when neither holds.
+   * The login this browser has in progress with `provider`: on GET the one `start` put in its cookie; on POST only
+   * with a valid `csrf_token` field, and then the cookie's, else the one the form's `return_to` names (a form on the
+   * login page itself). Undefined otherwise: the provider must not be asked.
    */
   current(ctx: Context, provider: string, params: Readonly<Record<string, string>>): LoginInteraction | undefined;
   /**
@@ -71,10 +72,14 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
 
     current(ctx, provider, params) {
       const record = cookies().read(ctx);
-      if (record?.provider === provider) return interaction(ctx, provider, record.returnTo, record.state);
-      // A form posted from a page of ours; never a link, which anyone could make a browser follow.
-      if (ctx.method === 'POST' && state.sessions().checkCsrf(ctx, params.csrf_token)) return interaction(ctx, provider, safeReturnTo(params.return_to));
-      return undefined;
+      const started = record?.provider === provider ? record : undefined;
+      // A POST must be a form of ours (SameSite=Lax keeps the cookie from other sites, not from sibling hosts);
+      // a GET — a link anyone could make a browser follow — must come back to an interaction this browser started.
+      if (ctx.method === 'POST') {
+        if (!state.sessions().checkCsrf(ctx, params.csrf_token)) return undefined;
+        return started ? interaction(ctx, provider, started.returnTo, started.state) : interaction(ctx, provider, safeReturnTo(params.return_to));
+      }
+      return started && interaction(ctx, provider, started.returnTo, started.state);
     },
 
     async finish(ctx, done, proof) {

@@ -158,6 +158,15 @@ test('a bad, replayed, expired or foreign magic link is an HTML error page, audi
   await browser.request('/login/magic-link');
   await refused(theirs, 'a link asked for by another browser');
 
+  // A POST to the callback needs the form's CSRF token, even with the interaction cookie (a sibling host's form).
+  const mails = async () => ((await (await fx.admin('/admin/magic-link/outbox')).json()) as { messages: unknown[] }).messages.length;
+  const sentBefore = await mails();
+  await browser.request('/login/magic-link');
+  const noToken = await browser.request('/login/magic-link/callback', { method: 'POST', form: { email: USER.email } });
+  assert.equal(noToken.status, 400);
+  assert.match(noToken.body, /The form expired/);
+  assert.equal(await mails(), sentBefore, 'the provider was not asked: no mail');
+
   // A callback with no interaction at all never reaches the provider.
   const stranger = new ScriptedBrowser(fx.url);
   const orphan = await stranger.request(await askForLink(fx, new ScriptedBrowser(fx.url), await browser.request('/login')));
