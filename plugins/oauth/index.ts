@@ -32,8 +32,9 @@ export const oauth = definePlugin({
   register(api, options) {
     api.migrations([oauthCore0001]);
     const state = createOAuthState(api, options);
+    const issuer = api.config.server.issuer.replace(/\/+$/, '');
     registerAuthorize(api, state);
-    const interactions = createInteractions(state, api.config.server.issuer.replace(/\/+$/, ''), () => api.config.session.secret!);
+    const interactions = createInteractions(state, issuer, () => api.config.session.secret!);
     api.provide('interactions', interactions);
     api.registries.identityProviders.register('local', localProvider(state));
     registerLogin(api, state, interactions);
@@ -42,7 +43,6 @@ export const oauth = definePlugin({
     tapRefreshTokenHooks(api, state);
     api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state, api.config.tokens.accessTokenTtl));
     api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state, api.config.tokens.accessTokenTtl));
-    const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({
       ...doc,
       authorization_endpoint: `${issuer}/oauth/authorize`,
