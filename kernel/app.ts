@@ -336,6 +336,7 @@ export class AuthPlane {
           return self.discovery;
         },
         hooks: (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
+        registries: this.registries,
         now: this.#now,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),

@@ -7,7 +7,7 @@
  * Hot-path rule: only `tokenRequest`, `grantRequest`, `resolveClient`, `introspectToken` and `revokeToken` may await;
  * claim and response waterfalls are synchronous (do I/O earlier, keep results on the context's `state`).
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import {
   AsyncParallelHook,
   AsyncSeriesBailHook,
@@ -59,10 +59,73 @@ export interface TokenInfo {
   [member: string]: unknown;
 }
 
-/** A login method shown on the login page (local passwords, an upstream OIDC provider…). */
+/**
+ * One login in progress, as the oauth plugin's `interactions` service hands it to an identity provider. It is bound
+ * to the browser that started it: `begin` puts it in a signed cookie (path /login, 10 minutes), and a provider's
+ * own form carries it as `fields`; a callback without one never reaches the provider.
+ */
+export interface LoginInteraction {
+  /** The provider's name in `identityProviders`. */
+  readonly provider: string;
+  /** Where the browser goes once signed in: one of our authorize or consent URLs (already checked), else none. */
+  readonly returnTo: string | undefined;
+  /**
+   * Unguessable and bound to this browser and this interaction: send it upstream as OAuth `state` and compare what
+   * comes back, or keep it with anything you hand out (a one-time link) and compare it at the callback.
+   */
+  readonly state: string;
+  /** `<issuer>/login/<name>/callback`, answered on GET and POST: the redirect URI to register upstream. */
+  readonly callbackUrl: string;
+  /** Hidden fields (`csrf_token`, `return_to`) a form of the provider's own must carry when it posts to its callback. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** What a provider proved: who signed in and how. The `interactions` service checks the user and does the rest. */
+export interface IdentityProof {
+  readonly userId: string;
+  /** RFC 8176 authentication method references (`pwd`, `otp`, `fed`, `mfa`…), audited with the login. */
+  readonly amr: readonly string[];
+  /** Anything the audit event should keep about the login (the upstream issuer and subject…). */
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** The provider could not prove who is signing in, or wants the form filled in again. */
+export interface LoginFailure {
+  /** Shown to the person: next to the provider's form on the login page, or on an error page. */
+  readonly error: string;
+  readonly status: number;
+  /**
+   * Set for a failed login (`invalid_credentials`, `locked_out`, `invalid_token`…): audited as `user_login_failed`
+   * with this `detail.reason` and counted in `authserver_auth_denied_total`. Unset for a form sent incomplete.
+   */
+  readonly reason?: string;
+  /** Seconds to send as `Retry-After`. */
+  readonly retryAfter?: number;
+}
+
+/**
+ * A way to log in, listed on the login page (local passwords, an upstream OpenID provider, a magic link…). The
+ * provider only proves identity; the oauth plugin's `interactions` service checks the account, starts the session,
+ * audits and returns to the authorization request. Routes: `GET /login/<name>` calls `begin`,
+ * `GET|POST /login/<name>/callback` calls `callback`.
+ */
 export interface IdentityProvider {
+  /** The label of its entry on the login page. */
   readonly displayName: string;
-  readonly kind: 'local' | 'federated';
+  /**
+   * An HTML fragment the login page shows inline (the email and password form), posting to the callback with
+   * `interaction.fields`; after a failure it is shown again with the error and the fields sent (never re-fill a
+   * secret). Without it the login page links to `GET /login/<name>`.
+   */
+  loginForm?(interaction: LoginInteraction, retry?: { error: string; fields: Readonly<Record<string, string>> }): string;
+  /** Starts a login: answers with a page of its own (a form posting to the callback) or a redirect upstream. */
+  begin(ctx: Context, interaction: LoginInteraction): Promise<void> | void;
+  /**
+   * The browser came back (GET or POST; the query and form are already checked for repeated parameters): the
+   * proof, a failure, or `undefined` when the provider answered itself and nothing is finished yet (a "check your
+   * inbox" page).
+   */
+  callback(ctx: Context, interaction: LoginInteraction): Promise<IdentityProof | LoginFailure | undefined>;
 }
 
 export interface HookCatalog {
@@ -101,7 +164,7 @@ export interface RegistryCatalog {
   clientAuthMethods: Registry<ClientAuthenticator>;
   /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken`. */
   grantTypes: Registry<GrantHandler>;
-  /** The login page and its callbacks: local passwords, upstream OpenID providers. */
+  /** The login page lists them; `GET /login/<name>` calls `begin`, `GET|POST /login/<name>/callback` calls `callback` (oauth plugin). */
   identityProviders: Registry<IdentityProvider>;
   /** `authserver purge`: deletes expired rows of one kind and reports how many. */
   purgeTargets: Registry<PurgeTarget>;

@@ -13,6 +13,9 @@ export type {
   AuthorizeContext,
   TokenInfo,
   IdentityProvider,
+  IdentityProof,
+  LoginFailure,
+  LoginInteraction,
   DiscoveryDocument,
   ListenerName,
 } from './hooks.js';

@@ -7,7 +7,7 @@ export { tracingOtel } from './tracing-otel/index.js';
 export { clients } from './clients/index.js';
 export { resources } from './resources/index.js';
 export { users } from './users/index.js';
-export { oauth } from './oauth/index.js';
+export { oauth, type Interactions } from './oauth/index.js';
 export { dpop } from './dpop/index.js';
 export { clientCredentials } from './client-credentials/index.js';
 export { introspection } from './introspection/index.js';

@@ -14,7 +14,7 @@ import type {
 } from '../contracts.js';
 import type { KernelConfig } from '../config/types.js';
 import type { HookCatalog, ListenerName, RegistryCatalog } from '../hooks.js';
-import type { OwnedRegistry } from './registry.js';
+import type { OwnedRegistry, ReadableRegistry } from './registry.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Migration } from '../storage/migrations.js';
 import type { Dialect } from '../storage/dialect.js';
@@ -91,6 +91,8 @@ export interface RuntimeApi {
    * and the hooks themselves refuse a late tap with AP_ERR_HOOKS_FROZEN.
    */
   readonly hooks: CallOnly<HookCatalog>;
+  /** The registries as they stand after register, read-only (the login page lists `identityProviders`). */
+  readonly registries: { readonly [K in keyof RegistryCatalog]: ReadableRegistry<Parameters<RegistryCatalog[K]['register']>[1]> };
   /**
    * The server's clock in milliseconds since the epoch (`CreateOptions.now`, else `Date.now`): what token lifetimes
    * are measured with. Read it for expiry and cache ages, so they move with the tokens.

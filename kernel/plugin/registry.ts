@@ -60,3 +60,6 @@ export interface OwnedRegistry<T> {
   register(name: string, value: T): void;
   has(name: string): boolean;
 }
+
+/** The view handed to the runtime: a plugin that owns a page or an endpoint reads the entries others registered. */
+export type ReadableRegistry<T> = Pick<Registry<T>, 'get' | 'has' | 'names' | 'entries'>;

@@ -2,10 +2,11 @@
  * oauth: the authorization-code flow every MCP client walks.
  * RFCs: OAuth 2.1 (draft) / RFC 6749 §4.1 and §6, RFC 7636 (PKCE, S256 only), RFC 8707 (`resource`), RFC 9068
  * (JWT access tokens, issued by the kernel), RFC 9207 (`iss` in authorization responses), RFC 8252 §7.3 (loopback).
- * Routes: GET /oauth/authorize, GET|POST /login, GET|POST /logout, GET|POST /consent; admin: user grants,
- * force-logout, consent revocation. Registers grant types `authorization_code` and `refresh_token`, purge
- * targets `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
- * Uses services `clients`, `resources`, `users`.
+ * Routes: GET /oauth/authorize, GET|POST /login, GET /login/:name, GET|POST /login/:name/callback, GET|POST
+ * /logout, GET|POST /consent; admin: user grants, force-logout, consent revocation. Registers grant types
+ * `authorization_code` and `refresh_token`, identity provider `local` (email and password), purge targets
+ * `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
+ * Provides service `interactions` (how every login ends). Uses services `clients`, `resources`, `users`.
  */
 import { definePlugin } from 'authplane';
 import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
@@ -14,12 +15,15 @@ import { registerAuthorize } from './authorize.js';
 import { createOAuthState } from './context.js';
 import { authorizationCodeGrant } from './grant-code.js';
 import { refreshTokenGrant } from './grant-refresh.js';
+import { createInteractions } from './interactions.js';
+import { localProvider } from './local-provider.js';
 import { registerLogin } from './login.js';
 import { registerPurgeTargets } from './purge.js';
 import { tapRefreshTokenHooks } from './token-hooks.js';
 import { oauthSchema, type OAuthOptions } from './schema.js';
 
 export type { OAuthOptions } from './schema.js';
+export type { Interactions } from './interactions.js';
 
 export const oauth = definePlugin({
   name: 'oauth',
@@ -28,14 +32,17 @@ export const oauth = definePlugin({
   register(api, options) {
     api.migrations([oauthCore0001]);
     const state = createOAuthState(api, options);
+    const issuer = api.config.server.issuer.replace(/\/+$/, '');
     registerAuthorize(api, state);
-    registerLogin(api, state);
+    const interactions = createInteractions(state, issuer, () => api.config.session.secret!);
+    api.provide('interactions', interactions);
+    api.registries.identityProviders.register('local', localProvider(state));
+    registerLogin(api, state, interactions);
     registerGrantAdmin(api, state);
     registerPurgeTargets(api, options);
     tapRefreshTokenHooks(api, state);
     api.registries.grantTypes.register('authorization_code', authorizationCodeGrant(state, api.config.tokens.accessTokenTtl));
     api.registries.grantTypes.register('refresh_token', refreshTokenGrant(state, api.config.tokens.accessTokenTtl));
-    const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({
       ...doc,
       authorization_endpoint: `${issuer}/oauth/authorize`,

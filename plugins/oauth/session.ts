@@ -78,10 +78,12 @@ export class Sessions {
    * on another origin can neither read nor forge it.
    */
   csrfToken(ctx: Context): string {
-    let nonce = ctx.cookies.get(CSRF_COOKIE);
+    // A nonce set earlier in this request is not in its Cookie header: a page with several forms shares it.
+    let nonce = (ctx.state.csrfNonce as string | undefined) ?? ctx.cookies.get(CSRF_COOKIE);
     if (!nonce || !/^[A-Za-z0-9_-]{32,64}$/.test(nonce)) {
       nonce = randomBytes(24).toString('base64url');
       ctx.cookies.set(CSRF_COOKIE, nonce, { ...this.#cookieOptions(), sameSite: 'lax' });
+      ctx.state.csrfNonce = nonce;
     }
     return this.#sign(`csrf:${nonce}`);
   }

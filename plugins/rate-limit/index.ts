@@ -1,7 +1,8 @@
 /**
  * rate-limit: per-client-IP token buckets on the public listener, on by default.
- * - Three classes (classify.ts): `strict` (POST /login, POST /oauth/register), `token` (/oauth/token, /introspect,
- *   /revoke) and `default` (everything else); /health, /livez, /ready and /.well-known/* are never limited.
+ * - Three classes (classify.ts): `strict` (POST /login, POST /login/<provider>/callback, POST /oauth/register),
+ *   `token` (/oauth/token, /introspect, /revoke) and `default` (everything else); /health, /livez, /ready and
+ *   /.well-known/* are never limited.
  * - Over the limit: 429 with `Retry-After`; OAuth `slow_down` JSON under /oauth/, RFC 9457 problem elsewhere.
  * - The address is the kernel's `ctx.state.clientIp` (X-Forwarded-For only from `server.trustedProxies`); IPv6 is
  *   counted per /64 (the kernel's `clientKey`, which the login lockout keys on too). Buckets are in memory per

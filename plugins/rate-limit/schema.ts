@@ -26,7 +26,7 @@ export const rateLimitSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Limit requests per client address on the public listener.' }),
     strict: bucket(
-      'POST /login and POST /oauth/register: password guessing and registration spam (each attempt costs a password hash or a row).',
+      'POST /login, POST /login/<provider>/callback and POST /oauth/register: password guessing and registration spam (each attempt costs a password hash or a row).',
       10,
       0.2,
     ),

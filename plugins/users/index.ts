@@ -4,7 +4,7 @@
  *   event loop (password.ts), at least 8 characters.
  * - Provides service `users` (UserDirectory: get, findByEmail, verifyPassword — same cost for unknown emails —,
  *   recordLogin). No cache: disabling a user takes effect on the next request.
- * - Registers identity provider `local` (email and password) in `identityProviders`.
+ * - The `local` identity provider (email and password) that checks them is the oauth plugin's, which owns login.
  * - Admin API `/admin/users…` (CRUD, disable, enable) and CLI `authserver admin user …`, one operations module
  *   behind both. Revoking a user's tokens (`/admin/users/:id/tokens`) belongs to the plugin that owns tokens.
  * - Audit: user_created, user_updated, user_deleted, user_disabled, user_enabled.
@@ -27,7 +27,6 @@ export const users = definePlugin({
     const runtime = api.runtime;
     const store = new UserStore(runtime);
     api.provide('users', createUserDirectory(store));
-    api.registries.identityProviders.register('local', { displayName: 'Email and password', kind: 'local' });
     const operations = new UserOperations(store, runtime);
     registerUserRoutes(api, operations);
     registerUserCommands(api, operations);

@@ -149,3 +149,31 @@ test('a right password is refused when parallel guesses lock the pair while it i
   assert.ok(!signedIn(right!));
   assert.ok(Number(right!.headers.get('retry-after')) > 0);
 });
+
+test('the local form answers as before the provider seam: its messages, statuses, kept email and return_to, and audited failures', async (t) => {
+  const fx = await oauthServer(t);
+  const returnTo = '/consent?client_id=x';
+  const post = async (fields: Record<string, string>) => {
+    const browser = new ScriptedBrowser(fx.url);
+    const page = await browser.request(`/login?${new URLSearchParams({ return_to: returnTo })}`);
+    return browser.submit(page, fields);
+  };
+  const message = (body: string) => /role="alert"><strong>([^<]*)</.exec(body)?.[1];
+
+  const expired = await post({ csrf_token: 'forged', email: 'ada@example.com', password: 'secret guess' });
+  assert.equal(expired.status, 400);
+  assert.equal(message(expired.body), 'The form expired. Please sign in again.');
+  assert.match(expired.body, /name="email"[^>]*value="ada@example.com"/, 'the email is kept');
+  assert.match(expired.body, /name="return_to" value="\/consent\?client_id=x"/, 'and where the login was going');
+  assert.doesNotMatch(expired.body, /secret guess/, 'the password is never sent back');
+
+  const empty = await post({ email: 'ada@example.com', password: '' });
+  assert.equal(empty.status, 400);
+  assert.equal(message(empty.body), 'Enter your email and password.');
+
+  const wrong = await post({ email: USER.email, password: 'wrong' });
+  assert.equal(wrong.status, 401);
+  assert.equal(message(wrong.body), 'Invalid email or password.');
+  const failed = await (await fx.admin('/admin/audit?action=user_login_failed')).json();
+  assert.deepEqual(failed.events.map((e: { detail: unknown }) => e.detail), [{ reason: 'invalid_credentials', provider: 'local' }], 'only the checked password is a failed login');
+});

@@ -38,6 +38,10 @@ const ROUTES: Record<string, Entry> = {
     errors: 'page',
     params: { email: 'ada@example.com', password: 'pw', csrf_token: 'token', return_to: '/consent?client_id=ap_client' },
   },
+  // The provider's name is ':name' here, unknown: the parameters are checked before the provider is looked up.
+  'GET /login/:name': { in: 'query', errors: 'page', params: { return_to: '/oauth/authorize?client_id=ap_client' } },
+  'GET /login/:name/callback': { in: 'query', errors: 'page', params: { code: 'upstream-code', state: 'xyz' } },
+  'POST /login/:name/callback': { in: 'form', errors: 'page', params: { csrf_token: 'token', return_to: '/consent?client_id=ap_client' } },
   'GET /logout': { in: 'none', why: 'shows the sign-out form' },
   'POST /logout': { in: 'form', errors: 'page', params: { csrf_token: 'token' } },
   'GET /oauth/authorize': { in: 'query', errors: 'page', params: AUTHORIZE },

@@ -18,13 +18,22 @@ export interface OAuthFixture extends TestServer {
 
 export async function oauthServer(
   t: TestContext,
-  options: { oauthOptions?: Record<string, unknown>; env?: NodeJS.ProcessEnv; storage?: 'sqlite' | 'postgres'; extra?: PluginInstance[]; config?: AuthPlaneConfig } = {},
+  options: {
+    oauthOptions?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    storage?: 'sqlite' | 'postgres';
+    extra?: PluginInstance[];
+    config?: AuthPlaneConfig;
+    /** The server's clock (a `testClock()`), for lifetimes a test moves past. */
+    now?: () => number;
+  } = {},
 ): Promise<OAuthFixture> {
   const server = await startServer(t, {
     exactIssuer: true,
     storage: options.storage,
     env: options.env,
     config: options.config,
+    now: options.now,
     plugins: [clients(), resources(), users(), oauth(options.oauthOptions as never), ...(options.extra ?? [])],
   });
   const post = async (path: string, body: unknown) => {

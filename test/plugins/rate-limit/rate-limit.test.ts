@@ -75,6 +75,14 @@ test('POST /login is in the strict class, limited before the default class would
   assert.equal((await fetch(`${fx.url}/login`)).status, 404, 'GET /login draws from the default class');
 });
 
+test('a POST to an identity provider\'s callback is in the strict class too, as POST /login is', async (t) => {
+  const fx = await limitedServer(t);
+  const post = (path: string) => fetch(`${fx.url}${path}`, { method: 'POST', body: new URLSearchParams({ email: 'a@b.c', password: 'x' }) });
+  assert.equal((await post('/login/local/callback')).status, 404, 'no login route on this server, but the request counts');
+  assert.equal((await post('/login/magic-link/callback')).status, 429, 'one strict bucket for every provider');
+  assert.equal((await fetch(`${fx.url}/login/local/callback`)).status, 404, 'a GET callback draws from the default class');
+});
+
 test('X-Forwarded-For chooses the bucket only when the connection comes from a trusted proxy', async (t) => {
   const untrusted = await limitedServer(t);
   const statuses = [];

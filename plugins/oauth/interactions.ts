@@ -1,0 +1,140 @@
+/**
+ * The `interactions` service: how a login, whichever provider proved it, ends. In the spirit of oidc-provider's
+ * `interactionFinished`: an identity provider only proves who is signing in; checking the account, the session,
+ * the audit and the way back to the authorization request are done once, here.
+ */
+import type { Context } from 'koa';
+import { readForm, type IdentityProof, type LoginFailure, type LoginInteraction } from 'authplane';
+import { auditBase, sendPage, type OAuthState } from './context.js';
+import { InteractionCookie } from './interaction-cookie.js';
+import { loginFailedPage, loginPage, messagePage, type LoginEntry } from './views/login.js';
+
+export interface Interactions {
+  /**
+   * Starts a login with `provider` in this browser (replacing any other): what `GET /login/<name>` hands to `begin`.
+   * A `returnTo` that is not one of our authorize or consent URLs is dropped.
+   */
+  start(ctx: Context, provider: string, returnTo: string | undefined): LoginInteraction;
+  /**
+   * The login this browser has in progress with `provider`: on GET the one `start` put in its cookie; on POST only
+   * with a valid `csrf_token` field, and then the cookie's, else the one the form's `return_to` names (a form on the
+   * login page itself). Undefined otherwise: the provider must not be asked.
+   */
+  current(ctx: Context, provider: string, params: Readonly<Record<string, string>>): LoginInteraction | undefined;
+  /**
+   * Completes a login: the user must exist and be active; then the session, `recordLogin`, the `user_login` audit
+   * event (detail: provider, amr) and a 303 to the interaction's return_to, or the signed-in page.
+   */
+  finish(ctx: Context, interaction: LoginInteraction, proof: IdentityProof): Promise<void>;
+  /** Answers a failure: audited and counted when it has a reason; the login page again, or an error page. */
+  fail(ctx: Context, interaction: Pick<LoginInteraction, 'provider' | 'returnTo'>, failure: LoginFailure): void;
+  /** The login page: every registered provider, inline forms first; `retry` shows one provider's form again. */
+  page(ctx: Context, returnTo: string | undefined, retry?: { provider: string; error: string; fields: Readonly<Record<string, string>> }): string;
+}
+
+declare module 'authplane' {
+  interface Services {
+    interactions: Interactions;
+  }
+}
+
+/** Only our own authorization and consent URLs may be returned to after login: no open redirect. */
+export function safeReturnTo(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  return /^\/(oauth\/authorize|consent)\?[^\\]*$/.test(value) && !value.startsWith('//') ? value : undefined;
+}
+
+const loginPath = (path: string, returnTo: string | undefined) =>
+  returnTo ? `${path}?${new URLSearchParams({ return_to: returnTo })}` : path;
+
+export function createInteractions(state: OAuthState, issuer: string, secret: () => string): Interactions {
+  let made: InteractionCookie | undefined;
+  // Made on first use, like the session store: the secret is settled once the server boots.
+  const cookies = () => (made ??= new InteractionCookie(secret(), issuer, () => state.runtime().now()));
+  const providers = () => state.runtime().registries.identityProviders;
+
+  const interaction = (ctx: Context, provider: string, returnTo: string | undefined, stateValue?: string): LoginInteraction => {
+    const csrf = state.sessions().csrfToken(ctx);
+    return {
+      provider,
+      returnTo,
+      state: stateValue ?? csrf,
+      callbackUrl: `${issuer}/login/${encodeURIComponent(provider)}/callback`,
+      fields: { csrf_token: csrf, return_to: returnTo ?? '' },
+    };
+  };
+
+  const service: Interactions = {
+    start(ctx, provider, returnTo) {
+      const record = cookies().start(ctx, provider, safeReturnTo(returnTo));
+      return interaction(ctx, provider, record.returnTo, record.state);
+    },
+
+    current(ctx, provider, params) {
+      const record = cookies().read(ctx);
+      const started = record?.provider === provider ? record : undefined;
+      // A POST must be a form of ours (SameSite=Lax keeps the cookie from other sites, not from sibling hosts);
+      // a GET — a link anyone could make a browser follow — must come back to an interaction this browser started.
+      if (ctx.method === 'POST') {
+        if (!state.sessions().checkCsrf(ctx, params.csrf_token)) return undefined;
+        return started ? interaction(ctx, provider, started.returnTo, started.state) : interaction(ctx, provider, safeReturnTo(params.return_to));
+      }
+      return started && interaction(ctx, provider, started.returnTo, started.state);
+    },
+
+    async finish(ctx, done, proof) {
+      const runtime = state.runtime();
+      const users = runtime.use('users');
+      const user = await users.get(proof.userId);
+      if (!user || user.status !== 'active') {
+        return service.fail(ctx, done, { error: 'This account cannot sign in.', status: 403, reason: user ? 'user_disabled' : 'unknown_user' });
+      }
+      await state.sessions().create(ctx, user.id);
+      cookies().clear(ctx);
+      await users.recordLogin(user.id);
+      runtime.audit.emit({
+        action: 'user_login',
+        actor_id: user.id,
+        user_id: user.id,
+        ...auditBase(ctx),
+        detail: { ...proof.detail, provider: done.provider, amr: [...proof.amr] },
+      });
+      // Checked again here: a plugin may call finish with an interaction of its own making.
+      const returnTo = safeReturnTo(done.returnTo);
+      if (returnTo) {
+        ctx.redirect(returnTo);
+        ctx.status = 303; // RFC 9110 §15.4.4: the browser follows a POST's 303 with a GET
+        return;
+      }
+      sendPage(ctx, 200, messagePage('Signed in', `You are signed in as ${user.email}.`));
+    },
+
+    fail(ctx, failed, failure) {
+      if (failure.reason) {
+        state.denied.inc({ reason: failure.reason });
+        state.runtime().audit.emit({ action: 'user_login_failed', detail: { reason: failure.reason, provider: failed.provider }, ...auditBase(ctx) });
+      }
+      if (failure.retryAfter !== undefined) ctx.set('Retry-After', String(failure.retryAfter));
+      if (providers().get(failed.provider)?.loginForm) {
+        const fields = ctx.method === 'POST' ? readForm(ctx) : {};
+        return sendPage(ctx, failure.status, service.page(ctx, failed.returnTo, { provider: failed.provider, error: failure.error, fields }));
+      }
+      sendPage(ctx, failure.status, loginFailedPage(failure.error, loginPath('/login', failed.returnTo)));
+    },
+
+    page(ctx, returnTo, retry) {
+      const entries: LoginEntry[] = [];
+      for (const [name, provider] of providers().entries()) {
+        if (provider.loginForm) {
+          const again = retry?.provider === name ? { error: retry.error, fields: retry.fields } : undefined;
+          entries.push({ form: provider.loginForm(interaction(ctx, name, returnTo), again) });
+        } else {
+          entries.push({ href: loginPath(`/login/${encodeURIComponent(name)}`, returnTo), label: provider.displayName });
+        }
+      }
+      const unplaced = retry && !providers().get(retry.provider)?.loginForm ? retry.error : undefined;
+      return loginPage(entries, unplaced);
+    },
+  };
+  return service;
+}
