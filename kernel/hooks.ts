@@ -200,8 +200,3 @@ export function createRegistryCatalog(): RegistryCatalog {
     cliCommands: new Registry('CLI command'),
   };
 }
-
-/** Hooks without taps are skipped on the hot path; checked once after register. */
-export function hasTaps(hook: { taps: readonly unknown[] }): boolean {
-  return hook.taps.length > 0;
-}
