@@ -120,7 +120,7 @@ export const BOOT_ERROR_CODES = {
   AP_ERR_CONFIG_INVALID: 'The merged configuration does not satisfy the schema; every problem is listed with its path.',
   AP_ERR_CONFIG_LOAD: 'The configuration file could not be found, loaded or did not export a config object.',
   AP_ERR_CONFIG_SECRET_IN_FILE: 'A secret was written in the config file; secrets are read from environment variables only.',
-  AP_ERR_INSECURE_SECRET: 'A required secret is missing, too short or an obvious value for a non-localhost issuer.',
+  AP_ERR_INSECURE_SECRET: 'A non-localhost issuer without https, or without a strong admin API key (AUTHPLANE_ADMIN_API_KEY missing, too short or an obvious value). Secrets of plugins are checked by their plugin, under its own code.',
   AP_ERR_PLUGIN_DEPENDENCY: 'A plugin depends on a plugin that is not enabled, or plugins depend on each other in a cycle.',
   AP_ERR_PLUGIN_DUPLICATE: 'The same plugin is enabled twice.',
   AP_ERR_PLUGIN_PHASE: 'A plugin failed or timed out in a lifecycle phase (register, init, start, stop).',

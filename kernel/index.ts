@@ -1,5 +1,6 @@
 /** The public API of AuthPlane: what a config file, a plugin and the CLI import from 'authplane'. */
 export { defineConfig } from './config/types.js';
+export { environmentSecret, type EnvironmentSecret } from './config/secrets.js';
 export type { AuthPlaneConfig, KernelConfig, DeepPartial } from './config/types.js';
 export type { JsonSchema } from './config/schema.js';
 export { definePlugin, pluginConfigKey } from './plugin/define.js';

@@ -125,7 +125,7 @@ async function dispatch(given: readonly string[], cli: CliEnvironment, out: (lin
   const server = new AuthPlane(config, {
     env: cli.env,
     // Commands other than serve print results on stdout; their logs go to stderr, warnings and worse only, and not
-    // the warnings about serving (no admin key, an ephemeral session secret), which no other command uses.
+    // the warnings about serving (no admin key, a plugin's ephemeral secret), which no other command uses.
     ...(isServe
       ? {}
       : { logLevel: 'warn', logDestination: pino.destination({ dest: 2, sync: true }), servingWarnings: false }),

@@ -27,12 +27,12 @@ function requiresDpop(ctx: TokenContext): boolean {
   return ctx.client.metadata?.dpop_bound_access_tokens === true;
 }
 
-export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>, metrics: DpopMetrics): void {
+export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>, metrics: DpopMetrics, nonceSecret: string | undefined): void {
   const replay = new ProofReplayStore(api.runtime);
   const headers = new ProofHeaderCache();
-  // Derived lazily: the session secret is final once config resolution ran, which precedes register anyway.
+  // Only with `requireNonce`, which is when register checked the secret.
   let nonces: DpopNonces | undefined;
-  const nonceMinter = () => (nonces ??= new DpopNonces(api.config.session.secret!, options.nonceTtl));
+  const nonceMinter = () => (nonces ??= new DpopNonces(nonceSecret!, options.nonceTtl));
 
   const refuse = (ctx: TokenContext, error: RejectedProof): never => {
     metrics.rejected.inc({ reason: error.reason });
