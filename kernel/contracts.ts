@@ -33,14 +33,28 @@ export interface Client {
 export interface PresentedCredentials {
   method: TokenEndpointAuthMethod;
   clientId: string;
+  /** The secret of `client_secret_basic` and `client_secret_post`, the methods the kernel reads itself. */
   clientSecret?: string;
-  /** RFC 7523 assertion and its type, for plugins adding private_key_jwt. */
-  assertion?: string;
-  assertionType?: string;
+  /** What another method's `present` read from the request (an assertion…), for its own `authenticate`. */
+  presented?: Readonly<Record<string, unknown>>;
+}
+
+/** What a method's `present` found in a request that uses it. */
+export interface ClientPresentation {
+  /** The client the request claims to be (e.g. an assertion's `sub`, or `client_id`). */
+  clientId: string;
+  presented?: Readonly<Record<string, unknown>>;
 }
 
 /** One client-authentication method (RFC 6749 §2.3, RFC 7591 token_endpoint_auth_method). */
 export interface ClientAuthenticator {
+  /**
+   * For a method the kernel does not read itself (it reads `none`, `client_secret_basic` and `client_secret_post`):
+   * what this request presents with this method, or undefined when it does not use it. Throws an OAuthError
+   * (`invalid_request`, `invalid_client`) for a malformed presentation. RFC 6749 §2.3: a request that more than one
+   * method recognizes is refused; a `client_id` parameter must name the same client.
+   */
+  present?(request: RequestInfo, params: FormParams): ClientPresentation | undefined;
   /** true when the presented credentials prove the client; never throws for a wrong secret. */
   authenticate(client: Client, credentials: PresentedCredentials): Promise<boolean> | boolean;
 }
