@@ -22,7 +22,7 @@ type Presenters = readonly (readonly [string, NonNullable<ClientAuthenticator['p
  * (an assertion, RFC 7521 §4.2) reads the request through its authenticator's `present`. Parameters no enabled
  * method recognizes are ignored (RFC 6749 §3.2). §2.3: at most one authentication method per request.
  */
-export function presentedCredentials(request: RequestInfo, params: FormParams, presenters: Presenters = []): PresentedCredentials {
+function presentedCredentials(request: RequestInfo, params: FormParams, presenters: Presenters = []): PresentedCredentials {
   const authorization = request.headers.authorization ?? '';
   const basic = /^basic /i.test(authorization);
   const extension: PresentedCredentials[] = [];

@@ -40,7 +40,7 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
     throw error;
   };
 
-  const checkNonce = (ctx: TokenContext, nonce: string | undefined, now: number): void => {
+  const checkNonce = (nonce: string | undefined, now: number): void => {
     const verdict = nonce === undefined ? 'missing' : nonceMinter().check(nonce, now);
     if (verdict === 'valid') return;
     const description =
@@ -75,7 +75,7 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
       if (error instanceof RejectedProof) refuse(ctx, error);
       throw error;
     }
-    if (options.requireNonce) checkNonce(ctx, proof.nonce, now);
+    if (options.requireNonce) checkNonce(proof.nonce, now);
     // The proof is acceptable until its iat window closes; after that it is refused on iat, so the row can go.
     const expiresAt = (proof.iat + options.proofLifetime) * 1000 + 1000;
     if (!(await replay.remember(proof, expiresAt))) {
