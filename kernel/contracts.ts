@@ -344,8 +344,8 @@ export interface DiscoveryService {
 
 /**
  * Services plugins provide to each other, empty here: the kernel provides none. Each providing plugin adds its own
- * in its `types.ts` with declaration merging (`declare module 'authplane' { interface Services { mine: Mine } }`),
- * so the kernel names no feature's records; the kernel checks at boot that a plugin only uses services of plugins
- * in its `dependsOn`.
+ * (in its `types.ts`, or beside the service) by declaration merging,
+ * `declare module 'authplane' { interface Services { mine: Mine } }`, so the kernel names no feature's records. The
+ * kernel checks at boot that a plugin only uses services of plugins in its `dependsOn`.
  */
 export interface Services {}
