@@ -42,7 +42,7 @@ export interface CreateOptions {
   phaseTimeoutMs?: number;
   /** Overrides `log.level` (CLI commands other than serve log warnings only). */
   logLevel?: KernelConfig['log']['level'];
-  /** Whether to print the warnings that concern serving only (admin key, session secret); default true. */
+  /** Whether to print the warnings that concern serving only (admin key, issuer port); default true. */
   servingWarnings?: boolean;
   /**
    * The clock, in milliseconds since the epoch; defaults to `Date.now`. Access-token lifetimes (`iat`/`exp` at

@@ -1,7 +1,8 @@
 /**
- * Records and service interfaces that plugins share. A plugin never imports another plugin; it asks the kernel for
- * a service by name (`api.use('clients')`) and gets it typed by the `Services` interface below, which plugins extend
- * through declaration merging (`declare module 'authplane' { interface Services { … } }`).
+ * The mechanism's records and interfaces: what the token endpoint, the key ring, storage and audit exchange with
+ * plugins. Feature records (Resource, User, DCR settings, the client registry) live in their plugin's `types.ts`; a
+ * plugin asks for another's service by name (`api.use('resources')`), typed by the `Services` interface below,
+ * which each providing plugin extends through declaration merging (`declare module 'authplane' { … }`).
  */
 import type { Knex } from 'knex';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
@@ -32,14 +33,28 @@ export interface Client {
 export interface PresentedCredentials {
   method: TokenEndpointAuthMethod;
   clientId: string;
+  /** The secret of `client_secret_basic` and `client_secret_post`, the methods the kernel reads itself. */
   clientSecret?: string;
-  /** RFC 7523 assertion and its type, for plugins adding private_key_jwt. */
-  assertion?: string;
-  assertionType?: string;
+  /** What another method's `present` read from the request (an assertion…), for its own `authenticate`. */
+  presented?: Readonly<Record<string, unknown>>;
+}
+
+/** What a method's `present` found in a request that uses it. */
+export interface ClientPresentation {
+  /** The client the request claims to be (e.g. an assertion's `sub`, or `client_id`). */
+  clientId: string;
+  presented?: Readonly<Record<string, unknown>>;
 }
 
 /** One client-authentication method (RFC 6749 §2.3, RFC 7591 token_endpoint_auth_method). */
 export interface ClientAuthenticator {
+  /**
+   * For a method the kernel does not read itself (it reads `none`, `client_secret_basic` and `client_secret_post`):
+   * what this request presents with this method, or undefined when it does not use it. Throws an OAuthError
+   * (`invalid_request`, `invalid_client`) for a malformed presentation. RFC 6749 §2.3: a request that more than one
+   * method recognizes is refused; a `client_id` parameter must name the same client.
+   */
+  present?(request: RequestInfo, params: FormParams): ClientPresentation | undefined;
   /** true when the presented credentials prove the client; never throws for a wrong secret. */
   authenticate(client: Client, credentials: PresentedCredentials): Promise<boolean> | boolean;
 }
@@ -327,161 +342,10 @@ export interface DiscoveryService {
   document(): Readonly<Record<string, unknown>>;
 }
 
-
-/* ------------------------------------------------------------------------------------------------------------
- * Records and services of the core OAuth plugins (clients, resources, users, oauth). Declared here so plugins
- * meet through the kernel: `api.use('resources')` is typed without importing the resources plugin.
- * ---------------------------------------------------------------------------------------------------------- */
-
-export interface ResourceScope {
-  name: string;
-  description?: string;
-  /** Upstream provider scopes this scope maps to (broker resources). */
-  upstream?: string[];
-}
-
-export interface ResourcePolicy {
-  exchange?: { allowed_client_ids: string[] };
-  runtime?: { client_ids: string[] };
-  connect?: { allowed_return_urls: string[] };
-}
-
-/** A protected resource — an MCP server. Its `uri` is the audience of the tokens issued for it. */
-export interface Resource {
-  id: string;
-  slug: string;
-  display_name: string;
-  uri: string;
-  backend_kind: 'mint' | 'broker';
-  broker_provider_id: string | null;
-  scopes: ResourceScope[];
-  policy: ResourcePolicy;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ResourceRegistry {
-  /**
-   * RFC 8707 `resource` lookup by URI or slug. URIs match with scheme and host case-insensitive and a trailing
-   * slash tolerated (`https://MCP.example.com/mcp/` is `https://mcp.example.com/mcp`).
-   */
-  resolve(uriOrSlug: string): Promise<Resource | undefined>;
-  get(id: string): Promise<Resource | undefined>;
-  list(): Promise<Resource[]>;
-  /** Union of every resource's scope names, for discovery `scopes_supported`. */
-  allScopes(): Promise<string[]>;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: 'admin' | 'user';
-  status: 'active' | 'disabled';
-  provider: string;
-  created_at: string;
-  updated_at: string;
-  last_login_at: string | null;
-}
-
-export interface UserDirectory {
-  get(id: string): Promise<User | undefined>;
-  findByEmail(email: string): Promise<User | undefined>;
-  /**
-   * The user when the password is right and the account active; undefined otherwise. Takes the same time whether
-   * or not the email exists (a dummy hash is checked), so it reveals nothing.
-   */
-  verifyPassword(email: string, password: string): Promise<User | undefined>;
-  recordLogin(id: string): Promise<void>;
-}
-
 /**
- * RFC 7591 §2 client metadata as a self-registration presents it (DCR body, CIMD document), after the registering
- * plugin's own shape checks. The registry applies the same rules between fields as the admin API.
+ * Services plugins provide to each other, empty here: the kernel provides none. Each providing plugin adds its own
+ * (in its `types.ts`, or beside the service) by declaration merging,
+ * `declare module 'authplane' { interface Services { mine: Mine } }`, so the kernel names no feature's records. The
+ * kernel checks at boot that a plugin only uses services of plugins in its `dependsOn`.
  */
-export interface ClientMetadataInput {
-  client_name: string;
-  redirect_uris: readonly string[];
-  grant_types: readonly string[];
-  response_types?: readonly string[];
-  token_endpoint_auth_method: TokenEndpointAuthMethod;
-  /** Scope ceiling; empty or absent means none. */
-  scope?: string;
-  application_type?: 'web' | 'native';
-  /** Informational metadata kept with the client (client_uri, logo_uri, software_id…). */
-  metadata?: Readonly<Record<string, unknown>>;
-}
-
-/** Who registered, for the audit trail, and which grant types this registration path may ask for. */
-export interface RegistrationContext {
-  /** `registration_source` of the client: `dcr`, `cimd`, or a plugin's own. */
-  source: string;
-  actor_id?: string | null;
-  ip?: string | null;
-  request_id?: string | null;
-  /** Grant types this path allows; default: every grant the registry knows. */
-  allowedGrantTypes?: readonly string[];
-}
-
-/** One rejected metadata field (`redirect_uris.0`) and why. */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
-
-/** A registration's outcome: expected validation failures are values, not exceptions. */
-export type ClientRegistration =
-  | {
-      ok: true;
-      client: Client;
-      /** When the client was first registered (ms). */
-      createdAt: number;
-      /** The secret of a confidential client, returned this once. */
-      clientSecret?: string;
-      /** false when an existing client was refreshed (CIMD) rather than created. */
-      created: boolean;
-    }
-  | { ok: false; problems: FieldProblem[] };
-
-export interface ClientRegistry {
-  get(clientId: string): Promise<Client | undefined>;
-  /** Records `last_used_at`; writes are batched, never on the response path. */
-  touch(clientId: string): void;
-  /** Registers a new client with a generated id (DCR); audited as `client_registered`. */
-  register(input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration>;
-  /**
-   * Creates or refreshes the client whose id is given by its owner (a CIMD URL) from its metadata; an existing
-   * client keeps its status (a suspended one stays suspended) and every field an administrator set.
-   */
-  upsertWithId(clientId: string, input: ClientMetadataInput, context: RegistrationContext): Promise<ClientRegistration>;
-  /** Deletes clients of one source whose last use (or creation, if never used) is before `unusedSince` (ms). */
-  purgeUnused(source: string, unusedSince: number): Promise<number>;
-}
-
-/** Revokes what a user holds (refresh families, sessions); provided by the plugin that owns those rows. */
-export interface GrantStore {
-  revokeUserTokens(userId: string): Promise<number>;
-}
-
-/** DCR modes (dcr plugin): who may register clients without an administrator. */
-export type DcrMode = 'open' | 'approved_redirects' | 'admin_only';
-
-/**
- * The self-registration policy of the dcr plugin. `admin_only` stops CIMD too, so the cimd plugin reads it here;
- * the mode can change at run time (`PATCH /admin/settings/dcr`), so it is read per use, not once.
- */
-export interface DcrSettings {
-  mode(): Promise<DcrMode>;
-}
-
-/**
- * Services plugins provide to each other. A user's plugin adds its own with declaration merging
- * (`declare module 'authplane' { interface Services { mine: Mine } }`); the kernel checks at boot that a plugin
- * only uses services of plugins in its `dependsOn`.
- */
-export interface Services {
-  clients: ClientRegistry;
-  resources: ResourceRegistry;
-  users: UserDirectory;
-  dcrSettings: DcrSettings;
-}
+export interface Services {}

@@ -36,13 +36,11 @@ export class InvalidGrant extends oauthError('invalid_grant', 400) {}
 export class UnauthorizedClient extends oauthError('unauthorized_client', 400) {}
 export class UnsupportedGrantType extends oauthError('unsupported_grant_type', 400) {}
 export class UnsupportedResponseType extends oauthError('unsupported_response_type', 400) {}
-export class UnsupportedTokenType extends oauthError('unsupported_token_type', 400) {}
 export class InvalidScope extends oauthError('invalid_scope', 400) {}
 export class InvalidTarget extends oauthError('invalid_target', 400) {}
 export class AccessDenied extends oauthError('access_denied', 403) {}
 export class InvalidDpopProof extends oauthError('invalid_dpop_proof', 400) {}
 export class UseDpopNonce extends oauthError('use_dpop_nonce', 400) {}
-export class InsufficientScope extends oauthError('insufficient_scope', 403) {}
 export class ServerError extends oauthError('server_error', 500) {}
 export class TemporarilyUnavailable extends oauthError('temporarily_unavailable', 503) {}
 export class SlowDown extends oauthError('slow_down', 429) {}
@@ -54,17 +52,6 @@ export class InvalidClient extends OAuthError {
     super('invalid_client', description, 401, {
       ...options,
       headers: { 'WWW-Authenticate': 'Basic realm="authplane", charset="UTF-8"', ...options.headers },
-    });
-  }
-}
-
-/** RFC 6750 §3.1. */
-export class InvalidToken extends OAuthError {
-  static readonly code = 'invalid_token';
-  constructor(description: string, options: ErrorOptions = {}) {
-    super('invalid_token', description, 401, {
-      ...options,
-      headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`, ...options.headers },
     });
   }
 }
@@ -120,7 +107,7 @@ export const BOOT_ERROR_CODES = {
   AP_ERR_CONFIG_INVALID: 'The merged configuration does not satisfy the schema; every problem is listed with its path.',
   AP_ERR_CONFIG_LOAD: 'The configuration file could not be found, loaded or did not export a config object.',
   AP_ERR_CONFIG_SECRET_IN_FILE: 'A secret was written in the config file; secrets are read from environment variables only.',
-  AP_ERR_INSECURE_SECRET: 'A required secret is missing, too short or an obvious value for a non-localhost issuer.',
+  AP_ERR_INSECURE_SECRET: 'A non-localhost issuer without https, or without a strong admin API key (AUTHPLANE_ADMIN_API_KEY missing, too short or an obvious value). Secrets of plugins are checked by their plugin, under its own code.',
   AP_ERR_PLUGIN_DEPENDENCY: 'A plugin depends on a plugin that is not enabled, or plugins depend on each other in a cycle.',
   AP_ERR_PLUGIN_DUPLICATE: 'The same plugin is enabled twice.',
   AP_ERR_PLUGIN_PHASE: 'A plugin failed or timed out in a lifecycle phase (register, init, start, stop).',

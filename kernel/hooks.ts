@@ -160,7 +160,10 @@ export interface RegistryCatalog {
   storageDrivers: Registry<StorageDriver>;
   /** Boot and key rotation: `signing.keyStore` picks where signing keys are loaded from and saved to. */
   keyStores: Registry<KeyStoreFactory>;
-  /** Token, introspection and revocation requests: authenticates the client by `token_endpoint_auth_method`. */
+  /**
+   * Token, introspection and revocation requests: authenticates the client by `token_endpoint_auth_method`. The
+   * kernel reads none, client_secret_basic and client_secret_post; another method reads the request in its `present`.
+   */
   clientAuthMethods: Registry<ClientAuthenticator>;
   /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken`. */
   grantTypes: Registry<GrantHandler>;
@@ -199,9 +202,4 @@ export function createRegistryCatalog(): RegistryCatalog {
     purgeTargets: new Registry('purge target'),
     cliCommands: new Registry('CLI command'),
   };
-}
-
-/** Hooks without taps are skipped on the hot path; checked once after register. */
-export function hasTaps(hook: { taps: readonly unknown[] }): boolean {
-  return hook.taps.length > 0;
 }

@@ -1,5 +1,6 @@
 /** The public API of AuthPlane: what a config file, a plugin and the CLI import from 'authplane'. */
 export { defineConfig } from './config/types.js';
+export { environmentSecret, type EnvironmentSecret } from './config/secrets.js';
 export type { AuthPlaneConfig, KernelConfig, DeepPartial } from './config/types.js';
 export type { JsonSchema } from './config/schema.js';
 export { definePlugin, pluginConfigKey } from './plugin/define.js';
@@ -25,7 +26,6 @@ export { AuthPlane, createAuthPlane, type CreateOptions, type Addresses } from '
 export { booted, type CliCommand, type CliContext, type CliOption } from './cli/command.js';
 export { runCli, type CliEnvironment } from './cli/run.js';
 export { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords } from './cli/output.js';
-export { parseDuration } from './cli/duration.js';
 export { readForm, readJson, readQuery } from './http/body.js';
 export { echo } from './http/error-text.js';
 export { clientKey } from './http/client-ip.js';

@@ -1,7 +1,7 @@
 /** Factories of the built-in plugins. No side effects: a bundler keeps only what a config imports. */
 export { storageSqlite } from './storage-sqlite/index.js';
 export { storagePostgres } from './storage-postgres/index.js';
-export { keystoreKeyfile, createKeyfileStore } from './keystore-keyfile/index.js';
+export { keystoreKeyfile } from './keystore-keyfile/index.js';
 export { auditDb } from './audit-db/index.js';
 export { tracingOtel } from './tracing-otel/index.js';
 export { clients } from './clients/index.js';
@@ -16,3 +16,10 @@ export { issuances } from './issuances/index.js';
 export { rateLimit } from './rate-limit/index.js';
 export { dcr } from './dcr/index.js';
 export { cimd } from './cimd/index.js';
+
+// The services built-in plugins provide to others (`api.use('resources')`…): importing this module brings their
+// `Services` declarations into a program, so a plugin of one's own gets them typed.
+export type { ClientMetadataInput, ClientRegistration, ClientRegistry, FieldProblem, RegistrationContext } from './clients/types.js';
+export type { Resource, ResourcePolicy, ResourceRegistry, ResourceScope } from './resources/types.js';
+export type { User, UserDirectory } from './users/types.js';
+export type { DcrMode, DcrSettings } from './dcr/types.js';

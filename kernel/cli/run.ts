@@ -88,6 +88,23 @@ function groupHelp(prefix: string, commands: [string, CliCommand][]): string | u
   ].join('\n');
 }
 
+/**
+ * The default preset stands in only for a config that says nothing about plugins (no config file, or no `plugins`
+ * key). A list is taken at its word, and an empty one is refused rather than replaced: a server without plugins
+ * has no storage driver and cannot run.
+ */
+function chosenPlugins(loaded: AuthPlaneConfig | undefined, cli: CliEnvironment): NonNullable<AuthPlaneConfig['plugins']> {
+  if (loaded?.plugins === undefined) return cli.defaultPlugins();
+  if (loaded.plugins.length === 0) {
+    throw new BootError(
+      'AP_ERR_CONFIG_INVALID',
+      'invalid configuration:\n  plugins: is empty, and a server without plugins has no storage driver; list the plugins to enable ' +
+        '(e.g. plugins: [storageSqlite(), keystoreKeyfile(), clients(), resources(), clientCredentials()]), or remove the plugins key for the default preset',
+    );
+  }
+  return loaded.plugins;
+}
+
 /** `authserver …`: returns the exit code. Errors print `error: <message>` once. */
 export async function runCli(argv: readonly string[], cli: CliEnvironment): Promise<number> {
   const out = cli.out ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -119,13 +136,13 @@ async function dispatch(given: readonly string[], cli: CliEnvironment, out: (lin
     throw new BootError('AP_ERR_CLI_USAGE', 'this server was built with its config (authserver build); it reads no --config file');
   }
   const loaded = cli.config ?? (await loadConfigFile(configPath));
-  const config: AuthPlaneConfig = { ...loaded, plugins: loaded?.plugins?.length ? loaded.plugins : cli.defaultPlugins() };
+  const config: AuthPlaneConfig = { ...loaded, plugins: chosenPlugins(loaded, cli) };
 
   const isServe = words[0] === 'serve' && !wantsHelp;
   const server = new AuthPlane(config, {
     env: cli.env,
     // Commands other than serve print results on stdout; their logs go to stderr, warnings and worse only, and not
-    // the warnings about serving (no admin key, an ephemeral session secret), which no other command uses.
+    // the warnings about serving (no admin key, a plugin's ephemeral secret), which no other command uses.
     ...(isServe
       ? {}
       : { logLevel: 'warn', logDestination: pino.destination({ dest: 2, sync: true }), servingWarnings: false }),

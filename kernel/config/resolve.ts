@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { BootError } from '../errors.js';
 import { pluginConfigKey, type PluginInstance } from '../plugin/define.js';
 import { asJsonSchema } from '../plugin/options-schema.js';
 import { alignIssuerWithAddress } from './issuer-address.js';
 import { applyEnvironment, envName, getPath, secretLeaves } from './env.js';
 import { kernelSchema, type JsonSchema } from './schema.js';
+import { isLocalIssuer, isObviousSecret } from './secrets.js';
 import type { AuthPlaneConfig, KernelConfig } from './types.js';
 import { createValidator } from './validate.js';
 
@@ -21,25 +21,13 @@ export interface ResolvedConfig {
   /** Printed at WARN once the logger exists. */
   warnings: string[];
   /**
-   * Printed like `warnings`, but only by a server that serves: the admin key, the session secret, the issuer's port.
+   * Printed like `warnings`, but only by a server that serves: the admin key, the issuer's port.
    * A CLI command working on the database uses none of them.
    */
   servingWarnings: string[];
 }
 
-/** Values nobody should deploy with; refused for a non-localhost issuer. */
-const OBVIOUS_SECRETS = new Set(['changeme', 'change-me', 'secret', 'password', 'admin', 'test', 'default', 'example']);
 const MIN_ADMIN_KEY = 16;
-const MIN_SESSION_SECRET = 32;
-
-export function isLocalIssuer(issuer: string): boolean {
-  try {
-    const host = new URL(issuer).hostname;
-    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.endsWith('.localhost');
-  } catch {
-    return false;
-  }
-}
 
 /** A plugin's options schema as it sits in the config, under the plugin's camelCase key. */
 export function pluginPropertySchema(definition: Pick<PluginInstance['definition'], 'name' | 'schema'>): JsonSchema {
@@ -59,11 +47,6 @@ export function composeSchema(plugins: readonly PluginInstance[]): JsonSchema {
   const properties: Record<string, JsonSchema> = { ...kernelSchema.properties };
   for (const { definition } of plugins) properties[pluginConfigKey(definition.name)] = pluginPropertySchema(definition);
   return { ...kernelSchema, properties };
-}
-
-function isObviousSecret(value: string): boolean {
-  const lower = value.toLowerCase();
-  return OBVIOUS_SECRETS.has(lower) || /^(.)\1+$/.test(value) || /^(0123456789|1234567890|abcdef)/.test(lower);
 }
 
 /** defaults < config file < AUTHPLANE_* environment; every problem is collected before failing. */
@@ -133,15 +116,15 @@ export function resolveConfig(user: AuthPlaneConfig, env: NodeJS.ProcessEnv = pr
 }
 
 /**
- * Boot self-check. A public issuer must have strong secrets; on localhost the server still starts, with an
- * ephemeral session secret and a warning, so `npm start` works with nothing set.
+ * Boot self-check of the kernel's own settings: a public issuer uses https and has a strong admin key; on localhost
+ * the server still starts, with warnings, so `npm start` works with nothing set. Secrets of features (the oauth
+ * plugin's session secret) are checked by their plugin, with the same rule (secrets.ts).
  */
 function checkSecrets(kernel: KernelConfig): string[] {
   const warnings: string[] = [];
   const problems: string[] = [];
   const local = isLocalIssuer(kernel.server.issuer);
   const apiKey = kernel.admin.apiKey;
-  const session = kernel.session.secret;
   if (!local && new URL(kernel.server.issuer).protocol !== 'https:') {
     problems.push('server.issuer: must use https unless the host is localhost (OAuth 2.1 §1.5)');
   }
@@ -153,19 +136,6 @@ function checkSecrets(kernel: KernelConfig): string[] {
   if (apiKey === undefined) {
     if (local) warnings.push('AUTHPLANE_ADMIN_API_KEY is not set: the admin API refuses every request');
     else if (kernel.admin.enabled) problems.push('AUTHPLANE_ADMIN_API_KEY: is required for a non-localhost issuer');
-  }
-  if (session !== undefined && (session.length < MIN_SESSION_SECRET || isObviousSecret(session))) {
-    const why = `AUTHPLANE_SESSION_SECRET: must be at least ${MIN_SESSION_SECRET} characters and not an obvious value`;
-    if (local) warnings.push(why);
-    else problems.push(why);
-  }
-  if (session === undefined) {
-    if (local) {
-      kernel.session.secret = randomBytes(32).toString('base64url');
-      warnings.push('AUTHPLANE_SESSION_SECRET is not set: using an ephemeral session secret (sessions end on restart)');
-    } else {
-      problems.push('AUTHPLANE_SESSION_SECRET: is required for a non-localhost issuer');
-    }
   }
   if (problems.length) {
     throw new BootError('AP_ERR_INSECURE_SECRET', `refusing to start:\n  ${problems.join('\n  ')}`, { problems });

@@ -101,19 +101,6 @@ export const kernelSchema: JsonSchema = {
         },
       },
     },
-    session: {
-      type: 'object',
-      default: {},
-      additionalProperties: false,
-      properties: {
-        secret: {
-          type: 'string',
-          'x-secret': true,
-          description:
-            'HMAC key for session cookies, at least 32 characters; required for a non-localhost issuer (localhost generates an ephemeral one).',
-        },
-      },
-    },
     storage: {
       type: 'object',
       default: {},

@@ -18,10 +18,6 @@ export interface KernelConfig {
     /** Env only: AUTHPLANE_ADMIN_API_KEY. */
     apiKey?: string;
   };
-  session: {
-    /** Env only: AUTHPLANE_SESSION_SECRET. */
-    secret?: string;
-  };
   storage: {
     driver: string;
     sqlite: { path: string };
@@ -51,7 +47,7 @@ export type DeepPartial<T> = T extends readonly (infer U)[]
     : T;
 
 /** What a user writes in `authplane.config.ts`. Secrets are not settable here: they come from the environment. */
-export type AuthPlaneConfig = DeepPartial<Omit<KernelConfig, 'session'>> & {
+export type AuthPlaneConfig = DeepPartial<KernelConfig> & {
   admin?: DeepPartial<Omit<KernelConfig['admin'], 'apiKey'>>;
   storage?: DeepPartial<Omit<KernelConfig['storage'], 'postgres'>> & {
     postgres?: DeepPartial<Omit<KernelConfig['storage']['postgres'], 'dsn'>>;

@@ -1,4 +1,4 @@
-import type { Client, PresentedCredentials, RequestInfo, FormParams } from '../contracts.js';
+import type { Client, ClientAuthenticator, PresentedCredentials, RequestInfo, FormParams } from '../contracts.js';
 import { InvalidClient, InvalidRequest } from '../errors.js';
 import type { HookCatalog, RegistryCatalog } from '../hooks.js';
 import { formComponent } from '../http/form-urlencoded.js';
@@ -15,21 +15,23 @@ function decodeBasic(header: string): { id: string; secret: string } {
   }
 }
 
-function assertionSubject(assertion: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    return typeof payload.sub === 'string' ? payload.sub : undefined;
-  } catch {
-    return undefined;
-  }
-}
+type Presenters = readonly (readonly [string, NonNullable<ClientAuthenticator['present']>])[];
 
-/** Which credentials the request presents; RFC 6749 §2.3: at most one authentication method per request. */
-export function presentedCredentials(request: RequestInfo, params: FormParams): PresentedCredentials {
+/**
+ * Which credentials the request presents. The kernel reads RFC 6749 §2.3.1's own methods; a method a plugin adds
+ * (an assertion, RFC 7521 §4.2) reads the request through its authenticator's `present`. Parameters no enabled
+ * method recognizes are ignored (RFC 6749 §3.2). §2.3: at most one authentication method per request.
+ */
+function presentedCredentials(request: RequestInfo, params: FormParams, presenters: Presenters = []): PresentedCredentials {
   const authorization = request.headers.authorization ?? '';
   const basic = /^basic /i.test(authorization);
-  const methods = [basic, params.client_secret !== undefined, params.client_assertion !== undefined].filter(Boolean);
-  if (methods.length > 1) throw new InvalidRequest('the client used more than one authentication method');
+  const extension: PresentedCredentials[] = [];
+  for (const [method, present] of presenters) {
+    const presentation = present(request, params);
+    if (presentation) extension.push({ ...presentation, method });
+  }
+  const methods = (basic ? 1 : 0) + (params.client_secret !== undefined ? 1 : 0) + extension.length;
+  if (methods > 1) throw new InvalidRequest('the client used more than one authentication method');
   if (basic) {
     const { id, secret } = decodeBasic(authorization);
     if (params.client_id !== undefined && params.client_id !== id) {
@@ -37,18 +39,12 @@ export function presentedCredentials(request: RequestInfo, params: FormParams): 
     }
     return { method: 'client_secret_basic', clientId: id, clientSecret: secret };
   }
-  if (params.client_assertion !== undefined) {
-    if (params.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
-      throw new InvalidRequest('unsupported client_assertion_type');
+  const [other] = extension;
+  if (other) {
+    if (params.client_id !== undefined && params.client_id !== other.clientId) {
+      throw new InvalidClient('client_id does not match the authenticated client');
     }
-    const clientId = params.client_id ?? assertionSubject(params.client_assertion);
-    if (!clientId) throw new InvalidClient('client assertion has no subject');
-    return {
-      method: 'private_key_jwt',
-      clientId,
-      assertion: params.client_assertion,
-      assertionType: params.client_assertion_type,
-    };
+    return other;
   }
   if (params.client_id === undefined) throw new InvalidClient('client authentication is required');
   if (params.client_secret !== undefined) {
@@ -72,8 +68,13 @@ export function createClientAuthentication(
   registries: RegistryCatalog,
   onDenied: (reason: string) => void = () => {},
 ): AuthenticateClient {
+  // The registry is frozen once the server booted, before the first request: read it once.
+  let presenters: Presenters | undefined;
   return async (request, params) => {
-    const credentials = presentedCredentials(request, params);
+    presenters ??= registries.clientAuthMethods
+      .entries()
+      .flatMap(([method, authenticator]) => (authenticator.present ? [[method, authenticator.present.bind(authenticator)] as const] : []));
+    const credentials = presentedCredentials(request, params, presenters);
     const deny = (reason: string, description: string): never => {
       onDenied(reason);
       throw new InvalidClient(description);

@@ -2,7 +2,7 @@
  * draft-ietf-oauth-client-id-metadata-document: which client_ids are metadata document URLs, and what a fetched
  * document must say. Rules between fields and redirect URI shapes are the clients plugin's, applied on upsert.
  */
-import type { ClientMetadataInput, FieldProblem } from 'authplane';
+import type { ClientMetadataInput, FieldProblem } from '../clients/types.js';
 
 /** Informational RFC 7591 §2 members kept with the client. */
 const INFORMATIONAL_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version'] as const;

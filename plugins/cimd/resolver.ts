@@ -9,11 +9,11 @@ import {
   InvalidClient,
   TemporarilyUnavailable,
   type Client,
-  type ClientRegistry,
-  type DcrSettings,
   type RequestInfo,
   type RuntimeApi,
 } from 'authplane';
+import type { ClientRegistry } from '../clients/types.js';
+import type { DcrSettings } from '../dcr/types.js';
 import type { Histogram } from 'prom-client';
 import { CIMD_GRANT_TYPES, documentToMetadata, documentUrlProblem, isMetadataDocumentId } from './document.js';
 import { DocumentFetchError, fetchMetadataDocument, type FetchLimits } from './fetch-document.js';

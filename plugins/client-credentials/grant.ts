@@ -1,4 +1,5 @@
-import { defineGrant, echo, InvalidScope, InvalidTarget, type Client, type GrantHandler, type Resource, type RuntimeApi } from 'authplane';
+import { defineGrant, echo, InvalidScope, InvalidTarget, type Client, type GrantHandler, type RuntimeApi } from 'authplane';
+import type { Resource } from '../resources/types.js';
 
 export const CLIENT_CREDENTIALS = 'client_credentials';
 

@@ -10,7 +10,8 @@
  * - Audit: client_created, client_updated, client_deleted, client_secret_rotated, client_suspended,
  *   client_revoked, client_reactivated, client_registered (dcr, cimd). Metric: authserver_clients_registered_total{source}.
  */
-import { definePlugin, type ClientRegistry } from 'authplane';
+import { definePlugin } from 'authplane';
+import type { ClientRegistry } from './types.js';
 import { registerClientRoutes } from './admin-routes.js';
 import { registerAuthMethods } from './auth-methods.js';
 import { ClientCache } from './cache.js';

@@ -3,7 +3,8 @@
  * type, grant types that need redirect URIs or a secret, response types that follow from the grants. A violation
  * is a 400 problem naming every bad field, in the same `errors` shape as schema errors.
  */
-import { badRequest, type FieldProblem } from 'authplane';
+import { badRequest } from 'authplane';
+import type { FieldProblem } from './types.js';
 import { CONFIDENTIAL_METHODS, KNOWN_GRANT_TYPES, type ApplicationType, type AuthMethod, type ClientFields } from './schema.js';
 
 /** The stored, normalized form of a client's metadata. */

@@ -6,12 +6,9 @@
 import {
   bodyValidator,
   ProblemError,
-  type ClientMetadataInput,
-  type ClientRegistration,
-  type FieldProblem,
-  type RegistrationContext,
   type RuntimeApi,
 } from 'authplane';
+import type { ClientMetadataInput, ClientRegistration, FieldProblem, RegistrationContext } from './types.js';
 import type { Counter } from 'prom-client';
 import { checkClientFields, type GrantPolicy, type NormalizedFields } from './metadata.js';
 import { generateClientId, generateClientSecret, secretDigest } from './secrets.js';

@@ -10,11 +10,10 @@ import {
   OAuthError,
   ProblemError,
   readJson,
-  type ClientMetadataInput,
-  type DcrMode,
-  type FieldProblem,
   type RegisterApi,
 } from 'authplane';
+import type { ClientMetadataInput, FieldProblem } from '../clients/types.js';
+import type { DcrMode } from './types.js';
 import { ENFORCED_METADATA_FIELDS, INFORMATIONAL_FIELDS, registrationRequestSchema, type DcrOptions, type RegistrationRequest } from './schema.js';
 
 /** RFC 7591 §3.2.2 error codes. */

@@ -1,5 +1,6 @@
 /** The dcr plugin's options and the shape of an RFC 7591 §2 registration request. */
-import { Type, type DcrMode, type Static } from 'authplane';
+import { Type, type Static } from 'authplane';
+import type { DcrMode } from './types.js';
 
 export const DCR_MODES = ['open', 'approved_redirects', 'admin_only'] as const satisfies readonly DcrMode[];
 

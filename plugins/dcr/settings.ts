@@ -3,7 +3,8 @@
  * time, which is stored in `dcr_settings` and wins from then on, across restarts. One operations object serves the
  * admin API, the CLI and the `dcrSettings` service that CIMD reads.
  */
-import { bodyValidator, Type, type DcrMode, type DcrSettings, type RuntimeApi } from 'authplane';
+import { bodyValidator, Type, type RuntimeApi } from 'authplane';
+import type { DcrMode, DcrSettings } from './types.js';
 import { DCR_MODES } from './schema.js';
 
 const MODE_KEY = 'mode';

@@ -12,7 +12,9 @@
  */
 import { definePlugin, type RuntimeApi } from 'authplane';
 import { tapTokenBinding } from './binding.js';
+import { dpopErrors } from './errors.js';
 import { dpopMigrations } from './migrations.js';
+import { NONCE_SECRET_ENV, nonceSecret } from './nonce.js';
 import { dpopSchema, type DpopOptions } from './schema.js';
 import { purgeExpiredProofs } from './store.js';
 import { tapTokenRequest } from './token-request.js';
@@ -22,7 +24,10 @@ export type { DpopOptions, DpopAlgorithm } from './schema.js';
 export const dpop = definePlugin({
   name: 'dpop',
   schema: dpopSchema,
+  errors: dpopErrors,
+  env: [NONCE_SECRET_ENV],
   register(api, options) {
+    const nonceKey = options.requireNonce ? nonceSecret(api.env, api.config.server.issuer) : undefined;
     api.migrations(dpopMigrations);
     const metrics = {
       validated: api.metrics.counter({
@@ -35,7 +40,7 @@ export const dpop = definePlugin({
         labelNames: ['reason'] as const,
       }),
     };
-    tapTokenRequest(api, options, metrics);
+    tapTokenRequest(api, options, metrics, nonceKey?.secret);
     tapTokenBinding(api, options.algorithms);
     api.registries.purgeTargets.register('dpop_nonces', {
       description: 'expired rows of the DPoP replay store (jtis of proofs past their iat window; nonces keep no rows)',
@@ -44,6 +49,7 @@ export const dpop = definePlugin({
     let cleanup: NodeJS.Timeout | undefined;
     return {
       async start(rt: RuntimeApi) {
+        if (nonceKey?.warning) rt.log.warn(nonceKey.warning);
         if (options.replayCleanupInterval === 0) return;
         cleanup = setInterval(() => {
           purgeExpiredProofs(rt.db, Date.now()).catch((err: unknown) => rt.log.warn({ err }, 'dpop replay store cleanup failed'));

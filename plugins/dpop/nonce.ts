@@ -5,6 +5,8 @@
  * accept each other's nonces (an ephemeral secret keeps them to one process, and to its lifetime).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { environmentSecret } from 'authplane';
+import { dpopErrors } from './errors.js';
 
 const TIME_BYTES = 6;
 /** 128 bits of MAC: forging one is out of reach, and the nonce stays short (32 characters). */
@@ -13,6 +15,20 @@ const MAC_BYTES = 16;
 const CLOCK_SKEW_S = 5;
 /** Domain separation: this key signs nothing but DPoP nonces. */
 const KEY_LABEL = 'authplane/dpop-nonce/v1';
+
+export const NONCE_SECRET_ENV = 'AUTHPLANE_SESSION_SECRET';
+const MIN_NONCE_SECRET = 32;
+
+/**
+ * The secret nonces are keyed from, checked at register when `requireNonce` is on: a non-localhost issuer must have
+ * one (replicas must agree on it); on localhost a missing one is ephemeral and `warning` says so.
+ */
+export function nonceSecret(env: Readonly<Record<string, string | undefined>>, issuer: string): { secret: string; warning?: string } {
+  const checked = environmentSecret(NONCE_SECRET_ENV, env[NONCE_SECRET_ENV], issuer, MIN_NONCE_SECRET);
+  if ('problem' in checked) throw dpopErrors.INSECURE_SECRET(`refusing to start:\n  ${checked.problem} (dpop.requireNonce)`);
+  const warning = checked.ephemeral ? `${NONCE_SECRET_ENV} is not set: DPoP nonces use an ephemeral key (valid on this process only)` : checked.warning;
+  return { secret: checked.secret, ...(warning ? { warning } : {}) };
+}
 
 export type NonceCheck = 'valid' | 'expired' | 'invalid';
 

@@ -16,7 +16,7 @@ export const dpopSchema = Type.Object(
     requireNonce: Type.Boolean({
       default: false,
       description:
-        'Require a server nonce in every proof (RFC 9449 §8): a proof without a valid one gets 400 `use_dpop_nonce` with a fresh `DPoP-Nonce` header, and successful responses carry the next one. Nonces are an HMAC under a key derived from AUTHPLANE_SESSION_SECRET, so replicas must share that secret.',
+        'Require a server nonce in every proof (RFC 9449 §8): a proof without a valid one gets 400 `use_dpop_nonce` with a fresh `DPoP-Nonce` header, and successful responses carry the next one. Nonces are an HMAC under a key derived from AUTHPLANE_SESSION_SECRET, so replicas must share that secret; it is then required for a non-localhost issuer (`AP_ERR_DPOP_INSECURE_SECRET`).',
     }),
     nonceTtl: Type.Integer({
       minimum: 1,

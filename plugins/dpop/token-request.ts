@@ -27,12 +27,12 @@ function requiresDpop(ctx: TokenContext): boolean {
   return ctx.client.metadata?.dpop_bound_access_tokens === true;
 }
 
-export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>, metrics: DpopMetrics): void {
+export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>, metrics: DpopMetrics, nonceSecret: string | undefined): void {
   const replay = new ProofReplayStore(api.runtime);
   const headers = new ProofHeaderCache();
-  // Derived lazily: the session secret is final once config resolution ran, which precedes register anyway.
+  // Only with `requireNonce`, which is when register checked the secret.
   let nonces: DpopNonces | undefined;
-  const nonceMinter = () => (nonces ??= new DpopNonces(api.config.session.secret!, options.nonceTtl));
+  const nonceMinter = () => (nonces ??= new DpopNonces(nonceSecret!, options.nonceTtl));
 
   const refuse = (ctx: TokenContext, error: RejectedProof): never => {
     metrics.rejected.inc({ reason: error.reason });
@@ -40,7 +40,7 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
     throw error;
   };
 
-  const checkNonce = (ctx: TokenContext, nonce: string | undefined, now: number): void => {
+  const checkNonce = (nonce: string | undefined, now: number): void => {
     const verdict = nonce === undefined ? 'missing' : nonceMinter().check(nonce, now);
     if (verdict === 'valid') return;
     const description =
@@ -75,7 +75,7 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
       if (error instanceof RejectedProof) refuse(ctx, error);
       throw error;
     }
-    if (options.requireNonce) checkNonce(ctx, proof.nonce, now);
+    if (options.requireNonce) checkNonce(proof.nonce, now);
     // The proof is acceptable until its iat window closes; after that it is refused on iat, so the row can go.
     const expiresAt = (proof.iat + options.proofLifetime) * 1000 + 1000;
     if (!(await replay.remember(proof, expiresAt))) {

@@ -1,4 +1,5 @@
-import type { Client, ResourceRegistry, TokenInfo } from 'authplane';
+import type { Client, TokenInfo } from 'authplane';
+import type { ResourceRegistry } from '../resources/types.js';
 
 /**
  * RFC 7662 §4: the server decides who may learn about a token. Here: the client it was issued to, or a client a

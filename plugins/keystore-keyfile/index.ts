@@ -53,7 +53,7 @@ function toFile(key: StoredKey): KeyFile {
   };
 }
 
-export function createKeyfileStore(directory: string): KeyStore {
+function createKeyfileStore(directory: string): KeyStore {
   const dir = resolve(directory);
   const write = async (key: StoredKey) => {
     try {

@@ -11,9 +11,9 @@ import {
   requestInfo,
   type Client,
   type FormParams,
-  type Resource,
   type RuntimeApi,
 } from 'authplane';
+import type { Resource } from '../resources/types.js';
 import { clip } from './error-text.js';
 import { redirectUriMatches } from './redirect.js';
 

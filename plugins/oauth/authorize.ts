@@ -7,8 +7,8 @@ import {
   requestInfo,
   type FormParams,
   type RegisterApi,
-  type User,
 } from 'authplane';
+import type { User } from '../users/types.js';
 import {
   RedirectableError,
   validateAuthorizationRequest,

@@ -22,7 +22,7 @@ export interface OAuthState {
   decisions: Counter<'decision'>;
 }
 
-export function createOAuthState(api: RegisterApi, options: Readonly<OAuthOptions>): OAuthState {
+export function createOAuthState(api: RegisterApi, options: Readonly<OAuthOptions>, sessionSecret: string): OAuthState {
   const runtime = api.runtime;
   const db = () => runtime().db;
   const once = <T>(make: () => T) => {
@@ -32,7 +32,7 @@ export function createOAuthState(api: RegisterApi, options: Readonly<OAuthOption
   return {
     options,
     runtime,
-    sessions: once(() => new Sessions(api.config.session.secret!, api.config.server.issuer, options.sessionTtl, db)),
+    sessions: once(() => new Sessions(sessionSecret, api.config.server.issuer, options.sessionTtl, db)),
     codes: once(() => new AuthorizationCodes(db, options.codeTtl)),
     refresh: once(() => new RefreshTokens(db, options.refreshTokenTtl)),
     consents: once(() => new Consents(db)),

@@ -13,12 +13,14 @@ import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
 import { registerGrantAdmin } from './admin.js';
 import { registerAuthorize } from './authorize.js';
 import { createOAuthState } from './context.js';
+import { oauthErrors } from './errors.js';
 import { authorizationCodeGrant } from './grant-code.js';
 import { refreshTokenGrant } from './grant-refresh.js';
 import { createInteractions } from './interactions.js';
 import { localProvider } from './local-provider.js';
 import { registerLogin } from './login.js';
 import { registerPurgeTargets } from './purge.js';
+import { SESSION_SECRET_ENV, sessionSecret } from './session-secret.js';
 import { tapRefreshTokenHooks } from './token-hooks.js';
 import { oauthSchema, type OAuthOptions } from './schema.js';
 
@@ -29,12 +31,15 @@ export const oauth = definePlugin({
   name: 'oauth',
   dependsOn: ['clients', 'resources', 'users'],
   schema: oauthSchema,
+  errors: oauthErrors,
+  env: [SESSION_SECRET_ENV],
   register(api, options) {
+    const session = sessionSecret(api.env, api.config.server.issuer);
     api.migrations([oauthCore0001]);
-    const state = createOAuthState(api, options);
+    const state = createOAuthState(api, options, session.secret);
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     registerAuthorize(api, state);
-    const interactions = createInteractions(state, issuer, () => api.config.session.secret!);
+    const interactions = createInteractions(state, issuer, () => session.secret);
     api.provide('interactions', interactions);
     api.registries.identityProviders.register('local', localProvider(state));
     registerLogin(api, state, interactions);
@@ -51,5 +56,7 @@ export const oauth = definePlugin({
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     }));
+    // Said by a server that serves only, like the kernel's own warnings about serving.
+    if (session.warning) return { start: async (rt) => rt.log.warn(session.warning) };
   },
 });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Client, GrantContext, IssuedAccessToken, Resource } from 'authplane';
+import type { Client, GrantContext, IssuedAccessToken } from 'authplane';
+import type { Resource } from '../resources/types.js';
 import type { OAuthState } from './context.js';
 
 export interface MintInput {

@@ -44,7 +44,11 @@ export const oauthSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'The authorization-code flow: authorize, login, consent, refresh tokens. `AUTHPLANE_SESSION_SECRET` (environment only) is the HMAC key of login-session cookies: at least 32 characters and required for a non-localhost issuer (`AP_ERR_OAUTH_INSECURE_SECRET`); on localhost an ephemeral one is generated, with a warning, and sessions end on restart. A server without this plugin needs no session secret.',
+  },
 );
 
 export type OAuthOptions = Static<typeof oauthSchema>;

@@ -4,7 +4,8 @@
  * interval, and a miss checks the table before answering undefined — a replica on PostgreSQL sees a resource
  * another replica created at once, and an edit within one interval.
  */
-import type { Resource, ResourceRegistry, RuntimeApi } from 'authplane';
+import type { RuntimeApi } from 'authplane';
+import type { Resource, ResourceRegistry } from './types.js';
 import { normalizeResourceUri, ResourceUriError } from './uri.js';
 import { toResource, type ResourceStore, type StoredResource } from './store.js';
 

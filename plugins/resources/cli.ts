@@ -2,7 +2,8 @@
  * `authserver admin resource …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type Resource, booted } from 'authplane';
+import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import type { Resource } from './types.js';
 import type { ResourceOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;

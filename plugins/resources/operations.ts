@@ -3,7 +3,8 @@
  * same way. Errors are RFC 9457 problems (the CLI prints their detail). Each change refreshes this process's copy
  * of the table and the discovery document before it answers.
  */
-import { badRequest, bodyValidator, conflict, notFound, uuidv7, type Resource, type ResourcePolicy, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, notFound, uuidv7, type RuntimeApi } from 'authplane';
+import type { Resource, ResourcePolicy } from './types.js';
 import type { ResourceCatalog } from './catalog.js';
 import { createResourceSchema, updateResourceSchema, type ResourceCreate, type ResourceFields, type ResourcePatch } from './schema.js';
 import { toResource, type ResourceStore, type StoredResource } from './store.js';

@@ -1,5 +1,6 @@
 /** Queries of the `resources` table. Timestamps are integer ms; scopes and policy are JSON text. */
-import type { Resource, ResourcePolicy, ResourceScope, RuntimeApi } from 'authplane';
+import type { RuntimeApi } from 'authplane';
+import type { Resource, ResourcePolicy, ResourceScope } from './types.js';
 import type { BackendKind } from './schema.js';
 
 /** A resource as stored: the contract record with numeric timestamps and its comparison key. */

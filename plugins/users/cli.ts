@@ -3,7 +3,8 @@
  * the admin listener off (and create the first admin before any API key exists). `--password-stdin` keeps the
  * password out of the process list and shell history.
  */
-import { JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, type User, booted } from 'authplane';
+import { JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import type { User } from './types.js';
 import { userErrors } from './errors.js';
 import type { Transition, UserOperations } from './operations.js';
 

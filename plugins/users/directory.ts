@@ -2,7 +2,7 @@
  * The `users` service: what login and consent need to know about local users. Reads go to the table (no cache):
  * a disabled account must stop working on the next request, on every replica.
  */
-import type { User, UserDirectory } from 'authplane';
+import type { User, UserDirectory } from './types.js';
 import { dummyHash, verifyPassword } from './password.js';
 import { toUser, type UserStore } from './store.js';
 

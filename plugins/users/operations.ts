@@ -2,7 +2,8 @@
  * Every admin operation on users, shared by the admin API and the CLI so both validate, audit and answer the same
  * way. Errors are RFC 9457 problems (the CLI prints their detail). Passwords are hashed here and never returned.
  */
-import { bodyValidator, conflict, notFound, uuidv7, type RuntimeApi, type User } from 'authplane';
+import { bodyValidator, conflict, notFound, uuidv7, type RuntimeApi } from 'authplane';
+import type { User } from './types.js';
 import { hashPassword } from './password.js';
 import { createUserSchema, updateUserSchema, type UserFields, type UserPatch, type UserStatus } from './schema.js';
 import { canonicalEmail, toUser, type StoredUser, type UserStore } from './store.js';

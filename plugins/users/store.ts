@@ -1,5 +1,6 @@
 /** Queries of the `users` table. Timestamps are integer ms; emails are stored lower-cased. */
-import type { RuntimeApi, User } from 'authplane';
+import type { RuntimeApi } from 'authplane';
+import type { User } from './types.js';
 import type { Role, UserStatus } from './schema.js';
 
 /** A user as stored, with its password hash — never leaves this plugin. */

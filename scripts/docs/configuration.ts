@@ -101,7 +101,7 @@ export function renderConfiguration(plugins: readonly BuiltinPlugin[]): string {
 
   blocks.push(
     '## Plugin options',
-    'Built-in plugins, from `authplane/plugins`. Those marked *in the default preset* are the plugins `authserver` runs with when there is no config file (or the config lists no plugins).',
+    'Built-in plugins, from `authplane/plugins`. Those marked *in the default preset* are the plugins `authserver` runs with when there is no config file, or the config has no `plugins` key. `plugins: []` is refused (`AP_ERR_CONFIG_INVALID`): a server without plugins has no storage driver.',
   );
   for (const plugin of plugins) {
     const { definition } = plugin;

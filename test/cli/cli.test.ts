@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { errorLines } from '../helpers/config-files.js';
@@ -131,5 +131,34 @@ describe('authserver basics', { concurrency: 2 }, () => {
     const [line] = errorLines(option.stderr);
     assert.match(line ?? '', /^error: .*--frobnicate.*\(see authserver migrate --help\)$/);
     assert.equal(errorLines(option.stderr).length, 1);
+  });
+});
+
+describe('which plugins a config file runs', { concurrency: 2 }, () => {
+  test('a config file with plugins: [] is refused with a message naming what to write, not run with the default preset', async (t) => {
+    const cwd = tempDir(t);
+    writeFileSync(join(cwd, 'authplane.config.ts'), 'export default { plugins: [] };\n');
+    for (const args of [['serve'], ['admin', 'key', 'list']]) {
+      const result = await runCli(args, { cwd, env: QUIET });
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+      const [line, ...rest] = errorLines(result.stderr);
+      assert.equal(line, 'error: invalid configuration:');
+      assert.deepEqual(rest, []);
+      assert.match(result.stderr, /plugins: is empty, and a server without plugins has no storage driver; list the plugins to enable/);
+      assert.match(result.stderr, /plugins: \[storageSqlite\(\), keystoreKeyfile\(\), clients\(\), resources\(\), clientCredentials\(\)\]/);
+      assert.match(result.stderr, /remove the plugins key for the default preset/);
+      assert.doesNotMatch(result.stdout, /listening|current/);
+    }
+  });
+
+  test('a config file without a plugins key runs the default preset, as documented', async (t) => {
+    const cwd = tempDir(t);
+    writeFileSync(join(cwd, 'authplane.config.ts'), "export default { log: { level: 'warn' } };\n");
+    const help = await runCli(['--help'], { cwd, env: QUIET });
+    assert.equal(help.code, 0, help.stderr);
+    // Commands of preset plugins: clients, users, resources.
+    for (const command of ['admin client create', 'admin user create', 'admin resource create']) {
+      assert.match(help.stdout, new RegExp(`^  ${command}\\s{2,}\\S`, 'm'), `${command} is listed`);
+    }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { dpop } from 'authplane/plugins';
 import { helloPlugin } from '../fixtures/plugins/hello-plugin.js';
 import { ADMIN_KEY, REPO_ROOT, startServer } from '../helpers/server.js';
 
@@ -68,7 +69,8 @@ test('/admin/system/config shows the effective config with every secret removed'
     AUTHPLANE_STORAGE_POSTGRES_DSN: 'postgres://authplane:pg-password-9d8e7f@db.internal:5432/authplane',
     AUTHPLANE_HELLO_PLUGIN_CLIENT_SECRET: 'hello-client-secret-value-5e6f7a8b',
   };
-  const { admin, logs } = await startServer(t, { plugins: [helloPlugin({ greeting: 'visible' })], env: secrets });
+  // dpop with required nonces reads AUTHPLANE_SESSION_SECRET, a plugin's secret outside any config section.
+  const { admin, logs } = await startServer(t, { plugins: [helloPlugin({ greeting: 'visible' }), dpop({ requireNonce: true })], env: secrets });
   const response = await admin('/admin/system/config');
   assert.equal(response.status, 200);
   const text = await response.text();
@@ -77,7 +79,7 @@ test('/admin/system/config shows the effective config with every secret removed'
   }
   const config = JSON.parse(text);
   assert.ok(!('apiKey' in config.admin), 'admin.apiKey removed, not masked');
-  assert.ok(!('secret' in config.session));
+  assert.ok(!('session' in config), 'the session secret is a plugin\'s environment variable, not a kernel option');
   assert.ok(!('dsn' in config.storage.postgres));
   assert.ok(!('clientSecret' in config.helloPlugin));
   assert.equal(config.storage.postgres.poolMax, 10, 'non-secret siblings stay');

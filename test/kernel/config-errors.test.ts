@@ -5,7 +5,6 @@ import { errorLines, fixtureImport, repoTempDir, writeConfigFile, type ConfigFil
 import { runCli, type CliResult } from '../helpers/server.js';
 
 const STRONG_ADMIN_KEY = 'kJ8v2-Qx9LmZ4rT7wYb3NcF6';
-const STRONG_SESSION_SECRET = 'Vq3nX8pL2sK9dR4tW7yB1cM6hJ5gF0aZ';
 
 /** Runs `authserver serve` against a config file; a bad config must stop it before it listens. */
 async function serveWith(
@@ -76,45 +75,47 @@ describe('a bad configuration stops boot with exit 1 and every problem listed', 
 
   test('a secret written in the config file is refused, naming the environment variable to use', async (t) => {
     const result = await serveWith(t, {
-      settings: { admin: { address: '127.0.0.1:0', apiKey: STRONG_ADMIN_KEY }, session: { secret: STRONG_SESSION_SECRET } },
+      settings: { admin: { address: '127.0.0.1:0', apiKey: STRONG_ADMIN_KEY } },
       imports: [fixtureImport('helloPlugin', 'hello-plugin.ts')],
       plugins: ["helloPlugin({ clientSecret: 'written-in-the-file-0123456789' })"],
     });
     assertRefused(result, [
       'admin.apiKey: is a secret and is read from the environment only; remove it from the config file and set AUTHPLANE_ADMIN_API_KEY',
-      'session.secret: is a secret and is read from the environment only; remove it from the config file and set AUTHPLANE_SESSION_SECRET',
       'helloPlugin.clientSecret: is a secret and is read from the environment only; remove it from the config file and set AUTHPLANE_HELLO_PLUGIN_CLIENT_SECRET',
     ]);
     assert.ok(!result.stderr.includes(STRONG_ADMIN_KEY), 'the secret itself is not echoed');
   });
 
-  test('a non-localhost issuer without the admin key and session secret is refused', async (t) => {
+  test('a non-localhost issuer without the admin key is refused', async (t) => {
     const result = await serveWith(t, { settings: { server: { issuer: 'https://auth.example.com', address: '127.0.0.1:0' } } });
-    assertRefused(result, [
-      'error: refusing to start:',
-      'AUTHPLANE_ADMIN_API_KEY: is required for a non-localhost issuer',
-      'AUTHPLANE_SESSION_SECRET: is required for a non-localhost issuer',
-    ]);
+    assertRefused(result, ['error: refusing to start:', 'AUTHPLANE_ADMIN_API_KEY: is required for a non-localhost issuer']);
+  });
+
+  test('the oauth plugin refuses a non-localhost issuer without AUTHPLANE_SESSION_SECRET, printed once like the kernel', async (t) => {
+    const result = await serveWith(
+      t,
+      {
+        imports: ["import { clients, oauth, resources, users } from 'authplane/plugins';"],
+        plugins: ['clients()', 'resources()', 'users()', 'oauth()'],
+      },
+      { AUTHPLANE_SERVER_ISSUER: 'https://auth.example.com', AUTHPLANE_ADMIN_API_KEY: STRONG_ADMIN_KEY },
+    );
+    assertRefused(result, ['error: refusing to start:', 'AUTHPLANE_SESSION_SECRET: is required for a non-localhost issuer']);
   });
 
   test('obvious or short secrets are refused for a non-localhost issuer', async (t) => {
     const result = await serveWith(t, {}, {
       AUTHPLANE_SERVER_ISSUER: 'https://auth.example.com',
       AUTHPLANE_ADMIN_API_KEY: 'changeme',
-      AUTHPLANE_SESSION_SECRET: 'too-short',
     });
-    assertRefused(result, [
-      'AUTHPLANE_ADMIN_API_KEY: must be at least 16 characters and not an obvious value',
-      'AUTHPLANE_SESSION_SECRET: must be at least 32 characters and not an obvious value',
-    ]);
-    assert.ok(!result.stderr.includes('too-short'), 'the weak secret itself is not echoed');
+    assertRefused(result, ['AUTHPLANE_ADMIN_API_KEY: must be at least 16 characters and not an obvious value']);
+    assert.ok(!result.stderr.includes('changeme'), 'the weak secret itself is not echoed');
   });
 
   test('a long but obvious admin key is refused too', async (t) => {
     const result = await serveWith(t, {}, {
       AUTHPLANE_SERVER_ISSUER: 'https://auth.example.com',
       AUTHPLANE_ADMIN_API_KEY: 'aaaaaaaaaaaaaaaaaaaaaaaa',
-      AUTHPLANE_SESSION_SECRET: STRONG_SESSION_SECRET,
     });
     assertRefused(result, ['AUTHPLANE_ADMIN_API_KEY: must be at least 16 characters and not an obvious value']);
   });
@@ -123,7 +124,6 @@ describe('a bad configuration stops boot with exit 1 and every problem listed', 
     const result = await serveWith(t, {}, {
       AUTHPLANE_SERVER_ISSUER: 'http://auth.example.com',
       AUTHPLANE_ADMIN_API_KEY: STRONG_ADMIN_KEY,
-      AUTHPLANE_SESSION_SECRET: STRONG_SESSION_SECRET,
     });
     assertRefused(result, ['server.issuer: must use https unless the host is localhost']);
   });

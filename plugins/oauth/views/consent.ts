@@ -1,4 +1,4 @@
-import type { ResourceScope } from 'authplane';
+import type { ResourceScope } from '../../resources/types.js';
 import { hiddenInputs, html, layout } from './layout.js';
 
 export interface ConsentView {
