@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { cookieJar } from './cookie-writer.js';
 
 export const INTERACTION_COOKIE = 'ap_login';
 /** Long enough to get through an upstream's login page or an inbox, short enough that a stale one is refused. */
@@ -43,7 +44,7 @@ export class InteractionCookie {
       expiresAt: this.now() + INTERACTION_TTL_SECONDS * 1000,
     };
     const payload = Buffer.from(JSON.stringify([record.provider, record.returnTo ?? '', record.state, record.expiresAt])).toString('base64url');
-    ctx.cookies.set(INTERACTION_COOKIE, `${payload}.${this.#sign(payload)}`, this.#options(INTERACTION_TTL_SECONDS * 1000));
+    cookieJar(ctx, this.#secure).set(INTERACTION_COOKIE, `${payload}.${this.#sign(payload)}`, this.#options(INTERACTION_TTL_SECONDS * 1000));
     return record;
   }
 
@@ -62,6 +63,6 @@ export class InteractionCookie {
   }
 
   clear(ctx: Context): void {
-    if (ctx.cookies.get(INTERACTION_COOKIE) !== undefined) ctx.cookies.set(INTERACTION_COOKIE, '', this.#options(0));
+    if (ctx.cookies.get(INTERACTION_COOKIE) !== undefined) cookieJar(ctx, this.#secure).set(INTERACTION_COOKIE, '', this.#options(0));
   }
 }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { cookieJar } from './cookie-writer.js';
 import type { Knex } from 'knex';
 
 export const SESSION_COOKIE = 'ap_session';
@@ -48,7 +49,7 @@ export class Sessions {
     const now = Date.now();
     const expiresAt = now + this.ttlSeconds * 1000;
     await this.db()('sessions').insert({ id, user_id: userId, created_at: now, expires_at: expiresAt, revoked_at: null });
-    ctx.cookies.set(SESSION_COOKIE, `${id}.${this.#sign(id)}`, this.#cookieOptions(this.ttlSeconds * 1000));
+    cookieJar(ctx, this.#secure).set(SESSION_COOKIE, `${id}.${this.#sign(id)}`, this.#cookieOptions(this.ttlSeconds * 1000));
     return { id, userId, expiresAt };
   }
 
@@ -66,7 +67,7 @@ export class Sessions {
   async end(ctx: Context): Promise<void> {
     const session = await this.current(ctx);
     if (session) await this.db()('sessions').where({ id: session.id }).update({ revoked_at: Date.now() });
-    ctx.cookies.set(SESSION_COOKIE, '', this.#cookieOptions(0));
+    cookieJar(ctx, this.#secure).set(SESSION_COOKIE, '', this.#cookieOptions(0));
   }
 
   async revokeUser(userId: string): Promise<number> {
@@ -82,7 +83,7 @@ export class Sessions {
     let nonce = (ctx.state.csrfNonce as string | undefined) ?? ctx.cookies.get(CSRF_COOKIE);
     if (!nonce || !/^[A-Za-z0-9_-]{32,64}$/.test(nonce)) {
       nonce = randomBytes(24).toString('base64url');
-      ctx.cookies.set(CSRF_COOKIE, nonce, { ...this.#cookieOptions(), sameSite: 'lax' });
+      cookieJar(ctx, this.#secure).set(CSRF_COOKIE, nonce, { ...this.#cookieOptions(), sameSite: 'lax' });
       ctx.state.csrfNonce = nonce;
     }
     return this.#sign(`csrf:${nonce}`);
