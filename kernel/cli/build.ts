@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../config/load.js';
 import { BootError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { BuildOptions, BuildResult, Metafile, PluginBuild } from 'esbuild';
@@ -241,6 +241,21 @@ export function buildArguments(options: Record<string, string | boolean | undefi
   }
   if (typeof options.out !== 'string' || options.out === '') throw new BootError('AP_ERR_CLI_USAGE', 'authserver build needs --out <dir>');
   return { configFile, outDir: resolve(cwd, options.out) };
+}
+
+/**
+ * A build holds exactly the plugins its config imports, and a built server has no default preset to fall back on:
+ * a config without a plugins list would build a server that cannot start, so the build refuses it up front.
+ */
+export async function requirePluginList(configFile: string): Promise<void> {
+  const config = await loadConfigFile(configFile);
+  if (config?.plugins === undefined) {
+    throw new BootError(
+      'AP_ERR_CONFIG_INVALID',
+      `${configFile} has no plugins list; a build bundles exactly the plugins the config lists, so list them ` +
+        '(e.g. plugins: [storageSqlite(), keystoreKeyfile(), clients(), resources(), clientCredentials()])',
+    );
+  }
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;

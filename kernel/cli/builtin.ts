@@ -1,7 +1,7 @@
 import type { AuthPlane } from '../app.js';
 import { BootError } from '../errors.js';
 import { startupBanner } from './banner.js';
-import { buildArguments, buildReport, buildServer } from './build.js';
+import { buildArguments, buildReport, buildServer, requirePluginList } from './build.js';
 import { keyView } from '../http/system-routes.js';
 import type { RegistryCatalog } from '../hooks.js';
 import type { CliCommand } from './command.js';
@@ -50,6 +50,7 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
     options: { out: { type: 'string', description: 'Directory to write (absent, empty, or an earlier build, which is replaced)' } },
     async run({ options, out }) {
       const { configFile, outDir } = buildArguments(options);
+      await requirePluginList(configFile);
       for (const line of buildReport(await buildServer(configFile, outDir))) out(line);
     },
   });

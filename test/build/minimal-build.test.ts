@@ -92,6 +92,16 @@ test('a client_credentials-only build holds no oauth, dcr, cimd or dpop code, ru
   assert.match(refused.stderr, /^error: this server was built with its config \(authserver build\); it reads no --config file$/m);
 });
 
+test('authserver build refuses a config without a plugins list: a built server has no default preset to fall back on', async (t) => {
+  const cwd = tempDir(t);
+  const configFile = join(repoTempDir(t, 'minimal-build-'), 'authplane.config.ts');
+  writeFileSync(configFile, "import { defineConfig } from 'authplane';\nexport default defineConfig({ storage: { sqlite: { path: 'data/authserver.db' } } });\n");
+  const refused = await runCli(['build', '--config', configFile, '--out', join(cwd, 'out')], { cwd });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /has no plugins list; a build bundles exactly the plugins the config lists, so list them/);
+  assert.ok(!existsSync(join(cwd, 'out')), 'nothing was written');
+});
+
 test('authserver build refuses a missing --out, a missing config and a directory that is not an earlier build, touching nothing', async (t) => {
   const cwd = tempDir(t);
   const configFile = join(repoTempDir(t, 'minimal-build-'), 'authplane.config.ts');
