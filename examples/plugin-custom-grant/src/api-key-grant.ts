@@ -3,38 +3,32 @@
  * (`grant_type=urn:example:params:oauth:grant-type:api-key`, `api_key=…`, client authentication as for any grant).
  * The config holds each key's SHA-256 digest, never the key: a leaked config file grants nothing.
  */
-import { defineGrant, definePlugin, InvalidGrant, type JsonSchema } from 'authplane';
+import { defineGrant, definePlugin, InvalidGrant, Type, type Static } from 'authplane';
 
 export const API_KEY_GRANT = 'urn:example:params:oauth:grant-type:api-key';
 
-/** `sha256`: of the key, lowercase hex. The token is for `audience` (`aud`) and speaks for `subject` (`sub`). */
-export interface ApiKey { sha256: string; audience: string; subject: string; scope: string }
-export interface ApiKeyGrantOptions { keys: ApiKey[]; tokenTtl: number }
-
-const str = { type: 'string', minLength: 1 } as const;
-const schema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    keys: {
-      type: 'array',
-      default: [],
-      description: 'The API keys a client may exchange: `{ sha256, audience, subject, scope }` each.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['sha256', 'audience', 'subject', 'scope'],
-        properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, audience: str, subject: str, scope: { type: 'string' } },
-      },
-    },
-    tokenTtl: { type: 'integer', minimum: 30, default: 300, description: 'Lifetime of the access tokens (seconds).' },
+const text = () => Type.String({ minLength: 1 });
+const schema = Type.Object(
+  {
+    keys: Type.Array(
+      Type.Object(
+        // `sha256`: of the key, lowercase hex. The token is for `audience` (`aud`) and speaks for `subject` (`sub`).
+        { sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), audience: text(), subject: text(), scope: Type.String() },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'The API keys a client may exchange: `{ sha256, audience, subject, scope }` each.' },
+    ),
+    tokenTtl: Type.Integer({ minimum: 30, default: 300, description: 'Lifetime of the access tokens (seconds).' }),
   },
-};
+  { additionalProperties: false },
+);
+
+export type ApiKeyGrantOptions = Static<typeof schema>;
 
 const sha256 = async (key: string) =>
   Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))).toString('hex');
 
-export const apiKeyGrant = definePlugin<ApiKeyGrantOptions>({
+export const apiKeyGrant = definePlugin({
   name: 'api-key-grant',
   schema,
   register(api, options) {

@@ -1,6 +1,7 @@
 /**
  * The grant on a real server (authplane/testing): a confidential client exchanges an API key for an access token
- * signed by the server for the key's audience, and an unknown key is refused the way RFC 6749 says.
+ * signed by the server for the key's audience, an unknown key is refused the way RFC 6749 says, and a key written
+ * into the config instead of its digest stops boot.
  */
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, verify, type JsonWebKey } from 'node:crypto';
@@ -58,4 +59,13 @@ test('an unknown API key is refused with invalid_grant, and a request without on
   const missing = await exchange('');
   assert.equal(missing.status, 400);
   assert.equal((await missing.json()).error, 'invalid_request');
+});
+
+test('a key configured by its value instead of its digest stops boot, naming the option', async (t) => {
+  const keys = [{ sha256: API_KEY, audience: AUDIENCE, subject: 'reporting-job', scope: 'reports/read' }];
+  await assert.rejects(startServer(t, { plugins: [clients(), apiKeyGrant({ keys })] }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'AP_ERR_CONFIG_INVALID');
+    assert.match(err.message, /apiKeyGrant\.keys\.0\.sha256: must match pattern/);
+    return true;
+  });
 });
