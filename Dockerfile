@@ -27,6 +27,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY kernel ./kernel
 COPY plugins ./plugins
+COPY testing ./testing
 COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund

@@ -1,4 +1,4 @@
-// Second build step (after tsc): bundles the compiled kernel, plugins and CLI — and the dependencies they import —
+// Second build step (after tsc): bundles the compiled kernel, plugins, CLI and test kit — and the dependencies they import —
 // into a few ES modules under dist/bundle/, which the package's entry points and the `authserver` binary load.
 // Startup then reads a handful of files instead of ~1,000 (our modules, knex, koa, lodash, ajv…): that and the
 // compile work they cost were most of `authserver serve`'s cold start and idle memory. Entry points share chunks,
@@ -47,6 +47,7 @@ await build({
     'kernel/index': 'dist/kernel/index.js',
     'plugins/index': 'dist/plugins/index.js',
     'plugins/preset-default': 'dist/plugins/preset-default.js',
+    'testing/index': 'dist/testing/index.js',
     'bin/authserver': 'dist/bin/authserver.js',
   },
   outdir: 'dist/bundle',
@@ -57,7 +58,7 @@ await build({
   target: 'node20',
   // The package imports itself by name; inside the bundle that is the compiled kernel, not the exports map
   // (which points here).
-  alias: { authplane: './dist/kernel/index.js' },
+  alias: { authplane: './dist/kernel/index.js', 'authplane/plugins': './dist/plugins/index.js' },
   external: EXTERNAL,
   banner: { js: REQUIRE_BANNER },
   legalComments: 'linked',

@@ -1,4 +1,4 @@
-// Runs every test file under test/ (and sdk/ when present) with node:test through tsx. Node 20's runner does not
+// Runs every test file under test/, sdk/test/ and examples/ with node:test through tsx. Node 20's runner does not
 // expand globs, so the files are listed here; each file runs in its own process, two at a time (two cores).
 // A full run then runs the HTTP and OAuth tests a second time with the fast paths off (AUTHPLANE_SERVER_FAST_PATHS
 // =false, kernel/fast-path/): every request through plain koa and every statement through plain knex must give the
@@ -37,7 +37,7 @@ function find(dir) {
 const args = process.argv.slice(2);
 const offOnly = args.includes('--fast-paths-off');
 const filter = args.filter((a) => a !== '--fast-paths-off');
-const all = [...find('test'), ...find('sdk/test')].sort();
+const all = [...find('test'), ...find('sdk/test'), ...find('examples')].sort();
 const matching = (patterns) => all.filter((f) => patterns.some((x) => f.includes(x)));
 const files = filter.length === 0 ? all : matching(filter);
 if (files.length === 0) {

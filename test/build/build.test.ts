@@ -77,7 +77,7 @@ before(async () => {
 
 test('the docker build context is what .dockerignore leaves: the sources the build needs, no local state', () => {
   const kept = new Set(contextFiles(REPO_ROOT));
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'bin/authserver.ts', 'kernel/index.ts', 'scripts/bundle.mjs']) {
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'bin/authserver.ts', 'kernel/index.ts', 'testing/index.ts', 'scripts/bundle.mjs']) {
     assert.ok(kept.has(file), `${file} is in the build context`);
   }
   for (const prefix of ['node_modules/', 'dist/', 'data/', '.git/', 'test/', 'sdk/']) {

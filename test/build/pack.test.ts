@@ -82,6 +82,29 @@ function fiveLines(issuer: string, port: number): string {
   return code.replace('.listen(3000)', `.listen(${port}, '127.0.0.1')`);
 }
 
+/**
+ * A plugin's test as its author writes it, against the installed package: the kit starts a server with the plugin,
+ * whose error class comes from 'authplane' — answered as OAuth JSON only if the kit runs that very kernel.
+ */
+const KIT_PROBE = `import { existsSync } from 'node:fs';
+import { definePlugin, InvalidRequest } from 'authplane';
+import { startServer } from 'authplane/testing';
+
+const probe = definePlugin({
+  name: 'kit-probe',
+  register(api) {
+    api.route('public', 'GET', '/oauth/kit-probe', () => {
+      throw new InvalidRequest('refused by the probe');
+    });
+  },
+});
+const srv = await startServer({ plugins: [probe()] });
+const response = await fetch(srv.url + '/oauth/kit-probe');
+const result = { status: response.status, body: await response.json() };
+await srv.stop();
+console.log(JSON.stringify({ ...result, folderLeft: existsSync(srv.dir) }));
+`;
+
 function npx(args: string[]) {
   return run('npx', ['--no', 'authserver', ...args], { cwd: project, env: npmEnv(), timeout: 120_000 });
 }
@@ -137,7 +160,15 @@ before(async () => {
 test('npm pack builds each package on prepack and ships its compiled code and types', () => {
   const paths = (name: string) => new Set(packed[name]!.files.map((f) => f.path));
   const server = paths('authplane');
-  for (const file of ['dist/bin/authserver.js', 'dist/bundle/kernel/index.js', 'dist/bundle/plugins/index.js', 'dist/kernel/index.d.ts', 'README.md']) {
+  for (const file of [
+    'dist/bin/authserver.js',
+    'dist/bundle/kernel/index.js',
+    'dist/bundle/plugins/index.js',
+    'dist/bundle/testing/index.js',
+    'dist/kernel/index.d.ts',
+    'dist/testing/index.d.ts',
+    'README.md',
+  ]) {
     assert.ok(server.has(file), `authplane ships ${file}`);
   }
   const sdk = paths('@authplane/sdk');
@@ -145,6 +176,16 @@ test('npm pack builds each package on prepack and ships its compiled code and ty
     assert.ok(sdk.has(file), `@authplane/sdk ships ${file}`);
   }
   assert.deepEqual([...sdk].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), [], 'no TypeScript sources in the sdk package');
+});
+
+test('the installed authplane/testing starts a server with a plugin of the project, on the kernel the project imports, and stops it', async () => {
+  writeFileSync(join(project, 'kit-probe.mjs'), KIT_PROBE);
+  const { stdout } = await run(process.execPath, ['kit-probe.mjs'], { cwd: project, env: npmEnv(), timeout: 120_000 });
+  assert.deepEqual(JSON.parse(stdout), {
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'refused by the probe' },
+    folderLeft: false,
+  });
 });
 
 test('an installed authserver serves with a config file, and the sdk five-line MCP server takes its tokens for a tool call', async () => {

@@ -1,147 +1,25 @@
 /**
- * Real servers for tests: in-process (port 0, temp SQLite file or a fresh PostgreSQL database) or as a child
- * process running the CLI. Everything is cleaned up through the test context's `after`.
+ * Real servers for tests: in-process through the plugin author's kit (authplane/testing: port 0, temp SQLite file
+ * or a fresh PostgreSQL database), or as a child process running the CLI. Everything is cleaned up through the test
+ * context's `after`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
-import { AuthPlane, type AuthPlaneConfig, type PluginInstance } from 'authplane';
-import { auditDb, keystoreKeyfile, storagePostgres, storageSqlite } from 'authplane/plugins';
-import { freshPostgresDatabase } from './postgres.js';
+import { startServer as startKitServer, type StartOptions, type TestServer } from 'authplane/testing';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export { ADMIN_KEY, basePlugins, freePort, tempDir, type TestServer } from 'authplane/testing';
+
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
-export function tempDir(t: TestContext | { after(fn: () => unknown): void }, prefix = 'authplane-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export interface TestServer {
-  server: AuthPlane;
-  url: string;
-  adminUrl: string;
-  dir: string;
-  logs: Record<string, unknown>[];
-  /** The PostgreSQL DSN when the server runs on PostgreSQL, for a second server sharing the database. */
-  postgresDsn?: string;
-  /** fetch against the admin listener with the admin key. */
-  admin(path: string, init?: RequestInit): Promise<Response>;
-}
-
-/** The storage/key plugins every server needs, plus the test's own. */
-export function basePlugins(): PluginInstance[] {
-  return [storageSqlite(), storagePostgres(), keystoreKeyfile(), auditDb()];
-}
-
-export async function startServer(
-  t: TestContext,
-  options: {
-    config?: AuthPlaneConfig;
-    plugins?: PluginInstance[];
-    env?: NodeJS.ProcessEnv;
-    storage?: 'sqlite' | 'postgres';
-    /** With storage 'postgres': use this database (another server's `postgresDsn`) instead of a fresh one, as a replica. */
-    postgresDsn?: string;
-    dir?: string;
-    /**
-     * Listen on a free port chosen up front and use `http://127.0.0.1:<port>` as the issuer, so independent
-     * clients that check the issuer against the URL they fetched (oauth4webapi, the MCP SDK) accept it.
-     */
-    exactIssuer?: boolean;
-    /** The server's clock (CreateOptions.now), e.g. a `testClock()` to move token lifetimes and cache ages on. */
-    now?: () => number;
-  } = {},
-): Promise<TestServer> {
-  const dir = options.dir ?? tempDir(t);
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-      done();
-    },
-  });
-  // `npm test` runs the HTTP and OAuth tests a second time with AUTHPLANE_SERVER_FAST_PATHS=false (run-tests.mjs):
-  // the switch reaches in-process servers from the run's environment unless the test sets it.
+/**
+ * The kit's server, plus the run's fast-path switch: `npm test` runs the HTTP and OAuth tests a second time with
+ * AUTHPLANE_SERVER_FAST_PATHS=false (run-tests.mjs), and the kit does not read the process environment.
+ */
+export function startServer(t: TestContext, options: StartOptions = {}): Promise<TestServer> {
   const fastPaths = process.env.AUTHPLANE_SERVER_FAST_PATHS;
-  const env: NodeJS.ProcessEnv = {
-    AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY,
-    ...(fastPaths === undefined ? {} : { AUTHPLANE_SERVER_FAST_PATHS: fastPaths }),
-    ...options.env,
-  };
-  // after-hooks run in the order they are added: the server must stop before its database is dropped.
-  let server: AuthPlane | undefined;
-  t.after(() => server?.stop());
-  if (options.storage === 'postgres') {
-    env.AUTHPLANE_STORAGE_DRIVER = 'postgres';
-    env.AUTHPLANE_STORAGE_POSTGRES_DSN = options.postgresDsn ?? (await freshPostgresDatabase(t));
-  }
-  const { plugins = [], config = {} } = options;
-  const create = (port: number) => {
-    const issuerServer = options.exactIssuer ? { issuer: `http://127.0.0.1:${port}` } : {};
-    return new AuthPlane(
-      {
-        ...config,
-        server: { address: `127.0.0.1:${port}`, ...issuerServer, ...config.server },
-        admin: { address: '127.0.0.1:0', ...config.admin },
-        storage: { ...config.storage, sqlite: { path: join(dir, 'authserver.db') } },
-        signing: { keyPath: join(dir, 'keys'), ...config.signing },
-        log: { level: 'info', ...config.log },
-        plugins: [...basePlugins(), ...plugins, ...(config.plugins ?? [])],
-      },
-      // A plugin's init or start on a loaded machine can outlast the 30 s default; only a hang should fail a test here.
-      { env, logDestination: sink, phaseTimeoutMs: CHILD_WAIT_MS, ...(options.now ? { now: options.now } : {}) },
-    );
-  };
-  let addresses: Awaited<ReturnType<AuthPlane['listen']>> | undefined;
-  // A port chosen up front can be taken before the server binds it (another test process, an outgoing connection's
-  // local port): then the server is started again on another. Port 0 cannot collide.
-  for (let attempt = 1; !addresses; attempt++) {
-    server = create(options.exactIssuer ? await freePort() : 0);
-    await server.boot();
-    try {
-      addresses = await server.listen();
-    } catch (err) {
-      if (!options.exactIssuer || attempt === 5 || !addressInUse(err)) throw err;
-      await server.stop();
-    }
-  }
-  const url = `http://127.0.0.1:${addresses.public.port}`;
-  const adminUrl = `http://127.0.0.1:${addresses.admin!.port}`;
-  return {
-    server: server!,
-    url,
-    adminUrl,
-    dir,
-    logs,
-    postgresDsn: env.AUTHPLANE_STORAGE_POSTGRES_DSN,
-    admin: (path, init = {}) =>
-      fetch(`${adminUrl}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
-      }),
-  };
-}
-
-function addressInUse(err: unknown): boolean {
-  return (err as { cause?: { code?: string } })?.cause?.code === 'EADDRINUSE';
-}
-
-/** A port that was free a moment ago (bound to 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolvePort(port));
-    });
-  });
+  const env = fastPaths === undefined ? options.env : { AUTHPLANE_SERVER_FAST_PATHS: fastPaths, ...options.env };
+  return startKitServer(t, { ...options, ...(env ? { env } : {}) });
 }
 
 export interface CliResult {
