@@ -24,6 +24,8 @@ const MAX_CANDIDATES = 32;
 /** Where the `tokenRequest` tap leaves the agent client ids it found, for the claims tap. */
 const AGENT_IDS = 'agentClientIds';
 
+const NONE: ReadonlySet<string> = new Set();
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The client an `act` hop names: its `client_id` when it has one, else its `sub`. */
@@ -99,7 +101,7 @@ export function tapAgentClaims(api: RegisterApi, registry: ClientRegistry): void
 
   api.hooks.accessTokenClaims.tap(api.name, (claims, { input }) => {
     const known = input.tokenContext.state[AGENT_IDS];
-    const chain = agentChain(input.tokenContext.client, claims.act, known instanceof Set ? (known as Set<string>) : new Set());
+    const chain = agentChain(input.tokenContext.client, claims.act, known instanceof Set ? (known as Set<string>) : NONE);
     if (chain.length === 0) {
       // Only this tap says who is an agent: a grant's copy of another token's claims is not taken on trust.
       if (claims.agent_id === undefined && claims.agent_chain === undefined) return claims;
