@@ -78,6 +78,11 @@ export function documentToMetadata(
   if (doc.application_type !== undefined && doc.application_type !== 'web' && doc.application_type !== 'native') {
     problems.push({ field: 'application_type', message: 'must be web or native' });
   }
+  // docs/agents.md: a document may describe its client as an agent, as a DCR registration may (it grants nothing).
+  if (doc.agent !== undefined && typeof doc.agent !== 'boolean') problems.push({ field: 'agent', message: 'must be a boolean' });
+  if (doc.agent_description !== undefined && doc.agent_description !== null && typeof doc.agent_description !== 'string') {
+    problems.push({ field: 'agent_description', message: 'must be a string' });
+  }
   if (problems.length) return { ok: false, problems };
   const metadata: Record<string, unknown> = {};
   for (const field of INFORMATIONAL_FIELDS) if (doc[field] !== undefined) metadata[field] = doc[field];
@@ -90,6 +95,8 @@ export function documentToMetadata(
       ...(doc.response_types ? { response_types: doc.response_types as string[] } : {}),
       token_endpoint_auth_method: 'none',
       ...(doc.application_type ? { application_type: doc.application_type as 'web' | 'native' } : {}),
+      ...(doc.agent !== undefined ? { agent: doc.agent as boolean } : {}),
+      ...(doc.agent_description !== undefined ? { agent_description: doc.agent_description as string | null } : {}),
       // As with DCR, a self-described client sets no scope ceiling of its own.
       scope: '',
       metadata,

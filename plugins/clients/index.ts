@@ -9,10 +9,13 @@
  * - Admin API `/admin/clients…` and CLI `authserver admin client …`, one operations module behind both.
  * - Audit: client_created, client_updated, client_deleted, client_secret_rotated, client_suspended,
  *   client_revoked, client_reactivated, client_registered (dcr, cimd). Metric: authserver_clients_registered_total{source}.
+ * - Agent identity (agent-claims.ts, docs/agents.md): taps `tokenRequest` (which clients named by presented tokens
+ *   are agents) and `accessTokenClaims` (`agent_id`, `agent_chain`). Metric: authplane_agent_tokens_issued_total{grant_type}.
  */
 import { definePlugin } from 'authplane';
 import type { ClientRegistry } from './types.js';
 import { registerClientRoutes } from './admin-routes.js';
+import { tapAgentClaims } from './agent-claims.js';
 import { registerAuthMethods } from './auth-methods.js';
 import { ClientCache } from './cache.js';
 import { registerClientCommands } from './cli.js';
@@ -57,6 +60,7 @@ export const clients = definePlugin({
     api.provide('clients', registry);
     api.hooks.resolveClient.tapPromise(api.name, (clientId) => registry.get(clientId));
     registerAuthMethods(api, registry.touch);
+    tapAgentClaims(api, registry);
     const operations = new ClientOperations(store, runtime, registered, (grant) => api.registries.grantTypes.has(grant));
     registerClientRoutes(api, operations);
     registerClientCommands(api, operations);

@@ -44,6 +44,8 @@ function keepAdminFields(input: ClientMetadataInput, existing: StoredClient, adm
     token_endpoint_auth_method: pick('token_endpoint_auth_method'),
     scope: pick('scope'),
     application_type: pick('application_type'),
+    agent: pick('agent'),
+    agent_description: pick('agent_description'),
     response_types: responseTypes,
   };
 }
@@ -92,7 +94,7 @@ export class ClientRegistrations {
     const adminSet = new Set(existing.admin_fields);
     const checked = this.#checkWithId(keepAdminFields(input, existing, adminSet), context);
     if (!checked.ok) return checked;
-    // Fields the registrant never sends (agent, agent_description) keep what the administrator set, not the default.
+    // Normalized fields the administrator set keep the stored value (a refresh never undoes an administrator's edit).
     const fields = { ...checked.fields };
     for (const key of Object.keys(fields) as (keyof NormalizedFields)[]) {
       if (adminSet.has(key)) (fields as Record<string, unknown>)[key] = existing[key];
@@ -143,6 +145,8 @@ export class ClientRegistrations {
       token_endpoint_auth_method: input.token_endpoint_auth_method,
       scope: input.scope ?? '',
       ...(input.response_types ? { response_types: [...input.response_types] } : {}),
+      ...(input.agent !== undefined ? { agent: input.agent } : {}),
+      ...(input.agent_description !== undefined ? { agent_description: input.agent_description } : {}),
     };
     const applicationType = input.application_type ?? (input.redirect_uris.some((uri) => !/^https?:/i.test(uri)) ? 'native' : undefined);
     if (applicationType) body.application_type = applicationType;

@@ -19,6 +19,12 @@ export interface ClientMetadataInput {
   /** Scope ceiling; empty or absent means none. */
   scope?: string;
   application_type?: 'web' | 'native';
+  /**
+   * The client describes itself as an AI agent (docs/agents.md): its tokens carry `agent_id` and `agent_chain`. A
+   * self-description that adds claims and grants nothing, so a registrant may set it.
+   */
+  agent?: boolean;
+  agent_description?: string | null;
   /** Informational metadata kept with the client (client_uri, logo_uri, software_id…). */
   metadata?: Readonly<Record<string, unknown>>;
 }

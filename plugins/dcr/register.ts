@@ -53,6 +53,8 @@ export function toMetadataInput(request: RegistrationRequest, refreshEnabled: bo
     ...(request.response_types ? { response_types: request.response_types } : {}),
     token_endpoint_auth_method: request.token_endpoint_auth_method ?? 'none',
     ...(request.application_type ? { application_type: request.application_type } : {}),
+    ...(request.agent !== undefined ? { agent: request.agent } : {}),
+    ...(request.agent_description !== undefined ? { agent_description: request.agent_description } : {}),
     // A self-registered client sets no scope ceiling of its own: clients send values no resource offers
     // (claude.ai registers `scope: "claudeai"`), which would otherwise lock them out of every scope.
     scope: '',
@@ -107,6 +109,10 @@ export function registerRegistrationEndpoint(
       response_types: client.response_types,
       token_endpoint_auth_method: client.token_endpoint_auth_method,
       application_type: client.application_type,
+      // Echoed as stored (the description trimmed) when the registrant declared them.
+      ...(request.agent !== undefined || request.agent_description !== undefined
+        ? { agent: client.metadata?.agent, agent_description: client.metadata?.agent_description }
+        : {}),
       ...input.metadata,
     };
   });

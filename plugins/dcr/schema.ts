@@ -37,6 +37,9 @@ export const ENFORCED_METADATA_FIELDS = ['dpop_bound_access_tokens'] as const;
 /** The bound: a registration lists at most 10 redirect URIs (the admin API allows more). */
 export const MAX_REDIRECT_URIS = 10;
 
+/** The admin API's bound on agent_description (plugins/clients/schema.ts). */
+export const AGENT_DESCRIPTION_MAX = 1000;
+
 const uri = () => Type.String({ minLength: 1, maxLength: 2000 });
 
 /**
@@ -62,6 +65,9 @@ export const registrationRequestSchema = Type.Object({
   software_version: Type.Optional(Type.String({ maxLength: 255 })),
   // RFC 9449 §5.2: the client asks that every token it gets be DPoP-bound.
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+  // docs/agents.md: the client describes itself as an agent; its tokens then carry agent_id (it grants nothing).
+  agent: Type.Optional(Type.Boolean()),
+  agent_description: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: AGENT_DESCRIPTION_MAX })),
 });
 
 /** A request that passed the schema; informational members are read by name (INFORMATIONAL_FIELDS). */

@@ -16,6 +16,8 @@ export function accessTokenInfo(claims: JwtClaims): TokenInfo {
     jti: claims.jti,
     ...(cnf ? { cnf } : {}),
     ...(claims.act ? { act: claims.act } : {}),
+    // docs/agents.md: the agent identity claims the clients plugin adds.
+    ...(claims.agent_id !== undefined ? { agent_id: claims.agent_id, agent_chain: claims.agent_chain } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { mayIntrospect } from './ownership.js';
 const INACTIVE = Object.freeze({ active: false });
 
 /** RFC 7662 §2.2 members an active response carries, in this order. */
-const MEMBERS = ['active', 'scope', 'client_id', 'sub', 'aud', 'iss', 'exp', 'iat', 'jti', 'token_type', 'cnf', 'act'] as const;
+const MEMBERS = ['active', 'scope', 'client_id', 'sub', 'aud', 'iss', 'exp', 'iat', 'jti', 'token_type', 'cnf', 'act', 'agent_id', 'agent_chain'] as const;
 
 function responseBody(info: TokenInfo): Record<string, unknown> {
   const body: Record<string, unknown> = {};

@@ -57,6 +57,10 @@ test('the client CLI creates, lists, shows, updates, rotates, suspends and delet
   assert.equal(updated.json().agent, true);
   assert.equal(updated.json().scope, 'a b', 'fields without a flag are kept');
   assert.deepEqual(updated.json().admin_fields, ['agent', 'agent_description', 'client_name'], 'the fields the administrator set are recorded');
+  assert.equal(updated.json().agent_description, 'Files bot');
+  const unflagged = await cli('update', client.client_id, '--no-agent', '--json');
+  assert.equal(unflagged.code, 0, unflagged.stderr);
+  assert.equal(unflagged.json().agent, false, '--no-agent clears the flag');
 
   const rotated = await cli('rotate-secret', client.client_id, '--json');
   assert.notEqual(rotated.json().client_secret, client.client_secret);
@@ -87,7 +91,7 @@ test('the client CLI creates, lists, shows, updates, rotates, suspends and delet
   const { events } = await json(await srv.admin(`/admin/audit?client_id=${client.client_id}`));
   assert.deepEqual(
     events.map((e: { action: string }) => e.action),
-    ['client_revoked', 'client_suspended', 'client_secret_rotated', 'client_updated', 'client_created'],
+    ['client_revoked', 'client_suspended', 'client_secret_rotated', 'client_updated', 'client_updated', 'client_created'],
   );
   assert.ok(events.every((e: { actor_id: string }) => e.actor_id === 'cli'));
 });
