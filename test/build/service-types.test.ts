@@ -24,7 +24,7 @@ before(async () => {
   cpSync(join(REPO_ROOT, 'package.json'), join(pkg, 'package.json'));
   await run(process.execPath, [TSC, '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly', '--outDir', join(pkg, 'dist')], {
     cwd: REPO_ROOT,
-    timeout: 180_000,
+    timeout: 300_000,
   });
   // The declarations import knex, koa, pino…: the repository's own installs stand in for the user's.
   for (const name of readdirSync(join(REPO_ROOT, 'node_modules'))) {
@@ -38,7 +38,7 @@ async function typeErrors(name: string, source: string): Promise<string> {
   const config = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'] }, files: [name] };
   writeFileSync(join(project, `tsconfig.${name}.json`), JSON.stringify(config));
   try {
-    await run(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], { cwd: project, timeout: 120_000 });
+    await run(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], { cwd: project, timeout: 300_000 });
     return '';
   } catch (err) {
     return String((err as { stdout?: string }).stdout);
