@@ -9,6 +9,7 @@ import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
 import { existsLookup } from '../fast-path/driver-statements.js';
 import { VerifiedTokens } from './verified-tokens.js';
+import { revokeLineage } from './lineage.js';
 
 /** The issuer as the kernel holds it: plugins see only the TokenIssuer part; grants issue through their context. */
 export interface AccessTokenIssuer extends TokenIssuer {
@@ -46,6 +47,10 @@ export function createTokenIssuer(options: {
   const issuances = new GroupCommitWriter(db, dialect, 'token_issuances');
   const verified = new VerifiedTokens();
   const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti', reader);
+  const parentGrantRef = async (jti: string): Promise<string | null> => {
+    const row = (await db()('token_issuances').where({ jti }).first('grant_ref')) as { grant_ref: string | null } | undefined;
+    return row?.grant_ref ?? null;
+  };
 
   return {
     async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
@@ -69,6 +74,9 @@ export function createTokenIssuer(options: {
         ...input.claims,
       };
       if (tapped) claims = claimHook.call(claims, { input });
+      // A derived token rests on what its parent rests on. Only derived tokens (refresh, exchange) read the parent's
+      // row, before the claims are signed; client_credentials and the authorization code never come here.
+      const grantRef = input.grantRef ?? (input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null);
       const cnf = claims.cnf as { jkt?: string } | undefined;
       const token = await issuances.write({
         jti,
@@ -82,6 +90,7 @@ export function createTokenIssuer(options: {
         revoked_at: null,
         parent_jti: input.parentJti ?? null,
         cnf_jkt: cnf?.jkt ?? null,
+        grant_ref: grantRef,
       }, () => keys.sign(ACCESS_TOKEN_TYP, claims));
       return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
     },
@@ -123,6 +132,8 @@ export function createTokenIssuer(options: {
     },
 
     isRevoked: (jti: string) => denylisted(jti),
+
+    revokeLineage: (root, reason) => revokeLineage(db(), root, reason, now()),
 
     drain: () => issuances.drain(),
   };
