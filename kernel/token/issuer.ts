@@ -18,6 +18,9 @@ export interface AccessTokenIssuer extends TokenIssuer {
   drain(): Promise<void>;
 }
 
+/** token_issuances.grant_ref's width (migrations/kernel/0002_issuance_lineage.ts). */
+const GRANT_REF_MAX = 128;
+
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
 
@@ -58,6 +61,12 @@ export function createTokenIssuer(options: {
         // A token outliving signing.retiredKeyRetention could outlive its key in the JWKS.
         throw new ServerError('token lifetime is not configured correctly', {
           cause: new Error(`ttl ${input.ttl}s is outside 1..${maxTtl}s (signing.retiredKeyRetention)`),
+        });
+      }
+      if (input.grantRef !== undefined && !(input.grantRef.length > 0 && input.grantRef.length <= GRANT_REF_MAX)) {
+        // Refused before the row is queued: a row the column cannot hold would fail its whole batch.
+        throw new ServerError('the grant issued a token with an unusable grant reference', {
+          cause: new Error(`grantRef must be 1..${GRANT_REF_MAX} characters, got ${input.grantRef.length}`),
         });
       }
       const iat = Math.floor(now() / 1000);
