@@ -8,10 +8,10 @@ import type { LineageRoot } from '../contracts.js';
 export const LINEAGE_MAX_DEPTH = 16;
 
 /** Tokens denylisted per round trip: each round is one query for the next batch and one write of it. */
-const BATCH = 500;
+export const LINEAGE_BATCH = 500;
 
 /**
- * The live (unexpired, not yet denylisted) tokens of one lineage, at most `BATCH` of them. The recursion walks
+ * The live (unexpired, not yet denylisted) tokens of one lineage, at most one batch of them. The recursion walks
  * expired and revoked tokens too: a token already revoked on its own (revokeJti) may still have live children.
  * WITH RECURSIVE and UNION (which drops a row met twice) read the same on SQLite and PostgreSQL.
  */
@@ -37,11 +37,17 @@ function liveLineageSql(root: LineageRoot): { sql: string; bindings: (string | n
  * Denylists a lineage batch by batch until none of it is left live; returns how many tokens it denylisted. Each
  * batch is denylisted before the next is read, so the next query no longer returns it and the loop ends.
  */
-export async function revokeLineage(db: Knex, root: LineageRoot, reason: string, now: number): Promise<number> {
+export async function revokeLineage(
+  db: Knex,
+  root: LineageRoot,
+  reason: string,
+  now: number,
+  batch = LINEAGE_BATCH,
+): Promise<number> {
   const { sql, bindings } = liveLineageSql(root);
   let revoked = 0;
   for (;;) {
-    const result: unknown = await db.raw(sql, [...bindings, now, BATCH]);
+    const result: unknown = await db.raw(sql, [...bindings, now, batch]);
     const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { jti: string; expires_at: string | number }[];
     if (rows.length === 0) return revoked;
     await db.transaction(async (trx) => {
@@ -52,6 +58,6 @@ export async function revokeLineage(db: Knex, root: LineageRoot, reason: string,
       await trx('token_issuances').whereIn('jti', rows.map((r) => r.jti)).whereNull('revoked_at').update({ revoked_at: now });
     });
     revoked += rows.length;
-    if (rows.length < BATCH) return revoked;
+    if (rows.length < batch) return revoked;
   }
 }
