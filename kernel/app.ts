@@ -28,6 +28,7 @@ import { createTokenIssuer, type AccessTokenIssuer } from './token/issuer.js';
 import { registerTokenPurgeTargets } from './token/purge-targets.js';
 import { registerTokenRoute } from './token/route.js';
 import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
+import { issuanceLineage0002 } from '../migrations/kernel/0002_issuance_lineage.js';
 import { packageVersion } from './version.js';
 import { Discovery } from './wellknown/discovery.js';
 import { registerBuiltinCommands } from './cli/builtin.js';
@@ -138,7 +139,7 @@ export class AuthPlane {
   }
 
   #register(): void {
-    this.#migrations.push(tokenIssuances0001);
+    this.#migrations.push(tokenIssuances0001, issuanceLineage0002);
     registerTokenPurgeTargets(this.registries, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
     const instances = ordered.map((p) => p.instance);
@@ -271,6 +272,7 @@ export class AuthPlane {
       verifyAccessToken: (token) => tokens.verifyAccessToken(token),
       revokeJti: (jti, expiresAt, reason) => tokens.revokeJti(jti, expiresAt, reason),
       isRevoked: (jti) => tokens.isRevoked(jti),
+      revokeLineage: (root, reason) => tokens.revokeLineage(root, reason),
     };
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const { name, lifecycle } of this.#lifecycles) {

@@ -121,6 +121,12 @@ export interface GrantTokenInput {
   claims?: Record<string, unknown>;
   /** The token this one was derived from (refresh, token exchange), recorded on the issuance row. */
   parentJti?: string;
+  /**
+   * The grant this token rests on, an opaque reference of the issuing plugin's own (`consent:<id>`, `family:<id>`):
+   * TokenIssuer.revokeLineage with it revokes this token and every token derived from it. A token with a
+   * `parentJti` and no `grantRef` inherits its parent's.
+   */
+  grantRef?: string;
 }
 
 /**
@@ -182,6 +188,8 @@ export interface IssueAccessTokenInput {
   tokenContext: TokenContext;
   /** The token this one was derived from (refresh, token exchange), recorded on the issuance row. */
   parentJti?: string;
+  /** The grant it rests on (GrantTokenInput.grantRef); inherited from the parent's row when absent. */
+  grantRef?: string;
 }
 
 export interface IssuedAccessToken {
@@ -207,7 +215,16 @@ export interface TokenIssuer {
   /** Denylists a jti until `expiresAt` (seconds) and marks its issuance revoked; true if it was not already. */
   revokeJti(jti: string, expiresAt: number, reason: string): Promise<boolean>;
   isRevoked(jti: string): Promise<boolean>;
+  /**
+   * Cascading revocation: denylists every unexpired token resting on `grantRef` (GrantTokenInput.grantRef), or
+   * derived from the token `derivedFrom` (not that token itself: revokeJti), and, transitively through their
+   * `parent_jti`, every token derived from those. Resolves with how many tokens it newly denylisted.
+   */
+  revokeLineage(root: LineageRoot, reason: string): Promise<number>;
 }
+
+/** Where a cascading revocation starts: a grant's reference, or a token whose derivatives are to be revoked. */
+export type LineageRoot = { grantRef: string } | { derivedFrom: string };
 
 /** A stored signing key. `privateJwk` never leaves the key store and the key ring. */
 export interface StoredKey {

@@ -188,6 +188,7 @@ class IssuingContext implements GrantContext<string> {
       claims: input.claims,
       tokenContext: this,
       parentJti: input.parentJti,
+      grantRef: input.grantRef,
     });
     this.#issued = { token, input };
     return token;

@@ -9,6 +9,7 @@ import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
 import { existsLookup } from '../fast-path/driver-statements.js';
 import { VerifiedTokens } from './verified-tokens.js';
+import { revokeLineage } from './lineage.js';
 
 /** The issuer as the kernel holds it: plugins see only the TokenIssuer part; grants issue through their context. */
 export interface AccessTokenIssuer extends TokenIssuer {
@@ -16,6 +17,9 @@ export interface AccessTokenIssuer extends TokenIssuer {
   issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken>;
   drain(): Promise<void>;
 }
+
+/** token_issuances.grant_ref's width (migrations/kernel/0002_issuance_lineage.ts). */
+const GRANT_REF_MAX = 128;
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
@@ -46,6 +50,10 @@ export function createTokenIssuer(options: {
   const issuances = new GroupCommitWriter(db, dialect, 'token_issuances');
   const verified = new VerifiedTokens();
   const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti', reader);
+  const parentGrantRef = async (jti: string): Promise<string | null> => {
+    const row = (await db()('token_issuances').where({ jti }).first('grant_ref')) as { grant_ref: string | null } | undefined;
+    return row?.grant_ref ?? null;
+  };
 
   return {
     async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
@@ -53,6 +61,12 @@ export function createTokenIssuer(options: {
         // A token outliving signing.retiredKeyRetention could outlive its key in the JWKS.
         throw new ServerError('token lifetime is not configured correctly', {
           cause: new Error(`ttl ${input.ttl}s is outside 1..${maxTtl}s (signing.retiredKeyRetention)`),
+        });
+      }
+      if (input.grantRef !== undefined && !(input.grantRef.length > 0 && input.grantRef.length <= GRANT_REF_MAX)) {
+        // Refused before the row is queued: a row the column cannot hold would fail its whole batch.
+        throw new ServerError('the grant issued a token with an unusable grant reference', {
+          cause: new Error(`grantRef must be 1..${GRANT_REF_MAX} characters, got ${input.grantRef.length}`),
         });
       }
       const iat = Math.floor(now() / 1000);
@@ -69,6 +83,9 @@ export function createTokenIssuer(options: {
         ...input.claims,
       };
       if (tapped) claims = claimHook.call(claims, { input });
+      // A derived token rests on what its parent rests on. Only derived tokens (refresh, exchange) read the parent's
+      // row, before the claims are signed; client_credentials and the authorization code never come here.
+      const grantRef = input.grantRef ?? (input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null);
       const cnf = claims.cnf as { jkt?: string } | undefined;
       const token = await issuances.write({
         jti,
@@ -82,6 +99,7 @@ export function createTokenIssuer(options: {
         revoked_at: null,
         parent_jti: input.parentJti ?? null,
         cnf_jkt: cnf?.jkt ?? null,
+        grant_ref: grantRef,
       }, () => keys.sign(ACCESS_TOKEN_TYP, claims));
       return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
     },
@@ -123,6 +141,8 @@ export function createTokenIssuer(options: {
     },
 
     isRevoked: (jti: string) => denylisted(jti),
+
+    revokeLineage: (root, reason) => revokeLineage(db(), root, reason, now()),
 
     drain: () => issuances.drain(),
   };

@@ -4,7 +4,7 @@
  * parent_jti) before the token is sent; this plugin reads them back and revokes single tokens.
  * - Admin API: `GET /admin/issuances?user=&client=&resource=&jti=&since=&limit=` (at least one filter, limit ≤ 5000),
  *   `GET /admin/issuances/{jti}`, `DELETE /admin/issuances/{jti}` (idempotent revocation through the kernel's jti
- *   denylist). CLI: `authserver admin issuance list|get|revoke` over the same operations module.
+ *   denylist, cascading to the tokens derived from it). CLI: `authserver admin issuance list|get|revoke` over the same operations module.
  * Audit: token_revoked (detail.reason = admin). Metric: authserver_tokens_revoked_total{reason="admin"}.
  * Taps no hooks; provides and uses no services.
  */

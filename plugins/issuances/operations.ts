@@ -35,21 +35,24 @@ export class IssuanceOperations {
   }
 
   /**
-   * Denylists the token's jti until it expires. Idempotent: revoking a revoked (or expired) token changes nothing
-   * and is not an error; only the first revocation is audited and counted.
+   * Denylists the token's jti until it expires, and every token derived from it (exchanged from it, however many
+   * times over). Idempotent: revoking a revoked (or expired) token changes nothing and is not an error; only the
+   * first revocation is audited and counted.
    */
   async revoke(jti: string, actor: Actor): Promise<IssuanceView> {
     const issuance = await this.get(jti);
     const expiresAt = Math.floor(Date.parse(issuance.expires_at) / 1000);
     const rt = this.runtime();
-    if (await rt.tokens.revokeJti(jti, expiresAt, ADMIN_REVOCATION)) {
+    const first = await rt.tokens.revokeJti(jti, expiresAt, ADMIN_REVOCATION);
+    const derived = await rt.tokens.revokeLineage({ derivedFrom: jti }, ADMIN_REVOCATION);
+    if (first) {
       this.revoked.inc({ reason: ADMIN_REVOCATION });
       rt.audit.emit({
         action: 'token_revoked',
         ...actor,
         client_id: issuance.client_id,
         user_id: issuance.subject === issuance.client_id ? null : issuance.subject,
-        detail: { reason: ADMIN_REVOCATION, jti, grant_type: issuance.grant_type },
+        detail: { reason: ADMIN_REVOCATION, jti, grant_type: issuance.grant_type, derived },
       });
     }
     return this.get(jti);

@@ -14,6 +14,7 @@ interface IssuanceRow {
   expires_at: number | string;
   revoked_at: number | string | null;
   parent_jti: string | null;
+  grant_ref: string | null;
   cnf_jkt: string | null;
 }
 
@@ -31,6 +32,7 @@ export interface IssuanceView {
   revoked_at: string | null;
   status: 'active' | 'expired' | 'revoked';
   parent_jti: string | null;
+  grant_ref: string | null;
   cnf_jkt: string | null;
 }
 
@@ -53,6 +55,7 @@ export class IssuanceStore {
       revoked_at: revoked === null ? null : new Date(revoked).toISOString(),
       status: revoked !== null ? 'revoked' : expires <= now ? 'expired' : 'active',
       parent_jti: row.parent_jti,
+      grant_ref: row.grant_ref,
       cnf_jkt: row.cnf_jkt,
     };
   }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { booted, notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
 import type { OAuthState } from './context.js';
+import { consentRef, revokeFamilyLineages } from './lineage.js';
 
 /**
  * Grants a user holds (consents, live refresh families) and force-logout. Shared by the admin API and the CLI:
@@ -39,30 +40,46 @@ export function grantOperations(state: OAuthState) {
       };
     },
 
-    /** Revokes every refresh family and session of the user; returns how many were revoked. */
+    /** Revokes every refresh family (with its access tokens and their derivatives) and session of the user. */
     async revokeUserTokens(runtime: RuntimeApi, userId: string, actor: string) {
       const user = await userOrThrow(runtime, userId);
-      const families = await state.refresh().revokeWhere({ user_id: user.id }, 'admin_logout');
+      const familyIds = await state.refresh().revokeWhere({ user_id: user.id }, 'admin_logout');
+      const accessTokens = await revokeFamilyLineages(state, familyIds, 'admin_logout');
       const sessions = await state.sessions().revokeUser(user.id);
-      runtime.audit.emit({ action: 'token_revoked', actor_id: actor, user_id: user.id, detail: { reason: 'admin_logout', families, sessions } });
-      return { revoked: families + sessions, refresh_families: families, sessions };
+      const families = familyIds.length;
+      runtime.audit.emit({
+        action: 'token_revoked',
+        actor_id: actor,
+        user_id: user.id,
+        detail: { reason: 'admin_logout', families, sessions, access_tokens: accessTokens },
+      });
+      return { revoked: families + sessions, refresh_families: families, sessions, access_tokens: accessTokens };
     },
 
-    /** Deletes a consent; the refresh families it allowed go with it, so the client must ask again. */
+    /**
+     * Deletes a consent; the refresh families it allowed and every access token resting on it go with it (and the
+     * tokens exchanged from those), so the client must ask again.
+     */
     async revokeConsent(runtime: RuntimeApi, consentId: string, actor: string) {
       const consent = await state.consents().get(consentId);
       if (!consent) throw notFound(`consent '${consentId}' does not exist`);
       await state.consents().delete(consentId);
-      const families = await state.refresh().revokeWhere(
+      const familyIds = await state.refresh().revokeWhere(
         { user_id: consent.user_id, client_id: consent.client_id, resource_id: consent.resource_id },
         'consent_revoked',
       );
+      const families = familyIds.length;
+      // The tokens resting on the consent itself (clients that may not refresh), those of its families, and every
+      // token exchanged from any of them.
+      const accessTokens =
+        (await runtime.tokens.revokeLineage({ grantRef: consentRef(consentId) }, 'consent_revoked')) +
+        (await revokeFamilyLineages(state, familyIds, 'consent_revoked'));
       runtime.audit.emit({
         action: 'consent_revoked',
         actor_id: actor,
         user_id: consent.user_id,
         client_id: consent.client_id,
-        detail: { consent_id: consentId, refresh_families: families },
+        detail: { consent_id: consentId, refresh_families: families, access_tokens: accessTokens },
       });
     },
   };

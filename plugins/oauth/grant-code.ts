@@ -39,6 +39,7 @@ export function authorizationCodeGrant(state: OAuthState, tokenTtl: number): Gra
         if (replayed.family_id) await revokeFamilyAndAccessTokens(state, replayed.family_id, 'code_replay');
         if (replayed.access_jti) {
           await runtime.tokens.revokeJti(replayed.access_jti, Math.floor(Date.now() / 1000) + runtime.config.tokens.accessTokenTtl, 'code_replay');
+          await runtime.tokens.revokeLineage({ derivedFrom: replayed.access_jti }, 'code_replay');
         }
         runtime.audit.emit({
           action: 'token_revoked',
@@ -74,11 +75,16 @@ export function authorizationCodeGrant(state: OAuthState, tokenTtl: number): Gra
       if (!user || user.status !== 'active') return deny('invalid_grant', new InvalidGrant('the user is no longer active'));
 
       const scopes = row.scope.split(' ').filter((s) => s && s !== 'offline_access');
+      // Without a refresh family the token rests on the consent itself (lineage.ts): read only then.
+      const consentId = client.grant_types.includes('refresh_token')
+        ? undefined
+        : (await state.consents().find(user.id, client.client_id, resource.id))?.id;
       const minted = await mintUserTokens(state, ctx, {
         client,
         userId: user.id,
         resource,
         scopes,
+        consentId,
         record: ({ familyId, jti }, trx) => state.codes().recordIssued(row.code_hash, familyId, jti, trx),
       });
       runtime.use('clients').touch(client.client_id);

@@ -85,7 +85,7 @@ export function refreshTokenGrant(state: OAuthState, tokenTtl: number): GrantHan
 
       const user = await runtime.use('users').get(token.user_id);
       if (!user || user.status !== 'active') {
-        await refresh.revokeFamily(family.id, 'user_inactive');
+        await revokeFamilyAndAccessTokens(state, family.id, 'user_inactive');
         return deny('invalid_grant', new InvalidGrant('the user is no longer active'));
       }
       const resource = await runtime.use('resources').get(token.resource_id);

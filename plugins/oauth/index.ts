@@ -10,6 +10,7 @@
  */
 import { definePlugin } from 'authplane';
 import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
+import { issuanceFamilyRefs0002 } from '../../migrations/oauth/0002_issuance_family_refs.js';
 import { registerGrantAdmin } from './admin.js';
 import { registerAuthorize } from './authorize.js';
 import { createOAuthState } from './context.js';
@@ -35,7 +36,7 @@ export const oauth = definePlugin({
   env: [SESSION_SECRET_ENV],
   register(api, options) {
     const session = sessionSecret(api.env, api.config.server.issuer);
-    api.migrations([oauthCore0001]);
+    api.migrations([oauthCore0001, issuanceFamilyRefs0002]);
     const state = createOAuthState(api, options, session.secret);
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     registerAuthorize(api, state);

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import type { Client, GrantContext, IssuedAccessToken } from 'authplane';
+import { uuidv7, type Client, type GrantContext, type IssuedAccessToken } from 'authplane';
 import type { Resource } from '../resources/types.js';
 import type { OAuthState } from './context.js';
+import { consentRef, familyRef } from './lineage.js';
 
 export interface MintInput {
   client: Client;
@@ -10,6 +11,8 @@ export interface MintInput {
   scopes: string[];
   /** An existing family (refresh) or undefined to start one (authorization code). */
   familyId?: string;
+  /** The consent the tokens rest on when the client may not refresh (there is no family then): lineage.ts. */
+  consentId?: string;
   /** The refresh token to store and return (a rotation's successor); a fresh random one when absent. */
   refreshToken?: string;
   /**
@@ -34,20 +37,22 @@ export interface Minted {
 export async function mintUserTokens(state: OAuthState, ctx: GrantContext<string>, input: MintInput): Promise<Minted> {
   const runtime = state.runtime();
   const scope = input.scopes.join(' ');
-  const issued = await ctx.issueAccessToken({ subject: input.userId, audience: [input.resource.uri], scope });
-  if (!input.client.grant_types.includes('refresh_token')) {
+  const refreshes = input.client.grant_types.includes('refresh_token');
+  // A new family's id is chosen now: the access token, issued first, rests on it.
+  const started = refreshes && input.familyId === undefined;
+  const family = refreshes ? (input.familyId ?? uuidv7()) : undefined;
+  const grantRef = family !== undefined ? familyRef(family) : input.consentId !== undefined ? consentRef(input.consentId) : undefined;
+  const issued = await ctx.issueAccessToken({ subject: input.userId, audience: [input.resource.uri], scope, grantRef });
+  if (family === undefined) {
     await input.record?.({ familyId: null, jti: issued.jti });
     return { accessToken: issued, familyId: null };
   }
   const refresh = state.refresh();
   const dpopJkt = ctx.state.dpopJkt as string | undefined;
-  let familyId: string | null = null;
   const refreshToken = await runtime.db.transaction(async (trx: Knex.Transaction) => {
-    const started = input.familyId === undefined;
-    const family =
-      input.familyId ??
-      (await refresh.startFamily({ clientId: input.client.client_id, userId: input.userId, resourceId: input.resource.id }, trx));
-    familyId = family;
+    if (started) {
+      await refresh.startFamily({ id: family, clientId: input.client.client_id, userId: input.userId, resourceId: input.resource.id }, trx);
+    }
     const token = await refresh.issue(
       {
         familyId: family,
@@ -67,5 +72,5 @@ export async function mintUserTokens(state: OAuthState, ctx: GrantContext<string
     await input.record?.({ familyId: family, jti: issued.jti }, trx);
     return token;
   });
-  return { accessToken: issued, refreshToken, familyId };
+  return { accessToken: issued, refreshToken, familyId: family };
 }

@@ -76,8 +76,9 @@ export class RefreshTokens {
     private readonly ttlSeconds: number,
   ) {}
 
-  async startFamily(input: { clientId: string; userId: string; resourceId: string }, trx?: Knex.Transaction): Promise<string> {
-    const id = uuidv7();
+  /** `id`: chosen by the caller when the family's first access token, issued before the family, must name it. */
+  async startFamily(input: { id?: string; clientId: string; userId: string; resourceId: string }, trx?: Knex.Transaction): Promise<string> {
+    const id = input.id ?? uuidv7();
     const now = Date.now();
     await (trx ?? this.db())('refresh_families').insert({
       id,
@@ -180,17 +181,14 @@ export class RefreshTokens {
     return this.db()('refresh_families').where({ id: familyId }).whereNull('revoked_at').update({ revoked_at: Date.now(), revoked_reason: reason });
   }
 
-  async revokeWhere(where: { user_id: string; client_id?: string; resource_id?: string }, reason: string): Promise<number> {
-    return this.db()('refresh_families')
-      .where(where)
-      .whereNull('revoked_at')
-      .where('expires_at', '>', Date.now())
-      .update({ revoked_at: Date.now(), revoked_reason: reason });
-  }
-
-  async accessJtis(familyId: string): Promise<string[]> {
-    const rows = await this.db()('refresh_tokens').where({ family_id: familyId }).whereNotNull('access_jti').select('access_jti');
-    return rows.map((r: { access_jti: string }) => r.access_jti);
+  /** Revokes the live families matching `where`; returns their ids, whose access tokens the caller revokes. */
+  async revokeWhere(where: { user_id: string; client_id?: string; resource_id?: string }, reason: string): Promise<string[]> {
+    const now = Date.now();
+    const live = this.db()('refresh_families').where(where).whereNull('revoked_at').where('expires_at', '>', now);
+    const ids = (await live.clone().select('id')).map((r: { id: string }) => r.id);
+    if (ids.length === 0) return [];
+    await this.db()('refresh_families').whereIn('id', ids).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: reason });
+    return ids;
   }
 
   async activeFamilies(userId: string): Promise<FamilyRow[]> {

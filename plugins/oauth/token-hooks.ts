@@ -1,5 +1,6 @@
 import type { RegisterApi, TokenInfo } from 'authplane';
 import type { OAuthState } from './context.js';
+import { revokeFamilyLineages } from './lineage.js';
 
 /** Our refresh tokens are 32 random bytes in base64url: anything else is not ours to look up. */
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -40,13 +41,12 @@ export function tapRefreshTokenHooks(api: RegisterApi, state: OAuthState): void 
   });
 }
 
-/** Revokes a family and denylists every access token issued from it (they may still be unexpired). */
+/**
+ * Revokes a family and denylists every access token issued from it (they may still be unexpired) and every token
+ * exchanged from those: they all rest on the family (lineage.ts).
+ */
 export async function revokeFamilyAndAccessTokens(state: OAuthState, familyId: string, reason: string): Promise<number> {
-  const runtime = state.runtime();
   const revoked = await state.refresh().revokeFamily(familyId, reason);
-  const jtis = await state.refresh().accessJtis(familyId);
-  // An access token lives at most accessTokenTtl; denylisting that long covers every one of them.
-  const until = Math.floor(Date.now() / 1000) + runtime.config.tokens.accessTokenTtl;
-  for (const jti of jtis) await runtime.tokens.revokeJti(jti, until, reason);
+  await revokeFamilyLineages(state, [familyId], reason);
   return revoked;
 }

@@ -63,6 +63,7 @@ const SERVER_MADE = new Set([
   'sessions.id', 'sessions.user_id',
   'token_denylist.jti', 'token_denylist.reason',
   'token_issuances.jti', 'token_issuances.grant_type', 'token_issuances.parent_jti', 'token_issuances.cnf_jkt',
+  'token_issuances.grant_ref', // a grant plugin's own reference (`family:<uuid>`), checked ≤ 128 by the issuer
   'users.id', 'users.role', 'users.status', 'users.provider', 'users.password_hash',
 ]);
 
