@@ -56,8 +56,9 @@ export function registerFrontingCommands(api: RegisterApi, operations: FrontingO
       const body = bodyFromOptions(options);
       if (options['dry-run'] === true) {
         const answer = await operations.dryRun(body);
-        if (options.json === true) return printRecord(out, true, answer);
-        printRecord(out, false, {
+        // Exit 1 when the link would be refused, so a script can test a link before it creates it.
+        if (options.json === true) printRecord(out, true, answer);
+        else printRecord(out, false, {
           would_create: answer.would_create,
           refused: answer.refused?.detail ?? null,
           source: answer.source?.slug ?? null,
