@@ -4,6 +4,9 @@ import { requirePostgres } from '../../helpers/postgres.js';
 import { createResources, gatewayToFiles, json, startFrontingServer, STORAGES } from './setup.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// Links made within one millisecond have no fixed order (a UUIDv7 is random below the millisecond): compare by id.
+const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
+const linkIds = (rows: { id: string }[]) => byId(rows).map((r) => r.id);
 
 for (const storage of STORAGES) {
   test(`a fronting link is created, listed, filtered, read, found by the service and deleted (${storage})`, async (t) => {
@@ -30,7 +33,7 @@ for (const storage of STORAGES) {
     const toMail = await (await admin('/admin/fronting', json({ source: 'https://gateway.example.com/mcp', target: 'mail', scope_map: { 'gateway:read': ['mail:read'] } }))).json();
     assert.equal(toMail.target_slug, 'mail', 'a resource may be named by its URI');
 
-    assert.deepEqual((await (await admin('/admin/fronting')).json()).links.map((l: { id: string }) => l.id), [link.id, toMail.id]);
+    assert.deepEqual(linkIds((await (await admin('/admin/fronting')).json()).links), [link.id, toMail.id].sort());
     assert.deepEqual((await (await admin('/admin/fronting?target=mail')).json()).links.map((l: { id: string }) => l.id), [toMail.id]);
     assert.deepEqual((await (await admin(`/admin/fronting?source=gateway&target=${ids.files}`)).json()).links.map((l: { id: string }) => l.id), [link.id]);
     assert.deepEqual((await (await admin('/admin/fronting?source=files')).json()).links, []);
@@ -90,10 +93,10 @@ for (const storage of STORAGES) {
     assert.equal(refused.status, 409);
     assert.equal(refused.headers.get('content-type'), 'application/problem+json');
     const problem = await refused.json();
-    assert.deepEqual(problem.dependents, [
+    assert.deepEqual(byId(problem.dependents), byId([
       { kind: 'fronting_link', id: first.id, description: 'gateway → files' },
       { kind: 'fronting_link', id: second.id, description: 'mail → gateway' },
-    ]);
+    ]));
     assert.match(problem.detail, /cascade/);
     assert.equal((await admin('/admin/resources/gateway')).status, 200, 'the refused delete removed nothing');
     assert.equal((await (await admin('/admin/fronting')).json()).links.length, 3);
@@ -105,13 +108,13 @@ for (const storage of STORAGES) {
 
     await server.runtimeApi().audit.flush();
     const deleted = await server.db('audit_events').where('action', 'fronting_link_deleted').orderBy('id');
-    assert.deepEqual(deleted.map((e) => JSON.parse(e.detail).link_id), [first.id, second.id]);
+    assert.deepEqual(deleted.map((e) => JSON.parse(e.detail).link_id).sort(), [first.id, second.id].sort());
     for (const event of deleted) assert.equal(JSON.parse(event.detail).cascade_from_resource_id, ids.gateway);
     const resourceDeleted = await server.db('audit_events').where('action', 'resource_deleted').first();
-    assert.deepEqual(JSON.parse(resourceDeleted.detail).cascaded, [
+    assert.deepEqual(byId(JSON.parse(resourceDeleted.detail).cascaded), byId([
       { kind: 'fronting_link', id: first.id },
       { kind: 'fronting_link', id: second.id },
-    ]);
+    ]));
     // A resource nothing refers to needs no cascade.
     await admin(`/admin/fronting/${unrelated.id}`, { method: 'DELETE' });
     assert.equal((await admin('/admin/resources/mail', { method: 'DELETE' })).status, 204);
