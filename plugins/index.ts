@@ -16,10 +16,20 @@ export { issuances } from './issuances/index.js';
 export { rateLimit } from './rate-limit/index.js';
 export { dcr } from './dcr/index.js';
 export { cimd } from './cimd/index.js';
+export { fronting } from './fronting/index.js';
 
 // The services built-in plugins provide to others (`api.use('resources')`…): importing this module brings their
 // `Services` declarations into a program, so a plugin of one's own gets them typed.
 export type { ClientMetadataInput, ClientRegistration, ClientRegistry, FieldProblem, RegistrationContext } from './clients/types.js';
-export type { Resource, ResourcePolicy, ResourceRegistry, ResourceScope } from './resources/types.js';
+export type {
+  Resource,
+  ResourceDeleteActor,
+  ResourceDependent,
+  ResourceDependents,
+  ResourcePolicy,
+  ResourceRegistry,
+  ResourceScope,
+} from './resources/types.js';
 export type { User, UserDirectory } from './users/types.js';
 export type { DcrMode, DcrSettings } from './dcr/types.js';
+export type { FrontingLink, FrontingLinks, FrontingMatch } from './fronting/types.js';

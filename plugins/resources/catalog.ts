@@ -5,7 +5,8 @@
  * another replica created at once, and an edit within one interval.
  */
 import type { RuntimeApi } from 'authplane';
-import type { Resource, ResourceRegistry } from './types.js';
+import type { DependentsRegistry } from './dependents.js';
+import type { Resource, ResourceDependents, ResourceRegistry } from './types.js';
 import { normalizeResourceUri, ResourceUriError } from './uri.js';
 import { toResource, type ResourceStore, type StoredResource } from './store.js';
 
@@ -41,7 +42,12 @@ export class ResourceCatalog implements ResourceRegistry {
     private readonly store: ResourceStore,
     private readonly runtime: () => RuntimeApi,
     private readonly refreshMs: number,
+    private readonly dependents: DependentsRegistry,
   ) {}
+
+  registerDependents(owner: string, dependents: ResourceDependents): void {
+    this.dependents.register(owner, dependents);
+  }
 
   /** Re-reads the table (concurrent callers share one query) and rebuilds discovery when the scope union changed. */
   reload(): Promise<Snapshot> {

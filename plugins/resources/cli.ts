@@ -122,11 +122,12 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
     }),
   });
   add('delete', {
-    description: 'Delete a resource',
+    description: 'Delete a resource (refused while fronting links or other records refer to it, unless --cascade)',
     usage: '<id-or-slug>',
-    run: booted(async ({ args, out }) => {
+    options: { cascade: { type: 'boolean', description: 'Delete the records that refer to it too' } },
+    run: booted(async ({ args, options, out }) => {
       const id = target(args, 'delete');
-      await operations.delete(id, CLI_ACTOR);
+      await operations.delete(id, CLI_ACTOR, { cascade: options.cascade === true });
       out(`deleted resource ${id}`);
     }),
   });

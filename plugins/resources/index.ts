@@ -3,7 +3,9 @@
  * RFC 9728 Protected Resource Metadata.
  * - Table `resources` (migrations/resources); URIs also stored as a normalized key (uri.ts) so spellings meet.
  * - Provides service `resources` (ResourceRegistry: resolve by URI or slug, get, list, allScopes) over an in-memory
- *   copy of the table (catalog.ts), refreshed on change, on a short interval and on a miss.
+ *   copy of the table (catalog.ts), refreshed on change, on a short interval and on a miss; other plugins whose
+ *   records refer to resources register them (`registerDependents`, dependents.ts), and a delete is refused while
+ *   any exist unless it cascades.
  * - Taps `discoveryMetadata`: `scopes_supported` = every resource's scopes + `offline_access`.
  * - Routes: `GET /.well-known/oauth-protected-resource[/<path or slug>]` (metadata.ts); admin API
  *   `/admin/resources…` and CLI `authserver admin resource …`, one operations module behind both.
@@ -13,6 +15,7 @@
 import { definePlugin } from 'authplane';
 import { registerResourceRoutes } from './admin-routes.js';
 import { ResourceCatalog } from './catalog.js';
+import { DependentsRegistry } from './dependents.js';
 import { registerResourceCommands } from './cli.js';
 import { protectedResourceMetadata, PRM_PATH } from './metadata.js';
 import { resourceMigrations } from './migrations.js';
@@ -36,8 +39,9 @@ export const resources = definePlugin({
     api.migrations(resourceMigrations);
     const runtime = api.runtime;
     const store = new ResourceStore(runtime);
-    const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000);
-    const operations = new ResourceOperations(store, catalog, runtime);
+    const dependents = new DependentsRegistry();
+    const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000, dependents);
+    const operations = new ResourceOperations(store, catalog, runtime, dependents);
 
     api.provide('resources', catalog);
     // The waterfall is synchronous: it reads the scope union the catalog keeps in memory.
@@ -54,6 +58,7 @@ export const resources = definePlugin({
     let refresh: NodeJS.Timeout | undefined;
     return {
       async init(rt) {
+        dependents.close();
         const seeds: { fields: ResourceSeed; source: string }[] = options.seed.map((fields, i) => ({
           fields,
           source: `resources.seed[${i}]`,

@@ -3,7 +3,8 @@
  * same way. Errors are RFC 9457 problems (the CLI prints their detail). Each change refreshes this process's copy
  * of the table and the discovery document before it answers.
  */
-import { badRequest, bodyValidator, conflict, notFound, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, notFound, ProblemError, uuidv7, type RuntimeApi } from 'authplane';
+import type { DependentsRegistry } from './dependents.js';
 import type { Resource, ResourcePolicy } from './types.js';
 import type { ResourceCatalog } from './catalog.js';
 import { createResourceSchema, updateResourceSchema, type ResourceCreate, type ResourceFields, type ResourcePatch } from './schema.js';
@@ -68,6 +69,7 @@ export class ResourceOperations {
     private readonly store: ResourceStore,
     private readonly catalog: ResourceCatalog,
     private readonly runtime: () => RuntimeApi,
+    private readonly dependents: DependentsRegistry,
   ) {}
 
   async create(body: unknown, actor: Actor): Promise<Resource> {
@@ -149,11 +151,24 @@ export class ResourceOperations {
     return toResource(updated);
   }
 
-  async delete(idOrSlug: string, actor: Actor): Promise<void> {
+  /**
+   * Refused (409, listing them) while other plugins' records refer to the resource; with `cascade` they are removed
+   * first, each audited by its plugin, and the resource's audit event lists them.
+   */
+  async delete(idOrSlug: string, actor: Actor, options: { cascade?: boolean } = {}): Promise<void> {
     const current = await this.#find(idOrSlug);
+    const dependents = await this.dependents.list(current.id);
+    if (dependents.length && !options.cascade) {
+      const names = dependents.map((d) => `${d.kind} ${d.id} (${d.description})`).join(', ');
+      throw new ProblemError(409, 'Conflict', `resource '${current.slug}' is referred to by ${names}; delete with cascade to remove them too`, {
+        extra: { dependents },
+      });
+    }
+    if (dependents.length) await this.dependents.remove(current.id, actor);
     if (!(await this.store.delete(current.id))) throw notFound(`resource '${idOrSlug}' not found`);
     await this.catalog.reload();
-    this.#audit('resource_deleted', current, actor, { slug: current.slug, uri: current.uri });
+    const cascaded = dependents.length ? { cascaded: dependents.map(({ kind, id }) => ({ kind, id })) } : {};
+    this.#audit('resource_deleted', current, actor, { slug: current.slug, uri: current.uri, ...cascaded });
   }
 
   /** Straight from the table (not the snapshot): an operator's read must show what is stored now. */

@@ -44,6 +44,35 @@ export interface ResourceRegistry {
   list(): Promise<Resource[]>;
   /** Union of every resource's scope names, for discovery `scopes_supported`. */
   allScopes(): Promise<string[]>;
+  /**
+   * Declares that `owner`'s records refer to resources (call it in register): deleting a resource they refer to is
+   * then refused with a 409 listing them, unless the delete asks to cascade, which removes them first.
+   */
+  registerDependents(owner: string, dependents: ResourceDependents): void;
+}
+
+/** One record that refers to a resource, as a refused delete lists it. */
+export interface ResourceDependent {
+  /** What it is, e.g. `fronting_link`. */
+  kind: string;
+  id: string;
+  /** One line for an operator, e.g. `gateway → files`. */
+  description: string;
+}
+
+/** Who deletes a resource, for the audit events of what a cascade removes. */
+export interface ResourceDeleteActor {
+  actor_id: string;
+  ip?: string | null;
+  request_id?: string | null;
+}
+
+/** What a plugin whose records refer to resources gives the resources plugin (see `registerDependents`). */
+export interface ResourceDependents {
+  /** The records that refer to the resource now. */
+  list(resourceId: string): Promise<ResourceDependent[]>;
+  /** Removes them (and audits it): a delete with cascade, just before the resource row goes. */
+  remove(resourceId: string, actor: ResourceDeleteActor): Promise<void>;
 }
 
 declare module 'authplane' {

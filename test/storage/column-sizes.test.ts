@@ -51,6 +51,8 @@ const SERVER_MADE = new Set([
   'consents.id', 'consents.user_id', 'consents.resource_id',
   'dcr_settings.key', 'dcr_settings.updated_by',
   'dpop_proof_jtis.id',
+  // Resource ids resolved by the server from what the operator named, and the actor (admin-api, cli).
+  'fronting_links.id', 'fronting_links.source_resource_id', 'fronting_links.target_resource_id', 'fronting_links.created_by',
   'login_failures.key',
   'refresh_families.id', 'refresh_families.user_id', 'refresh_families.resource_id', 'refresh_families.revoked_reason',
   'refresh_tokens.id', 'refresh_tokens.token_hash', 'refresh_tokens.family_id', 'refresh_tokens.user_id',

@@ -1,0 +1,4 @@
+import { frontingLinks0001 } from '../../migrations/fronting/0001_fronting_links.js';
+
+/** Every migration of the fronting plugin, in order. Forward-only; names never change once released. */
+export const frontingMigrations = [frontingLinks0001];
