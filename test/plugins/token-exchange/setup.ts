@@ -38,9 +38,10 @@ export interface ExchangeFixture extends OAuthFixture {
   allowExchange(resourceId: string, clientIds: string[]): Promise<void>;
 }
 
-export async function exchangeServer(t: TestContext, options: { exchange?: Record<string, unknown>; now?: () => number } = {}): Promise<ExchangeFixture> {
+export async function exchangeServer(t: TestContext, options: { exchange?: Record<string, unknown>; now?: () => number; storage?: 'sqlite' | 'postgres' } = {}): Promise<ExchangeFixture> {
   const fx = await oauthServer(t, {
     now: options.now,
+    storage: options.storage,
     extra: [clientCredentials(), revocation(), introspection(), issuances(), dpop(), tokenExchange(options.exchange as never)],
   });
   const created = await fx.admin('/admin/resources', {
