@@ -147,6 +147,10 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
         throw new InvalidRequest('actor_token and actor_token_type go together: send both or neither');
       }
       if (params.actor_token !== undefined) checkType('actor', params.actor_token_type);
+      if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) {
+        // RFC 8693 §2.1: the server issues access tokens only; any other type cannot be honoured.
+        throw new InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
+      }
 
       const subject = await presented(ctx, 'subject', params.subject_token);
       const actor = params.actor_token !== undefined ? await presented(ctx, 'actor', params.actor_token) : undefined;
