@@ -10,6 +10,7 @@ export { users } from './users/index.js';
 export { oauth, type Interactions } from './oauth/index.js';
 export { dpop } from './dpop/index.js';
 export { clientCredentials } from './client-credentials/index.js';
+export { tokenExchange } from './token-exchange/index.js';
 export { introspection } from './introspection/index.js';
 export { revocation } from './revocation/index.js';
 export { issuances } from './issuances/index.js';
@@ -31,5 +32,6 @@ export type {
   ResourceScope,
 } from './resources/types.js';
 export type { User, UserDirectory } from './users/types.js';
+export type { UserConsents } from './oauth/types.js';
 export type { DcrMode, DcrSettings } from './dcr/types.js';
 export type { FrontingLink, FrontingLinks, FrontingMatch } from './fronting/types.js';

@@ -20,6 +20,7 @@ import {
   revocation,
   storagePostgres,
   storageSqlite,
+  tokenExchange,
   tracingOtel,
   users,
 } from './index.js';
@@ -40,6 +41,7 @@ export function defaultPlugins(): PluginInstance[] {
     dcr(),
     cimd(),
     clientCredentials(),
+    tokenExchange(),
     introspection(),
     revocation(),
     issuances(),

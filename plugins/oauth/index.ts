@@ -6,13 +6,14 @@
  * /logout, GET|POST /consent; admin: user grants, force-logout, consent revocation. Registers grant types
  * `authorization_code` and `refresh_token`, identity provider `local` (email and password), purge targets
  * `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
- * Provides service `interactions` (how every login ends). Uses services `clients`, `resources`, `users`.
+ * Provides services `interactions` (how every login ends) and `consents` (whether a user's consent still stands). Uses services `clients`, `resources`, `users`.
  */
 import { definePlugin } from 'authplane';
 import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
 import { issuanceFamilyRefs0002 } from '../../migrations/oauth/0002_issuance_family_refs.js';
 import { registerGrantAdmin } from './admin.js';
 import { registerAuthorize } from './authorize.js';
+import { consentService } from './consent-service.js';
 import { createOAuthState } from './context.js';
 import { oauthErrors } from './errors.js';
 import { authorizationCodeGrant } from './grant-code.js';
@@ -27,6 +28,7 @@ import { oauthSchema, type OAuthOptions } from './schema.js';
 
 export type { OAuthOptions } from './schema.js';
 export type { Interactions } from './interactions.js';
+export type { UserConsents } from './types.js';
 
 export const oauth = definePlugin({
   name: 'oauth',
@@ -42,6 +44,7 @@ export const oauth = definePlugin({
     registerAuthorize(api, state);
     const interactions = createInteractions(state, issuer, () => session.secret);
     api.provide('interactions', interactions);
+    api.provide('consents', consentService(api, state));
     api.registries.identityProviders.register('local', localProvider(state));
     registerLogin(api, state, interactions);
     registerGrantAdmin(api, state);

@@ -73,7 +73,10 @@ test('introspection mode refuses a revoked token that local verification still a
   assert.equal(err.code, 'invalid_token');
 });
 
-/** A stand-in token endpoint (token exchange is not served by AuthPlane yet): records requests, answers in turn. */
+/**
+ * A stand-in token endpoint for answers AuthPlane does not give (a broker's consent_required): records requests,
+ * answers in turn. Token exchange against AuthPlane itself: test/plugins/token-exchange/sdk-client.test.ts.
+ */
 async function tokenEndpoint(t: TestContext, answers: { status: number; body: unknown }[]) {
   const requests: { headers: IncomingMessage['headers']; form: URLSearchParams }[] = [];
   const http = createServer((req, res) => {

@@ -1,0 +1,216 @@
+import {
+  AccessDenied,
+  defineGrant,
+  echo,
+  InvalidGrant,
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  type GrantContext,
+  type GrantHandler,
+  type RegisterApi,
+} from 'authplane';
+import type { Resource } from '../resources/types.js';
+import { chainDepth, chainSubjects, stampHop, type ActHop } from './act-chain.js';
+import { Denials } from './denials.js';
+import { findOrigin, TOKEN_EXCHANGE, type Origin } from './origin.js';
+import { ACCESS_TOKEN_TYPE, checkType, verifyPresented, type PresentedToken } from './presented-token.js';
+import type { TokenExchangeOptions } from './schema.js';
+
+/** Set when the new token carries the subject token's `cnf.jkt` with no proof of its own (see the response tap). */
+export const CARRIED_BINDING = 'tokenExchangeCarriedJkt';
+
+const scopeTokens = (scope: string) => [...new Set(scope.split(' ').filter(Boolean))];
+
+interface Exchange {
+  subject: PresentedToken['claims'];
+  actor: PresentedToken['claims'] | undefined;
+  act: ActHop;
+}
+
+/**
+ * RFC 8693 token exchange. The kernel has authenticated a confidential client that lists the grant; this checks the
+ * presented tokens, stamps the `act` chain and runs the gates in order — target registered, the target's exchange
+ * policy, cross-client, scope, the user's consent — each refusal audited and counted. The new token keeps the
+ * subject token's `sub`, never outlives it, and stays bound to its key when it was bound.
+ */
+export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExchangeOptions>, tokenTtl: number): GrantHandler<'subject_token' | 'subject_token_type'> {
+  const runtime = api.runtime;
+  const denials: Denials = new Denials(api.metrics, runtime);
+  const exchanged = api.metrics.counter({
+    name: 'authplane_token_exchange_total',
+    help: 'Tokens issued by token exchange, by kind (impersonation or delegation) and source and target resource slug (issuer: this server)',
+    labelNames: ['kind', 'source', 'target'] as const,
+  });
+
+  const presented = async (ctx: GrantContext<string>, role: 'subject' | 'actor', token: string) => {
+    const verdict = await verifyPresented(runtime(), token);
+    if (verdict === 'invalid') {
+      denials.deny(ctx, `${role}_token_invalid`, new InvalidGrant(`${role}_token is not an active access token issued by this server`));
+    }
+    if (verdict === 'revoked') denials.deny(ctx, `${role}_token_revoked`, new InvalidGrant(`${role}_token has been revoked`));
+    return verdict.claims;
+  };
+
+  /** `resource` and `audience` (RFC 8693 §2.1) both name a resource here, by URI or slug; both must name the same. */
+  const resolveTarget = async (ctx: GrantContext<string>, subject: PresentedToken['claims']): Promise<Resource | undefined> => {
+    const resources = runtime().use('resources');
+    const named = [ctx.params.resource, ctx.params.audience].filter((v): v is string => v !== undefined);
+    const found: Resource[] = [];
+    for (const name of named) {
+      const resource = await resources.resolve(name);
+      if (!resource) denials.deny(ctx, 'target_not_registered', new InvalidTarget(`resource ${echo(name)} is not registered`), { target: name });
+      if (resource.backend_kind !== 'mint') {
+        denials.deny(ctx, 'target_not_registered', new InvalidTarget(`resource ${echo(name)} is brokered: its tokens come from the upstream provider`), { target: name });
+      }
+      found.push(resource);
+    }
+    if (found.length === 2 && found[0]!.id !== found[1]!.id) {
+      denials.deny(ctx, 'target_mismatch', new InvalidTarget('resource and audience name different resources'), { resource: found[0]!.uri, audience: found[1]!.uri });
+    }
+    if (found[0]) return found[0];
+    // No target named: the new token is for what the subject token was for.
+    const audience = [subject.aud].flat()[0];
+    if (audience === undefined || audience === runtime().config.server.issuer) return undefined;
+    const resource = await resources.resolve(audience);
+    if (!resource) denials.deny(ctx, 'target_not_registered', new InvalidTarget(`the subject token's resource ${echo(audience)} is no longer registered`), { target: audience });
+    return resource;
+  };
+
+  /** Gates 2 and 3: the target's `policy.exchange.allowed_client_ids`; empty lets a client exchange only its own tokens. */
+  const checkPolicy = (ctx: GrantContext<string>, target: Resource | undefined, subject: PresentedToken['claims']) => {
+    const allowed = target?.policy.exchange?.allowed_client_ids ?? [];
+    const acting = ctx.client.client_id;
+    const where = target ? `resource ${echo(target.uri)}` : 'this issuer';
+    if (allowed.length > 0 && !allowed.includes(acting)) {
+      denials.deny(ctx, 'client_not_allowed', new AccessDenied(`client ${echo(acting)} may not exchange tokens for ${where}`), { subject_client_id: subject.client_id });
+    }
+    if (acting !== subject.client_id && !allowed.includes(acting)) {
+      denials.deny(
+        ctx,
+        'cross_client_not_allowed',
+        new AccessDenied(`the subject token was issued to another client; exchanging it for ${where} needs client ${echo(acting)} in the resource's exchange policy`),
+        { subject_client_id: subject.client_id },
+      );
+    }
+  };
+
+  /** Gate 4: only narrows. Omitted: all of the subject token's scopes the target offers. */
+  const grantScopes = (ctx: GrantContext<string>, target: Resource | undefined, subject: PresentedToken['claims']): string[] => {
+    const held = scopeTokens(subject.scope);
+    const catalog = target ? new Set(target.scopes.map((s) => s.name)) : undefined;
+    const offered = (s: string) => !catalog || catalog.has(s);
+    if (ctx.params.scope === undefined) {
+      const scopes = held.filter(offered);
+      if (scopes.length === 0) denials.deny(ctx, 'scope_exceeded', new InvalidScope("none of the subject token's scopes is offered by the target"));
+      return scopes;
+    }
+    const requested = scopeTokens(ctx.params.scope);
+    if (requested.length === 0) throw new InvalidScope('scope names no scope');
+    const beyond = requested.filter((s) => !held.includes(s));
+    if (beyond.length) denials.deny(ctx, 'scope_exceeded', new InvalidScope(`scope beyond the subject token's: ${beyond.join(' ')}`), { requested });
+    const unknown = requested.filter((s) => !offered(s));
+    if (unknown.length) denials.deny(ctx, 'scope_exceeded', new InvalidScope(`scope not offered by the target: ${unknown.join(' ')}`), { requested });
+    return requested;
+  };
+
+  /** Gate 5: a token derived from a user's grant goes no further than the user's consent to the original client. */
+  const checkConsent = async (ctx: GrantContext<string>, exchange: Exchange, origin: Origin | undefined, scopes: string[]) => {
+    const self = ctx.client.client_id === exchange.subject.client_id;
+    if (self && options.allowSelfExchange) return;
+    if (!origin) {
+      denials.deny(ctx, 'consent_withdrawn', new AccessDenied("the subject token's original grant is no longer on record"), { subject_jti: exchange.subject.jti });
+    }
+    if (!isUserGrant(origin)) return;
+    const stands = await runtime().use('consents').stands(origin.subject, origin.clientId, origin.audience[0] ?? '', scopes);
+    if (!stands) {
+      denials.deny(ctx, 'consent_withdrawn', new AccessDenied("the user's consent for the subject token no longer covers this exchange"), {
+        user_id: origin.subject,
+        consent_client_id: origin.clientId,
+      });
+    }
+  };
+
+  const slug = async (uri: string | undefined) => {
+    if (uri === undefined || uri === runtime().config.server.issuer) return 'issuer';
+    return (await runtime().use('resources').resolve(uri))?.slug ?? 'unregistered';
+  };
+
+  return defineGrant({
+    requiredParams: ['subject_token', 'subject_token_type'],
+    allowPublicClients: false,
+    tokenTtl,
+    async handle(ctx) {
+      const { params, client } = ctx;
+      checkType('subject', params.subject_token_type);
+      if ((params.actor_token === undefined) !== (params.actor_token_type === undefined)) {
+        throw new InvalidRequest('actor_token and actor_token_type go together: send both or neither');
+      }
+      if (params.actor_token !== undefined) checkType('actor', params.actor_token_type);
+      if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) {
+        // RFC 8693 §2.1: the server issues access tokens only; any other type cannot be honoured.
+        throw new InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
+      }
+
+      const subject = await presented(ctx, 'subject', params.subject_token);
+      const actor = params.actor_token !== undefined ? await presented(ctx, 'actor', params.actor_token) : undefined;
+      // Impersonation: the acting client is the new hop. Delegation: the actor token's subject is.
+      const act = stampHop(actor ? { sub: actor.sub, client_id: actor.client_id } : { sub: client.client_id }, subject.act);
+      const depth = chainDepth(act);
+      if (depth > options.maxChainDepth) {
+        denials.deny(ctx, 'chain_too_deep', new InvalidRequest(`the act chain would be ${depth} hops deep; tokenExchange.maxChainDepth allows ${options.maxChainDepth}`), { depth });
+      }
+
+      const target = await resolveTarget(ctx, subject);
+      checkPolicy(ctx, target, subject);
+      const scopes = grantScopes(ctx, target, subject);
+      const origin = await findOrigin(runtime(), subject.jti, options.maxChainDepth);
+      await checkConsent(ctx, { subject, actor, act }, origin, scopes);
+
+      // Never outlive the subject token: revoking or expiring it must not leave a longer-lived copy behind.
+      const remaining = subject.exp - Math.floor(runtime().now() / 1000);
+      const claims: Record<string, unknown> = { act };
+      const jkt = (subject.cnf as { jkt?: unknown } | undefined)?.jkt;
+      if (typeof jkt === 'string') {
+        // A bound subject token stays bound: a proof on this request rebinds (the dpop plugin's claims tap replaces
+        // jkt), without one the key carries over — never a Bearer copy of a sender-constrained token.
+        claims.cnf = { jkt };
+        ctx.state[CARRIED_BINDING] = true;
+      }
+      const audience = target ? [target.uri] : [runtime().config.server.issuer];
+      const accessToken = await ctx.issueAccessToken({
+        subject: subject.sub,
+        audience,
+        scope: scopes.join(' '),
+        ttl: Math.min(tokenTtl, remaining),
+        claims,
+        parentJti: subject.jti,
+      });
+      const kind = actor ? 'delegation' : 'impersonation';
+      exchanged.inc({ kind, source: await slug([subject.aud].flat()[0]), target: target?.slug ?? 'issuer' });
+      return {
+        accessToken,
+        extra: { issued_token_type: ACCESS_TOKEN_TYPE },
+        audit: {
+          action: 'token_exchanged',
+          ...(isUserGrant(origin) ? { userId: origin.subject } : {}),
+          detail: {
+            kind,
+            act,
+            actors: chainSubjects(act),
+            subject_jti: subject.jti,
+            subject_client_id: subject.client_id,
+            ...(actor ? { actor_jti: actor.jti } : {}),
+          },
+        },
+      };
+    },
+  });
+}
+
+/** A grant a user gave (authorization code, refresh): its subject is a user, not the client itself. */
+function isUserGrant(origin: Origin | undefined): origin is Origin {
+  return !!origin && origin.grantType !== 'client_credentials' && origin.subject !== origin.clientId;
+}
+
+export { TOKEN_EXCHANGE };

@@ -1,0 +1,36 @@
+/**
+ * token-exchange: RFC 8693 token exchange, one agent acting for a user towards another resource.
+ * - `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`, confidential clients only. `subject_token` (and
+ *   optional `actor_token`) must be access tokens this server issued, still active; `scope` only narrows;
+ *   `resource` / `audience` name the target (URI or slug), else the subject token's own resource.
+ * - The new token keeps `sub` and adds an RFC 8693 §4.1 `act` hop: the acting client (impersonation) or the actor
+ *   token's subject (delegation), the subject token's chain nested inside; `tokenExchange.maxChainDepth` caps it.
+ * - Gates, in order: target registered → its `policy.exchange.allowed_client_ids` → cross-client exchange listed
+ *   there → scope within the subject token's → the user's consent to the original client still stands (service
+ *   `consents` of the oauth plugin, which every user token comes from: hence the dependency).
+ * - DPoP: a proof binds the new token to its key; without one the subject token's `cnf.jkt` carries over.
+ * Registers: grant type `urn:ietf:params:oauth:grant-type:token-exchange` (listed in discovery by the kernel).
+ * Audit: token_exchanged (detail: kind, act, actors, subject_jti, actor_jti), token_exchange_denied (detail.reason).
+ * Metrics: authplane_token_exchange_total{kind,source,target}, authplane_token_exchange_denied_total{reason}.
+ */
+import { definePlugin } from 'authplane';
+import { CARRIED_BINDING, TOKEN_EXCHANGE, tokenExchangeGrant } from './grant.js';
+import { tokenExchangeSchema } from './schema.js';
+
+export type { TokenExchangeOptions } from './schema.js';
+
+export const tokenExchange = definePlugin({
+  name: 'token-exchange',
+  // oauth: the consents service; every user token, and so every consent an exchange must respect, comes from it.
+  dependsOn: ['resources', 'oauth'],
+  schema: tokenExchangeSchema,
+  register(api, options) {
+    // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot, naming this grant and plugin.
+    const tokenTtl = options.tokenTtl ?? api.config.tokens.accessTokenTtl;
+    api.registries.grantTypes.register(TOKEN_EXCHANGE, tokenExchangeGrant(api, options, tokenTtl));
+    // RFC 9449 §5: a token bound to a key is a DPoP token, also when the binding came from the subject token.
+    api.hooks.tokenResponse.tap(api.name, (body, ctx) =>
+      ctx.grantType === TOKEN_EXCHANGE && ctx.state[CARRIED_BINDING] === true ? { ...body, token_type: 'DPoP' } : body,
+    );
+  },
+});
