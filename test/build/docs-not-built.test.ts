@@ -1,5 +1,5 @@
 /**
- * Docs describe what exists. Token exchange, the JWT bearer grant, broker resources and an admin UI are planned
+ * Docs describe what exists. The JWT bearer grant, broker resources and an admin UI are planned
  * (fields and helpers for them exist), not built: the server refuses them, and every doc that describes them says
  * so. When one of them is built, the first test fails — then the docs' "not built yet" notes go.
  */
@@ -13,7 +13,7 @@ import { REPO_ROOT, startServer } from '../helpers/server.js';
 const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const row = (text: string, field: string) => text.split('\n').find((line) => line.startsWith(`| \`${field}\` |`)) ?? '';
 
-test('the server refuses token exchange, JWT bearer and broker resources, though clients and resources can name them', async (t) => {
+test('the server refuses JWT bearer and broker resources, though clients and resources can name them', async (t) => {
   const server = await startServer(t, { plugins: [clients(), resources(), clientCredentials()] });
   const post = async (path: string, body: unknown) => {
     const response = await server.admin(path, { method: 'POST', body: JSON.stringify(body) });
@@ -41,8 +41,8 @@ test('the server refuses token exchange, JWT bearer and broker resources, though
       body: new URLSearchParams(params),
     });
 
-  for (const grant of ['urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
-    const refused = await token({ grant_type: grant, subject_token: 'x', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', assertion: 'x' });
+  for (const grant of ['urn:ietf:params:oauth:grant-type:jwt-bearer']) {
+    const refused = await token({ grant_type: grant, assertion: 'x' });
     assert.equal(refused.status, 400, grant);
     assert.equal(((await refused.json()) as { error: string }).error, 'unsupported_grant_type', grant);
   }
@@ -54,19 +54,16 @@ test('the server refuses token exchange, JWT bearer and broker resources, though
   assert.ok(!discovery.grant_types_supported.some((g) => g.startsWith('urn:ietf:params:oauth:grant-type:')), 'not advertised either');
 });
 
-test('the docs mark token exchange, JWT bearer and the broker as not built yet wherever they describe them, and promise no admin UI', () => {
+test('the docs mark JWT bearer and the broker as not built yet wherever they describe them, and promise no admin UI', () => {
   const adminApi = doc('docs/admin-api.md');
-  assert.match(row(adminApi, 'grant_types'), /\*\*Not built yet:\*\* token exchange and JWT bearer/);
+  assert.match(row(adminApi, 'grant_types'), /\*\*Not built yet:\*\* JWT bearer/);
   assert.match(row(adminApi, 'backend_kind'), /`broker`.*\*\*not built yet\*\*/);
   assert.match(row(adminApi, 'scopes'), /`upstream`.*\*\*not built yet\*\*/);
-  assert.match(row(adminApi, 'policy'), /token exchange and the broker's connect flow, both \*\*not built yet\*\*/);
-  assert.match(row(adminApi, 'parent_jti'), /\*\*not built yet\*\*/);
+  assert.match(row(adminApi, 'policy'), /the broker's connect flow, \*\*not built yet\*\*/);
 
   const sdk = doc('sdk/README.md');
-  assert.match(sdk, /\*\*not built yet\*\* in AuthPlane, see below\), token exchange \(RFC 8693\)/);
-  assert.match(sdk, /\*\*Token exchange is not built yet in AuthPlane\.\*\*/);
+  assert.match(sdk, /\*\*not built yet\*\* in AuthPlane, see below\), the broker's `consent_required`/);
   assert.match(sdk, /\*\*The broker is not built yet in AuthPlane\*\*/);
-  assert.match(doc('docs/oauth.md'), /`act` is meant for token exchange, not built yet/);
 
   for (const path of ['README.md', 'sdk/README.md', 'docs/configuration.md', 'docs/admin-api.md', 'docs/cli.md', 'docs/architecture.md']) {
     assert.doesNotMatch(doc(path), /admin UI/i, `${path} promises an admin UI`);
