@@ -4,7 +4,7 @@
  * A, B, B, A, … so drift on the machine hits both alike, and prints each run and the medians of req/s and server
  * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
  *
- *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|jwks|discovery
+ *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|exchange|jwks|discovery
  *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-node="--flag …"] [--b-node="--flag …"] [--a-root DIR] [--runs 6]
  *     [--duration 5] [--server-cores 0,1]
  *
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { ensureBuilt } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
-import { introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
+import { exchangeRequest, introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig, type RunningServer } from './lib/servers.js';
@@ -77,7 +77,9 @@ async function start(
       ? fixture.tokenRequest
       : values.scenario === 'introspection'
         ? introspectionRequest(`${server.url}/oauth/introspect`, fixture.machineAuth, String((await send(fixture.tokenRequest)).access_token))
-        : { url: `${server.url}/.well-known/${values.scenario === 'jwks' ? 'jwks.json' : 'openid-configuration'}` };
+        : values.scenario === 'exchange'
+          ? await exchangeRequest(fixture)
+          : { url: `${server.url}/.well-known/${values.scenario === 'jwks' ? 'jwks.json' : 'openid-configuration'}` };
   return { label, server, request };
 }
 

@@ -5,7 +5,7 @@
  * do not). Figures are printed, never asserted. A full run writes bench/results/<date>.{json,md}; `--readme`
  * quotes the table in README.md. `--smoke` (with `npm test`) runs a few hundred requests per scenario.
  *
- * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, cold-start; each runs on
+ * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, exchange, cold-start; each runs on
  * servers started for it (see runScenario).
  * Our main rows run at log level `warn` (oidc-provider logs no requests either); rows marked `log info` are a
  * second server at `info`, as operators run it (one access-log line per request). The rate limiter is off: one
@@ -21,6 +21,7 @@ import { coldStartRows, measureColdStarts } from './cold-start.js';
 import { cpuTimes, LOAD_CORE, machineSummary, pinSelf, stealPercent } from './lib/cpu.js';
 import {
   clientCredentialsRequest,
+  exchangeRequest,
   FIXTURES,
   introspectionRequest,
   mintCodes,
@@ -36,7 +37,7 @@ import { comparisonRows, renderTable } from './lib/report.js';
 import { quoteInReadme, runDate, writeResults } from './lib/results.js';
 import { oidcProviderVersion, startAuthPlane, startOidcProvider, writeOAuthConfig, type RunningServer } from './lib/servers.js';
 
-const SCENARIOS = ['cc-sqlite', 'cc-postgres', 'introspection', 'jwks', 'discovery', 'code', 'cold-start'] as const;
+const SCENARIOS = ['cc-sqlite', 'cc-postgres', 'introspection', 'jwks', 'discovery', 'code', 'exchange', 'cold-start'] as const;
 type ScenarioKey = (typeof SCENARIOS)[number];
 
 const options = benchOptions();
@@ -162,6 +163,13 @@ async function runScenario(key: Exclude<ScenarioKey, 'cold-start'>): Promise<Awa
       scenario = { name: 'authorization_code redemption', ours: ourSides(prepared, { shape }), theirs: theirSide(theirTokenRequest()) };
       break;
     }
+    case 'exchange': {
+      // One subject token, exchanged by its own client on every request; oidc-provider has no token exchange grant
+      // built in, so the baseline is its client_credentials rate.
+      const requests = new Map(await Promise.all(ours.map(async (f) => [f, await exchangeRequest(f)] as const)));
+      scenario = { name: 'token exchange', ours: ourSides((f) => requests.get(f)!), theirs: theirSide(theirTokenRequest()) };
+      break;
+    }
   }
   try {
     return await runScenarios([scenario], options, log);
@@ -200,6 +208,9 @@ try {
       '(it refuses to introspect its JWTs).',
     'Each scenario runs on servers started for it, so its memory figures do not carry a heap grown by the scenarios before it.',
     'authorization_code redemption: each request redeems a fresh code (minted through login and consent beforehand); the baseline is oidc-provider\'s client_credentials.',
+    'token exchange: each request exchanges the same client_credentials token, by the client it was issued to, for one at the same ' +
+      'resource and scope (verify, revocation check, gates, sign, an issuance row with its parent); the baseline is oidc-provider\'s ' +
+      'client_credentials (it has no token exchange grant built in).',
     'cold start: p50 = median spawn → first 200, p99 = slowest run, RSS idle after settling; ours also shows the first start (key generation, migrations).',
     'PostgreSQL runs unpinned (a system service), so it shares both cores.',
   ];

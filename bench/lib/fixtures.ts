@@ -36,6 +36,43 @@ export function clientCredentialsRequest(url: string, authorization: string, res
   };
 }
 
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/**
+ * A confidential client allowed both client_credentials and token exchange, and one token exchange request that
+ * trades a token it got through client_credentials for a new one at the same resource and scope: a self-exchange of
+ * a machine token passes every gate without a consent lookup (docs/token-exchange.md), so each request does the
+ * exchange's full work — verify the subject token, check its revocation, follow the gates, sign, record the
+ * issuance with its parent — and the same body can be sent over and over.
+ */
+export async function exchangeRequest(fixture: OurFixture): Promise<LoadRequest> {
+  const client = await admin(fixture.server, '/admin/clients', {
+    client_name: 'bench exchanging agent',
+    grant_types: ['client_credentials', TOKEN_EXCHANGE],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: FIXTURES.scope,
+  });
+  const authorization = basic(String(client.client_id), String(client.client_secret));
+  const subject = await send(clientCredentialsRequest(`${fixture.server.url}/oauth/token`, authorization, FIXTURES.resource));
+  const request: LoadRequest = {
+    url: `${fixture.server.url}/oauth/token`,
+    method: 'POST',
+    headers: { 'content-type': FORM, authorization },
+    body: new URLSearchParams({
+      grant_type: TOKEN_EXCHANGE,
+      subject_token: String(subject.access_token),
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      resource: FIXTURES.resource,
+      scope: FIXTURES.scope,
+    }).toString(),
+  };
+  // Fails here, with the server's reason, rather than as a run of non-2xx answers.
+  const first = await send(request);
+  if (first.issued_token_type !== ACCESS_TOKEN_TYPE) throw new Error(`token exchange answered ${JSON.stringify(first)}`);
+  return request;
+}
+
 /** An introspection request by the token's own client (RFC 7662 §2.1). */
 export function introspectionRequest(url: string, authorization: string, token: string): LoadRequest {
   return { url, method: 'POST', headers: { 'content-type': FORM, authorization }, body: new URLSearchParams({ token }).toString() };
