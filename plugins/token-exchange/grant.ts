@@ -10,6 +10,7 @@ import {
   type GrantHandler,
   type RegisterApi,
 } from 'authplane';
+import type { FrontingMatch } from '../fronting/types.js';
 import type { Resource } from '../resources/types.js';
 import { chainDepth, chainSubjects, stampHop, type ActHop } from './act-chain.js';
 import { Denials } from './denials.js';
@@ -75,6 +76,35 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
     const resource = await resources.resolve(audience);
     if (!resource) denials.deny(ctx, 'target_not_registered', new InvalidTarget(`the subject token's resource ${echo(audience)} is no longer registered`), { target: audience });
     return resource;
+  };
+
+  /**
+   * A fronting link: the subject token is for a registered resource S, the acting client is one of S's gateways
+   * (`policy.runtime.client_ids`) and an operator linked S to the target. The link stands in for the target's
+   * exchange policy and the user's consent to the target: the user consented to S, which the gateway fronts.
+   */
+  const findFronting = async (ctx: GrantContext<string>, target: Resource | undefined, subject: PresentedToken['claims']) => {
+    const audience = [subject.aud].flat()[0];
+    if (!target || audience === undefined) return undefined;
+    const source = await runtime().use('resources').resolve(audience);
+    if (!source || source.id === target.id) return undefined;
+    if (!(source.policy.runtime?.client_ids ?? []).includes(ctx.client.client_id)) return undefined;
+    return runtime().use('fronting').find(source.id, target.id);
+  };
+
+  /** Through a link: the subject token's scopes mapped to target scopes the target still offers; a request narrows. */
+  const frontedScopes = (ctx: GrantContext<string>, target: Resource, subject: PresentedToken['claims'], link: FrontingMatch): string[] => {
+    const catalog = new Set(target.scopes.map((s) => s.name));
+    const mapped = new Set(scopeTokens(subject.scope).flatMap((s) => link.scopeMap[s] ?? []).filter((s) => catalog.has(s)));
+    if (ctx.params.scope === undefined) {
+      if (mapped.size === 0) denials.deny(ctx, 'scope_exceeded', new InvalidScope("the fronting link maps none of the subject token's scopes to a scope the target offers"));
+      return [...mapped];
+    }
+    const requested = scopeTokens(ctx.params.scope);
+    if (requested.length === 0) throw new InvalidScope('scope names no scope');
+    const beyond = requested.filter((s) => !mapped.has(s));
+    if (beyond.length) denials.deny(ctx, 'scope_exceeded', new InvalidScope(`scope beyond what the fronting link maps the subject token's scopes to: ${beyond.join(' ')}`), { requested });
+    return requested;
   };
 
   /** Gates 2 and 3: the target's `policy.exchange.allowed_client_ids`; empty lets a client exchange only its own tokens. */
@@ -162,10 +192,12 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
       }
 
       const target = await resolveTarget(ctx, subject);
-      checkPolicy(ctx, target, subject);
-      const scopes = grantScopes(ctx, target, subject);
+      const link = await findFronting(ctx, target, subject);
+      if (!link) checkPolicy(ctx, target, subject);
+      const scopes = link ? frontedScopes(ctx, target!, subject, link) : grantScopes(ctx, target, subject);
       const origin = await findOrigin(runtime(), subject.jti, options.maxChainDepth);
-      await checkConsent(ctx, { subject, actor, act }, origin, scopes);
+      // Through a link the consent that must still stand is the one to the source, for the scopes the token holds.
+      await checkConsent(ctx, { subject, actor, act }, origin, link ? scopeTokens(subject.scope) : scopes);
 
       // Never outlive the subject token: revoking or expiring it must not leave a longer-lived copy behind.
       const remaining = subject.exp - Math.floor(runtime().now() / 1000);
@@ -201,6 +233,7 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
             subject_jti: subject.jti,
             subject_client_id: subject.client_id,
             ...(actor ? { actor_jti: actor.jti } : {}),
+            ...(link ? { fronting_link_id: link.id } : {}),
           },
         },
       };

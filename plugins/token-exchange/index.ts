@@ -8,9 +8,12 @@
  * - Gates, in order: target registered → its `policy.exchange.allowed_client_ids` → cross-client exchange listed
  *   there → scope within the subject token's → the user's consent to the original client still stands (service
  *   `consents` of the oauth plugin, which every user token comes from: hence the dependency).
+ * - Fronting: when the subject token is for a resource whose `policy.runtime.client_ids` lists the acting client and
+ *   a fronting link joins it to the target (service `fronting`: hence the dependency), the link replaces the target's
+ *   exchange policy and consent; the scopes are the subject token's mapped through the link's scope_map.
  * - DPoP: a proof binds the new token to its key; without one the subject token's `cnf.jkt` carries over.
  * Registers: grant type `urn:ietf:params:oauth:grant-type:token-exchange` (listed in discovery by the kernel).
- * Audit: token_exchanged (detail: kind, act, actors, subject_jti, actor_jti), token_exchange_denied (detail.reason).
+ * Audit: token_exchanged (detail: kind, act, actors, subject_jti, actor_jti, fronting_link_id), token_exchange_denied (detail.reason).
  * Metrics: authplane_token_exchange_total{kind,source,target}, authplane_token_exchange_denied_total{reason}.
  */
 import { definePlugin } from 'authplane';
@@ -22,7 +25,8 @@ export type { TokenExchangeOptions } from './schema.js';
 export const tokenExchange = definePlugin({
   name: 'token-exchange',
   // oauth: the consents service; every user token, and so every consent an exchange must respect, comes from it.
-  dependsOn: ['resources', 'oauth'],
+  // fronting: the links that let a gateway exchange a token for the resource it fronts.
+  dependsOn: ['resources', 'oauth', 'fronting'],
   schema: tokenExchangeSchema,
   register(api, options) {
     // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot, naming this grant and plugin.

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { clientCredentials, dpop, introspection, issuances, revocation, tokenExchange } from 'authplane/plugins';
+import { clientCredentials, dpop, fronting, introspection, issuances, revocation, tokenExchange } from 'authplane/plugins';
 import { authorizeUrl, authorizeWith, loggedInBrowser, pkce, tokenRequest } from '../oauth/flow.js';
 import { oauthServer, REDIRECT_URI, RESOURCE_URI, type OAuthFixture } from '../oauth/setup.js';
 import { auditEvent, basicAuth, type AuditRecord } from '../client-credentials/setup.js';
@@ -42,7 +42,7 @@ export async function exchangeServer(t: TestContext, options: { exchange?: Recor
   const fx = await oauthServer(t, {
     now: options.now,
     storage: options.storage,
-    extra: [clientCredentials(), revocation(), introspection(), issuances(), dpop(), tokenExchange(options.exchange as never)],
+    extra: [clientCredentials(), revocation(), introspection(), issuances(), dpop(), fronting(), tokenExchange(options.exchange as never)],
   });
   const created = await fx.admin('/admin/resources', {
     method: 'POST',
