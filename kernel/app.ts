@@ -4,7 +4,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { secretLeaves } from './config/env.js';
 import { resolveConfig, type ResolvedConfig } from './config/resolve.js';
 import type { AuthPlaneConfig, KernelConfig } from './config/types.js';
-import type { KeyRing, KeyStore, KeyStoreStatus, Services, TokenIssuer } from './contracts.js';
+import type { KeyRing, KeyStore, KeyStoreStatus, TokenIssuer } from './contracts.js';
 import { BootError } from './errors.js';
 import { createHookCatalog, createRegistryCatalog, type HookCatalog, type RegistryCatalog } from './hooks.js';
 import { buildHandler, Listener } from './http/listener.js';
@@ -19,6 +19,7 @@ import type { CallOnly, RegisterApi, RuntimeApi } from './plugin/api.js';
 import { assertCurrentContract, type PluginLifecycle } from './plugin/define.js';
 import { callOnlyHooks, freezeHooks, tapOnlyHooks, type TapRecord } from './plugin/facades.js';
 import { dependencyClosure, orderPlugins, runPhase } from './plugin/order.js';
+import { ServiceDirectory } from './plugin/services.js';
 import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
@@ -73,7 +74,7 @@ export class AuthPlane {
   readonly taps: TapRecord[] = [];
   readonly version = packageVersion();
   readonly #migrations: Migration[] = [];
-  readonly #services = new Map<string, { owner: string; impl: unknown }>();
+  readonly #services = new ServiceDirectory();
   readonly #phaseTimeout: number;
   readonly #env: NodeJS.ProcessEnv;
   readonly #now: () => number;
@@ -154,17 +155,8 @@ export class AuthPlane {
         ) as unknown as RegisterApi['registries'],
         route: (on, method, path, handler, options = {}) =>
           this.routes.add({ listener: on, method, path, handler, options, owner: name }),
-        provide: (service, impl) => {
-          const existing = this.#services.get(service as string);
-          if (existing) {
-            throw new BootError(
-              'AP_ERR_REGISTRY_DUPLICATE',
-              `service '${String(service)}' provided by '${existing.owner}' and '${name}'`,
-            );
-          }
-          this.#services.set(service as string, { owner: name, impl });
-        },
-        use: (service) => this.#use(name, deps, service),
+        provide: (service, impl) => this.#services.provide(name, service, impl),
+        use: (service) => this.#services.use(name, deps, service),
         migrations: (list) => this.#migrations.push(...list),
         runtime: () => this.runtimeApi(name),
         env: Object.fromEntries((plugin.instance.definition.env ?? []).map((v) => [v, this.#env[v]])),
@@ -190,19 +182,6 @@ export class AuthPlane {
     this.routes.freeze();
     for (const registry of Object.values(this.registries)) registry.freeze();
     checkGrantLifetimes(this.registries.grantTypes, this.config.signing.retiredKeyRetention);
-  }
-
-  #use<K extends keyof Services>(plugin: string, deps: Set<string>, service: K): Services[K] {
-    const entry = this.#services.get(service as string);
-    if (!entry || !deps.has(entry.owner)) {
-      throw new BootError(
-        'AP_ERR_SERVICE_MISSING',
-        entry
-          ? `plugin '${plugin}' uses service '${String(service)}' of '${entry.owner}' without declaring dependsOn: ['${entry.owner}']`
-          : `plugin '${plugin}' uses service '${String(service)}', which no enabled plugin provides`,
-      );
-    }
-    return entry.impl as Services[K];
   }
 
   #registerKernelRoutes(): void {
@@ -317,7 +296,7 @@ export class AuthPlane {
       const self = this;
       api = {
         name: plugin,
-        use: (service) => this.#use(plugin, deps, service),
+        use: (service) => this.#services.use(plugin, deps, service),
         log: this.log.child({ plugin }),
         metrics: this.metrics,
         config: this.config,
