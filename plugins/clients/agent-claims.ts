@@ -101,6 +101,10 @@ export function tapAgentClaims(api: RegisterApi, registry: ClientRegistry): void
 
   api.hooks.accessTokenClaims.tap(api.name, (claims, { input }) => {
     const known = input.tokenContext.state[AGENT_IDS];
+    // The common token (no agent client, no act chain, no forged agent claims) leaves without building a chain.
+    if (known === undefined && claims.act === undefined && claims.agent_id === undefined && claims.agent_chain === undefined && !isAgentClient(input.tokenContext.client)) {
+      return claims;
+    }
     const chain = agentChain(input.tokenContext.client, claims.act, known instanceof Set ? (known as Set<string>) : NONE);
     if (chain.length === 0) {
       // Only this tap says who is an agent: a grant's copy of another token's claims is not taken on trust.
