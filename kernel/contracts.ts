@@ -124,9 +124,10 @@ export interface GrantTokenInput {
   /**
    * The grant this token rests on, an opaque reference of the issuing plugin's own (`consent:<id>`, `family:<id>`):
    * TokenIssuer.revokeLineage with it revokes this token and every token derived from it. A token with a
-   * `parentJti` and no `grantRef` inherits its parent's.
+   * `parentJti` and no `grantRef` inherits its parent's, read from the parent's issuance row; a grant that already
+   * read that row passes what it found (`null`: none), sparing the second read.
    */
-  grantRef?: string;
+  grantRef?: string | null;
 }
 
 /**
@@ -188,8 +189,8 @@ export interface IssueAccessTokenInput {
   tokenContext: TokenContext;
   /** The token this one was derived from (refresh, token exchange), recorded on the issuance row. */
   parentJti?: string;
-  /** The grant it rests on (GrantTokenInput.grantRef); inherited from the parent's row when absent. */
-  grantRef?: string;
+  /** The grant it rests on (GrantTokenInput.grantRef); inherited from the parent's row when absent, none when null. */
+  grantRef?: string | null;
 }
 
 export interface IssuedAccessToken {

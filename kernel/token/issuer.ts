@@ -63,7 +63,7 @@ export function createTokenIssuer(options: {
           cause: new Error(`ttl ${input.ttl}s is outside 1..${maxTtl}s (signing.retiredKeyRetention)`),
         });
       }
-      if (input.grantRef !== undefined && !(input.grantRef.length > 0 && input.grantRef.length <= GRANT_REF_MAX)) {
+      if (input.grantRef != null && !(input.grantRef.length > 0 && input.grantRef.length <= GRANT_REF_MAX)) {
         // Refused before the row is queued: a row the column cannot hold would fail its whole batch.
         throw new ServerError('the grant issued a token with an unusable grant reference', {
           cause: new Error(`grantRef must be 1..${GRANT_REF_MAX} characters, got ${input.grantRef.length}`),
@@ -83,9 +83,9 @@ export function createTokenIssuer(options: {
         ...input.claims,
       };
       if (tapped) claims = claimHook.call(claims, { input });
-      // A derived token rests on what its parent rests on. Only derived tokens (refresh, exchange) read the parent's
-      // row, before the claims are signed; client_credentials and the authorization code never come here.
-      const grantRef = input.grantRef ?? (input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null);
+      // A derived token rests on what its parent rests on. Only a derived token whose grant did not say (undefined)
+      // reads the parent's row, before the claims are signed; client_credentials and the authorization code never do.
+      const grantRef = input.grantRef !== undefined ? input.grantRef : input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null;
       const cnf = claims.cnf as { jkt?: string } | undefined;
       const token = await issuances.write({
         jti,

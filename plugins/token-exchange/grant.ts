@@ -14,7 +14,7 @@ import type { FrontingMatch } from '../fronting/types.js';
 import type { Resource } from '../resources/types.js';
 import { chainDepth, chainSubjects, stampHop, type ActHop } from './act-chain.js';
 import { Denials } from './denials.js';
-import { findOrigin, TOKEN_EXCHANGE, type Origin } from './origin.js';
+import { findLineage, TOKEN_EXCHANGE, type Origin } from './origin.js';
 import { ACCESS_TOKEN_TYPE, checkType, verifyPresented, type PresentedToken } from './presented-token.js';
 import type { TokenExchangeOptions } from './schema.js';
 
@@ -195,7 +195,7 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
       const link = await findFronting(ctx, target, subject);
       if (!link) checkPolicy(ctx, target, subject);
       const scopes = link ? frontedScopes(ctx, target!, subject, link) : grantScopes(ctx, target, subject);
-      const origin = await findOrigin(runtime(), subject.jti, options.maxChainDepth);
+      const { origin, grantRef } = await findLineage(runtime(), subject.jti, options.maxChainDepth);
       // Through a link the consent that must still stand is the one to the source, for the scopes the token holds.
       await checkConsent(ctx, { subject, actor, act }, origin, link ? scopeTokens(subject.scope) : scopes);
 
@@ -217,6 +217,7 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
         ttl: Math.min(tokenTtl, remaining),
         claims,
         parentJti: subject.jti,
+        grantRef,
       });
       const kind = actor ? 'delegation' : 'impersonation';
       exchanged.inc({ kind, source: await slug([subject.aud].flat()[0]), target: target?.slug ?? 'issuer' });

@@ -10,23 +10,32 @@ export interface Origin {
   grantType: string;
 }
 
+/** The subject token's issuance row as the exchange needs it: where its chain started, what grant it rests on. */
+export interface Lineage {
+  origin: Origin | undefined;
+  /** The subject token's grant_ref; the new token rests on the same grant (GrantTokenInput.grantRef). */
+  grantRef: string | null;
+}
+
 /**
  * Follows `parent_jti` from the subject token back through earlier exchanges to the token they all derive from.
  * Consent was given to that token's client, for that token's resource; an exchanged token's own `client_id` is
  * merely the last client that acted. Bounded: a chain longer than the depth limit cannot have been issued.
  */
-export async function findOrigin(runtime: RuntimeApi, jti: string, maxSteps: number): Promise<Origin | undefined> {
+export async function findLineage(runtime: RuntimeApi, jti: string, maxSteps: number): Promise<Lineage> {
   let current: string | null = jti;
+  let grantRef: string | null = null;
   for (let step = 0; current !== null && step <= maxSteps; step++) {
     const row = (await runtime.db('token_issuances')
       .where({ jti: current })
-      .first('subject', 'client_id', 'audience', 'grant_type', 'parent_jti')) as Record<string, unknown> | undefined;
-    if (!row) return undefined;
+      .first('subject', 'client_id', 'audience', 'grant_type', 'parent_jti', 'grant_ref')) as Record<string, unknown> | undefined;
+    if (!row) return { origin: undefined, grantRef };
+    if (step === 0) grantRef = (row.grant_ref as string | null) ?? null;
     if (row.grant_type !== TOKEN_EXCHANGE || row.parent_jti == null) {
       const audience = typeof row.audience === 'string' ? (JSON.parse(row.audience) as string[]) : (row.audience as string[]);
-      return { subject: row.subject as string, clientId: row.client_id as string, audience, grantType: row.grant_type as string };
+      return { origin: { subject: row.subject as string, clientId: row.client_id as string, audience, grantType: row.grant_type as string }, grantRef };
     }
     current = row.parent_jti as string;
   }
-  return undefined;
+  return { origin: undefined, grantRef };
 }
