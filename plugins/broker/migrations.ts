@@ -1,0 +1,4 @@
+import { broker0001 } from '../../migrations/broker/0001_broker.js';
+
+/** Every migration of the broker plugin, in order. Forward-only; names never change once released. */
+export const brokerMigrations = [broker0001];
