@@ -252,6 +252,7 @@ export class AuthPlane {
       revokeJti: (jti, expiresAt, reason) => tokens.revokeJti(jti, expiresAt, reason),
       isRevoked: (jti) => tokens.isRevoked(jti),
       revokeLineage: (root, reason) => tokens.revokeLineage(root, reason),
+      issuance: (jti) => tokens.issuance(jti),
     };
     this.#discovery = new Discovery(this.config.server.issuer, this.hooks, this.registries);
     for (const { name, lifecycle } of this.#lifecycles) {

@@ -222,6 +222,21 @@ export interface TokenIssuer {
    * `parent_jti`, every token derived from those. Resolves with how many tokens it newly denylisted.
    */
   revokeLineage(root: LineageRoot, reason: string): Promise<number>;
+  /** The issuance row of one of our access tokens (any state: expired and revoked rows until purged), by jti. */
+  issuance(jti: string): Promise<IssuanceRecord | undefined>;
+}
+
+/** What the kernel recorded when it issued an access token: who for, how, and what it derives from. */
+export interface IssuanceRecord {
+  jti: string;
+  subject: string;
+  clientId: string;
+  audience: string[];
+  grantType: string;
+  /** The token it was derived from (refresh, token exchange). */
+  parentJti: string | null;
+  /** The grant it rests on (GrantTokenInput.grantRef). */
+  grantRef: string | null;
 }
 
 /** Where a cascading revocation starts: a grant's reference, or a token whose derivatives are to be revoked. */

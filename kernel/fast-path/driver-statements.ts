@@ -23,7 +23,7 @@ interface SqliteConnection {
   transaction(fn: () => void): () => void;
 }
 interface PgConnection {
-  query(query: { name?: string; text: string; values?: unknown[] }): Promise<{ rowCount: number | null }>;
+  query(query: { name?: string; text: string; values?: unknown[] }): Promise<{ rowCount: number | null; rows?: unknown[] }>;
 }
 
 async function withConnection<T>(db: Knex, run: (connection: Record<string, unknown>) => Promise<T> | T): Promise<T> {
@@ -42,9 +42,37 @@ const isPg = (dialect: Dialect, c: Record<string, unknown>): c is Record<string,
   dialect.name === 'postgres' && typeof c.query === 'function' && typeof c.prepare !== 'function';
 
 /**
- * Whether a row with `column = value` exists. Nothing is cached: the answer is the database's — from the driver's
- * synchronous reader when it has one (it sees the committed rows, as a pooled connection would), else the pool.
+ * The row with `column = value` (the `columns` asked for), or undefined. Nothing is cached: the answer is the
+ * database's — from the driver's synchronous reader when it has one (it sees the committed rows, as a pooled
+ * connection would), else the pool.
  */
+export function rowLookup<T extends Record<string, unknown>>(
+  db: () => Knex,
+  dialect: () => Dialect,
+  table: string,
+  column: string,
+  columns: readonly string[],
+  reader: () => SyncReader | undefined = () => undefined,
+): (value: string) => Promise<T | undefined> {
+  const list = columns.map((c) => `"${c}"`).join(', ');
+  const sqlite = `select ${list} from "${table}" where "${column}" = ? limit 1`;
+  const name = createHash('sha256').update(list).digest('hex').slice(0, 12);
+  const postgres = { name: `authplane_row_${table}_${column}_${name}`, text: `select ${list} from "${table}" where "${column}" = $1 limit 1` };
+  const builder = async (value: string) => (await db()(table).where(column, value).first(...columns)) as T | undefined;
+  return async (value) => {
+    if (!dialect().fastPaths) return builder(value);
+    const direct = reader();
+    if (direct) return direct.get(dialect().name === 'sqlite' ? sqlite : postgres.text, [value]) as T | undefined;
+    const answer = await withConnection(db(), async (connection) => {
+      if (isSqlite(dialect(), connection)) return { row: connection.prepare(sqlite).get(value) as T | undefined };
+      if (isPg(dialect(), connection)) return { row: (await connection.query({ ...postgres, values: [value] })).rows?.[0] as T | undefined };
+      return undefined;
+    });
+    return answer ? answer.row : builder(value);
+  };
+}
+
+/** Whether a row with `column = value` exists (rowLookup, reading the one column). */
 export function existsLookup(
   db: () => Knex,
   dialect: () => Dialect,
@@ -52,20 +80,8 @@ export function existsLookup(
   column: string,
   reader: () => SyncReader | undefined = () => undefined,
 ): (value: string) => Promise<boolean> {
-  const sqlite = `select 1 from "${table}" where "${column}" = ? limit 1`;
-  const postgres = { name: `authplane_exists_${table}_${column}`, text: `select 1 from "${table}" where "${column}" = $1 limit 1` };
-  const builder = async (value: string) => (await db()(table).where(column, value).first(column)) !== undefined;
-  return async (value) => {
-    if (!dialect().fastPaths) return builder(value);
-    const direct = reader();
-    if (direct) return direct.get(dialect().name === 'sqlite' ? sqlite : postgres.text, [value]) !== undefined;
-    const answer = await withConnection(db(), async (connection) => {
-      if (isSqlite(dialect(), connection)) return connection.prepare(sqlite).get(value) !== undefined;
-      if (isPg(dialect(), connection)) return ((await connection.query({ ...postgres, values: [value] })).rowCount ?? 0) > 0;
-      return undefined;
-    });
-    return answer ?? builder(value);
-  };
+  const lookup = rowLookup(db, dialect, table, column, [column], reader);
+  return async (value) => (await lookup(value)) !== undefined;
 }
 
 /** Rows per INSERT on PostgreSQL: its statements are prepared per row count, so the count of shapes stays small. */

@@ -1,13 +1,13 @@
 import { verify } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { SyncReader, IssueAccessTokenInput, IssuedAccessToken, JwtClaims, KeyRing, TokenIssuer } from '../contracts.js';
+import type { SyncReader, IssuanceRecord, IssueAccessTokenInput, IssuedAccessToken, JwtClaims, KeyRing, TokenIssuer } from '../contracts.js';
 import { ServerError } from '../errors.js';
 import type { HookCatalog } from '../hooks.js';
 import { decodeSignature } from '../keys/es256.js';
 import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
-import { existsLookup } from '../fast-path/driver-statements.js';
+import { existsLookup, rowLookup } from '../fast-path/driver-statements.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { revokeLineage } from './lineage.js';
 
@@ -20,6 +20,17 @@ export interface AccessTokenIssuer extends TokenIssuer {
 
 /** token_issuances.grant_ref's width (migrations/kernel/0002_issuance_lineage.ts). */
 const GRANT_REF_MAX = 128;
+
+const ISSUANCE_COLUMNS = ['jti', 'subject', 'client_id', 'audience', 'grant_type', 'parent_jti', 'grant_ref'] as const;
+type IssuanceRow = {
+  jti: string;
+  subject: string;
+  client_id: string;
+  audience: string | string[];
+  grant_type: string;
+  parent_jti: string | null;
+  grant_ref: string | null;
+};
 
 /** RFC 9068 §2.1: the media type of a JWT access token, in the `typ` header. */
 const ACCESS_TOKEN_TYP = { typ: 'at+jwt' };
@@ -50,10 +61,21 @@ export function createTokenIssuer(options: {
   const issuances = new GroupCommitWriter(db, dialect, 'token_issuances');
   const verified = new VerifiedTokens();
   const denylisted = existsLookup(db, dialect, 'token_denylist', 'jti', reader);
-  const parentGrantRef = async (jti: string): Promise<string | null> => {
-    const row = (await db()('token_issuances').where({ jti }).first('grant_ref')) as { grant_ref: string | null } | undefined;
-    return row?.grant_ref ?? null;
+  const issuanceRow = rowLookup<IssuanceRow>(db, dialect, 'token_issuances', 'jti', ISSUANCE_COLUMNS, reader);
+  const issuance = async (jti: string): Promise<IssuanceRecord | undefined> => {
+    const row = await issuanceRow(jti);
+    if (!row) return undefined;
+    return {
+      jti: row.jti,
+      subject: row.subject,
+      clientId: row.client_id,
+      audience: typeof row.audience === 'string' ? (JSON.parse(row.audience) as string[]) : row.audience,
+      grantType: row.grant_type,
+      parentJti: row.parent_jti ?? null,
+      grantRef: row.grant_ref ?? null,
+    };
   };
+  const parentGrantRef = async (jti: string): Promise<string | null> => (await issuance(jti))?.grantRef ?? null;
 
   return {
     async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
@@ -143,6 +165,8 @@ export function createTokenIssuer(options: {
     isRevoked: (jti: string) => denylisted(jti),
 
     revokeLineage: (root, reason) => revokeLineage(db(), root, reason, now()),
+
+    issuance,
 
     drain: () => issuances.drain(),
   };

@@ -26,16 +26,13 @@ export async function findLineage(runtime: RuntimeApi, jti: string, maxSteps: nu
   let current: string | null = jti;
   let grantRef: string | null = null;
   for (let step = 0; current !== null && step <= maxSteps; step++) {
-    const row = (await runtime.db('token_issuances')
-      .where({ jti: current })
-      .first('subject', 'client_id', 'audience', 'grant_type', 'parent_jti', 'grant_ref')) as Record<string, unknown> | undefined;
+    const row = await runtime.tokens.issuance(current);
     if (!row) return { origin: undefined, grantRef };
-    if (step === 0) grantRef = (row.grant_ref as string | null) ?? null;
-    if (row.grant_type !== TOKEN_EXCHANGE || row.parent_jti == null) {
-      const audience = typeof row.audience === 'string' ? (JSON.parse(row.audience) as string[]) : (row.audience as string[]);
-      return { origin: { subject: row.subject as string, clientId: row.client_id as string, audience, grantType: row.grant_type as string }, grantRef };
+    if (step === 0) grantRef = row.grantRef;
+    if (row.grantType !== TOKEN_EXCHANGE || row.parentJti === null) {
+      return { origin: { subject: row.subject, clientId: row.clientId, audience: row.audience, grantType: row.grantType }, grantRef };
     }
-    current = row.parent_jti as string;
+    current = row.parentJti;
   }
   return { origin: undefined, grantRef };
 }
