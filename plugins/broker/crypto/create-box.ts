@@ -99,8 +99,10 @@ async function vaultBox(options: EncryptionOptions, env: Env, context: SecretBox
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) {
+    // Credentials in the URL are not repeated into a log line.
+    const given = address === '' ? 'nothing' : url?.username || url?.password ? 'a URL with credentials' : `'${address}'`;
     throw brokerCryptoErrors.VAULT_CONFIG_INVALID(
-      `broker.encryption.vault.address must be Vault's http(s) base URL without credentials, query or fragment (e.g. https://vault.internal:8200), got ${address === '' ? 'nothing' : `'${address}'`}`,
+      `broker.encryption.vault.address must be Vault's http(s) base URL without credentials, query or fragment (e.g. https://vault.internal:8200), got ${given}`,
     );
   }
   const token = env[tokenEnv];

@@ -168,8 +168,8 @@ function associatedData(purpose: string, aad: string): string {
   return Buffer.from(`${AD_LABEL}\u0000${purpose}\u0000${aad}`, 'utf8').toString('base64');
 }
 
-/** undici reports a refused connection as `fetch failed` with the system error as its cause. */
+/** undici reports a refused connection as `fetch failed` with the system error (`connect ECONNREFUSED …`) as cause. */
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message;
+  return cause?.message || cause?.code || (err as Error).message;
 }

@@ -27,7 +27,7 @@ export function recordingLog(): RecordedLog {
 }
 
 /** The option with its schema defaults, then `overrides` — what the kernel hands the plugin. */
-export function encryptionOptions(overrides: Partial<EncryptionOptions> & { vault?: Partial<EncryptionOptions['vault']> } = {}): EncryptionOptions {
+export function encryptionOptions(overrides: Partial<Omit<EncryptionOptions, 'vault'>> & { vault?: Partial<EncryptionOptions['vault']> } = {}): EncryptionOptions {
   const vaultDefaults = Object.fromEntries(
     Object.entries(encryptionOptionsSchema.properties.vault.properties).map(([k, s]) => [k, (s as unknown as { default: unknown }).default]),
   ) as EncryptionOptions['vault'];
