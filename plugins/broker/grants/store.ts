@@ -6,7 +6,7 @@
  */
 import { uuidv7, type RuntimeApi } from 'authplane';
 import type { SecretBox, UpstreamTokens } from '../types.js';
-import { GRANT_PURPOSE, grantAad } from './seal.js';
+import { openGrantTokens, sealGrantTokens } from '../crypto/grant-seal.js';
 
 /** A grant as the admin API and the connections list show it: no token, no ciphertext. */
 export interface GrantInfo {
@@ -66,7 +66,7 @@ export class GrantStore {
   }
 
   async #seal(userId: string, providerId: string, tokens: UpstreamTokens) {
-    const sealed = await this.box().encrypt(GRANT_PURPOSE, JSON.stringify(tokens), grantAad(userId, providerId));
+    const sealed = await sealGrantTokens(this.box(), { user_id: userId, provider_id: providerId }, tokens);
     return {
       key_id: sealed.keyId,
       ciphertext: sealed.ciphertext,
@@ -120,8 +120,7 @@ export class GrantStore {
   async open(userId: string, providerId: string): Promise<{ grant: GrantInfo; tokens: UpstreamTokens } | undefined> {
     const row = (await this.#table().where({ user_id: userId, provider_id: providerId }).first()) as GrantRow | undefined;
     if (!row) return undefined;
-    const plaintext = await this.box().decrypt(GRANT_PURPOSE, { keyId: row.key_id, ciphertext: row.ciphertext }, grantAad(userId, providerId));
-    return { grant: toInfo(row), tokens: JSON.parse(plaintext) as UpstreamTokens };
+    return { grant: toInfo(row), tokens: await openGrantTokens(this.box(), row) };
   }
 
   /** Newest first; narrowed by user and/or provider. */
