@@ -32,9 +32,10 @@ export const tokenExchange = definePlugin({
     // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot, naming this grant and plugin.
     const tokenTtl = options.tokenTtl ?? api.config.tokens.accessTokenTtl;
     api.registries.grantTypes.register(TOKEN_EXCHANGE, tokenExchangeGrant(api, options, tokenTtl));
-    // RFC 9449 §5: a token bound to a key is a DPoP token, also when the binding came from the subject token.
+    // RFC 9449 §5: a token bound to a key is a DPoP token, also when the binding came from the subject token. A
+    // backend's vended upstream token is bound to nothing of ours and keeps the provider's token_type.
     api.hooks.tokenResponse.tap(api.name, (body, ctx) =>
-      ctx.grantType === TOKEN_EXCHANGE && ctx.state[CARRIED_BINDING] === true ? { ...body, token_type: 'DPoP' } : body,
+      ctx.grantType === TOKEN_EXCHANGE && ctx.state[CARRIED_BINDING] === true && !ctx.vended ? { ...body, token_type: 'DPoP' } : body,
     );
   },
 });
