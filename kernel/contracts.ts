@@ -83,12 +83,19 @@ export interface TokenContext {
   readonly state: Record<string, unknown>;
   /** Headers a hook wants on the successful response (e.g. a fresh `DPoP-Nonce`, RFC 9449 §8.2). */
   readonly responseHeaders: Record<string, string>;
+  /**
+   * True once the grant answered with an upstream provider's token (GrantContext.vendUpstreamToken) rather than one
+   * of ours. A `tokenResponse` tap leaves such a response's `access_token` and `token_type` alone: the provider
+   * issued the token and named its type, so nothing of ours (a DPoP binding) applies to it.
+   */
+  readonly vended: boolean;
 }
 
 export interface TokenResponseBody {
   access_token: string;
   token_type: string;
-  expires_in: number;
+  /** Absent only for a vended token whose provider did not say how long it lives. */
+  expires_in?: number;
   refresh_token?: string;
   scope?: string;
   issued_token_type?: string;
@@ -108,6 +115,44 @@ export interface GrantContext<P extends string = never> extends TokenContext {
    * shorten it. Resolves once the issuance row is durable.
    */
   issueAccessToken(input: GrantTokenInput): Promise<IssuedAccessToken>;
+  /**
+   * Answers this request with an access token an upstream provider issued (a broker vending a user's GitHub token),
+   * instead of issuing one: once, and never together with `issueAccessToken`. The kernel writes the provider's
+   * `token_type` as it is (a `tokenResponse` tap never makes it `DPoP`: `vended` on the context), `expires_in` only
+   * when known; it writes no issuance row and runs no `accessTokenClaims` tap, since the token is not ours. The
+   * returned VendedToken is what the grant answers as `accessToken`.
+   */
+  vendUpstreamToken(input: UpstreamTokenInput): VendedToken;
+}
+
+/** An upstream provider's access token a grant answers with (GrantContext.vendUpstreamToken). */
+export interface UpstreamTokenInput {
+  /** The access token as the provider issued it; never logged, audited or stored by the kernel. */
+  token: string;
+  /** The provider's `token_type` (`Bearer`, `bearer`…), written as it is. */
+  tokenType: string;
+  /** Seconds the token still lives, when the provider said; `expires_in` is left out otherwise. */
+  expiresIn?: number;
+  /** The upstream scopes the token carries (space-separated); the response's `scope` when not empty. */
+  scope: string;
+  /** Who the token is for: the resource it was vended for (the audit event's `audience`). */
+  audience: readonly string[];
+  /** The upstream provider's name (slug): the audit event's `provider` and the metric's label. */
+  provider: string;
+}
+
+/**
+ * What `vendUpstreamToken` returns, for the grant to answer as `accessToken`. Its `token` is not enumerable: a
+ * VendedToken logged or serialized by mistake does not carry the upstream secret.
+ */
+export interface VendedToken {
+  readonly kind: 'vended';
+  readonly token: string;
+  readonly tokenType: string;
+  readonly expiresIn?: number;
+  readonly scope: string;
+  readonly audience: readonly string[];
+  readonly provider: string;
 }
 
 /** What a grant decides about its access token; the kernel adds the rest (GrantContext.issueAccessToken). */
@@ -133,17 +178,24 @@ export interface GrantTokenInput {
 /**
  * What a grant's `handle` returns. The kernel writes the response (`access_token`, `token_type: Bearer` — which
  * `tokenResponse` taps may change, e.g. to `DPoP` —, `expires_in`, `scope`, `refresh_token`, then `extra`), emits
- * the audit event and counts `authserver_tokens_issued_total`.
+ * the audit event and counts `authserver_tokens_issued_total` — or, for a vended token, writes the provider's
+ * `token_type` and counts `authserver_tokens_vended_total`.
  */
 export interface GrantResult {
-  /** What `ctx.issueAccessToken` returned for this request; anything else is a server error, never a response. */
-  accessToken: IssuedAccessToken;
+  /**
+   * What `ctx.issueAccessToken` or `ctx.vendUpstreamToken` returned for this request; anything else is a server
+   * error, never a response.
+   */
+  accessToken: IssuedAccessToken | VendedToken;
+  /** Our refresh token. Never with a vended token: an upstream refresh token stays with the plugin that holds it. */
   refreshToken?: string;
   /** Further response members (e.g. `issued_token_type`); they cannot replace the members the kernel writes. */
   extra?: Record<string, unknown>;
   /**
-   * The audit event: `action` defaults to `token_issued`; `detail` is added to the kernel's `grant_type`, `jti`,
-   * `audience` and `scope`. `actor_id`, `client_id`, `ip` and `request_id` come from the request.
+   * The audit event: `action` defaults to `token_issued` (`upstream_token_issued` for a vended token); `detail` is
+   * added to the kernel's `grant_type`, `jti`, `audience` and `scope` (for a vended token `provider` and
+   * `token_type` instead of `jti`, and a detail holding the token itself is refused). `actor_id`, `client_id`, `ip`
+   * and `request_id` come from the request.
    */
   audit?: { action?: string; userId?: string; detail?: Record<string, unknown> };
 }

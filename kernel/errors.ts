@@ -56,6 +56,49 @@ export class InvalidClient extends OAuthError {
   }
 }
 
+/** Why a user's consent is needed: none was given yet, or what was given does not cover the request. */
+export type ConsentCause = 'consent_missing' | 'scope_insufficient';
+
+/**
+ * The `type` of a `consent_required` problem: a stable URN rather than a URL under the issuer, so a client compares
+ * it as it is on every deployment, and nothing is expected to be served at it (RFC 9457 §3.1.1: a type URI is an
+ * identifier first; consumers do not dereference it).
+ */
+export const CONSENT_REQUIRED_TYPE = 'urn:authplane:problem:consent_required';
+
+/**
+ * The user must grant something before this request can succeed: connect an upstream account, or consent to more
+ * scopes. Thrown by a grant (a broker's vend) or a plugin's JSON route, it is answered as HTTP 400
+ * `application/problem+json` that is also an OAuth error body: `{ error: 'consent_required', error_description,
+ * consent_url, cause, type, title, detail, status }`. `consentUrl` is where the person goes to grant it (absolute
+ * http(s)): an MCP server shows it to the user rather than failing opaquely.
+ */
+export class ConsentRequired extends OAuthError {
+  static readonly code = 'consent_required';
+  readonly consentUrl: string;
+  /** Why consent is needed (the body's `cause`; the Error's own `cause` stays the internal one, for the log). */
+  readonly consentCause: ConsentCause;
+  constructor(description: string, consent: { consentUrl: string; cause: ConsentCause }, options: ErrorOptions = {}) {
+    super('consent_required', description, 400, options);
+    // A link shown to a person: only absolute http(s), never a script or a path relative to some other page.
+    let url: URL | undefined;
+    try {
+      url = new URL(consent?.consentUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new TypeError(`ConsentRequired: consentUrl must be an absolute http(s) URL, got ${JSON.stringify(consent?.consentUrl)}`);
+    }
+    if (consent.cause !== 'consent_missing' && consent.cause !== 'scope_insufficient') {
+      throw new TypeError(`ConsentRequired: cause must be consent_missing or scope_insufficient, got ${JSON.stringify(consent.cause)}`);
+    }
+    this.name = 'ConsentRequired';
+    this.consentUrl = consent.consentUrl;
+    this.consentCause = consent.cause;
+  }
+}
+
 /** RFC 9457 problem details, the shape of every admin API error. */
 export class ProblemError extends Error {
   readonly status: number;

@@ -141,7 +141,7 @@ export interface HookCatalog {
   grantRequest: HookMap<AsyncSeriesHook<[TokenContext]>>;
   /** Issuer, before signing: add or change access-token claims (`cnf`, `act`); `ctx.input.tokenContext` is the token request. Synchronous. */
   accessTokenClaims: SyncWaterfallHook<[JwtClaims, IssueContext]>;
-  /** Before the token response the kernel built from the grant's result is written (e.g. `token_type: DPoP`). Synchronous. */
+  /** Before the token response the kernel built from the grant's result is written (e.g. `token_type: DPoP`); leave `access_token` and `token_type` alone when `ctx.vended` (an upstream token). Synchronous. */
   tokenResponse: SyncWaterfallHook<[TokenResponseBody, TokenContext]>;
   /** After `/oauth/authorize` parameters parse (e.g. `dpop_jkt`, PAR). */
   authorizeRequest: AsyncSeriesHook<[AuthorizeContext]>;
@@ -165,7 +165,7 @@ export interface RegistryCatalog {
    * kernel reads none, client_secret_basic and client_secret_post; another method reads the request in its `present`.
    */
   clientAuthMethods: Registry<ClientAuthenticator>;
-  /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken`. */
+  /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken` (or answers with an upstream token through `ctx.vendUpstreamToken`). */
   grantTypes: Registry<GrantHandler>;
   /** The login page lists them; `GET /login/<name>` calls `begin`, `GET|POST /login/<name>/callback` calls `callback` (oauth plugin). */
   identityProviders: Registry<IdentityProvider>;

@@ -35,3 +35,10 @@ export type { User, UserDirectory } from './users/types.js';
 export type { UserConsents } from './oauth/types.js';
 export type { DcrMode, DcrSettings } from './dcr/types.js';
 export type { FrontingLink, FrontingLinks, FrontingMatch } from './fronting/types.js';
+export type {
+  ExchangeBackend,
+  ExchangeBackendRequest,
+  ExchangeOrigin,
+  ExchangeSubjectClaims,
+  TokenExchangeService,
+} from './token-exchange/types.js';

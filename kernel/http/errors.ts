@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { OAuthError, PageError, ProblemError } from '../errors.js';
+import { CONSENT_REQUIRED_TYPE, ConsentRequired, OAuthError, PageError, ProblemError } from '../errors.js';
 import { PAGE_CSP, renderErrorPage } from './page.js';
 
 export type ErrorStyle = 'oauth' | 'problem' | 'page';
@@ -36,9 +36,23 @@ interface Normalized {
   headers: Record<string, string>;
   extra: Record<string, unknown>;
   type: string;
+  /** Answered as problem details carrying the OAuth members too, whatever the route's style (consent_required). */
+  both?: boolean;
 }
 
 function normalize(err: unknown): Normalized | undefined {
+  if (err instanceof ConsentRequired) {
+    return {
+      status: err.status,
+      code: err.error,
+      title: 'Consent required',
+      detail: err.message,
+      headers: err.headers,
+      extra: { consent_url: err.consentUrl, cause: err.consentCause },
+      type: CONSENT_REQUIRED_TYPE,
+      both: true,
+    };
+  }
   if (err instanceof OAuthError) {
     return {
       status: err.status,
@@ -95,7 +109,12 @@ export function writeError(ctx: Context, err: unknown, style: ErrorStyle, log: L
   }
   ctx.status = n.status;
   for (const [name, value] of Object.entries(n.headers)) ctx.set(name, value);
-  if (style === 'oauth') {
+  if (n.both && style !== 'page') {
+    // One document for OAuth clients and problem-details clients alike: RFC 6749 §5.2 members, then RFC 9457's.
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: n.code, error_description: n.detail, ...n.extra, type: n.type, title: n.title, detail: n.detail, status: n.status };
+    ctx.type = 'application/problem+json';
+  } else if (style === 'oauth') {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { error: n.code, error_description: n.detail };
   } else if (style === 'page') {

@@ -4,11 +4,14 @@ import type {
   Client,
   FormParams,
   GrantContext,
+  GrantResult,
   GrantTokenInput,
   IssuedAccessToken,
   PresentedCredentials,
   RequestInfo,
   TokenResponseBody,
+  UpstreamTokenInput,
+  VendedToken,
 } from '../contracts.js';
 import { InvalidRequest, ServerError, UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
 import type { HookCatalog, RegistryCatalog } from '../hooks.js';
@@ -17,6 +20,7 @@ import { sendJson } from '../http/json.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { AuthenticateClient } from './client-auth.js';
 import type { AccessTokenIssuer } from './issuer.js';
+import { keepVended, makeVendedToken, vendedAnswer } from './vended.js';
 
 /** The issuer's origin, parsed once per issuer string rather than once per request. */
 const origins = new Map<string, string>();
@@ -57,6 +61,11 @@ export function createTokenEndpoint(deps: {
     help: 'Access tokens issued at the token endpoint, by grant type',
     labelNames: ['grant_type'] as const,
   });
+  const vendedCount = deps.metrics.counter({
+    name: 'authserver_tokens_vended_total',
+    help: 'Upstream providers\' access tokens answered at the token endpoint (not signed here), by grant type and provider',
+    labelNames: ['grant_type', 'provider'] as const,
+  });
   const requestTapped = hooks.tokenRequest.isUsed();
   const responseTapped = hooks.tokenResponse.isUsed();
   return async (ctx: Context): Promise<void> => {
@@ -81,6 +90,16 @@ export function createTokenEndpoint(deps: {
     const perGrant = hooks.grantRequest.get(grantType);
     if (perGrant?.isUsed()) await perGrant.promise(grantCtx);
     const result = await grant.handle(grantCtx);
+    const vended = grantCtx.vendedToken;
+    if (vended !== undefined) {
+      const answer = vendedAnswer(vended, result, grantType, registries.grantTypes.owner(grantType));
+      let body = answer.body;
+      if (result.extra) addExtra(body, result.extra, grantType);
+      if (responseTapped) body = keepVended(hooks.tokenResponse.call(body, grantCtx), vended, grantType);
+      vendedCount.inc({ grant_type: grantType, provider: vended.provider });
+      audit.emit({ ...auditBase(request, client, result), action: result.audit?.action ?? 'upstream_token_issued', detail: { grant_type: grantType, ...answer.detail } });
+      return respond(ctx, grantCtx, body);
+    }
     const { token, input } = grantCtx.issued ?? {};
     if (token === undefined || input === undefined || result?.accessToken !== token) {
       // A grant that answers with a token it did not issue through its context would skip the request's binding.
@@ -88,7 +107,7 @@ export function createTokenEndpoint(deps: {
         cause: new Error(
           `grant type '${grantType}' of plugin '${registries.grantTypes.owner(grantType)}' returned ` +
             (token === undefined
-              ? 'without calling ctx.issueAccessToken'
+              ? 'without calling ctx.issueAccessToken or ctx.vendUpstreamToken'
               : 'an accessToken other than the one ctx.issueAccessToken issued for this request'),
         ),
       });
@@ -104,20 +123,30 @@ export function createTokenEndpoint(deps: {
     if (responseTapped) body = hooks.tokenResponse.call(body, grantCtx);
     issued.inc({ grant_type: grantType });
     audit.emit({
+      ...auditBase(request, client, result),
       action: result.audit?.action ?? 'token_issued',
-      actor_id: client.client_id,
-      client_id: client.client_id,
-      ip: request.ip,
-      request_id: request.requestId,
-      ...(result.audit?.userId !== undefined ? { user_id: result.audit.userId } : {}),
       detail: { grant_type: grantType, jti: token.jti, audience: input.audience, scope: input.scope, ...result.audit?.detail },
     });
-    // RFC 6749 §5.1: token responses must not be cached.
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Pragma', 'no-cache');
-    for (const [name, value] of Object.entries(grantCtx.responseHeaders)) ctx.set(name, value);
-    sendJson(ctx, body);
+    respond(ctx, grantCtx, body);
   };
+}
+
+function auditBase(request: RequestInfo, client: Client, result: GrantResult) {
+  return {
+    actor_id: client.client_id,
+    client_id: client.client_id,
+    ip: request.ip,
+    request_id: request.requestId,
+    ...(result.audit?.userId !== undefined ? { user_id: result.audit.userId } : {}),
+  };
+}
+
+function respond(ctx: Context, grantCtx: IssuingContext, body: TokenResponseBody): void {
+  // RFC 6749 §5.1: token responses must not be cached.
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  for (const [name, value] of Object.entries(grantCtx.responseHeaders)) ctx.set(name, value);
+  sendJson(ctx, body);
 }
 
 /** Members of the token response the kernel writes itself; a grant's `extra` cannot replace them. */
@@ -144,8 +173,9 @@ class IssuingContext implements GrantContext<string> {
   readonly responseHeaders: Record<string, string> = {};
   readonly #tokenTtl: number;
   readonly #tokens: AccessTokenIssuer;
-  #issuing = false;
+  #answering: 'ctx.issueAccessToken' | 'ctx.vendUpstreamToken' | undefined;
   #issued: { token: IssuedAccessToken; input: GrantTokenInput } | undefined;
+  #vended: VendedToken | undefined;
 
   constructor(
     readonly request: RequestInfo,
@@ -165,13 +195,37 @@ class IssuingContext implements GrantContext<string> {
     return this.#issued;
   }
 
-  async issueAccessToken(input: GrantTokenInput): Promise<IssuedAccessToken> {
-    if (this.#issuing) {
+  /** The upstream token the grant answers with, if it vended one. */
+  get vendedToken(): VendedToken | undefined {
+    return this.#vended;
+  }
+
+  get vended(): boolean {
+    return this.#vended !== undefined;
+  }
+
+  /** One access token per request, whichever way: a second call of either is the grant's bug, never a response. */
+  #answerOnce(how: 'ctx.issueAccessToken' | 'ctx.vendUpstreamToken'): void {
+    if (this.#answering !== undefined) {
       throw new ServerError('the grant issued more than one access token', {
-        cause: new Error(`grant type '${this.grantType}' called ctx.issueAccessToken twice for one request`),
+        cause: new Error(
+          this.#answering === how
+            ? `grant type '${this.grantType}' called ${how} twice for one request`
+            : `grant type '${this.grantType}' called ${how} after ${this.#answering} for one request`,
+        ),
       });
     }
-    this.#issuing = true;
+    this.#answering = how;
+  }
+
+  vendUpstreamToken(input: UpstreamTokenInput): VendedToken {
+    this.#answerOnce('ctx.vendUpstreamToken');
+    this.#vended = makeVendedToken(input, this.grantType);
+    return this.#vended;
+  }
+
+  async issueAccessToken(input: GrantTokenInput): Promise<IssuedAccessToken> {
+    this.#answerOnce('ctx.issueAccessToken');
     const ttl = input.ttl ?? this.#tokenTtl;
     if (!(Number.isInteger(ttl) && ttl > 0 && ttl <= this.#tokenTtl)) {
       throw new ServerError('token lifetime is not configured correctly', {

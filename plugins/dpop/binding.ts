@@ -19,8 +19,9 @@ export function tapTokenBinding(api: RegisterApi, algorithms: readonly string[])
   });
 
   // RFC 9449 §5: a bound access token is announced as token_type DPoP — only once the claims tap really bound it
-  // (every grant issues through its context, so that is every token of a request with a checked proof).
-  api.hooks.tokenResponse.tap(api.name, (body, ctx) => (ctx.state[BOUND] === true ? { ...body, token_type: 'DPoP' } : body));
+  // (every grant issues through its context, so that is every token of a request with a checked proof). A vended
+  // token is an upstream provider's, which no proof of ours binds: its token_type stays the provider's.
+  api.hooks.tokenResponse.tap(api.name, (body, ctx) => (ctx.state[BOUND] === true && !ctx.vended ? { ...body, token_type: 'DPoP' } : body));
 
   // RFC 9449 §5.1: the algorithms this server accepts for proofs.
   api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, dpop_signing_alg_values_supported: [...algorithms] }));

@@ -3,7 +3,7 @@
  * - Taps `tokenRequest`: validates the `DPoP` proof (alg, typ, public jwk, signature, htm, htu, iat), the server
  *   nonce when `requireNonce`, and single use of its jti in the `dpop_proof_jtis` replay store (shared by replicas
  *   through the database); enforces the client metadata `dpop_bound_access_tokens` (RFC 9449 §5.2).
- * - Taps `accessTokenClaims` (`cnf.jkt`), `tokenResponse` (`token_type: DPoP`), `discoveryMetadata`
+ * - Taps `accessTokenClaims` (`cnf.jkt`), `tokenResponse` (`token_type: DPoP`, never for a vended upstream token), `discoveryMetadata`
  *   (`dpop_signing_alg_values_supported`). Refresh tokens are bound by the oauth plugin from `state.dpopJkt`;
  *   introspection and issuance rows take `cnf.jkt` from the access token's claims (kernel).
  * - Registers purge target `dpop_nonces`: nonces are stateless (an HMAC), so what expires is the replay store.

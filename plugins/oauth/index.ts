@@ -6,9 +6,11 @@
  * /logout, GET|POST /consent; admin: user grants, force-logout, consent revocation. Registers grant types
  * `authorization_code` and `refresh_token`, identity provider `local` (email and password), purge targets
  * `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
- * Provides services `interactions` (how every login ends) and `consents` (whether a user's consent still stands). Uses services `clients`, `resources`, `users`.
+ * Provides services `interactions` (how every login ends; also `signedInUser`, `allowReturnPath` and `loginRedirect`
+ * for other plugins' browser routes that need a signed-in user) and `consents` (whether a user's consent still
+ * stands). Uses services `clients`, `resources`, `users`.
  */
-import { definePlugin } from 'authplane';
+import { definePlugin, type RuntimeApi } from 'authplane';
 import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
 import { issuanceFamilyRefs0002 } from '../../migrations/oauth/0002_issuance_family_refs.js';
 import { registerGrantAdmin } from './admin.js';
@@ -22,6 +24,7 @@ import { createInteractions } from './interactions.js';
 import { localProvider } from './local-provider.js';
 import { registerLogin } from './login.js';
 import { registerPurgeTargets } from './purge.js';
+import { ReturnPaths } from './return-paths.js';
 import { SESSION_SECRET_ENV, sessionSecret } from './session-secret.js';
 import { tapRefreshTokenHooks } from './token-hooks.js';
 import { oauthSchema, type OAuthOptions } from './schema.js';
@@ -42,11 +45,12 @@ export const oauth = definePlugin({
     const state = createOAuthState(api, options, session.secret);
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     registerAuthorize(api, state);
-    const interactions = createInteractions(state, issuer, () => session.secret);
+    const returnPaths = new ReturnPaths();
+    const interactions = createInteractions(state, issuer, () => session.secret, returnPaths);
     api.provide('interactions', interactions);
     api.provide('consents', consentService(api, state));
     api.registries.identityProviders.register('local', localProvider(state));
-    registerLogin(api, state, interactions);
+    registerLogin(api, state, interactions, returnPaths);
     registerGrantAdmin(api, state);
     registerPurgeTargets(api, options);
     tapRefreshTokenHooks(api, state);
@@ -60,7 +64,14 @@ export const oauth = definePlugin({
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     }));
-    // Said by a server that serves only, like the kernel's own warnings about serving.
-    if (session.warning) return { start: async (rt) => rt.log.warn(session.warning) };
+    const warning = session.warning;
+    return {
+      // Every plugin has registered its return paths: one added later would work on some requests and not others.
+      async init() {
+        returnPaths.close();
+      },
+      // Said by a server that serves only, like the kernel's own warnings about serving.
+      ...(warning ? { start: async (rt: RuntimeApi) => rt.log.warn(warning) } : {}),
+    };
   },
 });

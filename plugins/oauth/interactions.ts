@@ -7,12 +7,14 @@ import type { Context } from 'koa';
 import { readForm, type IdentityProof, type LoginFailure, type LoginInteraction } from 'authplane';
 import { auditBase, sendPage, type OAuthState } from './context.js';
 import { InteractionCookie } from './interaction-cookie.js';
+import type { ReturnPaths } from './return-paths.js';
 import { loginFailedPage, loginPage, messagePage, type LoginEntry } from './views/login.js';
 
 export interface Interactions {
   /**
    * Starts a login with `provider` in this browser (replacing any other): what `GET /login/<name>` hands to `begin`.
-   * A `returnTo` that is not one of our authorize or consent URLs is dropped.
+   * A `returnTo` that is neither one of our authorize or consent URLs nor under a prefix `allowReturnPath`
+   * registered is dropped.
    */
   start(ctx: Context, provider: string, returnTo: string | undefined): LoginInteraction;
   /**
@@ -30,6 +32,20 @@ export interface Interactions {
   fail(ctx: Context, interaction: Pick<LoginInteraction, 'provider' | 'returnTo'>, failure: LoginFailure): void;
   /** The login page: every registered provider, inline forms first; `retry` shows one provider's form again. */
   page(ctx: Context, returnTo: string | undefined, retry?: { provider: string; error: string; fields: Readonly<Record<string, string>> }): string;
+  /** The signed-in user's id: this browser's session is valid and its user active; undefined otherwise. */
+  signedInUser(ctx: Context): Promise<string | undefined>;
+  /**
+   * Lets a login come back to paths under `prefix` (an absolute path of whole segments ending in `/`, such as
+   * `/connect/`), for a plugin whose browser routes need a signed-in user. Call it in register: a later call, or a
+   * prefix of another shape, stops boot (AP_ERR_OAUTH_RETURN_PATH_INVALID).
+   */
+  allowReturnPath(prefix: string): void;
+  /**
+   * Answers with a 303 to the login page, which comes back to `returnTo` once signed in: a same-origin path (and
+   * query) under a prefix `allowReturnPath` registered, as a browser would resolve it unchanged — no `//`, no
+   * backslash, no dot segments. Anything else is dropped: the login then ends on the signed-in page.
+   */
+  loginRedirect(ctx: Context, returnTo: string): void;
 }
 
 declare module 'authplane' {
@@ -38,16 +54,11 @@ declare module 'authplane' {
   }
 }
 
-/** Only our own authorization and consent URLs may be returned to after login: no open redirect. */
-export function safeReturnTo(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  return /^\/(oauth\/authorize|consent)\?[^\\]*$/.test(value) && !value.startsWith('//') ? value : undefined;
-}
-
 const loginPath = (path: string, returnTo: string | undefined) =>
   returnTo ? `${path}?${new URLSearchParams({ return_to: returnTo })}` : path;
 
-export function createInteractions(state: OAuthState, issuer: string, secret: () => string): Interactions {
+export function createInteractions(state: OAuthState, issuer: string, secret: () => string, returnPaths: ReturnPaths): Interactions {
+  const safeReturnTo = (value: string | undefined) => returnPaths.check(value);
   let made: InteractionCookie | undefined;
   // Made on first use, like the session store: the secret is settled once the server boots.
   const cookies = () => (made ??= new InteractionCookie(secret(), issuer, () => state.runtime().now()));
@@ -134,6 +145,28 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
       }
       const unplaced = retry && !providers().get(retry.provider)?.loginForm ? retry.error : undefined;
       return loginPage(entries, unplaced);
+    },
+
+    async signedInUser(ctx) {
+      const session = await state.sessions().current(ctx);
+      if (!session) return undefined;
+      const user = await state.runtime().use('users').get(session.userId);
+      return user?.status === 'active' ? user.id : undefined;
+    },
+
+    allowReturnPath(prefix) {
+      returnPaths.allow(prefix);
+    },
+
+    loginRedirect(ctx, returnTo) {
+      const back = safeReturnTo(returnTo);
+      if (back === undefined) {
+        // The caller's bug (a path outside its registered prefixes), not the person's: say so, never the path itself.
+        state.runtime().log.warn({ request_id: ctx.state.requestId }, 'loginRedirect: return path not under a registered prefix; dropped');
+      }
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect(loginPath('/login', back));
+      ctx.status = 303; // RFC 9110 §15.4.4: a GET either way, whatever method brought the browser here
     },
   };
   return service;

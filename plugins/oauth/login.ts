@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
 import { PageError, readForm, readQuery, type FormParams, type RegisterApi } from 'authplane';
 import { auditBase, sendPage, type OAuthState } from './context.js';
-import { safeReturnTo, type Interactions } from './interactions.js';
+import type { Interactions } from './interactions.js';
+import type { ReturnPaths } from './return-paths.js';
 import { logoutPage, messagePage } from './views/login.js';
 
 /**
@@ -9,7 +10,8 @@ import { logoutPage, messagePage } from './views/login.js';
  * one (`begin`), `GET|POST /login/<name>/callback` hears back from it (`callback`) and ends through the
  * `interactions` service. `POST /login` is the local provider's form.
  */
-export function registerLogin(api: RegisterApi, state: OAuthState, interactions: Interactions): void {
+export function registerLogin(api: RegisterApi, state: OAuthState, interactions: Interactions, returnPaths: ReturnPaths): void {
+  const safeReturnTo = (value: string | undefined) => returnPaths.check(value);
   const page = { errors: 'page' } as const;
   const provider = (name: string) => {
     const found = state.runtime().registries.identityProviders.get(name);

@@ -7,6 +7,7 @@ export type DenyReason =
   | 'actor_token_invalid'
   | 'actor_token_revoked'
   | 'chain_too_deep'
+  | 'delegation_not_supported'
   | 'target_not_registered'
   | 'target_mismatch'
   | 'client_not_allowed'

@@ -8,15 +8,18 @@ import {
   InvalidTarget,
   type GrantContext,
   type GrantHandler,
+  type GrantResult,
   type RegisterApi,
 } from 'authplane';
 import type { FrontingMatch } from '../fronting/types.js';
 import type { Resource } from '../resources/types.js';
 import { chainDepth, chainSubjects, stampHop, type ActHop } from './act-chain.js';
+import type { ExchangeBackends } from './backends.js';
 import { Denials } from './denials.js';
 import { findLineage, TOKEN_EXCHANGE, type Origin } from './origin.js';
 import { ACCESS_TOKEN_TYPE, checkType, verifyPresented, type PresentedToken } from './presented-token.js';
 import type { TokenExchangeOptions } from './schema.js';
+import type { ExchangeBackend, ExchangeOrigin } from './types.js';
 
 /** Set when the new token carries the subject token's `cnf.jkt` with no proof of its own (see the response tap). */
 export const CARRIED_BINDING = 'tokenExchangeCarriedJkt';
@@ -35,7 +38,12 @@ interface Exchange {
  * policy, cross-client, scope, the user's consent — each refusal audited and counted. The new token keeps the
  * subject token's `sub`, never outlives it, and stays bound to its key when it was bound.
  */
-export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExchangeOptions>, tokenTtl: number): GrantHandler<'subject_token' | 'subject_token_type'> {
+export function tokenExchangeGrant(
+  api: RegisterApi,
+  options: Readonly<TokenExchangeOptions>,
+  tokenTtl: number,
+  backends: ExchangeBackends,
+): GrantHandler<'subject_token' | 'subject_token_type'> {
   const runtime = api.runtime;
   const denials: Denials = new Denials(api.metrics, runtime);
   const exchanged = api.metrics.counter({
@@ -61,7 +69,8 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
     for (const name of named) {
       const resource = await resources.resolve(name);
       if (!resource) denials.deny(ctx, 'target_not_registered', new InvalidTarget(`resource ${echo(name)} is not registered`), { target: name });
-      if (resource.backend_kind !== 'mint') {
+      if (resource.backend_kind !== 'mint' && !backends.get(resource.backend_kind)) {
+        // Nothing serves its tokens: no plugin registered a backend for its kind (the broker for `broker`).
         denials.deny(ctx, 'target_not_registered', new InvalidTarget(`resource ${echo(name)} is brokered: its tokens come from the upstream provider`), { target: name });
       }
       found.push(resource);
@@ -75,7 +84,53 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
     if (audience === undefined || audience === runtime().config.server.issuer) return undefined;
     const resource = await resources.resolve(audience);
     if (!resource) denials.deny(ctx, 'target_not_registered', new InvalidTarget(`the subject token's resource ${echo(audience)} is no longer registered`), { target: audience });
+    if (resource.backend_kind !== 'mint' && !backends.get(resource.backend_kind)) {
+      denials.deny(ctx, 'target_not_registered', new InvalidTarget(`the subject token's resource ${echo(audience)} is brokered: its tokens come from the upstream provider`), { target: audience });
+    }
     return resource;
+  };
+
+  /**
+   * A target of a kind another plugin serves (the broker's `broker` resources): the gates every exchange shares, then
+   * the backend answers. Delegation is refused — an upstream token carries no `act` chain to record the actor in —
+   * and so are clients the target's exchange policy does not list. The subject's scopes, the user's grants upstream
+   * and consent are the backend's to check: its scopes are not ours.
+   */
+  const viaBackend = async (
+    ctx: GrantContext<'subject_token' | 'subject_token_type'>,
+    subject: PresentedToken['claims'],
+    target: Resource,
+    backend: ExchangeBackend,
+  ): Promise<GrantResult> => {
+    if (ctx.params.actor_token !== undefined) {
+      denials.deny(ctx, 'delegation_not_supported', new InvalidRequest(`delegation (actor_token) to a ${target.backend_kind} target is not supported`), {
+        target: target.uri,
+      });
+    }
+    checkPolicy(ctx, target, subject);
+    const scopes = ctx.params.scope === undefined ? undefined : scopeTokens(ctx.params.scope);
+    if (scopes?.length === 0) throw new InvalidScope('scope names no scope');
+    const { origin } = await findLineage(runtime(), subject.jti, options.maxChainDepth);
+    if (!origin) {
+      denials.deny(ctx, 'consent_withdrawn', new AccessDenied("the subject token's original grant is no longer on record"), { subject_jti: subject.jti });
+    }
+    const from: ExchangeOrigin = {
+      userId: isUserGrant(origin) ? origin.subject : undefined,
+      clientId: origin.clientId,
+      audience: origin.audience,
+      grantType: origin.grantType,
+    };
+    const result = await backend.exchange({ ctx, subject, target, scopes, origin: from });
+    return {
+      ...result,
+      // RFC 8693 §2.2.1: issued_token_type is required in the response.
+      extra: { issued_token_type: ACCESS_TOKEN_TYPE, ...result.extra },
+      audit: {
+        ...result.audit,
+        userId: result.audit?.userId ?? from.userId,
+        detail: { subject_jti: subject.jti, subject_client_id: subject.client_id, target: target.uri, ...result.audit?.detail },
+      },
+    };
   };
 
   /**
@@ -183,6 +238,10 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
       }
 
       const subject = await presented(ctx, 'subject', params.subject_token);
+      const target = await resolveTarget(ctx, subject);
+      const backend = target && target.backend_kind !== 'mint' ? backends.get(target.backend_kind) : undefined;
+      if (backend) return viaBackend(ctx, subject, target!, backend);
+
       const actor = params.actor_token !== undefined ? await presented(ctx, 'actor', params.actor_token) : undefined;
       // Impersonation: the acting client is the new hop. Delegation: the actor token's subject is.
       const act = stampHop(actor ? { sub: actor.sub, client_id: actor.client_id } : { sub: client.client_id }, subject.act);
@@ -191,7 +250,6 @@ export function tokenExchangeGrant(api: RegisterApi, options: Readonly<TokenExch
         denials.deny(ctx, 'chain_too_deep', new InvalidRequest(`the act chain would be ${depth} hops deep; tokenExchange.maxChainDepth allows ${options.maxChainDepth}`), { depth });
       }
 
-      const target = await resolveTarget(ctx, subject);
       const link = await findFronting(ctx, target, subject);
       if (!link) checkPolicy(ctx, target, subject);
       const scopes = link ? frontedScopes(ctx, target!, subject, link) : grantScopes(ctx, target, subject);

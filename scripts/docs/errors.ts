@@ -24,6 +24,13 @@ const OAUTH_MEANINGS: Record<string, string> = {
   server_error: 'An unexpected failure; details are in the server log under the request id (RFC 6749 §4.1.2.1).',
   temporarily_unavailable: 'The server is overloaded or a dependency is down; retry later (RFC 6749 §4.1.2.1).',
   slow_down: 'Too many requests; wait for `Retry-After` before retrying (RFC 8628 §3.5).',
+  consent_required:
+    'The user must connect an upstream account or consent to more scopes first; answered as problem details with `consent_url` (see below).',
+};
+
+/** Constructor arguments of a probe instance, for the classes that need more than a description. */
+const PROBE_ARGS: Record<string, unknown[]> = {
+  ConsentRequired: [{ consentUrl: 'https://probe.invalid/consent', cause: 'consent_missing' }],
 };
 
 interface OAuthErrorClass {
@@ -40,7 +47,7 @@ export function oauthErrorClasses(): OAuthErrorClass[] {
     if (typeof value !== 'function' || !(value.prototype instanceof errors.OAuthError)) continue;
     const code = (value as unknown as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    const probe = new (value as unknown as new (description: string) => errors.OAuthError)('probe');
+    const probe = new (value as unknown as new (description: string, ...more: unknown[]) => errors.OAuthError)('probe', ...(PROBE_ARGS[className] ?? []));
     out.push({ code, className, status: probe.status, headers: Object.keys(probe.headers) });
   }
   return out.sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
@@ -96,6 +103,24 @@ export function renderErrors(plugins: readonly BuiltinPlugin[]): string {
         OAUTH_MEANINGS[c.code]!,
       ]),
     ),
+    '### `consent_required`',
+    `\`ConsentRequired(description, { consentUrl, cause })\`, thrown by a grant (a broker vending an upstream token through token exchange) or a plugin's JSON route, is answered as HTTP 400 \`application/problem+json\` with \`Cache-Control: no-store\`: one document carrying the OAuth members and the RFC 9457 ones, so OAuth clients read \`error\` and problem-details clients read \`type\`. \`cause\` is \`consent_missing\` (no consent yet: connect the upstream account, or authorize) or \`scope_insufficient\` (the consent given does not cover the scopes asked for); \`consent_url\` is where the person grants it, always an absolute http(s) URL. \`type\` is the stable \`${errors.CONSENT_REQUIRED_TYPE}\`, the same on every deployment and not meant to be fetched. The SDK decodes it as \`ConsentRequiredError\`.`,
+    '```json\n' +
+      JSON.stringify(
+      {
+        error: 'consent_required',
+        error_description: 'Connect your GitHub account to use this tool',
+        consent_url: 'https://auth.example.com/connect/github?resource=https%3A%2F%2Fgh.example.com%2Fmcp',
+        cause: 'consent_missing',
+        type: errors.CONSENT_REQUIRED_TYPE,
+        title: 'Consent required',
+        detail: 'Connect your GitHub account to use this tool',
+        status: 400,
+      },
+      null,
+      2,
+    ) +
+      '\n```',
     '## Admin API errors (RFC 9457)',
     'Admin routes answer `application/problem+json` with `type`, `title`, `status`, `detail` (and extra members). A missing or wrong admin API key is 401 with `WWW-Authenticate: Bearer realm="admin"`; an unknown route is 404.',
     table(

@@ -1,14 +1,23 @@
 /**
- * `consent_required`: the broker answers this when a user must (re)connect an upstream account before a token can
- * be issued — as an RFC 9457 problem document (`type` ending in `consent_required`) on its APIs, or as an OAuth
- * error body (`error: "consent_required"`) on the token endpoint. Either way it carries `consent_url`, where the
- * user goes to grant it, and `cause`, why it is needed. MCP servers surface it to the user (URL elicitation or
- * a tool error with the link) instead of failing opaquely.
+ * `consent_required`: AuthPlane answers this when the user must grant something before a token can be issued —
+ * connect an upstream account (the broker vending a GitHub token through token exchange), or consent to more
+ * scopes. The token endpoint answers HTTP 400 `application/problem+json` carrying both the OAuth members (`error`,
+ * `error_description`) and RFC 9457's (`type`, `title`, `detail`, `status`), plus `consent_url`, where the user
+ * goes to grant it, and `cause`, why it is needed. MCP servers surface it to the user (URL elicitation or a tool
+ * error with the link) instead of failing opaquely.
  */
 
 export const CONSENT_REQUIRED = 'consent_required';
+/** The problem `type` AuthPlane answers with: the same on every deployment. */
+export const CONSENT_REQUIRED_TYPE = 'urn:authplane:problem:consent_required';
 
-/** The fields of a `consent_required` problem document (RFC 9457 members plus AuthPlane's extensions). */
+/**
+ * Why consent is needed: `consent_missing` — none given yet (connect the upstream account, or authorize the
+ * resource); `scope_insufficient` — what was given does not cover the scopes asked for.
+ */
+export type ConsentRequiredCause = 'consent_missing' | 'scope_insufficient';
+
+/** The members of a `consent_required` answer (RFC 9457 members plus the OAuth ones and AuthPlane's). */
 export interface ConsentRequiredProblem {
   type?: string;
   title?: string;
@@ -19,16 +28,16 @@ export interface ConsentRequiredProblem {
   error_description?: string;
   /** Where the user grants the missing consent (absolute URL). */
   consent_url: string;
-  /** Why consent is needed, e.g. `upstream_not_connected`, `upstream_token_revoked`, `scope_added`. */
-  cause?: string;
+  /** Why consent is needed; a server newer than this SDK may send a cause it does not list. */
+  cause?: ConsentRequiredCause | (string & {});
   [member: string]: unknown;
 }
 
 export class ConsentRequiredError extends Error {
   override readonly name = 'ConsentRequiredError';
   readonly consentUrl: string;
-  /** The problem's `cause` member (a short reason code), not an underlying exception. */
-  override readonly cause: string | undefined;
+  /** The answer's `cause` member (`consent_missing`, `scope_insufficient`), not an underlying exception. */
+  override readonly cause: ConsentRequiredCause | (string & {}) | undefined;
   readonly status: number;
   readonly problem: Readonly<ConsentRequiredProblem>;
 
@@ -37,7 +46,8 @@ export class ConsentRequiredError extends Error {
     super(`${CONSENT_REQUIRED}: ${detail}`);
     this.consentUrl = problem.consent_url;
     this.cause = typeof problem.cause === 'string' ? problem.cause : undefined;
-    this.status = typeof problem.status === 'number' ? problem.status : 403;
+    // The token endpoint's status; a body decoded without one (e.g. from another API) reads as 400 too.
+    this.status = typeof problem.status === 'number' ? problem.status : 400;
     this.problem = problem;
   }
 

@@ -30,7 +30,14 @@ export {
   type TokenExchangeRequest,
   type TokenResponse,
 } from './oauth-client.js';
-export { ConsentRequiredError, isConsentRequiredProblem, CONSENT_REQUIRED, type ConsentRequiredProblem } from './consent.js';
+export {
+  ConsentRequiredError,
+  isConsentRequiredProblem,
+  CONSENT_REQUIRED,
+  CONSENT_REQUIRED_TYPE,
+  type ConsentRequiredCause,
+  type ConsentRequiredProblem,
+} from './consent.js';
 export { AuthorizationServerError, IssuerMismatchError, OAuthClientError, TokenError, type ChallengeScheme, type TokenErrorCode, type TokenErrorReason } from './errors.js';
 export { discoveryUrl, type AuthorizationServerMetadata, type FetchLike } from './discovery.js';
 export { jsonStderrLogger, silentLogger, type SdkLogger } from './log.js';

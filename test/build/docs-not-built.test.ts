@@ -62,7 +62,7 @@ test('the docs mark JWT bearer and the broker as not built yet wherever they des
   assert.match(row(adminApi, 'policy'), /the broker's connect flow, \*\*not built yet\*\*/);
 
   const sdk = doc('sdk/README.md');
-  assert.match(sdk, /\*\*not built yet\*\* in AuthPlane, see below\), the broker's `consent_required`/);
+  assert.match(sdk, /the broker that will give them when it\s+vends upstream tokens is \*\*not built yet\*\* in AuthPlane, see below/);
   assert.match(sdk, /\*\*The broker is not built yet in AuthPlane\*\*/);
 
   for (const path of ['README.md', 'sdk/README.md', 'docs/configuration.md', 'docs/admin-api.md', 'docs/cli.md', 'docs/architecture.md']) {

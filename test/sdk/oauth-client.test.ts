@@ -74,8 +74,8 @@ test('introspection mode refuses a revoked token that local verification still a
 });
 
 /**
- * A stand-in token endpoint for answers AuthPlane does not give (a broker's consent_required): records requests,
- * answers in turn. Token exchange against AuthPlane itself: test/plugins/token-exchange/sdk-client.test.ts.
+ * A stand-in token endpoint that records the requests and answers in turn. Token exchange against AuthPlane itself:
+ * test/plugins/token-exchange/sdk-client.test.ts; its consent_required: test/sdk/consent-required.test.ts.
  */
 async function tokenEndpoint(t: TestContext, answers: { status: number; body: unknown }[]) {
   const requests: { headers: IncomingMessage['headers']; form: URLSearchParams }[] = [];
@@ -107,7 +107,7 @@ test('token exchange sends the RFC 8693 request with actor_token and decodes con
         error: 'consent_required',
         error_description: 'connect your GitHub account first',
         consent_url: 'https://auth.example.com/connect/github?state=abc',
-        cause: 'upstream_not_connected',
+        cause: 'consent_missing',
       },
     },
   ]);
@@ -131,5 +131,5 @@ test('token exchange sends the RFC 8693 request with actor_token and decodes con
   const err = await client.tokenExchange(request).catch((e: unknown) => e);
   assert.ok(err instanceof ConsentRequiredError, String(err));
   assert.equal(err.consentUrl, 'https://auth.example.com/connect/github?state=abc');
-  assert.equal(err.cause, 'upstream_not_connected');
+  assert.equal(err.cause, 'consent_missing');
 });

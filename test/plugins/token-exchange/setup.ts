@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { PluginInstance } from 'authplane';
 import { clientCredentials, dpop, fronting, introspection, issuances, revocation, tokenExchange } from 'authplane/plugins';
 import { authorizeUrl, authorizeWith, loggedInBrowser, pkce, tokenRequest } from '../oauth/flow.js';
 import { oauthServer, REDIRECT_URI, RESOURCE_URI, type OAuthFixture } from '../oauth/setup.js';
@@ -38,11 +39,23 @@ export interface ExchangeFixture extends OAuthFixture {
   allowExchange(resourceId: string, clientIds: string[]): Promise<void>;
 }
 
-export async function exchangeServer(t: TestContext, options: { exchange?: Record<string, unknown>; now?: () => number; storage?: 'sqlite' | 'postgres' } = {}): Promise<ExchangeFixture> {
+export async function exchangeServer(
+  t: TestContext,
+  options: { exchange?: Record<string, unknown>; now?: () => number; storage?: 'sqlite' | 'postgres'; extra?: PluginInstance[] } = {},
+): Promise<ExchangeFixture> {
   const fx = await oauthServer(t, {
     now: options.now,
     storage: options.storage,
-    extra: [clientCredentials(), revocation(), introspection(), issuances(), dpop(), fronting(), tokenExchange(options.exchange as never)],
+    extra: [
+      clientCredentials(),
+      revocation(),
+      introspection(),
+      issuances(),
+      dpop(),
+      fronting(),
+      tokenExchange(options.exchange as never),
+      ...(options.extra ?? []),
+    ],
   });
   const created = await fx.admin('/admin/resources', {
     method: 'POST',
