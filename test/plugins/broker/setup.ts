@@ -1,6 +1,8 @@
 /** Shared bits of the broker tests: a server with resources, broker and the service probe, and provider bodies. */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { broker, resources } from 'authplane/plugins';
+import { broker, resources, type BrokerProvider, type OAuthProvider } from 'authplane/plugins';
 import { brokerProbe } from '../../fixtures/plugins/broker-probe.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 
@@ -54,3 +56,69 @@ export const brokerResource = (overrides: Record<string, unknown> = {}) => ({
 
 export const json = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
 export const patch = (body: unknown): RequestInit => ({ method: 'PATCH', body: JSON.stringify(body) });
+
+/** One request a loopback token endpoint received. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  form: Record<string, string>;
+}
+
+export interface TokenEndpoint {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** Answers requests to `path` with `handler`; returns the URL. */
+  route(path: string, handler: (req: IncomingMessage, res: ServerResponse, form: Record<string, string>) => void | Promise<void>): string;
+  /** Answers `path` with a JSON body and status. */
+  json(path: string, body: unknown, status?: number): string;
+  received: ReceivedRequest[];
+}
+
+/** A loopback HTTP server standing in for an upstream token endpoint: records each request's form, answers as told. */
+export async function startTokenEndpoint(t: TestContext): Promise<TokenEndpoint> {
+  const routes = new Map<string, Parameters<TokenEndpoint['route']>[1]>();
+  const received: ReceivedRequest[] = [];
+  const http = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+      received.push({ method: req.method ?? '', path, headers: req.headers, form });
+      const handler = routes.get(path);
+      if (!handler) return void res.writeHead(404).end();
+      await handler(req, res, form);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  );
+  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const endpoint: TokenEndpoint = {
+    origin,
+    received,
+    route(path, handler) {
+      routes.set(path, handler);
+      return `${origin}${path}`;
+    },
+    json(path, body, status = 200) {
+      return endpoint.route(path, (_req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+      });
+    },
+  };
+  return endpoint;
+}
+
+/** A provider created through the admin API (so validated, defaults filled in), read back through the service. */
+export async function createProvider<P extends BrokerProvider = OAuthProvider>(server: TestServer, body: Record<string, unknown>): Promise<P> {
+  const created = await server.admin('/admin/broker-providers', json(body));
+  if (created.status !== 201) throw new Error(`creating provider ${String(body.slug)}: ${created.status} ${await created.text()}`);
+  return (await (await server.admin(`/admin/probe/broker-providers/${String(body.slug)}`)).json()) as P;
+}
