@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { authorizeUrl } from '../../../plugins/broker/authorize-url.js';
 import { UpstreamClient } from '../../../plugins/broker/upstream-client.js';
 import { UpstreamError, type UpstreamFailure } from '../../../plugins/broker/upstream-error.js';
-import type { OAuthProvider } from 'authplane/plugins';
+import type { OAuthProvider, ServiceAccountProvider } from 'authplane/plugins';
 import { createProvider, startBrokerServer, startTokenEndpoint, type TokenEndpoint } from './setup.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -296,4 +296,25 @@ test('an upstream error that echoes what was sent is quoted with the secret, cod
     assert.ok(!/[\n\r]/.test(err.message), 'control characters are dropped');
   }
   assert.match(exchanged.message, /received authorization_code \| \[redacted\] \| https:\/\/auth\.example\.com/);
+});
+
+test('a service_account provider gets its own tokens with the client credentials grant', async (t) => {
+  const { endpoint, server, upstream } = await setup(t);
+  const account = await createProvider<ServiceAccountProvider>(server, {
+    slug: 'billing',
+    display_name: 'Billing API',
+    protocol: 'service_account',
+    config: { client_id: 'authplane', client_secret_ref: 'GITHUB_CLIENT_SECRET', token_url: endpoint.json('/oauth/token', { access_token: 'svc-1', token_type: 'Bearer', expires_in: 300 }), default_scopes: ['invoices:read', 'invoices:list'] },
+  });
+  assert.deepEqual(await upstream.clientCredentials(account), {
+    access_token: 'svc-1',
+    token_type: 'Bearer',
+    scopes: ['invoices:read', 'invoices:list'],
+    expires_at: NOW + 300 * 1000,
+  });
+  const sent = endpoint.received.at(-1)!;
+  assert.deepEqual(sent.form, { grant_type: 'client_credentials', scope: 'invoices:read invoices:list' });
+  assert.equal(sent.headers.authorization, `Basic ${Buffer.from('authplane:gh-secret').toString('base64')}`);
+  await upstream.clientCredentials(account, ['invoices:read']);
+  assert.equal(endpoint.received.at(-1)!.form.scope, 'invoices:read');
 });
