@@ -160,6 +160,7 @@ export class AuthPlane {
         migrations: (list) => this.#migrations.push(...list),
         runtime: () => this.runtimeApi(name),
         env: Object.fromEntries((plugin.instance.definition.env ?? []).map((v) => [v, this.#env[v]])),
+        environmentVariable: (variable) => this.#env[variable],
         log: this.log.child({ plugin: name }),
         metrics: this.metrics,
         config: this.config,

@@ -41,3 +41,12 @@ export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';
 export { bodyValidator } from './http/validate-body.js';
+export { blockedAddressReason } from './net/address-guard.js';
+export {
+  outboundRequest,
+  OutboundRequestError,
+  type OutboundFailure,
+  type OutboundHead,
+  type OutboundRequest,
+  type OutboundResponse,
+} from './net/outbound-request.js';

@@ -18,6 +18,7 @@ export { rateLimit } from './rate-limit/index.js';
 export { dcr } from './dcr/index.js';
 export { cimd } from './cimd/index.js';
 export { fronting } from './fronting/index.js';
+export { broker } from './broker/index.js';
 
 // The services built-in plugins provide to others (`api.use('resources')`…): importing this module brings their
 // `Services` declarations into a program, so a plugin of one's own gets them typed.
@@ -26,6 +27,9 @@ export type {
   Resource,
   ResourceDeleteActor,
   ResourceDependent,
+  ResourceBackend,
+  ResourceBackendKind,
+  BackendResourceFields,
   ResourceDependents,
   ResourcePolicy,
   ResourceRegistry,
@@ -42,3 +46,19 @@ export type {
   ExchangeSubjectClaims,
   TokenExchangeService,
 } from './token-exchange/types.js';
+export type {
+  ApiKeyProvider,
+  ApiKeyProviderConfig,
+  BrokerProvider,
+  OAuthProvider,
+  OAuthProviderConfig,
+  ProviderConfig,
+  ProviderDirectory,
+  ProviderProtocol,
+  RefreshedTokens,
+  ResponseQuirk,
+  ServiceAccountProvider,
+  ServiceAccountProviderConfig,
+  TokenAuthMethod,
+  UpstreamTokens,
+} from './broker/types.js';

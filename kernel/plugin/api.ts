@@ -68,6 +68,12 @@ export interface RegisterApi {
   runtime(): RuntimeApi;
   /** The variables the plugin declared in its definition's `env`, from the server's environment. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * A variable of the server's environment by a name only known at run time — one the config or an operator names,
+   * such as the variable holding an upstream client secret — read when called, so a secret is never copied into
+   * the plugin's options or records. Names known in advance belong in the definition's `env` instead.
+   */
+  environmentVariable(name: string): string | undefined;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly config: Readonly<KernelConfig>;

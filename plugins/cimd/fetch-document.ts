@@ -1,11 +1,10 @@
 /**
- * Fetches one client ID metadata document: one GET, no redirects followed, a deadline over the whole exchange
- * (connect, headers and body, so a server trickling bytes cannot hold a slot), a byte cap counted while streaming,
- * JSON only, and the SSRF guard on the address actually connected to.
+ * Fetches one client ID metadata document through the kernel's guarded outbound request: one GET, no redirects
+ * followed, a deadline over the whole exchange (connect, headers and body, so a server trickling bytes cannot hold
+ * a slot), a byte cap counted while streaming, JSON only, and the SSRF guard on the address actually connected to.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { BlockedAddressError, guardedLookup, literalHostProblem } from './address-guard.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { outboundRequest, OutboundRequestError } from 'authplane';
 
 export type FetchOutcome =
   | 'ok'
@@ -55,7 +54,7 @@ export interface FetchLimits {
 }
 
 /** RFC 9111 §5.2.2 / §5.3: how long a response may be reused; 0 when it must not be stored or reused unchecked. */
-export function freshnessSeconds(headers: IncomingMessage['headers'], now = Date.now()): number | undefined {
+export function freshnessSeconds(headers: IncomingHttpHeaders, now = Date.now()): number | undefined {
   const cacheControl = (headers['cache-control'] ?? '').toLowerCase();
   if (/(^|[\s,])(no-store|no-cache|private)\b/.test(cacheControl)) return 0;
   const maxAge = /(?:^|[\s,])max-age\s*=\s*"?(\d+)/.exec(cacheControl);
@@ -74,66 +73,36 @@ function isJson(contentType: string | undefined): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-export function fetchMetadataDocument(url: URL, limits: FetchLimits): Promise<FetchedDocument> {
-  const literal = literalHostProblem(url.hostname, limits.allowPrivateAddresses);
-  if (literal) return Promise.reject(new DocumentFetchError('refused_address', NOT_FETCHED, { detail: `metadata document host ${literal}` }));
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (error: DocumentFetchError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      req.destroy();
-      reject(error);
-    };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, {
-      method: 'GET',
-      // A fresh connection per fetch: a pooled socket would skip the guarded lookup.
-      agent: false,
-      lookup: guardedLookup(limits.allowPrivateAddresses) as never,
+export async function fetchMetadataDocument(url: URL, limits: FetchLimits): Promise<FetchedDocument> {
+  let response;
+  try {
+    response = await outboundRequest({
+      url,
       headers: { accept: 'application/json', 'user-agent': 'AuthPlane-CIMD/1' },
-    });
-    const deadline = setTimeout(
-      () => fail(new DocumentFetchError('timeout', NOT_FETCHED, { detail: `metadata document not received within ${limits.timeoutMs} ms` })),
-      limits.timeoutMs,
-    );
-    req.on('error', (err) => {
-      const outcome = err instanceof BlockedAddressError ? 'refused_address' : 'network_error';
-      fail(new DocumentFetchError(outcome, NOT_FETCHED, { cause: err, detail: `metadata document host ${url.host}: ${err.message}` }));
-    });
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400) {
-        return fail(new DocumentFetchError('redirect', `metadata document URL answered ${status}; redirects are not followed`));
-      }
-      if (status !== 200) return fail(new DocumentFetchError('http_error', `metadata document URL answered ${status}`));
-      if (!isJson(res.headers['content-type'])) {
-        return fail(new DocumentFetchError('not_json', `metadata document is ${res.headers['content-type'] ?? 'untyped'}, not application/json`));
-      }
-      const tooLarge = () => new DocumentFetchError('too_large', `metadata document is larger than ${limits.maxBytes} bytes`);
-      if (Number(res.headers['content-length'] ?? 0) > limits.maxBytes) return fail(tooLarge());
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limits.maxBytes) return fail(tooLarge());
-        chunks.push(chunk);
-      });
-      res.on('error', (err) => fail(new DocumentFetchError('network_error', NOT_FETCHED, { cause: err, detail: `metadata document read failed: ${err.message}` })));
-      res.on('end', () => {
-        if (settled) return;
-        let body: unknown;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch (cause) {
-          return fail(new DocumentFetchError('invalid_document', 'metadata document is not valid JSON', { cause }));
+      timeoutMs: limits.timeoutMs,
+      maxResponseBytes: limits.maxBytes,
+      allowPrivateAddresses: limits.allowPrivateAddresses,
+      checkHead({ status, headers }) {
+        if (status >= 300 && status < 400) {
+          throw new DocumentFetchError('redirect', `metadata document URL answered ${status}; redirects are not followed`);
         }
-        settled = true;
-        clearTimeout(deadline);
-        resolve({ body, maxAge: freshnessSeconds(res.headers, limits.now()) });
-      });
+        if (status !== 200) throw new DocumentFetchError('http_error', `metadata document URL answered ${status}`);
+        if (!isJson(headers['content-type'])) {
+          throw new DocumentFetchError('not_json', `metadata document is ${headers['content-type'] ?? 'untyped'}, not application/json`);
+        }
+      },
     });
-    req.end();
-  });
+  } catch (err) {
+    if (!(err instanceof OutboundRequestError)) throw err;
+    if (err.reason === 'too_large') throw new DocumentFetchError('too_large', `metadata document is larger than ${limits.maxBytes} bytes`, { cause: err });
+    const detail = err.reason === 'timeout' ? `metadata document not received within ${limits.timeoutMs} ms` : `metadata document host ${err.message}`;
+    throw new DocumentFetchError(err.reason, NOT_FETCHED, { cause: err, detail });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body.toString('utf8'));
+  } catch (cause) {
+    throw new DocumentFetchError('invalid_document', 'metadata document is not valid JSON', { cause });
+  }
+  return { body, maxAge: freshnessSeconds(response.headers, limits.now()) };
 }

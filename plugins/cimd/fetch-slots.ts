@@ -5,7 +5,7 @@
  * of slow documents can take.
  */
 import { isIP } from 'node:net';
-import { ipv6Words } from './ipv6.js';
+import { clientKey } from 'authplane';
 
 export interface SlotLimits {
   total: number;
@@ -21,9 +21,8 @@ export type FullSlot = 'total' | 'requester' | 'host';
  * whole /64, so counting single addresses would let it take every slot).
  */
 export function requesterKey(ip: string): string {
-  const bare = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-  const words = ipv6Words(bare);
-  return words ? `${words.slice(0, 4).map((w) => w.toString(16)).join(':')}::/64` : bare;
+  // The kernel's per-client key, once an IPv4-mapped address is read as the IPv4 address it is.
+  return clientKey(ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip);
 }
 
 export class FetchSlots {

@@ -5,8 +5,9 @@
  * another replica created at once, and an edit within one interval.
  */
 import type { RuntimeApi } from 'authplane';
+import type { BackendsRegistry } from './backends.js';
 import type { DependentsRegistry } from './dependents.js';
-import type { Resource, ResourceDependents, ResourceRegistry } from './types.js';
+import type { Resource, ResourceBackend, ResourceBackendKind, ResourceDependents, ResourceRegistry } from './types.js';
 import { normalizeResourceUri, ResourceUriError } from './uri.js';
 import { toResource, type ResourceStore, type StoredResource } from './store.js';
 
@@ -43,10 +44,15 @@ export class ResourceCatalog implements ResourceRegistry {
     private readonly runtime: () => RuntimeApi,
     private readonly refreshMs: number,
     private readonly dependents: DependentsRegistry,
+    private readonly backends: BackendsRegistry,
   ) {}
 
   registerDependents(owner: string, dependents: ResourceDependents): void {
     this.dependents.register(owner, dependents);
+  }
+
+  registerBackend(owner: string, kind: ResourceBackendKind, backend: ResourceBackend): void {
+    this.backends.register(owner, kind, backend);
   }
 
   /** Re-reads the table (concurrent callers share one query) and rebuilds discovery when the scope union changed. */

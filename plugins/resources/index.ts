@@ -5,7 +5,8 @@
  * - Provides service `resources` (ResourceRegistry: resolve by URI or slug, get, list, allScopes) over an in-memory
  *   copy of the table (catalog.ts), refreshed on change, on a short interval and on a miss; other plugins whose
  *   records refer to resources register them (`registerDependents`, dependents.ts), and a delete is refused while
- *   any exist unless it cascades.
+ *   any exist unless it cascades. A resource that is not `mint` is accepted only when a plugin serves its backend
+ *   (`registerBackend`, backends.ts: the broker serves `broker`), which checks it on every write.
  * - Taps `discoveryMetadata`: `scopes_supported` = every resource's scopes + `offline_access`.
  * - Routes: `GET /.well-known/oauth-protected-resource[/<path or slug>]` (metadata.ts); admin API
  *   `/admin/resources…` and CLI `authserver admin resource …`, one operations module behind both.
@@ -15,6 +16,7 @@
 import { definePlugin } from 'authplane';
 import { registerResourceRoutes } from './admin-routes.js';
 import { ResourceCatalog } from './catalog.js';
+import { BackendsRegistry } from './backends.js';
 import { DependentsRegistry } from './dependents.js';
 import { registerResourceCommands } from './cli.js';
 import { protectedResourceMetadata, PRM_PATH } from './metadata.js';
@@ -40,8 +42,9 @@ export const resources = definePlugin({
     const runtime = api.runtime;
     const store = new ResourceStore(runtime);
     const dependents = new DependentsRegistry();
-    const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000, dependents);
-    const operations = new ResourceOperations(store, catalog, runtime, dependents);
+    const backends = new BackendsRegistry();
+    const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000, dependents, backends);
+    const operations = new ResourceOperations(store, catalog, runtime, dependents, backends);
 
     api.provide('resources', catalog);
     // The waterfall is synchronous: it reads the scope union the catalog keeps in memory.
@@ -59,12 +62,15 @@ export const resources = definePlugin({
     return {
       async init(rt) {
         dependents.close();
+        backends.close();
         const seeds: { fields: ResourceSeed; source: string }[] = options.seed.map((fields, i) => ({
           fields,
           source: `resources.seed[${i}]`,
         }));
         const fromEnv = resourceFromEnv(api.env, rt.log);
         if (fromEnv) seeds.push({ fields: fromEnv, source: RESOURCE_URI_ENV });
+        // A seeded broker resource names a provider its backend seeds in its own, later, init: that goes first.
+        await backends.prepareSeeds(seeds.map((s) => s.fields.backend_kind ?? 'mint'));
         await applySeeds(seeds, store, operations, rt.log);
         await catalog.reload();
       },

@@ -4,6 +4,7 @@
  * of the table and the discovery document before it answers.
  */
 import { badRequest, bodyValidator, conflict, notFound, ProblemError, uuidv7, type RuntimeApi } from 'authplane';
+import type { BackendsRegistry } from './backends.js';
 import type { DependentsRegistry } from './dependents.js';
 import type { Resource, ResourcePolicy } from './types.js';
 import type { ResourceCatalog } from './catalog.js';
@@ -70,12 +71,13 @@ export class ResourceOperations {
     private readonly catalog: ResourceCatalog,
     private readonly runtime: () => RuntimeApi,
     private readonly dependents: DependentsRegistry,
+    private readonly backends: BackendsRegistry,
   ) {}
 
   async create(body: unknown, actor: Actor): Promise<Resource> {
     const input = this.#validateCreate(body);
     const fields: ResourceFields = { ...input, backend_kind: input.backend_kind ?? 'mint', scopes: input.scopes ?? [] };
-    const checked = checkFields(fields);
+    const checked = await this.#checkFields(fields);
     await this.#refuseDuplicates(fields.slug, checked.uri_key);
     const now = Date.now();
     const resource: StoredResource = {
@@ -124,7 +126,7 @@ export class ResourceOperations {
       scopes: pick('scopes'),
       policy: completePolicy(pick('policy')),
     };
-    const checked = checkFields(fields);
+    const checked = await this.#checkFields(fields);
     await this.#refuseDuplicates(
       fields.slug !== current.slug ? fields.slug : undefined,
       checked.uri_key !== current.uri_key ? checked.uri_key : undefined,
@@ -169,6 +171,18 @@ export class ResourceOperations {
     await this.catalog.reload();
     const cascaded = dependents.length ? { cascaded: dependents.map(({ kind, id }) => ({ kind, id })) } : {};
     this.#audit('resource_deleted', current, actor, { slug: current.slug, uri: current.uri, ...cascaded });
+  }
+
+  /** The rules between fields, then the backend's own check of a resource that is not `mint`. */
+  async #checkFields(fields: ResourceFields): Promise<{ uri_key: string; broker_provider_id: string | null }> {
+    const checked = checkFields(fields);
+    const broker_provider_id = await this.backends.check({
+      slug: fields.slug,
+      backend_kind: fields.backend_kind,
+      broker_provider_id: checked.broker_provider_id,
+      scopes: fields.scopes,
+    });
+    return { uri_key: checked.uri_key, broker_provider_id };
   }
 
   /** Straight from the table (not the snapshot): an operator's read must show what is stored now. */

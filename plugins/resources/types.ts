@@ -23,10 +23,12 @@ export interface Resource {
   display_name: string;
   uri: string;
   /**
-   * `mint`: this server issues its tokens. `broker` resources can be registered (the admin API stores them) but no
-   * plugin serves them yet, so every grant refuses them with `invalid_target`.
+   * `mint`: this server issues its tokens. `broker`: tokens come from an upstream provider; such a resource is
+   * accepted only while a plugin serves that backend (`registerBackend`, the broker plugin), and every grant of
+   * ours refuses it with `invalid_target`.
    */
   backend_kind: 'mint' | 'broker';
+  /** A broker resource's upstream provider: the provider's slug, as the broker normalized it when it was written. */
   broker_provider_id: string | null;
   scopes: ResourceScope[];
   policy: ResourcePolicy;
@@ -49,6 +51,38 @@ export interface ResourceRegistry {
    * then refused with a 409 listing them, unless the delete asks to cascade, which removes them first.
    */
   registerDependents(owner: string, dependents: ResourceDependents): void;
+  /**
+   * Declares that `owner` serves resources of `kind` (call it in register). A resource of a kind other than `mint`
+   * is refused (400 naming `backend_kind`) unless a plugin registered its kind; the backend's `validate` checks
+   * every create, update and seed of that kind.
+   */
+  registerBackend(owner: string, kind: ResourceBackendKind, backend: ResourceBackend): void;
+}
+
+/** The backends another plugin can serve (`mint` is the resources plugin's own). */
+export type ResourceBackendKind = Exclude<Resource['backend_kind'], 'mint'>;
+
+/** A resource as it is about to be written, for its backend to check. */
+export interface BackendResourceFields {
+  slug: string;
+  backend_kind: Resource['backend_kind'];
+  broker_provider_id: string | null;
+  scopes: ResourceScope[];
+}
+
+/** What a plugin serving a backend gives the resources plugin (see `registerBackend`). */
+export interface ResourceBackend {
+  /**
+   * Refuses a resource its backend cannot serve by throwing a 400 problem naming the field (`badRequest` with
+   * `errors: [{ field, message }]`); may return `broker_provider_id` normalized, which is what gets stored.
+   */
+  validate(fields: BackendResourceFields): Promise<{ broker_provider_id?: string } | void>;
+  /**
+   * Puts the backend's own seeds in place (the broker's providers). The resources plugin seeds in its init, which
+   * runs before the init of any plugin that depends on it, so it calls this first when its seeds name the kind;
+   * once per server. The backend should make its own init's seeding the same (idempotent) step.
+   */
+  prepareSeeds?(): Promise<void>;
 }
 
 /** One record that refers to a resource, as a refused delete lists it. */

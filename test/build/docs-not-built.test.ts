@@ -7,14 +7,26 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { clientCredentials, clients, resources } from 'authplane/plugins';
+import { broker, clientCredentials, clients, resources } from 'authplane/plugins';
 import { REPO_ROOT, startServer } from '../helpers/server.js';
 
 const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const row = (text: string, field: string) => text.split('\n').find((line) => line.startsWith(`| \`${field}\` |`)) ?? '';
 
 test('the server refuses JWT bearer and broker resources, though clients and resources can name them', async (t) => {
-  const server = await startServer(t, { plugins: [clients(), resources(), clientCredentials()] });
+  // A broker resource names a provider the broker plugin holds; the vend through token exchange is what is not built.
+  const github = {
+    slug: 'github',
+    display_name: 'GitHub',
+    protocol: 'oauth' as const,
+    config: {
+      client_id: 'Iv1.test',
+      client_secret_ref: 'GITHUB_CLIENT_SECRET',
+      authorize_url: 'https://github.com/login/oauth/authorize',
+      token_url: 'https://github.com/login/oauth/access_token',
+    },
+  };
+  const server = await startServer(t, { plugins: [clients(), resources(), broker({ providers: [github] }), clientCredentials()] });
   const post = async (path: string, body: unknown) => {
     const response = await server.admin(path, { method: 'POST', body: JSON.stringify(body) });
     assert.equal(response.status, 201, await response.clone().text());

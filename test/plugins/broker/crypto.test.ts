@@ -14,7 +14,7 @@ import { GRANT_PURPOSE, grantAad, openGrant, openGrantTokens, sealGrant, sealGra
 import { BrokerKeyError, LocalSecretBox, masterKeyId, parseMasterKey } from '../../../plugins/broker/crypto/local-box.js';
 import { brokerCryptoProbe } from '../../fixtures/plugins/broker-crypto-probe.js';
 import { startServer, tempDir } from '../../helpers/server.js';
-import { encryptionOptions, newMasterKey, recordingLog } from './setup.js';
+import { encryptionOptions, newMasterKey, recordingLog } from './crypto-setup.js';
 
 const PUBLIC_ISSUER = 'https://auth.example.com';
 const TOKENS = { access_token: 'gho_access_0123456789', token_type: 'bearer', refresh_token: 'ghr_refresh_9876543210', scopes: ['repo'] };

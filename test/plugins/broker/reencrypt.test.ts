@@ -17,7 +17,7 @@ import { errorLines, fixtureImport, repoTempDir, writeConfigFile } from '../../h
 import { requirePostgres } from '../../helpers/postgres.js';
 import { runCli, startServer, type TestServer } from '../../helpers/server.js';
 import { startFakeVault } from '../../helpers/vault-transit.js';
-import { encryptionOptions, grantRows, insertGrant, newMasterKey, recordingLog, STORAGES, type GrantRow } from './setup.js';
+import { encryptionOptions, grantRows, insertGrant, newMasterKey, recordingLog, STORAGES, type GrantRow } from './crypto-setup.js';
 
 const ISSUER = 'https://auth.example.com';
 

@@ -1,70 +1,124 @@
-/** Shared bits of the broker encryption tests: keys, a log that records, grant rows sealed with a real box. */
-import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
-import { uuidv7 } from 'authplane';
-import { sealGrant } from '../../../plugins/broker/crypto/grant-seal.js';
-import { encryptionOptionsSchema, type EncryptionOptions } from '../../../plugins/broker/crypto/schema.js';
-import type { SecretBox } from '../../../plugins/broker/types.js';
+/** Shared bits of the broker tests: a server with resources, broker and the service probe, and provider bodies. */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { broker, resources, type BrokerProvider, type OAuthProvider } from 'authplane/plugins';
+import { brokerProbe } from '../../fixtures/plugins/broker-probe.js';
+import { startServer, type TestServer } from '../../helpers/server.js';
 
 export const STORAGES = ['sqlite', 'postgres'] as const;
+export type Storage = (typeof STORAGES)[number];
+export type BrokerOptions = Parameters<typeof broker>[0];
 
-/** A master key as an operator makes one (`openssl rand -base64 32`). */
-export const newMasterKey = (): string => randomBytes(32).toString('base64');
+/** The value of GITHUB_CLIENT_SECRET in the servers' environment: no response, log line or audit event may hold it. */
+export const GITHUB_SECRET = 'gh-secret-value-7c1d0e55b2a94f0e';
 
-export interface RecordedLog {
-  lines: { level: 'info' | 'warn'; fields: object; message: string }[];
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-}
-
-export function recordingLog(): RecordedLog {
-  const lines: RecordedLog['lines'] = [];
-  return {
-    lines,
-    info: (fields, message) => lines.push({ level: 'info', fields, message }),
-    warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
-  };
-}
-
-/** The option with its schema defaults, then `overrides` — what the kernel hands the plugin. */
-export function encryptionOptions(overrides: Partial<Omit<EncryptionOptions, 'vault'>> & { vault?: Partial<EncryptionOptions['vault']> } = {}): EncryptionOptions {
-  const vaultDefaults = Object.fromEntries(
-    Object.entries(encryptionOptionsSchema.properties.vault.properties).map(([k, s]) => [k, (s as unknown as { default: unknown }).default]),
-  ) as EncryptionOptions['vault'];
-  const defaults = Object.fromEntries(
-    Object.entries(encryptionOptionsSchema.properties)
-      .filter(([k]) => k !== 'vault')
-      .map(([k, s]) => [k, (s as unknown as { default: unknown }).default]),
-  ) as Omit<EncryptionOptions, 'vault'>;
-  return { ...defaults, ...overrides, vault: { ...vaultDefaults, ...overrides.vault } } as EncryptionOptions;
-}
-
-export interface GrantRow {
-  id: string;
-  user_id: string;
-  provider_id: string;
-  version: number;
-  key_id: string;
-  ciphertext: string;
-}
-
-/** Inserts a grant row as the connect flow writes one: its tokens sealed under `box`, bound to (user, provider). */
-export async function insertGrant(db: Knex, box: SecretBox, userId: string, providerId: string, plaintext: string): Promise<GrantRow> {
-  const sealed = await sealGrant(box, { user_id: userId, provider_id: providerId }, plaintext);
-  const now = Date.now();
-  const row = { id: uuidv7(), user_id: userId, provider_id: providerId, version: 1, key_id: sealed.keyId, ciphertext: sealed.ciphertext };
-  await db('broker_grants').insert({
-    ...row,
-    scopes: JSON.stringify(['repo']),
-    access_expires_at: now + 3_600_000,
-    has_refresh_token: true,
-    created_at: now,
-    updated_at: now,
+export function startBrokerServer(
+  t: TestContext,
+  options: { broker?: BrokerOptions; resources?: Parameters<typeof resources>[0]; env?: NodeJS.ProcessEnv; storage?: Storage; dir?: string } = {},
+): Promise<TestServer> {
+  return startServer(t, {
+    plugins: [resources(options.resources), broker(options.broker), brokerProbe()],
+    env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...options.env },
+    storage: options.storage,
+    dir: options.dir,
   });
-  return row;
 }
 
-export async function grantRows(db: Knex): Promise<GrantRow[]> {
-  const rows = await db('broker_grants').select('id', 'user_id', 'provider_id', 'version', 'key_id', 'ciphertext').orderBy('id');
-  return rows.map((r: GrantRow) => ({ ...r, version: Number(r.version) }));
+/** GitHub's recipe of docs/broker.md. */
+export const githubProvider = (overrides: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => ({
+  slug: 'github',
+  display_name: 'GitHub',
+  protocol: 'oauth',
+  config: {
+    client_id: 'Iv1.0123456789abcdef',
+    client_secret_ref: 'GITHUB_CLIENT_SECRET',
+    authorize_url: 'https://github.com/login/oauth/authorize',
+    token_url: 'https://github.com/login/oauth/access_token',
+    default_scopes: ['repo', 'read:org'],
+    scope_separator: ' ',
+    response_quirk: 'github',
+    token_auth_method: 'client_secret_post',
+    ...config,
+  },
+  ...overrides,
+});
+
+export const brokerResource = (overrides: Record<string, unknown> = {}) => ({
+  slug: 'github-mcp',
+  display_name: 'GitHub MCP',
+  uri: 'https://gh.example.com/mcp',
+  backend_kind: 'broker',
+  broker_provider_id: 'github',
+  scopes: [{ name: 'repo:read', upstream: ['repo'] }],
+  ...overrides,
+});
+
+export const json = (body: unknown): RequestInit => ({ method: 'POST', body: JSON.stringify(body) });
+export const patch = (body: unknown): RequestInit => ({ method: 'PATCH', body: JSON.stringify(body) });
+
+/** One request a loopback token endpoint received. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  form: Record<string, string>;
+}
+
+export interface TokenEndpoint {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** Answers requests to `path` with `handler`; returns the URL. */
+  route(path: string, handler: (req: IncomingMessage, res: ServerResponse, form: Record<string, string>) => void | Promise<void>): string;
+  /** Answers `path` with a JSON body and status. */
+  json(path: string, body: unknown, status?: number): string;
+  received: ReceivedRequest[];
+}
+
+/** A loopback HTTP server standing in for an upstream token endpoint: records each request's form, answers as told. */
+export async function startTokenEndpoint(t: TestContext): Promise<TokenEndpoint> {
+  const routes = new Map<string, Parameters<TokenEndpoint['route']>[1]>();
+  const received: ReceivedRequest[] = [];
+  const http = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+      received.push({ method: req.method ?? '', path, headers: req.headers, form });
+      const handler = routes.get(path);
+      if (!handler) return void res.writeHead(404).end();
+      await handler(req, res, form);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  );
+  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const endpoint: TokenEndpoint = {
+    origin,
+    received,
+    route(path, handler) {
+      routes.set(path, handler);
+      return `${origin}${path}`;
+    },
+    json(path, body, status = 200) {
+      return endpoint.route(path, (_req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+      });
+    },
+  };
+  return endpoint;
+}
+
+/** A provider created through the admin API (so validated, defaults filled in), read back through the service. */
+export async function createProvider<P extends BrokerProvider = OAuthProvider>(server: TestServer, body: Record<string, unknown>): Promise<P> {
+  const created = await server.admin('/admin/broker-providers', json(body));
+  if (created.status !== 201) throw new Error(`creating provider ${String(body.slug)}: ${created.status} ${await created.text()}`);
+  return (await (await server.admin(`/admin/probe/broker-providers/${String(body.slug)}`)).json()) as P;
 }

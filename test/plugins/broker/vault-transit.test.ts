@@ -13,7 +13,7 @@ import { grantAad, openGrant, openGrantTokens, sealGrant, sealGrantTokens } from
 import { BrokerKeyError } from '../../../plugins/broker/crypto/local-box.js';
 import { startFakeVault, type FakeVault } from '../../helpers/vault-transit.js';
 import type { EncryptionOptions } from '../../../plugins/broker/crypto/schema.js';
-import { encryptionOptions, newMasterKey, recordingLog } from './setup.js';
+import { encryptionOptions, newMasterKey, recordingLog } from './crypto-setup.js';
 
 const ISSUER = 'https://auth.example.com';
 const alice = { user_id: 'user-alice', provider_id: 'provider-github' };

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { broker as brokerPlugin } from 'authplane/plugins';
 import { requirePostgres } from '../../helpers/postgres.js';
 import { machineServer, requestMachineToken } from './setup.js';
 
@@ -11,7 +12,19 @@ import { machineServer, requestMachineToken } from './setup.js';
 const GROWING_URI = `https://mcp.example.com/${'é'.repeat(400)}${'a'.repeat(2048 - 24 - 400)}`;
 
 async function invalidTargetRepeatsTheResource(t: TestContext, storage: 'sqlite' | 'postgres') {
-  const fx = await machineServer(t, { storage });
+  // A broker resource names an existing provider, which the broker plugin (seeded here) serves.
+  const github = {
+    slug: 'github',
+    display_name: 'GitHub',
+    protocol: 'oauth' as const,
+    config: {
+      client_id: 'Iv1.test',
+      client_secret_ref: 'GITHUB_CLIENT_SECRET',
+      authorize_url: 'https://github.com/login/oauth/authorize',
+      token_url: 'https://github.com/login/oauth/access_token',
+    },
+  };
+  const fx = await machineServer(t, { storage, extra: [brokerPlugin({ providers: [github] })] });
   const client = await fx.createMachineClient();
   const broker = await fx.admin('/admin/resources', {
     method: 'POST',

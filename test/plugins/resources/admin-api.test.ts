@@ -44,7 +44,7 @@ test('a resource is created, listed, read by id and slug, updated and deleted ov
   assert.equal((await admin('/admin/resources/files', patch({ display_name: 'x' }))).status, 404);
 });
 
-test('a broker resource needs a provider and a mint resource refuses one', async (t) => {
+test('a broker resource needs a provider, a mint resource refuses one, and without a plugin serving broker resources none is stored', async (t) => {
   const { admin } = await startResourceServer(t);
   const noProvider = await admin('/admin/resources', json(mcpResource({ backend_kind: 'broker' })));
   assert.equal(noProvider.status, 400);
@@ -53,14 +53,16 @@ test('a broker resource needs a provider and a mint resource refuses one', async
   const mintWithProvider = await admin('/admin/resources', json(mcpResource({ broker_provider_id: 'github' })));
   assert.equal(mintWithProvider.status, 400);
 
+  const unserved = { field: 'backend_kind', message: "'broker' resources are served by no enabled plugin (enable the plugin that serves them, e.g. broker)" };
   const broker = await admin('/admin/resources', json(mcpResource({ backend_kind: 'broker', broker_provider_id: 'github' })));
-  assert.equal(broker.status, 201);
-  assert.equal((await broker.json()).broker_provider_id, 'github');
+  assert.equal(broker.status, 400);
+  assert.deepEqual((await broker.json()).errors, [unserved]);
 
-  // Switching to mint without naming the provider clears it.
-  const minted = await (await admin('/admin/resources/files', patch({ backend_kind: 'mint' }))).json();
-  assert.equal(minted.backend_kind, 'mint');
-  assert.equal(minted.broker_provider_id, null);
+  assert.equal((await admin('/admin/resources', json(mcpResource()))).status, 201);
+  const switched = await admin('/admin/resources/files', patch({ backend_kind: 'broker', broker_provider_id: 'github' }));
+  assert.equal(switched.status, 400);
+  assert.deepEqual((await switched.json()).errors, [unserved]);
+  assert.equal((await (await admin('/admin/resources/files')).json()).backend_kind, 'mint');
 });
 
 test('malformed resource bodies are 400 problems naming the field', async (t) => {

@@ -32,12 +32,16 @@ test('admin resource create, list, get, update and delete work with the admin li
   assert.equal(resource.backend_kind, 'mint');
   assert.deepEqual(resource.scopes, [{ name: 'files:read', description: 'Read your files' }, { name: 'files:write' }]);
 
+  const brokered = { slug: 'github', display_name: 'GitHub', uri: 'https://gh.example.com/mcp', backend_kind: 'broker', broker_provider_id: 'github' };
+  const refused = await cli('admin', 'resource', 'create', '--data', JSON.stringify(brokered));
+  assert.equal(refused.code, 1, 'no enabled plugin serves broker resources');
+  assert.deepEqual(errorLines(refused.stderr), ["error: backend_kind: 'broker' resources are served by no enabled plugin (enable the plugin that serves them, e.g. broker)"]);
   const fromData = await cli('admin', 'resource', 'create', '--data', JSON.stringify({
-    slug: 'github', display_name: 'GitHub', uri: 'https://gh.example.com/mcp', backend_kind: 'broker', broker_provider_id: 'github',
+    ...brokered, backend_kind: undefined, broker_provider_id: undefined,
     scopes: [{ name: 'repo', description: 'Repositories, issues, pulls', upstream: ['repo', 'read:org'] }],
   }));
   assert.equal(fromData.code, 0, fromData.stderr);
-  assert.match(fromData.stdout, /broker_provider_id\s+github/);
+  assert.match(fromData.stdout, /^backend_kind\s+mint$/m);
 
   const list = await cli('admin', 'resource', 'list', '--json');
   assert.equal(list.code, 0, list.stderr);
@@ -55,7 +59,7 @@ test('admin resource create, list, get, update and delete work with the admin li
 
   // What the CLI wrote is what a server on the same database serves.
   const { admin } = await startServer(t, { plugins: [resources()], dir });
-  assert.equal((await (await admin('/admin/resources/github')).json()).broker_provider_id, 'github');
+  assert.equal((await (await admin('/admin/resources/github')).json()).scopes[0].description, 'Repositories, issues, pulls');
 
   const deleted = await cli('admin', 'resource', 'delete', 'files');
   assert.equal(deleted.code, 0, deleted.stderr);

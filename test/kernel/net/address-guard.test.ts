@@ -1,7 +1,7 @@
 /** The SSRF guard's judgement of single addresses, IPv6 embeddings of IPv4 above all. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blockedAddressReason } from '../../../plugins/cimd/address-guard.js';
+import { blockedAddressReason } from '../../../kernel/net/address-guard.js';
 
 test('IPv6 addresses that embed a non-public IPv4 address are refused in every spelling', () => {
   const refused = [

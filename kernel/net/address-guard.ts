@@ -1,13 +1,14 @@
 /**
- * SSRF guard for metadata document fetches: the host's addresses are resolved once, every one of them is checked,
- * and the socket connects to the address that was checked — a custom `lookup` for node:http, so a DNS answer that
- * changes between the check and the connect (rebinding) cannot slip a private address in.
+ * SSRF guard for requests the server makes on someone else's say (a client's metadata document URL, an upstream
+ * provider's token endpoint): the host's addresses are resolved once, every one of them is checked, and the socket
+ * connects to the address that was checked — a custom `lookup` for node:http, so a DNS answer that changes between
+ * the check and the connect (rebinding) cannot slip a private address in.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { ipv6Words, lowIpv4 } from './ipv6.js';
 
-/** Address ranges a metadata document is never fetched from (unless `cimd.allowPrivateAddresses`). */
+/** Address ranges an outbound request never connects to (unless the caller allows private addresses). */
 const BLOCKED_V4: readonly [string, number, string][] = [
   ['0.0.0.0', 8, 'this network (RFC 791)'],
   ['10.0.0.0', 8, 'private (RFC 1918)'],
@@ -39,13 +40,22 @@ const BLOCKED_V6: readonly [string, number, string][] = [
   ['ff00::', 8, 'multicast (RFC 4291)'],
 ];
 
-/** RFC 4291 §2.4: global unicast is 2000::/3; IANA has assigned nothing public outside it. */
-const globalUnicastV6 = new BlockList();
-globalUnicastV6.addSubnet('2000::', 3, 'ipv6');
-
-const blocked = new BlockList();
-for (const [network, prefix] of BLOCKED_V4) blocked.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of BLOCKED_V6) blocked.addSubnet(network, prefix, 'ipv6');
+interface Lists {
+  blocked: BlockList;
+  /** RFC 4291 §2.4: global unicast is 2000::/3; IANA has assigned nothing public outside it. */
+  globalUnicastV6: BlockList;
+}
+let lists: Lists | undefined;
+/** Built on first use, not at import: the kernel's bundle loads this module whether or not a plugin fetches anything. */
+function blockLists(): Lists {
+  if (lists) return lists;
+  const blocked = new BlockList();
+  for (const [network, prefix] of BLOCKED_V4) blocked.addSubnet(network, prefix, 'ipv4');
+  for (const [network, prefix] of BLOCKED_V6) blocked.addSubnet(network, prefix, 'ipv6');
+  const globalUnicastV6 = new BlockList();
+  globalUnicastV6.addSubnet('2000::', 3, 'ipv6');
+  return (lists = { blocked, globalUnicastV6 });
+}
 
 /**
  * The IPv4 address an IPv6 address stands for, where the network turns it into that IPv4 address: IPv4-mapped
@@ -73,6 +83,7 @@ export function blockedAddressReason(address: string): string | undefined {
     }
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
+  const { blocked, globalUnicastV6 } = blockLists();
   if (!blocked.check(bare, type)) {
     return family === 6 && !globalUnicastV6.check(bare, 'ipv6') ? 'is outside global unicast 2000::/3 (RFC 4291)' : undefined;
   }
@@ -85,9 +96,9 @@ export function blockedAddressReason(address: string): string | undefined {
   return range ? `is in a ${range[2]} range` : 'is not a public address';
 }
 
-/** A refused destination; the fetcher reports it as outcome `refused_address`. */
+/** A destination the guard refused (a `lookup` error, so node:http reports it as the request's error). */
 export class BlockedAddressError extends Error {
-  readonly code = 'CIMD_BLOCKED_ADDRESS';
+  readonly code = 'BLOCKED_ADDRESS';
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
