@@ -13,13 +13,16 @@ export type BrokerOptions = Parameters<typeof broker>[0];
 /** The value of GITHUB_CLIENT_SECRET in the servers' environment: no response, log line or audit event may hold it. */
 export const GITHUB_SECRET = 'gh-secret-value-7c1d0e55b2a94f0e';
 
+/** The broker's master key in the servers' environment (else a loopback issuer writes a development key file). */
+export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export function startBrokerServer(
   t: TestContext,
   options: { broker?: BrokerOptions; resources?: Parameters<typeof resources>[0]; env?: NodeJS.ProcessEnv; storage?: Storage; dir?: string } = {},
 ): Promise<TestServer> {
   return startServer(t, {
     plugins: [resources(options.resources), broker(options.broker), brokerProbe()],
-    env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...options.env },
+    env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY, ...options.env },
     storage: options.storage,
     dir: options.dir,
   });

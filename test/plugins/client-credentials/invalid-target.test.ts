@@ -24,7 +24,7 @@ async function invalidTargetRepeatsTheResource(t: TestContext, storage: 'sqlite'
       token_url: 'https://github.com/login/oauth/access_token',
     },
   };
-  const fx = await machineServer(t, { storage, extra: [brokerPlugin({ providers: [github] })] });
+  const fx = await machineServer(t, { storage, extra: [brokerPlugin({ providers: [github] })], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
   const client = await fx.createMachineClient();
   const broker = await fx.admin('/admin/resources', {
     method: 'POST',
