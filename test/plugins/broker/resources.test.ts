@@ -114,7 +114,7 @@ test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t
           storage: { sqlite: { path: `${dir}/db.sqlite` } },
           plugins: [storageSqlite(), keystoreKeyfile(), ...brokerDependencies(), broker({ outbound: { allowPrivateAddresses: true } })],
         },
-        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex') } },
+        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex'), AUTHPLANE_SESSION_SECRET: randomBytes(24).toString('hex') } },
       ),
     (err: { code?: string; message?: string }) => err.code === 'AP_ERR_BROKER_PRIVATE_ADDRESSES' && /allowed only with a localhost issuer, not auth\.example\.com/.test(err.message ?? ''),
   );

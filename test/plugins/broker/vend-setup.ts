@@ -190,7 +190,7 @@ export async function startUpstreamOidc(t: TestContext, clock: TestClock, access
   });
   const calls: UpstreamOidc['calls'] = [];
   oidc.on('grant.success', (ctx) => calls.push({ grantType: String(ctx.oidc.params?.grant_type), ok: true }));
-  oidc.on('grant.error', (ctx, err) => calls.push({ grantType: String(ctx.oidc.params?.grant_type), ok: false, error: (err as { error?: string }).error }));
+  oidc.on('grant.error', (ctx, err) => calls.push({ grantType: String(ctx.oidc.params?.grant_type), ok: false, error: err.error }));
   http.on('request', oidc.callback());
 
   // What the connect flow will do: the broker's authorize URL, the broker's upstream client with the server's clock.
