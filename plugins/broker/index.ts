@@ -12,6 +12,10 @@
  * - Upstream token endpoints (upstream-client.ts: code exchange, refresh, client credentials; RFC 6749 §4.1.3, §6,
  *   §4.4 with PKCE, RFC 7636) through the kernel's guarded outbound request: no redirects, `outbound.timeoutMs`,
  *   `outbound.maxResponseBytes`, SSRF guard unless `outbound.allowPrivateAddresses` (localhost issuer only).
+ * - Vends upstream tokens (vend/): the token-exchange backend for `broker` resources (`tokenExchange`
+ *   service), gated by the user's token scopes, agent attestation and consent (`consents` service of oauth),
+ *   the user's upstream grant; refreshes it near expiry. Metric upstream_token_refresh_total; audit
+ *   broker_grant_updated, broker_grant_revoked.
  */
 import { definePlugin } from 'authplane';
 import { registerProviderRoutes } from './admin-routes.js';
@@ -27,6 +31,7 @@ import { GrantStore } from './grants/store.js';
 import { registerReencryptCommand } from './reencrypt-cli.js';
 import { ProviderStore, toProvider } from './store.js';
 import type { ProviderDirectory } from './types.js';
+import { registerVend } from './vend/index.js';
 
 export type { BrokerOptions } from './schema.js';
 
@@ -34,7 +39,8 @@ const LOCALHOST_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export const broker = definePlugin({
   name: 'broker',
-  dependsOn: ['resources'],
+  // token-exchange: vends go out through its grant. oauth: the users' consents an agent's vend rests on.
+  dependsOn: ['resources', 'oauth', 'token-exchange'],
   schema: brokerOptionsSchema,
   errors: brokerErrors,
   env: [...ENCRYPTION_ENV_DEFAULTS],
@@ -83,6 +89,7 @@ export const broker = definePlugin({
     };
     const grants = new GrantStore(api.runtime, secretBox);
     registerReencryptCommand(api, secretBox);
+    registerVend(api, options, grants, directory);
 
     return {
       async init(rt) {

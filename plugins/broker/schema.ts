@@ -2,6 +2,7 @@
 import { Type, type Static } from 'authplane';
 import { encryptionOptionsSchema } from './crypto/schema.js';
 import { createProviderSchema } from './provider-schema.js';
+import { vendOptionsSchema } from './vend/schema.js';
 
 export const brokerOptionsSchema = Type.Object(
   {
@@ -35,6 +36,7 @@ export const brokerOptionsSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     encryption: encryptionOptionsSchema,
+    vend: vendOptionsSchema,
   },
   {
     additionalProperties: false,

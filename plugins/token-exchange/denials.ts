@@ -31,7 +31,8 @@ export class Denials {
     });
   }
 
-  deny(ctx: GrantContext<string>, reason: DenyReason, error: OAuthError, detail: Record<string, unknown> = {}): never {
+  /** `reason` is the grant's own DenyReason, or a backend's word (ExchangeBackendRequest.deny). */
+  deny(ctx: GrantContext<string>, reason: DenyReason | (string & {}), error: OAuthError, detail: Record<string, unknown> = {}): never {
     this.#counter.inc({ reason });
     this.runtime().audit.emit({
       action: 'token_exchange_denied',

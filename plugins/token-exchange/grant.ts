@@ -9,6 +9,7 @@ import {
   type GrantContext,
   type GrantHandler,
   type GrantResult,
+  type OAuthError,
   type RegisterApi,
 } from 'authplane';
 import type { FrontingMatch } from '../fronting/types.js';
@@ -120,7 +121,9 @@ export function tokenExchangeGrant(
       audience: origin.audience,
       grantType: origin.grantType,
     };
-    const result = await backend.exchange({ ctx, subject, target, scopes, origin: from });
+    const deny = (reason: string, error: OAuthError, detail: Record<string, unknown> = {}): never =>
+      denials.deny(ctx, reason, error, { target: target.uri, ...detail });
+    const result = await backend.exchange({ ctx, subject, target, scopes, origin: from, deny });
     return {
       ...result,
       // RFC 8693 §2.2.1: issued_token_type is required in the response.

@@ -5,7 +5,7 @@
  * such a resource once the gates common to all exchanges have passed. Other plugins import these types only
  * (`import type`).
  */
-import type { GrantContext, GrantResult, JwtClaims } from 'authplane';
+import type { GrantContext, GrantResult, JwtClaims, OAuthError } from 'authplane';
 import type { Resource } from '../resources/types.js';
 
 /** The subject token's claims once verified: signed by this server, unexpired, not revoked. */
@@ -36,6 +36,12 @@ export interface ExchangeBackendRequest {
   /** The `scope` parameter's scopes; undefined when the request named none (the backend picks its default). */
   readonly scopes: readonly string[] | undefined;
   readonly origin: Readonly<ExchangeOrigin>;
+  /**
+   * Refuses the exchange as the grant refuses its own: audits `token_exchange_denied` (detail: `reason`, `error`,
+   * `detail`) and counts `authplane_token_exchange_denied_total{reason}`, then throws `error`. `reason` is a short
+   * snake_case word of the backend's (`agent_not_attested`, `consent_required`…).
+   */
+  deny(reason: string, error: OAuthError, detail?: Record<string, unknown>): never;
 }
 
 /**

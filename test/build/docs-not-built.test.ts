@@ -1,5 +1,5 @@
 /**
- * Docs describe what exists. The JWT bearer grant, broker resources and an admin UI are planned
+ * Docs describe what exists. The JWT bearer grant, the broker's connect flow and an admin UI are planned
  * (fields and helpers for them exist), not built: the server refuses them, and every doc that describes them says
  * so. When one of them is built, the first test fails — then the docs' "not built yet" notes go.
  */
@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { broker, clientCredentials, clients, resources } from 'authplane/plugins';
+import { broker, clientCredentials, clients, fronting, oauth, resources, tokenExchange, users } from 'authplane/plugins';
 import { REPO_ROOT, startServer } from '../helpers/server.js';
 
 const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const row = (text: string, field: string) => text.split('\n').find((line) => line.startsWith(`| \`${field}\` |`)) ?? '';
 
-test('the server refuses JWT bearer and broker resources, though clients and resources can name them', async (t) => {
-  // A broker resource names a provider the broker plugin holds; the vend through token exchange is what is not built.
+test('the server refuses JWT bearer and the broker’s connect flow, though clients and resources can name them', async (t) => {
+  // A broker resource names a provider the broker plugin holds; its tokens are vended through token exchange only, and
+  // the connect flow that would give users a grant to vend is what is not built.
   const github = {
     slug: 'github',
     display_name: 'GitHub',
@@ -26,7 +27,7 @@ test('the server refuses JWT bearer and broker resources, though clients and res
       token_url: 'https://github.com/login/oauth/access_token',
     },
   };
-  const server = await startServer(t, { plugins: [clients(), resources(), broker({ providers: [github] }), clientCredentials()], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
+  const server = await startServer(t, { plugins: [clients(), users(), resources(), oauth(), fronting(), tokenExchange(), broker({ providers: [github] }), clientCredentials()], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
   const post = async (path: string, body: unknown) => {
     const response = await server.admin(path, { method: 'POST', body: JSON.stringify(body) });
     assert.equal(response.status, 201, await response.clone().text());
@@ -62,20 +63,23 @@ test('the server refuses JWT bearer and broker resources, though clients and res
   assert.equal(brokered.status, 400);
   assert.equal(((await brokered.json()) as { error: string }).error, 'invalid_target');
 
+  const connect = await fetch(`${server.url}/connect/github?resource=github`, { redirect: 'manual' });
+  assert.equal(connect.status, 404, 'no connect flow');
+
   const discovery = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as { grant_types_supported: string[] };
-  assert.ok(!discovery.grant_types_supported.some((g) => g.startsWith('urn:ietf:params:oauth:grant-type:')), 'not advertised either');
+  assert.ok(!discovery.grant_types_supported.includes('urn:ietf:params:oauth:grant-type:jwt-bearer'), 'not advertised either');
 });
 
 test('the docs mark JWT bearer and the broker as not built yet wherever they describe them, and promise no admin UI', () => {
   const adminApi = doc('docs/admin-api.md');
   assert.match(row(adminApi, 'grant_types'), /\*\*Not built yet:\*\* JWT bearer/);
-  assert.match(row(adminApi, 'backend_kind'), /`broker`.*\*\*not built yet\*\*/);
-  assert.match(row(adminApi, 'scopes'), /`upstream`.*\*\*not built yet\*\*/);
+  assert.match(row(adminApi, 'backend_kind'), /`broker`.*the connect flow .* is \*\*not built yet\*\*/);
   assert.match(row(adminApi, 'policy'), /the broker's connect flow, \*\*not built yet\*\*/);
 
   const sdk = doc('sdk/README.md');
-  assert.match(sdk, /the broker that will give them when it\s+vends upstream tokens is \*\*not built yet\*\* in AuthPlane, see below/);
-  assert.match(sdk, /\*\*The broker is not built yet in AuthPlane\*\*/);
+  assert.match(sdk, /its connect flow is \*\*not built yet\*\* in AuthPlane, see below/);
+  assert.match(sdk, /\*\*The broker's connect flow is not built yet in AuthPlane\*\*/);
+  assert.match(doc('docs/broker.md'), /\*\*Not built yet\*\*: the connect flow/);
 
   for (const path of ['README.md', 'sdk/README.md', 'docs/configuration.md', 'docs/admin-api.md', 'docs/cli.md', 'docs/architecture.md']) {
     assert.doesNotMatch(doc(path), /admin UI/i, `${path} promises an admin UI`);

@@ -137,6 +137,14 @@ export class GrantStore {
     return (await this.#table().where({ user_id: userId, provider_id: providerId }).delete()) > 0;
   }
 
+  /**
+   * Deletes the grant only while it is still at `version` (a refresh the upstream refused): false when another write
+   * came first — a replica's successful refresh or a reconnect, whose grant stands.
+   */
+  async deleteAtVersion(userId: string, providerId: string, version: number): Promise<boolean> {
+    return (await this.#table().where({ user_id: userId, provider_id: providerId, version }).delete()) > 0;
+  }
+
   /** Every grant with a provider (the provider is being deleted): how many went. */
   async deleteForProvider(providerId: string): Promise<number> {
     return this.#table().where({ provider_id: providerId }).delete();

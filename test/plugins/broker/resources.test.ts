@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { AuthPlane } from 'authplane';
 import { broker, keystoreKeyfile, resources, storageSqlite } from 'authplane/plugins';
 import { startServer, tempDir } from '../../helpers/server.js';
-import { brokerResource, githubProvider, json, patch, startBrokerServer } from './setup.js';
+import { brokerDependencies, brokerResource, githubProvider, json, patch, startBrokerServer } from './setup.js';
 
 test('a broker resource must name an existing provider, and is stored naming it by slug however it named it', async (t) => {
   const { admin } = await startBrokerServer(t);
@@ -112,9 +112,9 @@ test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t
         {
           server: { issuer: 'https://auth.example.com' },
           storage: { sqlite: { path: `${dir}/db.sqlite` } },
-          plugins: [storageSqlite(), keystoreKeyfile(), resources(), broker({ outbound: { allowPrivateAddresses: true } })],
+          plugins: [storageSqlite(), keystoreKeyfile(), ...brokerDependencies(), broker({ outbound: { allowPrivateAddresses: true } })],
         },
-        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex') } },
+        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex'), AUTHPLANE_SESSION_SECRET: randomBytes(24).toString('hex') } },
       ),
     (err: { code?: string; message?: string }) => err.code === 'AP_ERR_BROKER_PRIVATE_ADDRESSES' && /allowed only with a localhost issuer, not auth\.example\.com/.test(err.message ?? ''),
   );

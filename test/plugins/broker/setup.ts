@@ -1,8 +1,8 @@
-/** Shared bits of the broker tests: a server with resources, broker and the service probe, and provider bodies. */
+/** Shared bits of the broker tests: a server with the broker, what it depends on and the service probe, and provider bodies. */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { broker, resources, type BrokerProvider, type OAuthProvider } from 'authplane/plugins';
+import { broker, clients, fronting, oauth, resources, tokenExchange, users, type BrokerProvider, type OAuthProvider } from 'authplane/plugins';
 import { brokerProbe } from '../../fixtures/plugins/broker-probe.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 
@@ -16,12 +16,17 @@ export const GITHUB_SECRET = 'gh-secret-value-7c1d0e55b2a94f0e';
 /** The broker's master key in the servers' environment (else a loopback issuer writes a development key file). */
 export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
+/** What the broker depends on: resources, oauth (consents) and token-exchange (vends), and theirs. */
+export function brokerDependencies(resourceOptions?: Parameters<typeof resources>[0]) {
+  return [clients(), users(), resources(resourceOptions), oauth(), fronting(), tokenExchange()];
+}
+
 export function startBrokerServer(
   t: TestContext,
   options: { broker?: BrokerOptions; resources?: Parameters<typeof resources>[0]; env?: NodeJS.ProcessEnv; storage?: Storage; dir?: string } = {},
 ): Promise<TestServer> {
   return startServer(t, {
-    plugins: [resources(options.resources), broker(options.broker), brokerProbe()],
+    plugins: [...brokerDependencies(options.resources), broker(options.broker), brokerProbe()],
     env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY, ...options.env },
     storage: options.storage,
     dir: options.dir,

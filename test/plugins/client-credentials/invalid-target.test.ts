@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { broker as brokerPlugin } from 'authplane/plugins';
+import { broker as brokerPlugin, fronting, tokenExchange } from 'authplane/plugins';
 import { requirePostgres } from '../../helpers/postgres.js';
 import { machineServer, requestMachineToken } from './setup.js';
 
@@ -24,7 +24,7 @@ async function invalidTargetRepeatsTheResource(t: TestContext, storage: 'sqlite'
       token_url: 'https://github.com/login/oauth/access_token',
     },
   };
-  const fx = await machineServer(t, { storage, extra: [brokerPlugin({ providers: [github] })], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
+  const fx = await machineServer(t, { storage, extra: [fronting(), tokenExchange(), brokerPlugin({ providers: [github] })], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
   const client = await fx.createMachineClient();
   const broker = await fx.admin('/admin/resources', {
     method: 'POST',

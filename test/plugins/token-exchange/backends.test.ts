@@ -167,7 +167,7 @@ test('without a backend for its kind, a broker target stays invalid_target', asy
 test('a second backend for a kind, a backend for mint, or one registered after register stops boot naming the plugin', async (t) => {
   const base = () => [clients(), resources(), users(), oauth(), fronting(), tokenExchange()];
   await assert.rejects(
-    startServer(t, { plugins: [...base(), brokerBackend({ name: 'broker-one' })(), brokerBackend({ name: 'broker-two', resourcesBackend: false })()] }),
+    startServer(t, { plugins: [...base(), brokerBackend({ name: 'broker-one' })(), brokerBackend({ name: 'broker-two', servesResources: false })()] }),
     (err: Error & { code?: string }) =>
       err.code === 'AP_ERR_TOKEN_EXCHANGE_BACKEND_DUPLICATE' && /resource kind 'broker' registered by 'broker-one' and 'broker-two'/.test(err.message),
   );
