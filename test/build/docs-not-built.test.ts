@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { broker, clientCredentials, clients, resources } from 'authplane/plugins';
+import { broker, clientCredentials, clients, oauth, resources, users } from 'authplane/plugins';
 import { REPO_ROOT, startServer } from '../helpers/server.js';
 
 const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -26,7 +26,7 @@ test('the server refuses JWT bearer and broker resources, though clients and res
       token_url: 'https://github.com/login/oauth/access_token',
     },
   };
-  const server = await startServer(t, { plugins: [clients(), resources(), broker({ providers: [github] }), clientCredentials()], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
+  const server = await startServer(t, { plugins: [clients(), resources(), users(), oauth(), broker({ providers: [github] }), clientCredentials()], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
   const post = async (path: string, body: unknown) => {
     const response = await server.admin(path, { method: 'POST', body: JSON.stringify(body) });
     assert.equal(response.status, 201, await response.clone().text());

@@ -9,8 +9,8 @@ function setup(t: Parameters<typeof repoTempDir>[0]) {
   const dir = repoTempDir(t, 'broker-cli-');
   const config = writeConfigFile(dir, {
     settings: { storage: { sqlite: { path: join(dir, 'authserver.db') } }, signing: { keyPath: join(dir, 'keys') }, log: { level: 'warn' } },
-    imports: ["import { broker, resources } from 'authplane/plugins';"],
-    plugins: ['resources()', 'broker()'],
+    imports: ["import { broker, clients, oauth, resources, users } from 'authplane/plugins';"],
+    plugins: ['clients()', 'resources()', 'users()', 'oauth()', 'broker()'],
   });
   // The CLI works on the database directly: no admin listener, no admin key.
   const cli = (...args: string[]) =>

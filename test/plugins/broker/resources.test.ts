@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { AuthPlane } from 'authplane';
-import { broker, keystoreKeyfile, resources, storageSqlite } from 'authplane/plugins';
+import { broker, clients, keystoreKeyfile, oauth, resources, storageSqlite, users } from 'authplane/plugins';
 import { startServer, tempDir } from '../../helpers/server.js';
 import { brokerResource, githubProvider, json, patch, startBrokerServer } from './setup.js';
 
@@ -112,9 +112,10 @@ test('allowPrivateAddresses with an issuer that is not localhost stops boot', (t
         {
           server: { issuer: 'https://auth.example.com' },
           storage: { sqlite: { path: `${dir}/db.sqlite` } },
-          plugins: [storageSqlite(), keystoreKeyfile(), resources(), broker({ outbound: { allowPrivateAddresses: true } })],
+          plugins: [storageSqlite(), keystoreKeyfile(), clients(), resources(), users(), oauth(), broker({ outbound: { allowPrivateAddresses: true } })],
         },
-        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex') } },
+        // The oauth plugin (which the broker depends on) needs a session secret with a public issuer.
+        { env: { AUTHPLANE_ADMIN_API_KEY: randomBytes(24).toString('hex'), AUTHPLANE_SESSION_SECRET: randomBytes(32).toString('hex') } },
       ),
     (err: { code?: string; message?: string }) => err.code === 'AP_ERR_BROKER_PRIVATE_ADDRESSES' && /allowed only with a localhost issuer, not auth\.example\.com/.test(err.message ?? ''),
   );

@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { broker, resources, type BrokerProvider, type OAuthProvider } from 'authplane/plugins';
+import { broker, clients, oauth, resources, users, type BrokerProvider, type OAuthProvider } from 'authplane/plugins';
 import { brokerProbe } from '../../fixtures/plugins/broker-probe.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
 
@@ -18,10 +18,23 @@ export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function startBrokerServer(
   t: TestContext,
-  options: { broker?: BrokerOptions; resources?: Parameters<typeof resources>[0]; env?: NodeJS.ProcessEnv; storage?: Storage; dir?: string } = {},
+  options: {
+    broker?: BrokerOptions;
+    resources?: Parameters<typeof resources>[0];
+    env?: NodeJS.ProcessEnv;
+    storage?: Storage;
+    dir?: string;
+    /** The issuer is the listener's own URL (the connect callback is `<issuer>/connect/<slug>/callback`). */
+    exactIssuer?: boolean;
+    /** The server's clock (a `testClock()`), to move past a connect's expiry. */
+    now?: () => number;
+  } = {},
 ): Promise<TestServer> {
   return startServer(t, {
-    plugins: [resources(options.resources), broker(options.broker), brokerProbe()],
+    // The connect flow signs users in through the oauth plugin (which needs clients and users).
+    plugins: [clients(), resources(options.resources), users(), oauth(), broker(options.broker), brokerProbe()],
+    ...(options.exactIssuer ? { exactIssuer: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
     env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY, ...options.env },
     storage: options.storage,
     dir: options.dir,
