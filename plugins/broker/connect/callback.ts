@@ -5,13 +5,13 @@
  * encrypted (a new version for a user who connected before) and the browser goes back to the return URL.
  */
 import type { Context } from 'koa';
-import { PageError, readQuery } from 'authplane';
+import { PageError } from 'authplane';
 import { BrokerKeyError } from '../crypto/local-box.js';
 import type { OAuthProvider, UpstreamTokens } from '../types.js';
 import { UpstreamError, type UpstreamFailure } from '../upstream-error.js';
 import type { ConnectDeps } from './deps.js';
 import { connectFailedPage, connectedPage, sendPage } from './pages.js';
-import { connectProvider } from './start.js';
+import { connectProvider, connectQuery } from './start.js';
 import { ConnectStateError, nonceMatches, openState, type ConnectState } from './state.js';
 
 const NO_STORE = { headers: { 'Cache-Control': 'no-store' } };
@@ -84,7 +84,7 @@ async function verifiedState(deps: ConnectDeps, ctx: Context, provider: OAuthPro
 
 export function connectCallback(deps: ConnectDeps) {
   return async (ctx: Context): Promise<void> => {
-    const params = readQuery(ctx);
+    const params = connectQuery(ctx);
     const provider = await connectProvider(deps, ctx.params.provider as string);
     const state = await verifiedState(deps, ctx, provider, params.state);
     const runtime = deps.runtime();

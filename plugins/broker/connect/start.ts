@@ -5,7 +5,7 @@
  * (RFC 6749 §4.1.1) with PKCE S256 (RFC 7636) and a sealed state (state.ts).
  */
 import type { Context } from 'koa';
-import { PageError, readQuery } from 'authplane';
+import { OAuthError, PageError, readQuery, type FormParams } from 'authplane';
 import type { Resource } from '../../resources/types.js';
 import { authorizeUrl, createPkce } from '../authorize-url.js';
 import type { OAuthProvider } from '../types.js';
@@ -15,6 +15,16 @@ import { CONNECT_STATE_TTL_MS, sealState } from './state.js';
 const NO_STORE = { headers: { 'Cache-Control': 'no-store' } };
 
 const badRequest = (message: string) => new PageError(400, 'Cannot connect', message, NO_STORE);
+
+/** The query, one value per parameter; a repeated one is an error page like the others. */
+export function connectQuery(ctx: Context): FormParams {
+  try {
+    return readQuery(ctx);
+  } catch (err) {
+    if (err instanceof OAuthError) throw new PageError(400, 'Cannot connect', err.message, { ...NO_STORE, cause: err });
+    throw err;
+  }
+}
 
 /** The `oauth` provider a connect URL names by slug; anything else is an error page. */
 export async function connectProvider(deps: ConnectDeps, slug: string): Promise<OAuthProvider> {
@@ -72,7 +82,7 @@ function upstreamScopes(resource: Resource, provider: OAuthProvider, scope: stri
 
 export function connectStart(deps: ConnectDeps) {
   return async (ctx: Context): Promise<void> => {
-    const params = readQuery(ctx);
+    const params = connectQuery(ctx);
     const provider = await connectProvider(deps, ctx.params.provider as string);
     const resource = await brokerResource(deps, provider, params.resource);
     const back = returnUrl(resource, params.return_url);
