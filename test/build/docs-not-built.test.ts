@@ -71,7 +71,9 @@ test('the docs mark JWT bearer and the broker as not built yet wherever they des
   assert.match(row(adminApi, 'grant_types'), /\*\*Not built yet:\*\* JWT bearer/);
   assert.match(row(adminApi, 'backend_kind'), /`broker`.*\*\*not built yet\*\*/);
   assert.match(row(adminApi, 'scopes'), /`upstream`.*\*\*not built yet\*\*/);
-  assert.match(row(adminApi, 'policy'), /the broker's connect flow, \*\*not built yet\*\*/);
+  // The connect flow is built: the policy row describes it as it is.
+  assert.match(row(adminApi, 'policy'), /`connect\.allowed_return_urls`: the URLs the broker's \[connect flow\]\(broker\.md#connecting-an-account\) may return the browser to/);
+  assert.doesNotMatch(row(adminApi, 'policy'), /not built/);
 
   const sdk = doc('sdk/README.md');
   assert.match(sdk, /the broker that will give them when it\s+vends upstream tokens is \*\*not built yet\*\* in AuthPlane, see below/);
