@@ -5,7 +5,7 @@
  * encrypted (a new version for a user who connected before) and the browser goes back to the return URL.
  */
 import type { Context } from 'koa';
-import { PageError } from 'authplane';
+import { PageError, PluginError } from 'authplane';
 import { BrokerKeyError } from '../crypto/local-box.js';
 import type { OAuthProvider, UpstreamTokens } from '../types.js';
 import { UpstreamError, type UpstreamFailure } from '../upstream-error.js';
@@ -141,10 +141,9 @@ export function connectCallback(deps: ConnectDeps) {
     try {
       version = (await deps.grants.save(state.userId, provider.id, tokens)).version;
     } catch (err) {
-      if (err instanceof BrokerKeyError) throw unavailable(err);
-      const code = (err as { code?: unknown }).code;
-      // The box's own failures (Vault) carry an AP_ERR_BROKER_* code; anything else is a bug: a 500 with its stack in the log.
-      if (typeof code === 'string' && code.startsWith('AP_ERR_BROKER_')) throw unavailable(err);
+      // The box's own failures (Vault unreachable or refusing) are the broker's coded errors; anything else is a bug:
+      // a 500 with its stack in the log.
+      if (err instanceof BrokerKeyError || err instanceof PluginError) throw unavailable(err);
       throw err;
     }
     runtime.audit.emit({

@@ -3,7 +3,8 @@
  * work with the admin listener off. (`admin user grants` is the oauth plugin's: a user's consents and refresh
  * families at this server, not upstream accounts.)
  */
-import { BootError, booted, JSON_OPTION, printRecords, type RegisterApi } from 'authplane';
+import { booted, JSON_OPTION, printRecords, type RegisterApi } from 'authplane';
+import { brokerErrors } from '../errors.js';
 import { MAX_LIST_LIMIT, parseListQuery, type GrantOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -45,7 +46,7 @@ export function registerGrantCommands(api: RegisterApi, operations: GrantOperati
     description: "Delete a user's grant with a provider (the user must connect again); audited",
     usage: '<user-id> <provider>',
     run: booted(async ({ args, out }) => {
-      if (args.length !== 2) throw new BootError('AP_ERR_CLI_USAGE', 'usage: authserver admin broker-grant revoke <user-id> <provider>');
+      if (args.length !== 2) throw brokerErrors.GRANT_REVOKE_USAGE('usage: authserver admin broker-grant revoke <user-id> <provider>');
       const [userId, provider] = args as [string, string];
       await operations.revoke(userId, provider, CLI_ACTOR, 'admin');
       out(`revoked the grant of user ${userId} with ${provider}`);
