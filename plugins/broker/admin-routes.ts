@@ -1,10 +1,18 @@
 /** The admin API for broker providers (`/admin/broker-providers…`), a thin HTTP layer over the shared operations. */
-import { readJson, type RegisterApi } from 'authplane';
+import { badRequest, readJson, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { Actor, ProviderOperations } from './operations.js';
 
 function actorOf(ctx: Context): Actor {
   return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
+}
+
+/** `?cascade=true|false`, as the resources plugin reads it. */
+function flag(ctx: Context, name: string): boolean {
+  const value = ctx.query[name];
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw badRequest(`query parameter '${name}' must be true or false`, { errors: [{ field: name, message: 'must be true or false' }] });
 }
 
 export function registerProviderRoutes(api: RegisterApi, operations: ProviderOperations): void {
@@ -31,7 +39,7 @@ export function registerProviderRoutes(api: RegisterApi, operations: ProviderOpe
   });
 
   api.route('admin', 'DELETE', '/admin/broker-providers/:id', async (ctx) => {
-    await operations.delete(id(ctx), actorOf(ctx));
+    await operations.delete(id(ctx), actorOf(ctx), { cascade: flag(ctx, 'cascade') });
     ctx.status = 204;
   });
 }

@@ -129,11 +129,12 @@ export function registerProviderCommands(api: RegisterApi, operations: ProviderO
     }),
   });
   add('delete', {
-    description: 'Delete a broker provider (refused while broker resources name it)',
+    description: 'Delete a broker provider (refused while broker resources name it, and while users hold grants with it unless --cascade)',
     usage: '<id-or-slug>',
-    run: booted(async ({ args, out }) => {
+    options: { cascade: { type: 'boolean', description: "Revoke the users' grants with it too" } },
+    run: booted(async ({ args, options, out }) => {
       const id = target(args, 'delete');
-      await operations.delete(id, CLI_ACTOR);
+      await operations.delete(id, CLI_ACTOR, { cascade: options.cascade === true });
       out(`deleted broker provider ${id}`);
     }),
   });

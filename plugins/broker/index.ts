@@ -9,6 +9,12 @@
  * - Provides service `brokerProviders` (get by slug or id, list).
  * - Serves backend `broker` of the resources plugin (`resources.registerBackend`): a broker resource must name an
  *   existing provider, stored as its slug; a provider is deleted only once no resource names it.
+ * - Connect flow (connect/): `GET /connect/{provider}` (login through the oauth plugin's `interactions` service,
+ *   return path `/connect/`) → upstream authorize with PKCE and a sealed state → `GET /connect/{provider}/callback`
+ *   exchanges the code and saves the grant encrypted. `GET /connections`, `DELETE /connections/{provider}` for the
+ *   signed-in user; admin API `/admin/broker-grants…` and CLI `authserver admin broker-grant …` (grants/). Audit:
+ *   broker_grant_updated, broker_grant_revoked, broker_connect_failed. A provider with grants is deleted only with
+ *   cascade.
  * - Upstream token endpoints (upstream-client.ts: code exchange, refresh, client credentials; RFC 6749 §4.1.3, §6,
  *   §4.4 with PKCE, RFC 7636) through the kernel's guarded outbound request: no redirects, `outbound.timeoutMs`,
  *   `outbound.maxResponseBytes`, SSRF guard unless `outbound.allowPrivateAddresses` (localhost issuer only).
@@ -28,6 +34,8 @@ import { seedProviders } from './seed.js';
 import { createSecretBox, type ConfiguredSecretBox } from './crypto/create-box.js';
 import { ENCRYPTION_ENV_DEFAULTS, type EncryptionOptions } from './crypto/schema.js';
 import { GrantStore } from './grants/store.js';
+import { registerConnect } from './connect/index.js';
+import type { GrantOperations } from './grants/operations.js';
 import { registerReencryptCommand } from './reencrypt-cli.js';
 import { ProviderStore, toProvider } from './store.js';
 import type { ProviderDirectory } from './types.js';
@@ -39,7 +47,8 @@ const LOCALHOST_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export const broker = definePlugin({
   name: 'broker',
-  // token-exchange: vends go out through its grant. oauth: the users' consents an agent's vend rests on.
+  // token-exchange: vends go out through its grant. oauth: the signed-in user of the connect flow, and the users'
+  // consents an agent's vend rests on.
   dependsOn: ['resources', 'oauth', 'token-exchange'],
   schema: brokerOptionsSchema,
   errors: brokerErrors,
@@ -57,6 +66,7 @@ export const broker = definePlugin({
     const operations = new ProviderOperations(store, () => resources, api.runtime, {
       allowPrivateAddresses: options.outbound.allowPrivateAddresses,
       environmentVariable: (name) => api.environmentVariable(name),
+      grants: () => grantOperations,
     });
 
     const directory: ProviderDirectory = {
@@ -90,6 +100,7 @@ export const broker = definePlugin({
     const grants = new GrantStore(api.runtime, secretBox);
     registerReencryptCommand(api, secretBox);
     registerVend(api, options, grants, directory);
+    const grantOperations: GrantOperations = registerConnect(api, { options, providers: directory, grants, box: secretBox });
 
     return {
       async init(rt) {

@@ -22,6 +22,14 @@ export interface OperationSettings {
   /** Loopback and private upstream addresses allowed (broker.outbound.allowPrivateAddresses). */
   allowPrivateAddresses: boolean;
   environmentVariable: (name: string) => string | undefined;
+  /** The users' grants with a provider (grants/operations.ts): a delete is refused while any exist, unless it cascades. */
+  grants?: () => ProviderGrants;
+}
+
+export interface ProviderGrants {
+  countForProvider(providerId: string): Promise<number>;
+  /** Deletes them, each audited as revoked by `actor`; how many went. */
+  revokeForProvider(provider: Pick<BrokerProvider, 'id' | 'slug'>, actor: Actor): Promise<number>;
 }
 
 const fieldProblem = (errors: FieldProblem[]) => badRequest(errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
@@ -106,8 +114,11 @@ export class ProviderOperations {
     return toProvider(updated);
   }
 
-  /** Refused (409, listing them) while broker resources name the provider. */
-  async delete(idOrSlug: string, actor: Actor): Promise<void> {
+  /**
+   * Refused (409, listing them) while broker resources name the provider, and (409, counting them) while users hold
+   * grants with it unless `cascade`, which deletes the grants first (each audited as `broker_grant_revoked`).
+   */
+  async delete(idOrSlug: string, actor: Actor, options: { cascade?: boolean } = {}): Promise<void> {
     const current = await this.#find(idOrSlug);
     const naming = await this.resourcesNaming(current);
     if (naming.length) {
@@ -116,8 +127,16 @@ export class ProviderOperations {
         extra: { resources: naming.map((r) => ({ id: r.id, slug: r.slug })) },
       });
     }
+    const grants = this.settings.grants?.();
+    const held = grants ? await grants.countForProvider(current.id) : 0;
+    if (held && !options.cascade) {
+      throw new ProblemError(409, 'Conflict', `broker provider '${current.slug}' has ${held} user grant${held > 1 ? 's' : ''}; delete with cascade to revoke them too`, {
+        extra: { grants: held },
+      });
+    }
+    const revoked = held && grants ? await grants.revokeForProvider(current, actor) : 0;
     if (!(await this.store.delete(current.id))) throw notFound(`broker provider '${idOrSlug}' not found`);
-    this.#audit('broker_provider_deleted', current, actor, {});
+    this.#audit('broker_provider_deleted', current, actor, revoked ? { grants_revoked: revoked } : {});
   }
 
   /** The broker resources whose `broker_provider_id` names the provider (by slug, as stored, or by id). */

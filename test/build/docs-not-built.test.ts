@@ -1,7 +1,7 @@
 /**
- * Docs describe what exists. The JWT bearer grant, the broker's connect flow and an admin UI are planned
- * (fields and helpers for them exist), not built: the server refuses them, and every doc that describes them says
- * so. When one of them is built, the first test fails — then the docs' "not built yet" notes go.
+ * Docs describe what exists. The JWT bearer grant and an admin UI are planned (fields for them exist), not built:
+ * the server refuses them, and every doc that describes them says so. When one of them is built, the first test
+ * fails — then the docs' "not built yet" notes go. The broker is built: its docs say nothing is still to come.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,9 +13,8 @@ import { REPO_ROOT, startServer } from '../helpers/server.js';
 const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const row = (text: string, field: string) => text.split('\n').find((line) => line.startsWith(`| \`${field}\` |`)) ?? '';
 
-test('the server refuses JWT bearer and the broker’s connect flow, though clients and resources can name them', async (t) => {
-  // A broker resource names a provider the broker plugin holds; its tokens are vended through token exchange only, and
-  // the connect flow that would give users a grant to vend is what is not built.
+test('the server refuses JWT bearer, though clients can name it, and a broker resource is refused by every grant but token exchange', async (t) => {
+  // A broker resource names a provider the broker plugin holds; its tokens are vended through token exchange only.
   const github = {
     slug: 'github',
     display_name: 'GitHub',
@@ -63,23 +62,20 @@ test('the server refuses JWT bearer and the broker’s connect flow, though clie
   assert.equal(brokered.status, 400);
   assert.equal(((await brokered.json()) as { error: string }).error, 'invalid_target');
 
-  const connect = await fetch(`${server.url}/connect/github?resource=github`, { redirect: 'manual' });
-  assert.equal(connect.status, 404, 'no connect flow');
-
   const discovery = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as { grant_types_supported: string[] };
   assert.ok(!discovery.grant_types_supported.includes('urn:ietf:params:oauth:grant-type:jwt-bearer'), 'not advertised either');
 });
 
-test('the docs mark JWT bearer and the broker as not built yet wherever they describe them, and promise no admin UI', () => {
+test('the docs mark JWT bearer as not built yet wherever they describe it, call no part of the broker unbuilt, and promise no admin UI', () => {
   const adminApi = doc('docs/admin-api.md');
   assert.match(row(adminApi, 'grant_types'), /\*\*Not built yet:\*\* JWT bearer/);
-  assert.match(row(adminApi, 'backend_kind'), /`broker`.*the connect flow .* is \*\*not built yet\*\*/);
-  assert.match(row(adminApi, 'policy'), /the broker's connect flow, \*\*not built yet\*\*/);
+  assert.doesNotMatch(row(adminApi, 'backend_kind'), /not built/);
+  assert.match(row(adminApi, 'policy'), /`connect\.allowed_return_urls`: the URLs the broker's \[connect flow\]\(broker\.md#connecting-an-account\) may return the browser to/);
+  assert.doesNotMatch(row(adminApi, 'policy'), /not built/);
 
   const sdk = doc('sdk/README.md');
-  assert.match(sdk, /its connect flow is \*\*not built yet\*\* in AuthPlane, see below/);
-  assert.match(sdk, /\*\*The broker's connect flow is not built yet in AuthPlane\*\*/);
-  assert.match(doc('docs/broker.md'), /\*\*Not built yet\*\*: the connect flow/);
+  // The broker is built: no document describes part of it as still to come.
+  for (const path of ['sdk/README.md', 'docs/broker.md']) assert.doesNotMatch(doc(path), /not built/i, `${path} calls part of the broker not built`);
 
   for (const path of ['README.md', 'sdk/README.md', 'docs/configuration.md', 'docs/admin-api.md', 'docs/cli.md', 'docs/architecture.md']) {
     assert.doesNotMatch(doc(path), /admin UI/i, `${path} promises an admin UI`);

@@ -123,11 +123,12 @@ export class GrantStore {
     return { grant: toInfo(row), tokens: await openGrantTokens(this.box(), row) };
   }
 
-  /** Newest first; narrowed by user and/or provider. */
-  async list(filter: { userId?: string; providerId?: string } = {}): Promise<GrantInfo[]> {
+  /** Newest first; narrowed by user and/or provider; at most `limit` when given. */
+  async list(filter: { userId?: string; providerId?: string; limit?: number } = {}): Promise<GrantInfo[]> {
     const query = this.#table().select(...INFO_COLUMNS);
     if (filter.userId) query.where('user_id', filter.userId);
     if (filter.providerId) query.where('provider_id', filter.providerId);
+    if (filter.limit !== undefined) query.limit(filter.limit);
     const rows = (await query.orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'id', order: 'desc' }])) as unknown as GrantRow[];
     return rows.map(toInfo);
   }

@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { errorLines, repoTempDir, writeConfigFile } from '../../helpers/config-files.js';
 import { runCli } from '../../helpers/server.js';
-import { GITHUB_SECRET } from './setup.js';
+import { BROKER_CONFIG_PLUGINS, GITHUB_SECRET } from './setup.js';
 
 function setup(t: Parameters<typeof repoTempDir>[0]) {
   const dir = repoTempDir(t, 'broker-cli-');
   const config = writeConfigFile(dir, {
     settings: { storage: { sqlite: { path: join(dir, 'authserver.db') } }, signing: { keyPath: join(dir, 'keys') }, log: { level: 'warn' } },
-    imports: ["import { broker, clients, fronting, oauth, resources, tokenExchange, users } from 'authplane/plugins';"],
-    plugins: ['clients()', 'users()', 'resources()', 'oauth()', 'fronting()', 'tokenExchange()', 'broker()'],
+    ...BROKER_CONFIG_PLUGINS,
   });
   // The CLI works on the database directly: no admin listener, no admin key.
   const cli = (...args: string[]) =>

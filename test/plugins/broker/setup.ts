@@ -21,12 +21,30 @@ export function brokerDependencies(resourceOptions?: Parameters<typeof resources
   return [clients(), users(), resources(resourceOptions), oauth(), fronting(), tokenExchange()];
 }
 
+/** The same plugins in a config file the CLI loads: its import line and plugin list. */
+export const BROKER_CONFIG_PLUGINS = {
+  imports: ["import { broker, clients, fronting, oauth, resources, tokenExchange, users } from 'authplane/plugins';"],
+  plugins: ['clients()', 'users()', 'resources()', 'oauth()', 'fronting()', 'tokenExchange()', 'broker()'],
+};
+
 export function startBrokerServer(
   t: TestContext,
-  options: { broker?: BrokerOptions; resources?: Parameters<typeof resources>[0]; env?: NodeJS.ProcessEnv; storage?: Storage; dir?: string } = {},
+  options: {
+    broker?: BrokerOptions;
+    resources?: Parameters<typeof resources>[0];
+    env?: NodeJS.ProcessEnv;
+    storage?: Storage;
+    dir?: string;
+    /** The issuer is the listener's own URL (the connect callback is `<issuer>/connect/<slug>/callback`). */
+    exactIssuer?: boolean;
+    /** The server's clock (a `testClock()`), to move past a connect's expiry. */
+    now?: () => number;
+  } = {},
 ): Promise<TestServer> {
   return startServer(t, {
     plugins: [...brokerDependencies(options.resources), broker(options.broker), brokerProbe()],
+    ...(options.exactIssuer ? { exactIssuer: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
     env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY, ...options.env },
     storage: options.storage,
     dir: options.dir,

@@ -1,0 +1,17 @@
+/** The admin API for the users' broker grants (`/admin/broker-grants…`), a thin HTTP layer over GrantOperations. */
+import { readQuery, type RegisterApi } from 'authplane';
+import type { Context } from 'koa';
+import { parseListQuery, type GrantActor, type GrantOperations } from './operations.js';
+
+const actorOf = (ctx: Context): GrantActor => ({ actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string });
+
+export function registerGrantAdminRoutes(api: RegisterApi, operations: GrantOperations): void {
+  api.route('admin', 'GET', '/admin/broker-grants', async (ctx) => {
+    ctx.body = { grants: await operations.list(parseListQuery(readQuery(ctx))) };
+  });
+
+  api.route('admin', 'DELETE', '/admin/broker-grants/:user_id/:provider', async (ctx) => {
+    await operations.revoke(ctx.params.user_id as string, ctx.params.provider as string, actorOf(ctx), 'admin');
+    ctx.status = 204;
+  });
+}
