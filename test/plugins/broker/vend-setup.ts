@@ -168,7 +168,7 @@ export interface UpstreamOidc {
  * revoking the whole grant, its own reuse detection), `profile` and `email` scopes, access tokens living
  * `accessTokenTtl` seconds by its own (real) clock.
  */
-export async function startUpstreamOidc(t: TestContext, clock: TestClock, accessTokenTtl = 600): Promise<UpstreamOidc> {
+export async function startUpstreamOidc(t: TestContext, clock: TestClock, accessTokenTtl = 600, redirectUris: string[] = [UPSTREAM_REDIRECT_URI]): Promise<UpstreamOidc> {
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); }));
@@ -177,7 +177,7 @@ export async function startUpstreamOidc(t: TestContext, clock: TestClock, access
     clients: [{
       client_id: 'authplane-broker',
       client_secret: UPSTREAM_SECRET,
-      redirect_uris: [UPSTREAM_REDIRECT_URI],
+      redirect_uris: redirectUris,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
