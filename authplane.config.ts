@@ -5,11 +5,13 @@
 import { defineConfig } from 'authplane';
 import {
   auditDb,
+  broker,
   cimd,
   clientCredentials,
   clients,
   dcr,
   dpop,
+  fronting,
   introspection,
   issuances,
   keystoreKeyfile,
@@ -19,6 +21,7 @@ import {
   revocation,
   storagePostgres,
   storageSqlite,
+  tokenExchange,
   tracingOtel,
   users,
 } from 'authplane/plugins';
@@ -45,6 +48,12 @@ export default defineConfig({
     dcr(),
     cimd(),
     clientCredentials(),
+    fronting(),
+    tokenExchange(),
+    // Upstream accounts (GitHub, Google…) for broker resources (docs/broker.md). With no AUTHPLANE_BROKER_MASTER_KEY
+    // and this localhost issuer it keeps a development master key in data/broker/master.key; set the variable
+    // in production, where boot refuses to run without it.
+    broker(),
     introspection(),
     revocation(),
     issuances(),

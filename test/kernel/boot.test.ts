@@ -66,10 +66,12 @@ test('a copy of the example config is found as ./authplane.config.ts without --c
     env: {
       AUTHPLANE_STORAGE_SQLITE_PATH: join(cwd, 'elsewhere/auth.db'),
       AUTHPLANE_SIGNING_KEY_PATH: join(cwd, 'elsewhere/keys'),
+      AUTHPLANE_BROKER_ENCRYPTION_DEV_KEY_FILE: join(cwd, 'elsewhere/broker/master.key'),
     },
   });
   await assertHealthy(server.url);
   assert.ok(existsSync(join(cwd, 'elsewhere/auth.db')));
+  assert.ok(existsSync(join(cwd, 'elsewhere/broker/master.key')), "the broker's development master key");
   assert.ok(!existsSync(join(cwd, 'data')), 'the environment moved storage and keys away from the file defaults');
   assertKeyFiles(join(cwd, 'elsewhere/keys'));
 });
