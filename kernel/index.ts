@@ -41,6 +41,7 @@ export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';
 export { bodyValidator } from './http/validate-body.js';
+export { adminActor, queryFlag, type AdminActor } from './http/admin-request.js';
 export { blockedAddressReason } from './net/address-guard.js';
 export {
   outboundRequest,

@@ -1,13 +1,9 @@
 /** The admin API for clients (`/admin/clients…`), a thin HTTP layer over the shared operations. */
-import { badRequest, readJson, type RegisterApi } from 'authplane';
+import { adminActor, badRequest, readJson, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
-import type { Actor, ClientOperations, Transition } from './operations.js';
+import type { ClientOperations, Transition } from './operations.js';
 
 const LIST_FILTERS = ['status', 'source'] as const;
-
-function actorOf(ctx: Context): Actor {
-  return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
-}
 
 /** Query filters, each at most once; an unknown one is a 400 rather than silently ignored (a typo lists all). */
 function listFilter(ctx: Context): { status?: string; source?: string } {
@@ -35,7 +31,7 @@ export function registerClientRoutes(api: RegisterApi, operations: ClientOperati
   const id = (ctx: Context) => ctx.params.id as string;
 
   api.route('admin', 'POST', '/admin/clients', async (ctx) => {
-    const client = await operations.create(readJson(ctx), actorOf(ctx));
+    const client = await operations.create(readJson(ctx), adminActor(ctx));
     noStore(ctx);
     ctx.status = 201;
     ctx.set('Location', `/admin/clients/${encodeURIComponent(client.client_id)}`);
@@ -51,25 +47,25 @@ export function registerClientRoutes(api: RegisterApi, operations: ClientOperati
   });
 
   api.route('admin', 'PATCH', '/admin/clients/:id', async (ctx) => {
-    const client = await operations.update(id(ctx), readJson(ctx), actorOf(ctx));
+    const client = await operations.update(id(ctx), readJson(ctx), adminActor(ctx));
     if (client.client_secret) noStore(ctx);
     ctx.body = client;
   });
 
   api.route('admin', 'DELETE', '/admin/clients/:id', async (ctx) => {
-    await operations.delete(id(ctx), actorOf(ctx));
+    await operations.delete(id(ctx), adminActor(ctx));
     ctx.status = 204;
   });
 
   api.route('admin', 'POST', '/admin/clients/:id/rotate-secret', async (ctx) => {
-    const client = await operations.rotateSecret(id(ctx), actorOf(ctx));
+    const client = await operations.rotateSecret(id(ctx), adminActor(ctx));
     noStore(ctx);
     ctx.body = client;
   });
 
   for (const transition of ['suspend', 'revoke', 'reactivate'] as const satisfies readonly Transition[]) {
     api.route('admin', 'POST', `/admin/clients/:id/${transition}`, async (ctx) => {
-      ctx.body = await operations.transition(id(ctx), transition, actorOf(ctx));
+      ctx.body = await operations.transition(id(ctx), transition, adminActor(ctx));
     });
   }
 }

@@ -1,11 +1,7 @@
 /** The admin API for fronting links (`/admin/fronting…`), a thin HTTP layer over the shared operations. */
-import { badRequest, readJson, type RegisterApi } from 'authplane';
+import { adminActor, badRequest, readJson, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
-import type { Actor, FrontingOperations } from './operations.js';
-
-function actorOf(ctx: Context): Actor {
-  return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
-}
+import type { FrontingOperations } from './operations.js';
 
 /** A query parameter given at most once, or undefined. */
 function queryParam(ctx: Context, name: string): string | undefined {
@@ -24,7 +20,7 @@ export function registerFrontingRoutes(api: RegisterApi, operations: FrontingOpe
       ctx.body = await operations.dryRun(readJson(ctx));
       return;
     }
-    const link = await operations.create(readJson(ctx), actorOf(ctx));
+    const link = await operations.create(readJson(ctx), adminActor(ctx));
     ctx.status = 201;
     ctx.set('Location', `/admin/fronting/${link.id}`);
     ctx.body = link;
@@ -39,7 +35,7 @@ export function registerFrontingRoutes(api: RegisterApi, operations: FrontingOpe
   });
 
   api.route('admin', 'DELETE', '/admin/fronting/:id', async (ctx) => {
-    await operations.delete(ctx.params.id as string, actorOf(ctx));
+    await operations.delete(ctx.params.id as string, adminActor(ctx));
     ctx.status = 204;
   });
 }

@@ -1,11 +1,6 @@
 /** The admin API for issuances (`/admin/issuances…`), a thin HTTP layer over the shared operations. */
-import type { Context } from 'koa';
-import type { RegisterApi } from 'authplane';
-import type { Actor, IssuanceOperations } from './operations.js';
-
-function actorOf(ctx: Context): Actor {
-  return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
-}
+import { adminActor, type RegisterApi } from 'authplane';
+import type { IssuanceOperations } from './operations.js';
 
 export function registerIssuanceRoutes(api: RegisterApi, operations: IssuanceOperations): void {
   api.route('admin', 'GET', '/admin/issuances', async (ctx) => {
@@ -18,7 +13,7 @@ export function registerIssuanceRoutes(api: RegisterApi, operations: IssuanceOpe
 
   // DELETE is idempotent (RFC 9110 §9.2.2): a second revocation of the same token is 204 again.
   api.route('admin', 'DELETE', '/admin/issuances/:id', async (ctx) => {
-    await operations.revoke(ctx.params.id as string, actorOf(ctx));
+    await operations.revoke(ctx.params.id as string, adminActor(ctx));
     ctx.status = 204;
   });
 }

@@ -1,17 +1,13 @@
 /** The admin API for users (`/admin/users…`), a thin HTTP layer over the shared operations. */
-import { readJson, type RegisterApi } from 'authplane';
+import { adminActor, readJson, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
-import type { Actor, Transition, UserOperations } from './operations.js';
-
-function actorOf(ctx: Context): Actor {
-  return { actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string };
-}
+import type { Transition, UserOperations } from './operations.js';
 
 export function registerUserRoutes(api: RegisterApi, operations: UserOperations): void {
   const id = (ctx: Context) => ctx.params.id as string;
 
   api.route('admin', 'POST', '/admin/users', async (ctx) => {
-    const user = await operations.create(readJson(ctx), actorOf(ctx));
+    const user = await operations.create(readJson(ctx), adminActor(ctx));
     ctx.status = 201;
     ctx.set('Location', `/admin/users/${user.id}`);
     ctx.body = user;
@@ -26,17 +22,17 @@ export function registerUserRoutes(api: RegisterApi, operations: UserOperations)
   });
 
   api.route('admin', 'PATCH', '/admin/users/:id', async (ctx) => {
-    ctx.body = await operations.update(id(ctx), readJson(ctx), actorOf(ctx));
+    ctx.body = await operations.update(id(ctx), readJson(ctx), adminActor(ctx));
   });
 
   api.route('admin', 'DELETE', '/admin/users/:id', async (ctx) => {
-    await operations.delete(id(ctx), actorOf(ctx));
+    await operations.delete(id(ctx), adminActor(ctx));
     ctx.status = 204;
   });
 
   for (const transition of ['disable', 'enable'] as const satisfies readonly Transition[]) {
     api.route('admin', 'POST', `/admin/users/:id/${transition}`, async (ctx) => {
-      ctx.body = await operations.transition(id(ctx), transition, actorOf(ctx));
+      ctx.body = await operations.transition(id(ctx), transition, adminActor(ctx));
     });
   }
 }

@@ -1,9 +1,6 @@
 /** The admin API for the users' broker grants (`/admin/broker-grants…`), a thin HTTP layer over GrantOperations. */
-import { readQuery, type RegisterApi } from 'authplane';
-import type { Context } from 'koa';
-import { parseListQuery, type GrantActor, type GrantOperations } from './operations.js';
-
-const actorOf = (ctx: Context): GrantActor => ({ actor_id: 'admin-api', ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string });
+import { adminActor, readQuery, type RegisterApi } from 'authplane';
+import { parseListQuery, type GrantOperations } from './operations.js';
 
 export function registerGrantAdminRoutes(api: RegisterApi, operations: GrantOperations): void {
   api.route('admin', 'GET', '/admin/broker-grants', async (ctx) => {
@@ -11,7 +8,7 @@ export function registerGrantAdminRoutes(api: RegisterApi, operations: GrantOper
   });
 
   api.route('admin', 'DELETE', '/admin/broker-grants/:user_id/:provider', async (ctx) => {
-    await operations.revoke(ctx.params.user_id as string, ctx.params.provider as string, actorOf(ctx), 'admin');
+    await operations.revoke(ctx.params.user_id as string, ctx.params.provider as string, adminActor(ctx), 'admin');
     ctx.status = 204;
   });
 }
