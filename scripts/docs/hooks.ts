@@ -118,7 +118,7 @@ export function observePlugins(plugins: readonly BuiltinPlugin[]): Observed {
 /** `grantRequest.for('authorization_code')` belongs to the `grantRequest` row. */
 const baseHook = (hook: string) => hook.replace(/\.for\(.*$/, '');
 
-/** The contract of a `grantTypes` entry (kernel/contracts.ts GrantHandler, GrantContext, GrantResult). */
+/** The contract of a `grantTypes` entry (kernel/token/contracts.ts GrantHandler, GrantContext, GrantResult). */
 const GRANT_CONTRACT = [
   'A grant type is registered as `defineGrant({ requiredParams?, allowPublicClients?, tokenTtl, handle })` (exported from `authplane`). Before `handle` runs, the kernel has authenticated the client, checked that the client lists the grant, refused public clients when `allowPublicClients` is `false`, answered `invalid_request` for a missing `requiredParams` entry (each one then reads as a `string` on `ctx.params`) and run the `tokenRequest` and `grantRequest` taps.',
   '',
