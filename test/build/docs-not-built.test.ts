@@ -9,24 +9,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { broker, clientCredentials, clients, fronting, oauth, resources, tokenExchange, users } from 'authplane/plugins';
 import { REPO_ROOT, startServer } from '../helpers/server.js';
+import { githubProvider, MASTER_KEY } from '../plugins/broker/setup.js';
 
 const doc = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 const row = (text: string, field: string) => text.split('\n').find((line) => line.startsWith(`| \`${field}\` |`)) ?? '';
 
 test('the server refuses JWT bearer, though clients can name it, and a broker resource is refused by every grant but token exchange', async (t) => {
   // A broker resource names a provider the broker plugin holds; its tokens are vended through token exchange only.
-  const github = {
-    slug: 'github',
-    display_name: 'GitHub',
-    protocol: 'oauth' as const,
-    config: {
-      client_id: 'Iv1.test',
-      client_secret_ref: 'GITHUB_CLIENT_SECRET',
-      authorize_url: 'https://github.com/login/oauth/authorize',
-      token_url: 'https://github.com/login/oauth/access_token',
-    },
-  };
-  const server = await startServer(t, { plugins: [clients(), users(), resources(), oauth(), fronting(), tokenExchange(), broker({ providers: [github] }), clientCredentials()], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
+  const github = githubProvider() as never;
+  const server = await startServer(t, { plugins: [clients(), users(), resources(), oauth(), fronting(), tokenExchange(), broker({ providers: [github] }), clientCredentials()], env: { AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY } });
   const post = async (path: string, body: unknown) => {
     const response = await server.admin(path, { method: 'POST', body: JSON.stringify(body) });
     assert.equal(response.status, 201, await response.clone().text());

@@ -7,24 +7,15 @@ import { test, type TestContext } from 'node:test';
 import { broker as brokerPlugin, fronting, tokenExchange } from 'authplane/plugins';
 import { requirePostgres } from '../../helpers/postgres.js';
 import { machineServer, requestMachineToken } from './setup.js';
+import { githubProvider, MASTER_KEY } from '../broker/setup.js';
 
 /** 2048 characters as sent; percent-encoded it no longer fits resources.uri_key. */
 const GROWING_URI = `https://mcp.example.com/${'é'.repeat(400)}${'a'.repeat(2048 - 24 - 400)}`;
 
 async function invalidTargetRepeatsTheResource(t: TestContext, storage: 'sqlite' | 'postgres') {
   // A broker resource names an existing provider, which the broker plugin (seeded here) serves.
-  const github = {
-    slug: 'github',
-    display_name: 'GitHub',
-    protocol: 'oauth' as const,
-    config: {
-      client_id: 'Iv1.test',
-      client_secret_ref: 'GITHUB_CLIENT_SECRET',
-      authorize_url: 'https://github.com/login/oauth/authorize',
-      token_url: 'https://github.com/login/oauth/access_token',
-    },
-  };
-  const fx = await machineServer(t, { storage, extra: [fronting(), tokenExchange(), brokerPlugin({ providers: [github] })], env: { AUTHPLANE_BROKER_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') } });
+  const github = githubProvider() as never;
+  const fx = await machineServer(t, { storage, extra: [fronting(), tokenExchange(), brokerPlugin({ providers: [github] })], env: { AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY } });
   const client = await fx.createMachineClient();
   const broker = await fx.admin('/admin/resources', {
     method: 'POST',
