@@ -29,10 +29,11 @@ export const auditDb = definePlugin({
     const runtime = api.runtime;
     api.hooks.auditSinks.tapPromise(api.name, (events) => writeAuditEvents(runtime(), events));
     api.registries.purgeTargets.register('audit_events', {
-      description: `audit events older than ${options.retentionDays} days`,
-      purge: async ({ db: knex, now }) =>
+      description: `audit events older than ${options.retentionDays} days (or --older-than)`,
+      retention: true,
+      purge: async ({ db: knex, now, olderThanMs }) =>
         knex('audit_events')
-          .where('time', '<', now.getTime() - options.retentionDays * 86_400_000)
+          .where('time', '<', now.getTime() - (olderThanMs ?? options.retentionDays * 86_400_000))
           .delete(),
     });
     registerAuditRoutes(api);
