@@ -7,6 +7,7 @@ import type { RegistryCatalog } from '../hooks.js';
 import type { CliCommand } from './command.js';
 import { parseDuration } from './duration.js';
 import { printRecords } from './output.js';
+import { registerTransferCommands } from './transfer-commands.js';
 
 /** Runs the server until SIGTERM/SIGINT, then shuts down gracefully. */
 async function serve(server: AuthPlane, banner: ((text: string) => void) | undefined): Promise<number> {
@@ -122,6 +123,8 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
       return failed ? 1 : 0;
     },
   });
+
+  registerTransferCommands(commands);
 
   add('admin key list', {
     description: 'List signing keys: the current one and rotated keys still published in the JWKS',
