@@ -225,17 +225,9 @@ export class AuthPlane {
 
   /** Opens the database, applies pending migrations (unless told not to), loads keys and runs plugins' init. */
   async boot(options: { migrate?: boolean } = {}): Promise<void> {
-    const db = await this.openDatabase();
+    await this.openDatabase();
     if (options.migrate !== false) await this.migrate();
-    const storeFactory = this.registries.keyStores.get(this.config.signing.keyStore);
-    if (!storeFactory) {
-      throw new BootError(
-        'AP_ERR_KEY_STORE',
-        `key store '${this.config.signing.keyStore}' is not registered (enable keystoreKeyfile() or another key store plugin)`,
-      );
-    }
-    const store = await storeFactory({ config: this.config, db });
-    this.#keyStore = store;
+    const store = await this.openKeyStore();
     this.#keys = await LoadedKeyRing.open(store, this.config.signing.retiredKeyRetention, this.log.child({ component: 'keys' }));
     this.#tokens = createTokenIssuer({
       issuer: this.config.server.issuer,
@@ -262,6 +254,30 @@ export class AuthPlane {
       this.#initialized.push(name);
     }
     this.#discovery.invalidate();
+  }
+
+  /**
+   * The configured key store, without loading keys into a ring (so nothing is generated): boot uses it, and
+   * `authserver export`/`import` move the stored keys through it. Needs the database open.
+   */
+  async openKeyStore(): Promise<KeyStore> {
+    if (!this.#keyStore) {
+      const storeFactory = this.registries.keyStores.get(this.config.signing.keyStore);
+      if (!storeFactory) {
+        throw new BootError(
+          'AP_ERR_KEY_STORE',
+          `key store '${this.config.signing.keyStore}' is not registered (enable keystoreKeyfile() or another key store plugin)`,
+        );
+      }
+      this.#keyStore = await storeFactory({ config: this.config, db: this.db });
+    }
+    return this.#keyStore;
+  }
+
+  /** The storage dialect, once the database is open. */
+  get dialect(): Dialect {
+    if (!this.#dialect) throw new Error('the database is not open yet');
+    return this.#dialect;
   }
 
   async openDatabase(): Promise<Knex> {

@@ -162,7 +162,13 @@ export interface AuditBus {
 /** Rows whose time has passed, removed by `authserver purge`. */
 export interface PurgeTarget {
   description: string;
-  purge(ctx: { db: Knex; now: Date; signal: AbortSignal }): Promise<number>;
+  /**
+   * Set by a target that keeps rows for a retention period (audit events, issuance rows): `authserver purge
+   * --older-than 90d` then hands it `olderThanMs`, which replaces the configured period for that run. Targets of
+   * rows that expire by themselves do not set it, and the CLI refuses `--older-than` for them.
+   */
+  retention?: boolean;
+  purge(ctx: { db: Knex; now: Date; signal: AbortSignal; olderThanMs?: number }): Promise<number>;
 }
 
 /** A storage driver: turns the kernel's storage config into a knex config. */

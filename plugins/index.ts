@@ -3,6 +3,8 @@ export { storageSqlite } from './storage-sqlite/index.js';
 export { storagePostgres } from './storage-postgres/index.js';
 export { keystoreKeyfile } from './keystore-keyfile/index.js';
 export { auditDb } from './audit-db/index.js';
+export { auditLog } from './audit-log/index.js';
+export { auditWebhook } from './audit-webhook/index.js';
 export { tracingOtel } from './tracing-otel/index.js';
 export { clients } from './clients/index.js';
 export { resources } from './resources/index.js';

@@ -7,6 +7,7 @@ import type { RegistryCatalog } from '../hooks.js';
 import type { CliCommand } from './command.js';
 import { parseDuration } from './duration.js';
 import { printRecords } from './output.js';
+import { registerTransferCommands } from './transfer-commands.js';
 
 /** Runs the server until SIGTERM/SIGINT, then shuts down gracefully. */
 async function serve(server: AuthPlane, banner: ((text: string) => void) | undefined): Promise<number> {
@@ -73,15 +74,33 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
     options: {
       only: { type: 'string', description: 'Comma list of targets to run (default: all)' },
       timeout: { type: 'string', description: 'Time limit for the whole purge, e.g. 10m, 90s (default 10m)' },
+      'older-than': {
+        type: 'string',
+        description: 'Replace the retention period of targets that keep rows for one (audit_events, token_issuances), e.g. 90d, 12h',
+      },
     },
     async run({ server: registered, boot, options, out }) {
-      const all = registered.registries.purgeTargets.names();
+      const targets = registered.registries.purgeTargets;
+      const all = targets.names();
       const only = typeof options.only === 'string' ? options.only.split(',').map((s) => s.trim()).filter(Boolean) : all;
       const unknown = only.filter((name) => !all.includes(name));
       if (unknown.length) {
         throw new BootError('AP_ERR_CLI_USAGE', `unknown purge target(s): ${unknown.join(', ')} (known: ${all.join(', ') || 'none'})`);
       }
       const timeoutMs = parseDuration(typeof options.timeout === 'string' ? options.timeout : '10m');
+      let olderThanMs: number | undefined;
+      if (typeof options['older-than'] === 'string') {
+        olderThanMs = parseDuration(options['older-than']);
+        // Rows that expire by themselves have no age to compare: guessing one would delete what is still valid.
+        const without = only.filter((name) => targets.get(name)!.retention !== true);
+        if (without.length) {
+          const with_ = all.filter((name) => targets.get(name)!.retention === true);
+          throw new BootError(
+            'AP_ERR_CLI_USAGE',
+            `--older-than applies only to targets with a retention period (${with_.join(', ') || 'none'}); pick them with --only (not: ${without.join(', ')})`,
+          );
+        }
+      }
       const server = await boot();
       const signal = AbortSignal.timeout(timeoutMs);
       let failed = 0;
@@ -90,7 +109,7 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
         try {
           if (signal.aborted) throw new Error('purge timed out before this target ran');
           const deleted = await Promise.race([
-            target.purge({ db: server.db, now: new Date(), signal }),
+            target.purge({ db: server.db, now: new Date(), signal, ...(olderThanMs === undefined ? {} : { olderThanMs }) }),
             new Promise<never>((_, reject) =>
               signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
             ),
@@ -104,6 +123,8 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
       return failed ? 1 : 0;
     },
   });
+
+  registerTransferCommands(commands);
 
   add('admin key list', {
     description: 'List signing keys: the current one and rotated keys still published in the JWKS',

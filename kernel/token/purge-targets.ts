@@ -14,8 +14,11 @@ export function registerTokenPurgeTargets(registries: RegistryCatalog, issuanceR
     'token_issuances',
     {
       description: 'issuance rows of tokens expired longer ago than tokens.issuanceRetentionDays',
-      purge: ({ db, now }) =>
-        db('token_issuances').where('expires_at', '<', now.getTime() - issuanceRetentionDays() * 86_400_000).delete(),
+      retention: true,
+      purge: ({ db, now, olderThanMs }) =>
+        db('token_issuances')
+          .where('expires_at', '<', now.getTime() - (olderThanMs ?? issuanceRetentionDays() * 86_400_000))
+          .delete(),
     },
     'kernel',
   );

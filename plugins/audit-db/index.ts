@@ -3,11 +3,12 @@
  * an event the database refuses is reported dropped (logged, counted) without losing the rest of its batch.
  * Taps: `auditSinks`. Registers: purge target `audit_events` (rows older than `retentionDays`).
  * Reads it back: `GET /admin/audit` and `authserver admin audit list` (filters since, until, user_id, client_id,
- * action, limit; bounded window).
+ * action, limit; bounded window); `GET /admin/audit/export?since&until` streams the whole window as NDJSON.
  */
 import { definePlugin, Type } from 'authplane';
 import { registerAuditRoutes } from './admin-routes.js';
 import { registerAuditCommands } from './cli.js';
+import { registerAuditExportRoute } from './export.js';
 import { writeAuditEvents } from './write.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 import { auditEvents0002 } from '../../migrations/audit-db/0002_actor_fits_client_ids.js';
@@ -29,13 +30,15 @@ export const auditDb = definePlugin({
     const runtime = api.runtime;
     api.hooks.auditSinks.tapPromise(api.name, (events) => writeAuditEvents(runtime(), events));
     api.registries.purgeTargets.register('audit_events', {
-      description: `audit events older than ${options.retentionDays} days`,
-      purge: async ({ db: knex, now }) =>
+      description: `audit events older than ${options.retentionDays} days (or --older-than)`,
+      retention: true,
+      purge: async ({ db: knex, now, olderThanMs }) =>
         knex('audit_events')
-          .where('time', '<', now.getTime() - options.retentionDays * 86_400_000)
+          .where('time', '<', now.getTime() - (olderThanMs ?? options.retentionDays * 86_400_000))
           .delete(),
     });
     registerAuditRoutes(api);
+    registerAuditExportRoute(api);
     registerAuditCommands(api);
   },
 });

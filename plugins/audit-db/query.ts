@@ -103,7 +103,7 @@ export function parseAuditQuery(raw: Readonly<Record<string, string | string[] |
   return query;
 }
 
-interface AuditRow {
+export interface AuditRow {
   id: string;
   time: number | string;
   action: string;
@@ -129,7 +129,12 @@ export async function queryAuditEvents(runtime: RuntimeApi, query: AuditQuery): 
     if (query[name] !== undefined) select.andWhere(name, query[name]);
   }
   const rows = (await select) as AuditRow[];
-  return rows.map((row) => ({
+  return rows.map((row) => auditEventView(runtime, row));
+}
+
+/** A stored row as the API shows it: RFC 3339 time, detail parsed. */
+export function auditEventView(runtime: RuntimeApi, row: AuditRow): AuditEventView {
+  return {
     id: row.id,
     time: new Date(Number(row.time)).toISOString(),
     action: row.action,
@@ -140,5 +145,5 @@ export async function queryAuditEvents(runtime: RuntimeApi, query: AuditQuery): 
     trace_id: row.trace_id,
     request_id: row.request_id,
     detail: row.detail ? runtime.dialect.parseJson<Record<string, unknown>>(row.detail) : {},
-  }));
+  };
 }

@@ -64,6 +64,39 @@ describe('authserver purge', { concurrency: true }, () => {
     assert.deepEqual(errorLines(badTimeout.stderr), ["error: invalid duration 'soon' (use e.g. 90s, 10m, 1h)"]);
   });
 
+  test('purge --only audit_events --older-than 90d deletes only audit events older than that; --older-than refuses targets without a retention period', async (t) => {
+    const { dir, config, dbPath } = await seeded(t, [], []);
+    const day = 86_400_000;
+    const now = Date.now();
+    const ages = { old: 100 * day, month: 30 * day, recent: 3_600_000 };
+    const db = knex({ client: 'better-sqlite3', connection: { filename: dbPath }, useNullAsDefault: true });
+    t.after(() => db.destroy());
+    await db('audit_events').insert(
+      Object.entries(ages).map(([name, age]) => ({ id: `00000000-0000-7000-8000-${name.padStart(12, '0')}`, time: now - age, action: name })),
+    );
+    const remaining = async () => (await db('audit_events').orderBy('action').pluck('action')) as string[];
+
+    const ninety = await runCli(['purge', '--only', 'audit_events', '--older-than', '90d', '--config', config], { cwd: dir, env: QUIET });
+    assert.equal(ninety.code, 0, ninety.stderr);
+    assert.equal(ninety.stdout, 'audit_events: 1 deleted\n');
+    assert.deepEqual(await remaining(), ['month', 'recent']);
+
+    const twelveHours = await runCli(['purge', '--only', 'audit_events', '--older-than', '12h', '--config', config], { cwd: dir, env: QUIET });
+    assert.equal(twelveHours.code, 0, twelveHours.stderr);
+    assert.equal(twelveHours.stdout, 'audit_events: 1 deleted\n');
+    assert.deepEqual(await remaining(), ['recent']);
+
+    const everything = await runCli(['purge', '--older-than', '90d', '--config', config], { cwd: dir, env: QUIET });
+    assert.equal(everything.code, 1);
+    const [error] = errorLines(everything.stderr);
+    assert.match(error!, /^error: --older-than applies only to targets with a retention period \((\w+, )*audit_events(, \w+)*\); pick them with --only \(not: .*hello_rows.*\)$/);
+    assert.equal(everything.stdout, '', 'nothing ran');
+    const badAge = await runCli(['purge', '--only', 'audit_events', '--older-than', 'ninety days', '--config', config], { cwd: dir, env: QUIET });
+    assert.equal(badAge.code, 1);
+    assert.deepEqual(errorLines(badAge.stderr), ["error: invalid duration 'ninety days' (use e.g. 90s, 10m, 1h)"]);
+    assert.deepEqual(await remaining(), ['recent'], 'refused runs delete nothing');
+  });
+
   test('a failing purge target makes purge exit non-zero while the other targets still run', async (t) => {
     const { dir, config } = await seeded(t, ['failingPurgePlugin()'], [fixtureImport('failingPurgePlugin', 'failing-purge-plugin.ts')]);
     const result = await runCli(['purge', '--config', config], { cwd: dir, env: QUIET });
