@@ -71,7 +71,12 @@ export const oauth = definePlugin({
         returnPaths.close();
       },
       // Said by a server that serves only, like the kernel's own warnings about serving.
-      ...(warning ? { start: async (rt: RuntimeApi) => rt.log.warn(warning) } : {}),
+      async start(rt: RuntimeApi) {
+        if (warning) rt.log.warn(warning);
+        if (interactions.enabled().length === 0) {
+          rt.log.warn('no way to log in: every identity provider is disabled (local login is off and no other provider is registered); /login offers nothing');
+        }
+      },
     };
   },
 });
