@@ -50,6 +50,8 @@ const MESSAGES: Record<string, { status: number; error: string }> = {
 
 export function upstreamIdentityProvider(upstream: Upstream, deps: ProviderDependencies): IdentityProvider {
   const { id } = upstream.options;
+  // Filled in by the schema's default; optional only in the type.
+  const roles = upstream.options.roles ?? [];
   const runtime = deps.runtime;
   const auditBase = (ctx: Context) => ({ ip: ctx.state.clientIp as string, request_id: ctx.state.requestId as string });
 
@@ -69,7 +71,7 @@ export function upstreamIdentityProvider(upstream: Upstream, deps: ProviderDepen
     if (!email || email.length > 320 || !email.includes('@')) return failure(ctx, 'email_missing', { subject: claims.sub });
     if (claims.email_verified === false) return failure(ctx, 'email_unverified', { subject: claims.sub });
     const name = [claims.name, claims.preferred_username, email].find((v): v is string => typeof v === 'string' && v.trim() !== '')!;
-    const made = await users.createForIdentity({ provider: id, subject: claims.sub, email, name, role: roleFor(upstream.options.roles, claims) });
+    const made = await users.createForIdentity({ provider: id, subject: claims.sub, email, name, role: roleFor(roles, claims) });
     if ('conflict' in made) return failure(ctx, 'email_in_use', { subject: claims.sub, email: email.toLowerCase() });
     return made;
   };
@@ -118,8 +120,8 @@ export function upstreamIdentityProvider(upstream: Upstream, deps: ProviderDepen
       const found = await userFor(ctx, claims);
       if (!('user' in found)) return found;
       let { user } = found;
-      if (!found.created && upstream.options.roles.length) {
-        const role = roleFor(upstream.options.roles, claims);
+      if (!found.created && roles.length) {
+        const role = roleFor(roles, claims);
         if (role !== user.role) {
           await deps.users().setRole(user.id, role);
           user = { ...user, role };

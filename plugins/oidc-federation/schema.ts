@@ -29,27 +29,34 @@ export const upstreamProviderSchema = Type.Object(
         description: 'The environment variable holding the client secret (read at each call, never written in the config). Without it the client is public: PKCE only, no client authentication.',
       }),
     ),
-    tokenEndpointAuthMethod: Type.Enum(['client_secret_basic', 'client_secret_post'] as const, {
-      type: 'string',
-      default: 'client_secret_basic',
-      description: 'How the client secret is sent to the token endpoint (RFC 6749 §2.3.1).',
-    }),
-    scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
-      default: ['openid', 'email', 'profile'],
-      description: 'Scopes asked for; `openid` is always sent.',
-    }),
-    authorizationParams: Type.Unsafe<Record<string, string>>({
+    // Optional in the type, so a config written in TypeScript can leave defaulted fields out of each item.
+    tokenEndpointAuthMethod: Type.Optional(
+      Type.Enum(['client_secret_basic', 'client_secret_post'] as const, {
+        type: 'string',
+        default: 'client_secret_basic',
+        description: 'How the client secret is sent to the token endpoint (RFC 6749 §2.3.1).',
+      }),
+    ),
+    scopes: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
+        default: ['openid', 'email', 'profile'],
+        description: 'Scopes asked for; `openid` is always sent.',
+      }),
+    ),
+    authorizationParams: Type.Optional(Type.Unsafe<Record<string, string>>({
       type: 'object',
       propertyNames: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
       additionalProperties: { type: 'string', maxLength: 1024 },
       maxProperties: 20,
       default: {},
       description: 'More authorization request parameters (`prompt`, Google\'s `hd`, Entra ID\'s `domain_hint`…). The protocol\'s own (state, nonce, PKCE, redirect_uri, scope, response_type, client_id) cannot be set.',
-    }),
-    roles: Type.Array(roleRule, {
-      default: [],
-      description: 'Role rules, first match wins, applied at every login through this provider (an unmatched user is `user`). Empty: the role is `user` at creation and left alone afterwards.',
-    }),
+    })),
+    roles: Type.Optional(
+      Type.Array(roleRule, {
+        default: [],
+        description: 'Role rules, first match wins, applied at every login through this provider (an unmatched user is `user`). Empty: the role is `user` at creation and left alone afterwards.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -131,11 +131,11 @@ export class Upstream {
   }
 
   authorizationUrl(params: { redirectUri: string; state: string; nonce: string; codeChallenge: string }): URL {
-    const scopes = new Set(['openid', ...this.options.scopes]);
+    const scopes = new Set(['openid', ...(this.options.scopes ?? [])]);
     const config = new Configuration(this.#metadata!, this.options.clientId);
     if (this.#insecure()) allowInsecureRequests(config);
     return buildAuthorizationUrl(config, {
-      ...this.options.authorizationParams,
+      ...(this.options.authorizationParams ?? {}),
       response_type: 'code',
       redirect_uri: params.redirectUri,
       scope: [...scopes].join(' '),

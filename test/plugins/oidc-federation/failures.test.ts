@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScriptedBrowser } from '../../helpers/browser.js';
 import { testClock } from '../../helpers/clock.js';
-import { auditEvents, authorizePath, buttonHref, federatedLogin, federationServer, LOCAL_USER, REDIRECT_URI, throughUpstream, type FederationFixture } from './setup.js';
+import { auditEvents, authorizePath, buttonHref, federatedLogin, federationServer, LOCAL_USER, throughUpstream, type FederationFixture } from './setup.js';
 
 /** Our login page → the provider's button → the redirect upstream (not followed). */
 async function startAt(fx: FederationFixture, browser: ScriptedBrowser, label = 'Acme ID'): Promise<string> {

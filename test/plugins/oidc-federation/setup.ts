@@ -41,8 +41,6 @@ export async function federationServer(t: TestContext, options: FixtureOptions =
     issuer: idp.issuer,
     clientId: idp.clientId,
     clientSecretEnv: `${idp.id.toUpperCase()}_CLIENT_SECRET`,
-    tokenEndpointAuthMethod: 'client_secret_basic' as const,
-    roles: [] as { claim: string; value: string; role: 'admin' | 'user' }[],
     scopes: ['openid', 'email', 'profile', 'groups'],
     authorizationParams: { prompt: 'consent' },
   });
