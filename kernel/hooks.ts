@@ -61,8 +61,8 @@ export interface TokenInfo {
 
 /**
  * One login in progress, as the oauth plugin's `interactions` service hands it to an identity provider. It is bound
- * to the browser that started it: `begin` puts it in a signed cookie (path /login, 10 minutes), and a provider's
- * own form carries it as `fields`; a callback without one never reaches the provider.
+ * to the browser that started it: `begin` puts it in a signed cookie (10 minutes, path /login or the provider's own
+ * callback path), and a provider's own form carries it as `fields`; a callback without one never reaches the provider.
  */
 export interface LoginInteraction {
   /** The provider's name in `identityProviders`. */

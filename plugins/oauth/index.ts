@@ -6,8 +6,9 @@
  * /logout, GET|POST /consent; admin: user grants, force-logout, consent revocation. Registers grant types
  * `authorization_code` and `refresh_token`, identity provider `local` (email and password), purge targets
  * `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
- * Provides services `interactions` (how every login ends; also `signedInUser`, `allowReturnPath` and `loginRedirect`
- * for other plugins' browser routes that need a signed-in user) and `consents` (whether a user's consent still
+ * Provides services `interactions` (how every login ends; `begin`/`complete` for a provider serving paths of its
+ * own, `disable` to take one off; also `signedInUser`, `allowReturnPath` and `loginRedirect` for other plugins'
+ * browser routes that need a signed-in user) and `consents` (whether a user's consent still
  * stands). Uses services `clients`, `resources`, `users`.
  */
 import { definePlugin, type RuntimeApi } from 'authplane';

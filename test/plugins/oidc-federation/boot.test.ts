@@ -41,6 +41,18 @@ test('an issuer whose discovery document names another issuer is refused at star
   );
 });
 
+test('without allowPrivateAddresses the SSRF guard refuses an issuer on a loopback address at start', async (t) => {
+  const port = await freePort();
+  await assert.rejects(
+    startServer(t, { plugins: [clients(), resources(), users(), oauth(), oidcFederation({ providers: [provider('acme', `https://127.0.0.1:${port}`)] })] }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'AP_ERR_OIDC_FEDERATION_DISCOVERY_FAILED');
+      assert.match(err.message, /provider 'acme'.*127\.0\.0\.1 is in a loopback/);
+      return true;
+    },
+  );
+});
+
 test('a missing client secret variable, an http issuer in production and two providers with one id stop boot', async (t) => {
   const boot = (options: Parameters<typeof oidcFederation>[0], env: NodeJS.ProcessEnv = {}) =>
     startServer(t, { env, plugins: [clients(), resources(), users(), oauth(), oidcFederation(options)] });
