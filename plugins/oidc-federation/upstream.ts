@@ -183,10 +183,18 @@ function chain(err: unknown): unknown[] {
   return out;
 }
 
-/** One line for the log and the boot error: every message down the cause chain. */
+/**
+ * One line for the log and the boot error: the messages down the cause chain that say something new (openid-client
+ * wraps a failed fetch as "something went wrong", and each layer may repeat the one below).
+ */
 export function describe(err: unknown): string {
-  const messages = chain(err).map((e) => (e instanceof Error ? e.message : String(e)));
-  return [...new Set(messages)].join(': ');
+  const kept: string[] = [];
+  for (const e of chain(err)) {
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+    if (!message || message === 'something went wrong' || kept.some((k) => k.includes(message))) continue;
+    kept.push(message);
+  }
+  return kept.join(': ') || 'unknown error';
 }
 
 function classify(err: unknown): ExchangeFailure {
