@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ScriptedBrowser } from '../../helpers/browser.js';
-import { auditEvents, authorizePath, federatedLogin, federationServer, REDIRECT_URI } from './setup.js';
+import { auditEvents, authorizePath, buttonHref, federatedLogin, federationServer, REDIRECT_URI, throughUpstream } from './setup.js';
 
 test('two upstream providers: each signs a new person in, creating the user, and a second login through the same provider finds that user again', async (t) => {
   const fx = await federationServer(t);
@@ -61,4 +61,23 @@ test('two upstream providers: each signs a new person in, creating the user, and
   assert.match(metrics, /authserver_oidc_exchange_duration_seconds_count\{provider="globex",outcome="success"\} 1/);
   assert.match(metrics, /authserver_oidc_jwks_cache_misses_total\{provider="acme"\} 1/);
   assert.match(metrics, /authserver_oidc_jwks_cache_hits_total\{provider="acme"\} 1/);
+});
+
+test('two first logins of one upstream identity at once make one user, and both sign in as it', async (t) => {
+  const fx = await federationServer(t);
+  const browsers = [new ScriptedBrowser(fx.url), new ScriptedBrowser(fx.url)];
+  const callbacks = await Promise.all(
+    browsers.map(async (browser) => {
+      const loginPage = await browser.request(authorizePath(fx));
+      const toUpstream = await browser.request(buttonHref(loginPage, 'Acme ID'));
+      return throughUpstream(fx.idps.acme, toUpstream.url, 'ruth');
+    }),
+  );
+  const pages = await Promise.all(browsers.map((browser, i) => browser.request(callbacks[i]!)));
+  assert.deepEqual(pages.map((p) => p.status), [200, 200], pages.map((p) => p.body.slice(0, 200)).join('\n'));
+  const listed = ((await (await fx.admin('/admin/users')).json()).users as { id: string; email: string }[]).filter((u) => u.email === 'ruth@acme.example');
+  assert.equal(listed.length, 1);
+  const logins = await auditEvents(fx, 'user_oidc_login');
+  assert.deepEqual(logins.map((e) => e.user_id), [listed[0]!.id, listed[0]!.id]);
+  assert.deepEqual(logins.map((e) => e.detail.created).sort(), [false, true]);
 });
