@@ -61,8 +61,8 @@ export interface TokenInfo {
 
 /**
  * One login in progress, as the oauth plugin's `interactions` service hands it to an identity provider. It is bound
- * to the browser that started it: `begin` puts it in a signed cookie (path /login, 10 minutes), and a provider's
- * own form carries it as `fields`; a callback without one never reaches the provider.
+ * to the browser that started it: `begin` puts it in a signed cookie (10 minutes, path /login or the provider's own
+ * callback path), and a provider's own form carries it as `fields`; a callback without one never reaches the provider.
  */
 export interface LoginInteraction {
   /** The provider's name in `identityProviders`. */
@@ -74,7 +74,10 @@ export interface LoginInteraction {
    * comes back, or keep it with anything you hand out (a one-time link) and compare it at the callback.
    */
   readonly state: string;
-  /** `<issuer>/login/<name>/callback`, answered on GET and POST: the redirect URI to register upstream. */
+  /**
+   * The redirect URI to register upstream: `<issuer>/login/<name>/callback` (GET and POST), or `<issuer>` followed by
+   * the provider's own `paths.callback`.
+   */
   readonly callbackUrl: string;
   /** Hidden fields (`csrf_token`, `return_to`) a form of the provider's own must carry when it posts to its callback. */
   readonly fields: Readonly<Record<string, string>>;
@@ -107,11 +110,18 @@ export interface LoginFailure {
  * A way to log in, listed on the login page (local passwords, an upstream OpenID provider, a magic link…). The
  * provider only proves identity; the oauth plugin's `interactions` service checks the account, starts the session,
  * audits and returns to the authorization request. Routes: `GET /login/<name>` calls `begin`,
- * `GET|POST /login/<name>/callback` calls `callback`.
+ * `GET|POST /login/<name>/callback` calls `callback` — unless the provider declares `paths` of its own.
  */
 export interface IdentityProvider {
   /** The label of its entry on the login page. */
   readonly displayName: string;
+  /**
+   * Public paths of its own instead of `/login/<name>` and `/login/<name>/callback` (a redirect URI fixed by a public
+   * contract, such as `/oidc/<id>/callback`): the login page links to `start`, `interaction.callbackUrl` is the
+   * issuer followed by `callback`, and the interaction cookie is scoped to `callback`. The plugin that registers the
+   * provider routes both paths to the `interactions` service (`begin`, `complete`); `/login/<name>…` answer 404.
+   */
+  readonly paths?: { readonly start: string; readonly callback: string };
   /**
    * An HTML fragment the login page shows inline (the email and password form), posting to the callback with
    * `interaction.fields`; after a failure it is shown again with the error and the fields sent (never re-fill a
@@ -167,7 +177,7 @@ export interface RegistryCatalog {
   clientAuthMethods: Registry<ClientAuthenticator>;
   /** `POST /oauth/token`: the handler for one `grant_type` (`defineGrant`), after client authentication; it issues through `ctx.issueAccessToken` (or answers with an upstream token through `ctx.vendUpstreamToken`). */
   grantTypes: Registry<GrantHandler>;
-  /** The login page lists them; `GET /login/<name>` calls `begin`, `GET|POST /login/<name>/callback` calls `callback` (oauth plugin). */
+  /** The login page lists them; `GET /login/<name>` calls `begin`, `GET|POST /login/<name>/callback` calls `callback` (oauth plugin), or the provider's own `paths`. */
   identityProviders: Registry<IdentityProvider>;
   /** `authserver purge`: deletes expired rows of one kind and reports how many. */
   purgeTargets: Registry<PurgeTarget>;

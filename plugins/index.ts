@@ -21,6 +21,7 @@ export { dcr } from './dcr/index.js';
 export { cimd } from './cimd/index.js';
 export { fronting } from './fronting/index.js';
 export { broker } from './broker/index.js';
+export { oidcFederation } from './oidc-federation/index.js';
 
 // The services built-in plugins provide to others (`api.use('resources')`…): importing this module brings their
 // `Services` declarations into a program, so a plugin of one's own gets them typed.
@@ -37,7 +38,8 @@ export type {
   ResourceRegistry,
   ResourceScope,
 } from './resources/types.js';
-export type { User, UserDirectory } from './users/types.js';
+export type { FederatedUserInput, User, UserDirectory } from './users/types.js';
+export type { OidcFederationOptions, UpstreamProviderOptions } from './oidc-federation/index.js';
 export type { UserConsents } from './oauth/types.js';
 export type { DcrMode, DcrSettings } from './dcr/types.js';
 export type { FrontingLink, FrontingLinks, FrontingMatch } from './fronting/types.js';

@@ -6,8 +6,9 @@
  * /logout, GET|POST /consent; admin: user grants, force-logout, consent revocation. Registers grant types
  * `authorization_code` and `refresh_token`, identity provider `local` (email and password), purge targets
  * `authorization_codes`, `refresh_tokens`, `sessions`, `login_failures`. Taps `discoveryMetadata`.
- * Provides services `interactions` (how every login ends; also `signedInUser`, `allowReturnPath` and `loginRedirect`
- * for other plugins' browser routes that need a signed-in user) and `consents` (whether a user's consent still
+ * Provides services `interactions` (how every login ends; `begin`/`complete` for a provider serving paths of its
+ * own, `disable` to take one off; also `signedInUser`, `allowReturnPath` and `loginRedirect` for other plugins'
+ * browser routes that need a signed-in user) and `consents` (whether a user's consent still
  * stands). Uses services `clients`, `resources`, `users`.
  */
 import { definePlugin, type RuntimeApi } from 'authplane';
@@ -71,7 +72,12 @@ export const oauth = definePlugin({
         returnPaths.close();
       },
       // Said by a server that serves only, like the kernel's own warnings about serving.
-      ...(warning ? { start: async (rt: RuntimeApi) => rt.log.warn(warning) } : {}),
+      async start(rt: RuntimeApi) {
+        if (warning) rt.log.warn(warning);
+        if (interactions.enabled().length === 0) {
+          rt.log.warn('no way to log in: every identity provider is disabled (local login is off and no other provider is registered); /login offers nothing');
+        }
+      },
     };
   },
 });

@@ -15,8 +15,9 @@ export interface InteractionRecord {
 }
 
 /**
- * The interaction of a browser, in an HMAC-signed cookie scoped to /login (HttpOnly, SameSite=Lax: a cross-site
- * POST cannot carry it). Stateless, so any replica answers the callback; one per browser, a new `begin` replaces it.
+ * The interaction of a browser, in an HMAC-signed cookie scoped to /login, or to the callback path of a provider
+ * with paths of its own (HttpOnly, SameSite=Lax: a cross-site POST cannot carry it). Stateless, so any replica
+ * answers the callback; one per browser and path, a new `begin` replaces it.
  */
 export class InteractionCookie {
   readonly #secret: string;
@@ -32,11 +33,11 @@ export class InteractionCookie {
     return createHmac('sha256', this.#secret).update(`interaction:${payload}`).digest('base64url');
   }
 
-  #options(maxAgeMs: number) {
-    return { httpOnly: true, sameSite: 'lax' as const, secure: this.#secure, path: '/login', overwrite: true, signed: false, maxAge: maxAgeMs };
+  #options(maxAgeMs: number, path: string) {
+    return { httpOnly: true, sameSite: 'lax' as const, secure: this.#secure, path, overwrite: true, signed: false, maxAge: maxAgeMs };
   }
 
-  start(ctx: Context, provider: string, returnTo: string | undefined): InteractionRecord {
+  start(ctx: Context, provider: string, returnTo: string | undefined, path = '/login'): InteractionRecord {
     const record = {
       provider,
       returnTo,
@@ -44,7 +45,7 @@ export class InteractionCookie {
       expiresAt: this.now() + INTERACTION_TTL_SECONDS * 1000,
     };
     const payload = Buffer.from(JSON.stringify([record.provider, record.returnTo ?? '', record.state, record.expiresAt])).toString('base64url');
-    cookieJar(ctx, this.#secure).set(INTERACTION_COOKIE, `${payload}.${this.#sign(payload)}`, this.#options(INTERACTION_TTL_SECONDS * 1000));
+    cookieJar(ctx, this.#secure).set(INTERACTION_COOKIE, `${payload}.${this.#sign(payload)}`, this.#options(INTERACTION_TTL_SECONDS * 1000, path));
     return record;
   }
 
@@ -62,7 +63,7 @@ export class InteractionCookie {
     return { provider, returnTo: returnTo || undefined, state, expiresAt };
   }
 
-  clear(ctx: Context): void {
-    if (ctx.cookies.get(INTERACTION_COOKIE) !== undefined) cookieJar(ctx, this.#secure).set(INTERACTION_COOKIE, '', this.#options(0));
+  clear(ctx: Context, path = '/login'): void {
+    if (ctx.cookies.get(INTERACTION_COOKIE) !== undefined) cookieJar(ctx, this.#secure).set(INTERACTION_COOKIE, '', this.#options(0, path));
   }
 }

@@ -4,7 +4,7 @@
  * the audit and the way back to the authorization request are done once, here.
  */
 import type { Context } from 'koa';
-import { readForm, type IdentityProof, type LoginFailure, type LoginInteraction } from 'authplane';
+import { PageError, readForm, type IdentityProof, type IdentityProvider, type LoginFailure, type LoginInteraction } from 'authplane';
 import { auditBase, sendPage, type OAuthState } from './context.js';
 import { InteractionCookie } from './interaction-cookie.js';
 import type { ReturnPaths } from './return-paths.js';
@@ -28,6 +28,28 @@ export interface Interactions {
    * event (detail: provider, amr) and a 303 to the interaction's return_to, or the signed-in page.
    */
   finish(ctx: Context, interaction: LoginInteraction, proof: IdentityProof): Promise<void>;
+  /**
+   * A provider's start route: starts an interaction with it (`start`) and calls its `begin`. An unknown or disabled
+   * provider is an HTML 404. What a provider with `paths` of its own routes its `start` path to.
+   */
+  begin(ctx: Context, provider: string, returnTo: string | undefined): Promise<void>;
+  /**
+   * A provider's callback route, with the query (GET) or form (POST): the browser's interaction (`current`), else a
+   * "start again" page without asking the provider; then the provider's `callback`, and `finish` or `fail` with its
+   * answer. What a provider with `paths` of its own routes its `callback` path to.
+   */
+  complete(ctx: Context, provider: string, params: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * The registered provider by this name, unless it is disabled; an HTML 404 otherwise.
+   */
+  provider(name: string): IdentityProvider;
+  /**
+   * Takes a registered provider off this server (call in register): it leaves the login page and its routes answer
+   * 404 (`oidcFederation({ showLocalLogin: false })` takes off `local`, and `POST /login` with it).
+   */
+  disable(provider: string): void;
+  /** The names of the providers a person can log in with: registered and not disabled, in registration order. */
+  enabled(): string[];
   /** Answers a failure: audited and counted when it has a reason; the login page again, or an error page. */
   fail(ctx: Context, interaction: Pick<LoginInteraction, 'provider' | 'returnTo'>, failure: LoginFailure): void;
   /** The login page: every registered provider, inline forms first; `retry` shows one provider's form again. */
@@ -63,22 +85,59 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
   // Made on first use, like the session store: the secret is settled once the server boots.
   const cookies = () => (made ??= new InteractionCookie(secret(), issuer, () => state.runtime().now()));
   const providers = () => state.runtime().registries.identityProviders;
+  const disabled = new Set<string>();
+  // Where a provider's interaction cookie is sent back: its own callback path, or every /login/… route.
+  const cookiePath = (provider: string) => providers().get(provider)?.paths?.callback ?? '/login';
 
   const interaction = (ctx: Context, provider: string, returnTo: string | undefined, stateValue?: string): LoginInteraction => {
     const csrf = state.sessions().csrfToken(ctx);
+    const own = providers().get(provider)?.paths?.callback;
     return {
       provider,
       returnTo,
       state: stateValue ?? csrf,
-      callbackUrl: `${issuer}/login/${encodeURIComponent(provider)}/callback`,
+      callbackUrl: own ? `${issuer}${own}` : `${issuer}/login/${encodeURIComponent(provider)}/callback`,
       fields: { csrf_token: csrf, return_to: returnTo ?? '' },
     };
   };
 
   const service: Interactions = {
     start(ctx, provider, returnTo) {
-      const record = cookies().start(ctx, provider, safeReturnTo(returnTo));
+      const record = cookies().start(ctx, provider, safeReturnTo(returnTo), cookiePath(provider));
       return interaction(ctx, provider, record.returnTo, record.state);
+    },
+
+    async begin(ctx, name, returnTo) {
+      const idp = service.provider(name);
+      await idp.begin(ctx, service.start(ctx, name, returnTo));
+    },
+
+    async complete(ctx, name, params) {
+      const idp = service.provider(name);
+      const current = service.current(ctx, name, params);
+      if (!current) {
+        // Nothing was tried yet, so nothing is audited: the person starts again, keeping where they were going.
+        const error = ctx.method === 'POST' ? 'The form expired. Please sign in again.' : 'This sign-in expired or was started in another browser. Please start again.';
+        return service.fail(ctx, { provider: name, returnTo: safeReturnTo(params.return_to) }, { error, status: 400 });
+      }
+      const result = await idp.callback(ctx, current);
+      if (!result) return;
+      if ('userId' in result) return service.finish(ctx, current, result);
+      service.fail(ctx, current, result);
+    },
+
+    provider(name) {
+      const found = disabled.has(name) ? undefined : providers().get(name);
+      if (!found) throw new PageError(404, 'Not found', `There is no sign-in method called '${name}'.`);
+      return found;
+    },
+
+    disable(name) {
+      disabled.add(name);
+    },
+
+    enabled() {
+      return [...providers().entries()].map(([name]) => name).filter((name) => !disabled.has(name));
     },
 
     current(ctx, provider, params) {
@@ -101,7 +160,7 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
         return service.fail(ctx, done, { error: 'This account cannot sign in.', status: 403, reason: user ? 'user_disabled' : 'unknown_user' });
       }
       await state.sessions().create(ctx, user.id);
-      cookies().clear(ctx);
+      cookies().clear(ctx, cookiePath(done.provider));
       await users.recordLogin(user.id);
       runtime.audit.emit({
         action: 'user_login',
@@ -126,7 +185,7 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
         state.runtime().audit.emit({ action: 'user_login_failed', detail: { reason: failure.reason, provider: failed.provider }, ...auditBase(ctx) });
       }
       if (failure.retryAfter !== undefined) ctx.set('Retry-After', String(failure.retryAfter));
-      if (providers().get(failed.provider)?.loginForm) {
+      if (!disabled.has(failed.provider) && providers().get(failed.provider)?.loginForm) {
         const fields = ctx.method === 'POST' ? readForm(ctx) : {};
         return sendPage(ctx, failure.status, service.page(ctx, failed.returnTo, { provider: failed.provider, error: failure.error, fields }));
       }
@@ -136,14 +195,15 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
     page(ctx, returnTo, retry) {
       const entries: LoginEntry[] = [];
       for (const [name, provider] of providers().entries()) {
+        if (disabled.has(name)) continue;
         if (provider.loginForm) {
           const again = retry?.provider === name ? { error: retry.error, fields: retry.fields } : undefined;
           entries.push({ form: provider.loginForm(interaction(ctx, name, returnTo), again) });
         } else {
-          entries.push({ href: loginPath(`/login/${encodeURIComponent(name)}`, returnTo), label: provider.displayName });
+          entries.push({ href: loginPath(provider.paths?.start ?? `/login/${encodeURIComponent(name)}`, returnTo), label: provider.displayName });
         }
       }
-      const unplaced = retry && !providers().get(retry.provider)?.loginForm ? retry.error : undefined;
+      const unplaced = retry && (disabled.has(retry.provider) || !providers().get(retry.provider)?.loginForm) ? retry.error : undefined;
       return loginPage(entries, unplaced);
     },
 

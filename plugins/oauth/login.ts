@@ -1,5 +1,4 @@
-import type { Context } from 'koa';
-import { PageError, readForm, readQuery, type FormParams, type RegisterApi } from 'authplane';
+import { PageError, readForm, readQuery, type RegisterApi } from 'authplane';
 import { auditBase, sendPage, type OAuthState } from './context.js';
 import type { Interactions } from './interactions.js';
 import type { ReturnPaths } from './return-paths.js';
@@ -8,30 +7,16 @@ import { logoutPage, messagePage } from './views/login.js';
 /**
  * The login page and every provider's routes: `GET /login` lists `identityProviders`, `GET /login/<name>` starts
  * one (`begin`), `GET|POST /login/<name>/callback` hears back from it (`callback`) and ends through the
- * `interactions` service. `POST /login` is the local provider's form.
+ * `interactions` service. `POST /login` is the local provider's form. A provider with `paths` of its own is served
+ * there by its plugin, through the same service.
  */
 export function registerLogin(api: RegisterApi, state: OAuthState, interactions: Interactions, returnPaths: ReturnPaths): void {
   const safeReturnTo = (value: string | undefined) => returnPaths.check(value);
   const page = { errors: 'page' } as const;
-  const provider = (name: string) => {
-    const found = state.runtime().registries.identityProviders.get(name);
-    if (!found) throw new PageError(404, 'Not found', `There is no sign-in method called '${name}'.`);
-    return found;
-  };
-
-  /** A provider's answer: the proof ends the login, a failure is shown, nothing means it answered itself. */
-  const callback = async (ctx: Context, name: string, params: FormParams) => {
-    const idp = provider(name);
-    const interaction = interactions.current(ctx, name, params);
-    if (!interaction) {
-      // Nothing was tried yet, so nothing is audited: the person starts again, keeping where they were going.
-      const error = ctx.method === 'POST' ? 'The form expired. Please sign in again.' : 'This sign-in expired or was started in another browser. Please start again.';
-      return interactions.fail(ctx, { provider: name, returnTo: safeReturnTo(params.return_to) }, { error, status: 400 });
-    }
-    const result = await idp.callback(ctx, interaction);
-    if (!result) return;
-    if ('userId' in result) return interactions.finish(ctx, interaction, result);
-    interactions.fail(ctx, interaction, result);
+  /** `/login/<name>…` serve providers without paths of their own; the others are reached at their own paths only. */
+  const atLoginPaths = (name: string) => {
+    if (interactions.provider(name).paths) throw new PageError(404, 'Not found', `There is no sign-in method called '${name}'.`);
+    return name;
   };
 
   api.route('public', 'GET', '/login', async (ctx) => {
@@ -45,17 +30,23 @@ export function registerLogin(api: RegisterApi, state: OAuthState, interactions:
     sendPage(ctx, 200, interactions.page(ctx, returnTo));
   }, page);
 
-  api.route('public', 'POST', '/login', async (ctx) => callback(ctx, 'local', readForm(ctx)), page);
+  // The local provider's callback at its historic URL: a 404 like any other route of a disabled provider.
+  api.route('public', 'POST', '/login', async (ctx) => interactions.complete(ctx, 'local', readForm(ctx)), page);
 
   api.route('public', 'GET', '/login/:name', async (ctx) => {
     // Parameters first: a repeated one is refused whichever provider is named. `start` checks return_to.
     const returnTo = readQuery(ctx).return_to;
-    const name = ctx.params.name as string;
-    await provider(name).begin(ctx, interactions.start(ctx, name, returnTo));
+    await interactions.begin(ctx, atLoginPaths(ctx.params.name as string), returnTo);
   }, page);
 
-  api.route('public', 'GET', '/login/:name/callback', async (ctx) => callback(ctx, ctx.params.name as string, readQuery(ctx)), page);
-  api.route('public', 'POST', '/login/:name/callback', async (ctx) => callback(ctx, ctx.params.name as string, readForm(ctx)), page);
+  api.route('public', 'GET', '/login/:name/callback', async (ctx) => {
+    const params = readQuery(ctx);
+    await interactions.complete(ctx, atLoginPaths(ctx.params.name as string), params);
+  }, page);
+  api.route('public', 'POST', '/login/:name/callback', async (ctx) => {
+    const params = readForm(ctx);
+    await interactions.complete(ctx, atLoginPaths(ctx.params.name as string), params);
+  }, page);
 
   api.route('public', 'GET', '/logout', async (ctx) => {
     sendPage(ctx, 200, logoutPage(state.sessions().csrfToken(ctx)));

@@ -30,6 +30,20 @@ export function registerUserRoutes(api: RegisterApi, operations: UserOperations)
     ctx.status = 204;
   });
 
+  api.route('admin', 'GET', '/admin/users/:id/identities', async (ctx) => {
+    ctx.body = { identities: await operations.identities(id(ctx)) };
+  });
+
+  api.route('admin', 'POST', '/admin/users/:id/identities', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await operations.link(id(ctx), readJson(ctx), adminActor(ctx));
+  });
+
+  api.route('admin', 'DELETE', '/admin/users/:id/identities/:provider/:subject', async (ctx) => {
+    await operations.unlink(id(ctx), { provider: ctx.params.provider, subject: ctx.params.subject }, adminActor(ctx));
+    ctx.status = 204;
+  });
+
   for (const transition of ['disable', 'enable'] as const satisfies readonly Transition[]) {
     api.route('admin', 'POST', `/admin/users/:id/${transition}`, async (ctx) => {
       ctx.body = await operations.transition(id(ctx), transition, adminActor(ctx));

@@ -85,6 +85,31 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
       out(`deleted user ${id}`);
     }),
   });
+  const IDENTITY_OPTIONS = {
+    provider: { type: 'string', description: "the upstream identity provider's name (an oidcFederation provider id)" },
+    subject: { type: 'string', description: "the person's `sub` at that provider" },
+  } satisfies Record<string, CliOption>;
+  const identity = (options: CliContext['options']) => ({ provider: options.provider, subject: options.subject });
+  add('link', {
+    description: 'Link an upstream identity (provider and sub) to an existing user: its federated logins then sign in as this user',
+    usage: '<id-or-email> --provider <name> --subject <sub>',
+    options: { ...IDENTITY_OPTIONS, ...JSON_OPTION },
+    run: booted(async ({ args, options, out }) => {
+      const link = await operations.link(target(args, 'link'), identity(options), CLI_ACTOR);
+      if (options.json === true) out(JSON.stringify(link, null, 2));
+      else out(`linked ${link.provider} identity ${link.subject} to user ${link.user_id}`);
+    }),
+  });
+  add('unlink', {
+    description: 'Remove an upstream identity from a user: its next federated login is a new user, or refused if the email is taken',
+    usage: '<id-or-email> --provider <name> --subject <sub>',
+    options: IDENTITY_OPTIONS,
+    run: booted(async ({ args, options, out }) => {
+      const { provider, subject } = identity(options);
+      await operations.unlink(target(args, 'unlink'), { provider, subject }, CLI_ACTOR);
+      out(`unlinked ${String(provider)} identity ${String(subject)}`);
+    }),
+  });
   for (const transition of ['disable', 'enable'] as const satisfies readonly Transition[]) {
     add(transition, {
       description: transition === 'disable' ? 'Disable an active user (password login refused)' : 'Enable a disabled user',

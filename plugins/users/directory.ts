@@ -2,11 +2,12 @@
  * The `users` service: what login and consent need to know about local users. Reads go to the table (no cache):
  * a disabled account must stop working on the next request, on every replica.
  */
+import { uuidv7, type RuntimeApi } from 'authplane';
 import type { User, UserDirectory } from './types.js';
 import { dummyHash, verifyPassword } from './password.js';
-import { toUser, type UserStore } from './store.js';
+import { canonicalEmail, toUser, type StoredUser, type UserStore } from './store.js';
 
-export function createUserDirectory(store: UserStore): UserDirectory {
+export function createUserDirectory(store: UserStore, runtime: () => RuntimeApi): UserDirectory {
   return {
     async get(id) {
       const user = await store.findById(id);
@@ -26,6 +27,39 @@ export function createUserDirectory(store: UserStore): UserDirectory {
     },
     async recordLogin(id) {
       await store.update(id, { last_login_at: Date.now() });
+    },
+    async findByIdentity(provider, subject) {
+      const user = await store.findByIdentity(provider, subject);
+      return user && toUser(user);
+    },
+    async createForIdentity(input) {
+      const email = canonicalEmail(input.email);
+      if (await store.findByEmail(email)) return { conflict: 'email_in_use' };
+      const now = Date.now();
+      const user: StoredUser = {
+        id: uuidv7(now),
+        email,
+        name: input.name.trim().slice(0, 200) || email,
+        role: input.role,
+        status: 'active',
+        provider: input.provider,
+        password_hash: null,
+        created_at: now,
+        updated_at: now,
+        last_login_at: null,
+      };
+      try {
+        await store.insertWithIdentity(user, input.provider, input.subject);
+        return { user: toUser(user), created: true };
+      } catch (err) {
+        if (!runtime().dialect.isUniqueViolation(err)) throw err;
+        // Which unique index refused decides: the identity (a parallel first login won) or the email.
+        const linked = await store.findByIdentity(input.provider, input.subject);
+        return linked ? { user: toUser(linked), created: false } : { conflict: 'email_in_use' };
+      }
+    },
+    async setRole(id, role) {
+      await store.update(id, { role, updated_at: Date.now() });
     },
   };
 }

@@ -3,11 +3,15 @@
  * - Table `users` (migrations/users); emails unique and stored lower-cased; passwords hashed with scrypt off the
  *   event loop (password.ts), at least 8 characters.
  * - Provides service `users` (UserDirectory: get, findByEmail, verifyPassword — same cost for unknown emails —,
- *   recordLogin). No cache: disabling a user takes effect on the next request.
+ *   recordLogin; findByIdentity, createForIdentity, setRole for federated logins). No cache: disabling a user takes
+ *   effect on the next request.
+ * - Table `user_identities`: upstream identities (provider, sub) linked to users — at a just-in-time creation or by
+ *   `authserver admin user link|unlink` / `/admin/users/:id/identities`; never by email alone.
  * - The `local` identity provider (email and password) that checks them is the oauth plugin's, which owns login.
  * - Admin API `/admin/users…` (CRUD, disable, enable) and CLI `authserver admin user …`, one operations module
  *   behind both. Revoking a user's tokens (`/admin/users/:id/tokens`) belongs to the plugin that owns tokens.
- * - Audit: user_created, user_updated, user_deleted, user_disabled, user_enabled.
+ * - Audit: user_created, user_updated, user_deleted, user_disabled, user_enabled, user_identity_linked,
+ *   user_identity_unlinked.
  */
 import { definePlugin } from 'authplane';
 import { registerUserRoutes } from './admin-routes.js';
@@ -26,7 +30,7 @@ export const users = definePlugin({
     api.migrations(userMigrations);
     const runtime = api.runtime;
     const store = new UserStore(runtime);
-    api.provide('users', createUserDirectory(store));
+    api.provide('users', createUserDirectory(store, runtime));
     const operations = new UserOperations(store, runtime);
     registerUserRoutes(api, operations);
     registerUserCommands(api, operations);

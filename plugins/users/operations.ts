@@ -2,11 +2,11 @@
  * Every admin operation on users, shared by the admin API and the CLI so both validate, audit and answer the same
  * way. Errors are RFC 9457 problems (the CLI prints their detail). Passwords are hashed here and never returned.
  */
-import { bodyValidator, conflict, notFound, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, notFound, uuidv7, type RuntimeApi } from 'authplane';
 import type { User } from './types.js';
 import { hashPassword } from './password.js';
 import { createUserSchema, updateUserSchema, type UserFields, type UserPatch, type UserStatus } from './schema.js';
-import { canonicalEmail, toUser, type StoredUser, type UserStore } from './store.js';
+import { canonicalEmail, toUser, type IdentityLink, type StoredUser, type UserStore } from './store.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
@@ -103,6 +103,54 @@ export class UserOperations {
     return toUser({ ...current, ...values });
   }
 
+  /** The upstream identities linked to a user. */
+  async identities(idOrEmail: string): Promise<IdentityView[]> {
+    const user = await this.#find(idOrEmail);
+    return (await this.store.identities(user.id)).map(toIdentityView);
+  }
+
+  /**
+   * Links an upstream identity to an existing user on an administrator's say — the one way a federated login reaches
+   * an account it did not create. The identity must not be linked already (to anyone): unlink it first.
+   */
+  async link(idOrEmail: string, body: unknown, actor: Actor): Promise<IdentityView> {
+    const { provider, subject } = this.#identity(body);
+    const user = await this.#find(idOrEmail);
+    const now = Date.now();
+    try {
+      await this.store.link(user.id, provider, subject, now);
+    } catch (err) {
+      if (!this.runtime().dialect.isUniqueViolation(err)) throw err;
+      const holder = await this.store.findByIdentity(provider, subject);
+      throw conflict(`the identity '${subject}' of '${provider}' is already linked to user '${holder?.email ?? 'unknown'}'; unlink it first`);
+    }
+    this.#audit('user_identity_linked', user.id, actor, { provider, subject });
+    return toIdentityView({ provider, subject, user_id: user.id, created_at: now });
+  }
+
+  async unlink(idOrEmail: string, body: unknown, actor: Actor): Promise<void> {
+    const { provider, subject } = this.#identity(body);
+    const user = await this.#find(idOrEmail);
+    if (!(await this.store.unlink(user.id, provider, subject))) {
+      throw notFound(`user '${user.email}' has no identity '${subject}' of '${provider}'`);
+    }
+    this.#audit('user_identity_unlinked', user.id, actor, { provider, subject });
+  }
+
+  #identity(body: unknown): { provider: string; subject: string } {
+    const { provider, subject } = (body ?? {}) as Record<string, unknown>;
+    if (typeof provider !== 'string' || typeof subject !== 'string' || !subject || subject.length > 255) {
+      throw badRequest('give `provider` (an identity provider\'s name) and `subject` (its `sub` for the person, 1 to 255 characters)');
+    }
+    const providers = this.runtime().registries.identityProviders;
+    // The local provider checks passwords; an identity linked to it would never be looked up.
+    if (provider === 'local' || !providers.has(provider)) {
+      const names = providers.names().filter((name) => name !== 'local');
+      throw badRequest(`'${provider}' is not an upstream identity provider of this server (${names.length ? names.join(', ') : 'none is configured'})`);
+    }
+    return { provider, subject };
+  }
+
   /** An id, or an email (anything with an `@`), so the CLI can name users the way operators know them. */
   async #find(idOrEmail: string): Promise<StoredUser> {
     const found = idOrEmail.includes('@') ? await this.store.findByEmail(idOrEmail) : await this.store.findById(idOrEmail);
@@ -130,4 +178,16 @@ export class UserOperations {
       detail,
     });
   }
+}
+
+/** An identity link as the admin API and the CLI show it. */
+export interface IdentityView {
+  provider: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+}
+
+function toIdentityView(link: IdentityLink): IdentityView {
+  return { provider: link.provider, subject: link.subject, user_id: link.user_id, created_at: new Date(link.created_at).toISOString() };
 }

@@ -70,8 +70,49 @@ export class UserStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.#table().where({ id }).delete()) > 0;
+    // Links first, in the same transaction: SQLite enforces the foreign key only with its pragma on.
+    return this.runtime().db.transaction(async (trx) => {
+      await trx('user_identities').where({ user_id: id }).delete();
+      return (await trx('users').where({ id }).delete()) > 0;
+    });
   }
+
+  async findByIdentity(provider: string, subject: string): Promise<StoredUser | undefined> {
+    const row = await this.runtime().db('users').join('user_identities', 'user_identities.user_id', 'users.id')
+      .where({ 'user_identities.provider': provider, 'user_identities.subject': subject })
+      .first('users.*');
+    return row ? this.#fromRow(row as UserRow) : undefined;
+  }
+
+  async identities(userId: string): Promise<IdentityLink[]> {
+    const rows = (await this.runtime().db('user_identities').where({ user_id: userId }).orderBy([{ column: 'created_at' }, { column: 'provider' }])) as (IdentityLink & { created_at: number | string })[];
+    return rows.map((row) => ({ provider: row.provider, subject: row.subject, user_id: row.user_id, created_at: Number(row.created_at) }));
+  }
+
+  /** A new user and its first identity together, or neither (a unique index refusing either rolls both back). */
+  async insertWithIdentity(user: StoredUser, provider: string, subject: string): Promise<void> {
+    await this.runtime().db.transaction(async (trx) => {
+      await trx('users').insert(user);
+      await trx('user_identities').insert({ provider, subject, user_id: user.id, created_at: user.created_at });
+    });
+  }
+
+  /** The primary key refuses an identity already linked (to this user or another). */
+  async link(userId: string, provider: string, subject: string, now: number): Promise<void> {
+    await this.runtime().db('user_identities').insert({ provider, subject, user_id: userId, created_at: now });
+  }
+
+  async unlink(userId: string, provider: string, subject: string): Promise<boolean> {
+    return (await this.runtime().db('user_identities').where({ user_id: userId, provider, subject }).delete()) > 0;
+  }
+}
+
+/** An upstream identity (identity provider, its `sub`) linked to a user. */
+export interface IdentityLink {
+  provider: string;
+  subject: string;
+  user_id: string;
+  created_at: number;
 }
 
 /** The shared contract record and the admin API's representation: never the hash. */

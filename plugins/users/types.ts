@@ -24,6 +24,25 @@ export interface UserDirectory {
    */
   verifyPassword(email: string, password: string): Promise<User | undefined>;
   recordLogin(id: string): Promise<void>;
+  /** The user an upstream identity is linked to: the identity provider's name and the upstream's `sub`. */
+  findByIdentity(provider: string, subject: string): Promise<User | undefined>;
+  /**
+   * Just-in-time provisioning: a new active user (no password) linked to the upstream identity, in one transaction.
+   * It never links an existing account: an email another user has is `{ conflict: 'email_in_use' }`. When a
+   * parallel first login linked the identity meanwhile, that user is the answer (`created: false`).
+   */
+  createForIdentity(input: FederatedUserInput): Promise<{ user: User; created: boolean } | { conflict: 'email_in_use' }>;
+  /** Sets a user's role (a federated login applying its role mapping). */
+  setRole(id: string, role: User['role']): Promise<void>;
+}
+
+export interface FederatedUserInput {
+  /** The identity provider's name in `identityProviders` (at most 32 characters): also the user's `provider`. */
+  provider: string;
+  subject: string;
+  email: string;
+  name: string;
+  role: User['role'];
 }
 
 declare module 'authplane' {

@@ -5,12 +5,12 @@ export type LoginEntry = { form: string } | { href: string; label: string };
 
 export function loginPage(entries: readonly LoginEntry[], error?: string): string {
   const forms = entries.flatMap((e) => ('form' in e ? [e.form] : []));
-  const links = entries.flatMap((e) => ('href' in e ? [`<li><a href="${html(e.href)}">${html(e.label)}</a></li>`] : []));
+  const links = entries.flatMap((e) => ('href' in e ? [`<li><a href="${html(e.href)}">Sign in with ${html(e.label)}</a></li>`] : []));
   return layout(
     'Sign in',
     `<h1>Sign in</h1>
 ${error ? alert(error) : ''}${forms.join('\n')}
-${links.length ? `<p>${forms.length ? 'Or sign in with' : 'Sign in with'}:</p>\n<ul>${links.join('\n')}</ul>` : ''}`,
+${links.length ? `${forms.length ? '<p>Or:</p>\n' : ''}<ul>${links.join('\n')}</ul>` : ''}`,
   );
 }
 

@@ -22,7 +22,7 @@ async function magicServer(t: import('node:test').TestContext, clock: TestClock 
 
 /** The href of the login page's link to a provider. */
 function providerLink(page: Page, label: string): string {
-  const match = new RegExp(`<a href="([^"]+)">${label}</a>`).exec(page.body);
+  const match = new RegExp(`<a href="([^"]+)">Sign in with ${label}</a>`).exec(page.body);
   assert.ok(match, `no link '${label}' on ${page.url}:\n${page.body}`);
   return match[1]!.replace(/&amp;/g, '&');
 }
