@@ -44,6 +44,8 @@ app.post('/mcp', express.json(), auth.protect(), async (req, res) => {
   await server.connect(transport);
   await transport.handleRequest(req, res, req.body);
 });
+// Stateless: no server-to-client stream to open, no session to end (the MCP transport spec's 405).
+app.all('/mcp', (_req, res) => void res.status(405).set('Allow', 'POST').json({ error: 'method_not_allowed' }));
 app.listen(PORT, HOST, () => {
   process.stderr.write(`${JSON.stringify({ msg: 'listening', resource: RESOURCE, resource_metadata: auth.resourceMetadataUrl })}\n`);
 });

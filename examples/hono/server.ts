@@ -50,6 +50,8 @@ app.post('/mcp', auth.protect(), async (c) => {
     await server.close();
   }
 });
+// Stateless: no server-to-client stream to open, no session to end (the MCP transport spec's 405).
+app.all('/mcp', (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
 serve({ fetch: app.fetch, port: PORT, hostname: HOST }, () => {
   process.stderr.write(`${JSON.stringify({ msg: 'listening', resource: RESOURCE, resource_metadata: auth.resourceMetadataUrl })}\n`);
 });

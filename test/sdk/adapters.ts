@@ -18,6 +18,7 @@ import { clientCredentials, dcr, dpop, introspection, revocation } from 'authpla
 import { createOAuthClient } from '@authplane/sdk';
 import { ScriptedBrowser, type Page } from '../helpers/browser.js';
 import { forge, goodClaims } from './fixture.js';
+import { connectThroughMcpRemote } from '../interop/mcp-remote.js';
 import { CHILD_WAIT_MS, freePort, outputTail, REPO_ROOT } from '../helpers/server.js';
 import { oauthServer, USER, type OAuthFixture } from '../plugins/oauth/setup.js';
 
@@ -274,4 +275,24 @@ export async function officialClientScenario(t: TestContext, fx: OAuthFixture, m
   assert.equal(state.tokens?.scope, 'notes/read notes/write');
   assert.deepEqual((await client.callTool({ name: 'add_note', arguments: { text: 'from the client' } })).content, [{ type: 'text', text: 'added note #1' }]);
   assert.deepEqual((await client.callTool({ name: 'list_notes', arguments: {} })).content, [{ type: 'text', text: `${fx.userId}: from the client` }]);
+}
+
+/**
+ * mcp-remote against the example, as Claude Desktop runs it: DCR, login and consent in the scripted browser, tools
+ * listed and called through the stdio proxy; add_note's 403 makes it re-authorize for the wider scope (a second
+ * login in the browser) and retry, so the call succeeds without the MCP client seeing the step-up.
+ */
+export async function mcpRemoteScenario(t: TestContext, fx: OAuthFixture, mcp: RunningExample): Promise<void> {
+  const session = await connectThroughMcpRemote(t, mcp.url, { user: USER });
+  const approvals = () => (session.report().match(/^approved, redirecting/gm) ?? []).length;
+  assert.deepEqual((await session.client.listTools()).tools.map((tool) => tool.name).sort(), ['add_note', 'list_notes', 'whoami'], session.report());
+  assert.deepEqual((await session.client.callTool({ name: 'whoami', arguments: {} })).content, [{ type: 'text', text: fx.userId }]);
+  assert.equal(approvals(), 1, session.report());
+  const added = await session.client.callTool({ name: 'add_note', arguments: { text: 'via mcp-remote' } });
+  assert.deepEqual(added.content, [{ type: 'text', text: 'added note #1' }], session.report());
+  assert.equal(approvals(), 2, `the step-up went through a second authorization\n${session.report()}`);
+  assert.match(session.report(), /scope=notes%2Fread\+notes%2Fwrite/, 'the second authorization asked for both scopes');
+  assert.deepEqual((await session.client.callTool({ name: 'list_notes', arguments: {} })).content, [{ type: 'text', text: `${fx.userId}: via mcp-remote` }]);
+  const { clients } = (await (await fx.admin('/admin/clients')).json()) as { clients: { registration_source: string; redirect_uris: string[] }[] };
+  assert.deepEqual(clients.filter((c) => c.registration_source === 'dcr').map((c) => c.redirect_uris), [[session.callbackUrl]], 'mcp-remote registered itself');
 }
