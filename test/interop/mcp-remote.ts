@@ -18,16 +18,26 @@ export interface McpRemoteSession {
   report(): string;
   /** The redirect URI mcp-remote registers. */
   callbackUrl: string;
+  /** Its HOME, where it keeps the registered client and the tokens (~/.mcp-auth). */
+  home: string;
+  /** How many times the scripted browser approved an authorization so far (in this HOME). */
+  approvals(): number;
 }
 
 /** Spawns mcp-remote for `mcpUrl` with a fresh HOME (no stored client or tokens) and connects an MCP client to it. */
 export async function connectThroughMcpRemote(
   t: TestContext,
   mcpUrl: string,
-  options: { user?: { email: string; password: string }; args?: string[] } = {},
+  options: {
+    user?: { email: string; password: string };
+    args?: string[];
+    /** A HOME from an earlier session, with the client and tokens mcp-remote stored there. */
+    home?: string;
+    callbackPort?: number;
+  } = {},
 ): Promise<McpRemoteSession> {
   const tools = await interopTools();
-  const home = tempDir(t, 'mcp-remote-home-');
+  const home = options.home ?? tempDir(t, 'mcp-remote-home-');
   const browserLog = join(home, 'browser.log');
   const browserScript = join(home, 'approve-browser.sh');
   const userEnv = options.user ? `APPROVE_EMAIL=${JSON.stringify(options.user.email)} APPROVE_PASSWORD=${JSON.stringify(options.user.password)} ` : '';
@@ -40,8 +50,8 @@ export async function connectThroughMcpRemote(
     ].join('\n'),
   );
   chmodSync(browserScript, 0o755);
-  writeFileSync(browserLog, '');
-  const callbackPort = await freePort();
+  if (!options.home) writeFileSync(browserLog, '');
+  const callbackPort = options.callbackPort ?? (await freePort());
   const transport = new StdioClientTransport({
     command: tools.node,
     args: [tools.mcpRemote, mcpUrl, String(callbackPort), '--host', '127.0.0.1', ...(options.args ?? [])],
@@ -59,5 +69,11 @@ export async function connectThroughMcpRemote(
   } catch (err) {
     throw new Error(`mcp-remote did not connect: ${(err as Error).message}\n${report()}`);
   }
-  return { client, report, callbackUrl: `http://127.0.0.1:${callbackPort}/oauth/callback` };
+  return {
+    client,
+    report,
+    callbackUrl: `http://127.0.0.1:${callbackPort}/oauth/callback`,
+    home,
+    approvals: () => (readFileSync(browserLog, 'utf8').match(/^approved, redirecting/gm) ?? []).length,
+  };
 }

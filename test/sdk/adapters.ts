@@ -284,7 +284,7 @@ export async function officialClientScenario(t: TestContext, fx: OAuthFixture, m
  */
 export async function mcpRemoteScenario(t: TestContext, fx: OAuthFixture, mcp: RunningExample): Promise<void> {
   const session = await connectThroughMcpRemote(t, mcp.url, { user: USER });
-  const approvals = () => (session.report().match(/^approved, redirecting/gm) ?? []).length;
+  const approvals = session.approvals;
   assert.deepEqual((await session.client.listTools()).tools.map((tool) => tool.name).sort(), ['add_note', 'list_notes', 'whoami'], session.report());
   assert.deepEqual((await session.client.callTool({ name: 'whoami', arguments: {} })).content, [{ type: 'text', text: fx.userId }]);
   assert.equal(approvals(), 1, session.report());
