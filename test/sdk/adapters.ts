@@ -105,7 +105,11 @@ export interface DcrState {
  * An OAuthClientProvider that registers through DCR, as a fresh MCP client does. Only `authorization_code`: with a
  * refresh token the SDK client (1.32) answers a 403 step-up by refreshing, which cannot widen the scope.
  */
-export function dcrProvider(fx: OAuthFixture, redirectUri = 'http://127.0.0.1:8765/callback'): { provider: OAuthClientProvider; state: DcrState } {
+export function dcrProvider(
+  fx: OAuthFixture,
+  redirectUri = 'http://127.0.0.1:8765/callback',
+  grantTypes = ['authorization_code'],
+): { provider: OAuthClientProvider; state: DcrState } {
   const browser = new ScriptedBrowser(fx.url);
   const state: DcrState = { verifier: '', authorizationUrls: [] };
   const provider: OAuthClientProvider = {
@@ -113,7 +117,7 @@ export function dcrProvider(fx: OAuthFixture, redirectUri = 'http://127.0.0.1:87
       return redirectUri;
     },
     get clientMetadata() {
-      return { redirect_uris: [redirectUri], client_name: 'SDK adapter test client', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] };
+      return { redirect_uris: [redirectUri], client_name: 'SDK adapter test client', token_endpoint_auth_method: 'none', grant_types: grantTypes, response_types: ['code'] };
     },
     clientInformation: () => state.client,
     saveClientInformation: (info) => {
@@ -295,4 +299,25 @@ export async function mcpRemoteScenario(t: TestContext, fx: OAuthFixture, mcp: R
   assert.deepEqual((await session.client.callTool({ name: 'list_notes', arguments: {} })).content, [{ type: 'text', text: `${fx.userId}: via mcp-remote` }]);
   const { clients } = (await (await fx.admin('/admin/clients')).json()) as { clients: { registration_source: string; redirect_uris: string[] }[] };
   assert.deepEqual(clients.filter((c) => c.registration_source === 'dcr').map((c) => c.redirect_uris), [[session.callbackUrl]], 'mcp-remote registered itself');
+}
+
+/**
+ * The MCP SDK client 1.32 quirk docs/compatibility.md lists: holding a refresh token, it answers a 403
+ * insufficient_scope by refreshing (which cannot widen the scope), retries, gets the same 403 and gives up without
+ * ever asking the user for the wider scope.
+ */
+export async function officialClientRefreshQuirk(t: TestContext, fx: OAuthFixture, mcp: RunningExample): Promise<void> {
+  const { provider, state } = dcrProvider(fx, undefined, ['authorization_code', 'refresh_token']);
+  const first = new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
+  await assert.rejects(new Client({ name: 'adapter-test', version: '1.0.0' }).connect(first), UnauthorizedError);
+  await first.finishAuth(state.code!);
+  assert.ok(state.tokens?.refresh_token, 'the client holds a refresh token');
+  const client = new Client({ name: 'adapter-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider }));
+  t.after(() => client.close());
+  const err = await client.callTool({ name: 'add_note', arguments: { text: 'x' } }).catch((e: unknown) => e);
+  assert.ok(err instanceof Error, String(err));
+  assert.match(err.message, /403/);
+  assert.equal(state.authorizationUrls.length, 1, 'no authorization for the wider scope was started');
+  assert.equal(state.tokens?.scope, 'notes/read');
 }
