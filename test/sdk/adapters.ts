@@ -196,6 +196,12 @@ export async function rawHttpScenario(t: TestContext, fx: OAuthFixture, mcp: Run
     assert.deepEqual(doc.dpop_signing_alg_values_supported, ['ES256', 'RS256', 'PS256', 'EdDSA']);
   });
 
+  await t.test('GET on the MCP endpoint: 405, the server keeps no server-to-client stream', async () => {
+    const response = await fetch(mcp.url, { headers: { accept: 'text/event-stream' } });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'POST');
+  });
+
   await t.test('no token: 401 naming the metadata and the base scope', async () => {
     const response = await rpc(mcp.url, 'tools/list', {});
     assert.equal(response.status, 401, mcp.output());
@@ -295,7 +301,7 @@ export async function mcpRemoteScenario(t: TestContext, fx: OAuthFixture, mcp: R
   const added = await session.client.callTool({ name: 'add_note', arguments: { text: 'via mcp-remote' } });
   assert.deepEqual(added.content, [{ type: 'text', text: 'added note #1' }], session.report());
   assert.equal(approvals(), 2, `the step-up went through a second authorization\n${session.report()}`);
-  assert.match(session.report(), /scope=notes%2Fread\+notes%2Fwrite/, 'the second authorization asked for both scopes');
+  assert.match(session.report(), /scope=notes%2Fread\+notes%2Fwrite\+offline_access&prompt=consent/, 'the second authorization asked for both scopes (and offline_access, with prompt=consent)');
   assert.deepEqual((await session.client.callTool({ name: 'list_notes', arguments: {} })).content, [{ type: 'text', text: `${fx.userId}: via mcp-remote` }]);
   const { clients } = (await (await fx.admin('/admin/clients')).json()) as { clients: { registration_source: string; redirect_uris: string[] }[] };
   assert.deepEqual(clients.filter((c) => c.registration_source === 'dcr').map((c) => c.redirect_uris), [[session.callbackUrl]], 'mcp-remote registered itself');
@@ -317,7 +323,7 @@ export async function officialClientRefreshQuirk(t: TestContext, fx: OAuthFixtur
   t.after(() => client.close());
   const err = await client.callTool({ name: 'add_note', arguments: { text: 'x' } }).catch((e: unknown) => e);
   assert.ok(err instanceof Error, String(err));
-  assert.match(err.message, /403/);
+  assert.match(err.message, /Server returned 403 after trying upscoping/);
   assert.equal(state.authorizationUrls.length, 1, 'no authorization for the wider scope was started');
   assert.equal(state.tokens?.scope, 'notes/read');
 }
