@@ -19,6 +19,7 @@ import { createOAuthClient } from '@authplane/sdk';
 import { ScriptedBrowser, type Page } from '../helpers/browser.js';
 import { forge, goodClaims } from './fixture.js';
 import { connectThroughMcpRemote } from '../interop/mcp-remote.js';
+import { interopTools } from '../interop/tools.js';
 import { CHILD_WAIT_MS, freePort, outputTail, REPO_ROOT } from '../helpers/server.js';
 import { oauthServer, USER, type OAuthFixture } from '../plugins/oauth/setup.js';
 
@@ -98,6 +99,8 @@ export interface DcrState {
   tokens?: OAuthTokens;
   verifier: string;
   code?: string;
+  /** The whole redirect back (code, state, iss), for clients that check `iss` (MCP SDK v2). */
+  callback?: URL;
   authorizationUrls: URL[];
 }
 
@@ -139,6 +142,7 @@ export function dcrProvider(
       const params = new URL(page.url).searchParams;
       assert.ok(params.get('code'), `no code in ${page.url} (${page.status}) ${page.body.slice(0, 300)}`);
       state.code = params.get('code')!;
+      state.callback = new URL(page.url);
     },
   };
   return { provider, state };
@@ -326,4 +330,38 @@ export async function officialClientRefreshQuirk(t: TestContext, fx: OAuthFixtur
   assert.match(err.message, /Server returned 403 after trying upscoping/);
   assert.equal(state.authorizationUrls.length, 1, 'no authorization for the wider scope was started');
   assert.equal(state.tokens?.scope, 'notes/read');
+}
+
+/** The parts of the MCP SDK v2 client (`@modelcontextprotocol/client`, from the interop tools package) used here. */
+interface SdkV2 {
+  Client: new (info: { name: string; version: string }) => {
+    connect(transport: unknown): Promise<void>;
+    callTool(request: { name: string; arguments: Record<string, unknown> }): Promise<{ content: unknown }>;
+    close(): Promise<void>;
+  };
+  StreamableHTTPClientTransport: new (url: URL, options: { authProvider: unknown }) => { finishAuth(params: URLSearchParams): Promise<void> };
+}
+
+/**
+ * The MCP SDK v2 client against the example, holding a refresh token (the v1 quirk's setting): DCR, login, a tool
+ * call, then add_note's 403 makes it re-authorize for both scopes (no refresh first), and the retry adds the note.
+ */
+export async function sdkV2StepUpScenario(t: TestContext, fx: OAuthFixture, mcp: RunningExample): Promise<void> {
+  const sdk = (await import((await interopTools()).sdkV2)) as SdkV2;
+  const { provider, state } = dcrProvider(fx, undefined, ['authorization_code', 'refresh_token']);
+  const first = new sdk.StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
+  await assert.rejects(new sdk.Client({ name: 'adapter-test-v2', version: '1.0.0' }).connect(first), /unauthorized/i);
+  // The whole callback: the v2 client checks its `iss` (RFC 9207).
+  await first.finishAuth(state.callback!.searchParams);
+  assert.ok(state.tokens?.refresh_token, 'the client holds a refresh token');
+  const transport = new sdk.StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
+  const client = new sdk.Client({ name: 'adapter-test-v2', version: '1.0.0' });
+  await client.connect(transport);
+  t.after(() => client.close());
+  assert.deepEqual((await client.callTool({ name: 'whoami', arguments: {} })).content, [{ type: 'text', text: fx.userId }]);
+  await assert.rejects(client.callTool({ name: 'add_note', arguments: { text: 'from v2' } }), /unauthorized/i);
+  assert.equal(state.authorizationUrls.length, 2, 'a second authorization was started');
+  assert.deepEqual(state.authorizationUrls[1]!.searchParams.get('scope')!.split(' ').filter((s) => s !== 'offline_access'), ['notes/read', 'notes/write']);
+  await transport.finishAuth(state.callback!.searchParams);
+  assert.deepEqual((await client.callTool({ name: 'add_note', arguments: { text: 'from v2' } })).content, [{ type: 'text', text: 'added note #1' }]);
 }
