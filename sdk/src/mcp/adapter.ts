@@ -16,6 +16,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { VerifiedToken } from '../access-token.js';
 import type { PrmHandler } from '../protected-resource.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../node-body.js';
 import { createResourceAuth, type AuthResponse, type ResourceAuthOptions } from '../resource-auth.js';
 import type { RequestLike, Verifier } from '../verifier.js';
 import { BodyTooLargeError, toWebRequest, writeNodeResponse } from './node-http.js';
@@ -51,8 +52,6 @@ export interface McpAuth {
   /** For a transport you run yourself (express + StreamableHTTPServerTransport): the AuthInfo for `req.auth`, or the challenge to send. */
   authenticate(request: RequestLike, options?: { requiredScopes?: readonly string[]; introspect?: boolean }): Promise<AuthenticateResult>;
 }
-
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 export function toAuthInfo(token: VerifiedToken, resource: string): AuthInfo {
   return {
@@ -92,7 +91,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       const path = new URL(request.url).pathname.replace(/\/$/, '') || '/';
       if (path !== resourcePath) return json(404, { error: 'not_found' });
       const text = request.method === 'POST' ? await request.text() : '';
-      if (new TextEncoder().encode(text).byteLength > (options.maxBodyBytes ?? DEFAULT_MAX_BODY)) return json(413, { error: 'request_too_large' });
+      if (new TextEncoder().encode(text).byteLength > (options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) return json(413, { error: 'request_too_large' });
       let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
@@ -131,7 +130,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     fetchHandler,
     nodeHandler(factory) {
       const handle = fetchHandler(factory);
-      const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+      const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
       return async (req, res) => {
         try {
           const request = await toWebRequest(req, publicOrigin, maxBody);
