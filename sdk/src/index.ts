@@ -30,6 +30,8 @@ export {
   type TokenExchangeRequest,
   type TokenResponse,
 } from './oauth-client.js';
+export { CLIENT_ASSERTION_TYPE, type SigningKey } from './client-assertion.js';
+export type { CachedTokenRequest } from './token-cache.js';
 export {
   ConsentRequiredError,
   isConsentRequiredProblem,

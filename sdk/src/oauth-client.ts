@@ -1,25 +1,39 @@
 /**
  * OAuth client calls an MCP server makes to AuthPlane: client credentials (RFC 6749 §4.4), token exchange
- * (RFC 8693, to call another resource on the user's behalf), introspection (RFC 7662) and revocation (RFC 7009).
- * Endpoints come from the authorization server metadata. Errors are thrown as `OAuthClientError`, or as
- * `ConsentRequiredError` when the broker needs the user to grant something first.
+ * (RFC 8693, to call another resource on the user's behalf), refresh (§6), introspection (RFC 7662) and revocation
+ * (RFC 7009), authenticated with a secret or a signed assertion (`private_key_jwt`, RFC 7523 §2.2). Endpoints come
+ * from the authorization server metadata. `getToken` keeps client-credentials tokens and fetches the next one before
+ * the current one expires. Errors are thrown as `OAuthClientError`, or as `ConsentRequiredError` when the broker
+ * needs the user to grant something first.
  */
 import { ConsentRequiredError } from './consent.js';
+import { clientAssertion, CLIENT_ASSERTION_TYPE, type SigningKey } from './client-assertion.js';
+import { TokenCache, type CachedTokenRequest } from './token-cache.js';
 import { createDiscovery, FETCH_TIMEOUT_MS, type AuthorizationServerMetadata, type FetchLike } from './discovery.js';
 import { AuthorizationServerError, OAuthClientError } from './errors.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 export interface OAuthClientOptions {
   /** The AuthPlane issuer, exactly as in its metadata (e.g. `https://auth.example.com`). */
   issuer: string;
   clientId: string;
   clientSecret?: string;
-  /** Default: `client_secret_basic` with a secret, `none` without. */
+  /** `private_key_jwt`: the client's private key (a private JWK, a CryptoKey or a node KeyObject). */
+  privateKey?: SigningKey;
+  /** `private_key_jwt`: the assertion's `alg` (default: the JWK's `alg`, else derived from the key type). */
+  signingAlg?: string;
+  /** `private_key_jwt`: the assertion's `kid` (default: the JWK's `kid`). */
+  keyId?: string;
+  /** Default: `private_key_jwt` with a private key, `client_secret_basic` with a secret, `none` without either. */
   authMethod?: ClientAuthMethod;
   fetch?: FetchLike;
   /** How long the metadata is cached, in ms (default 5 minutes). */
   metadataTtlMs?: number;
+  /** `getToken` fetches a new token this long before the cached one expires, in seconds (default 60; at most half its lifetime). */
+  refreshBeforeExpirySec?: number;
+  /** The clock, in ms since the epoch (token expiry, assertion `iat`/`exp`). */
+  now?: () => number;
 }
 
 export interface TokenResponse {
@@ -79,6 +93,16 @@ export interface TokenExchangeRequest {
 export interface OAuthClient {
   metadata(): Promise<AuthorizationServerMetadata>;
   clientCredentials(request?: { scope?: string | string[]; resource?: string | string[] }): Promise<TokenResponse>;
+  /**
+   * A client-credentials access token for `scope` and `resource`, from the cache while it has more than
+   * `refreshBeforeExpirySec` left; otherwise a new one (with the cached refresh token when the server gave one,
+   * else client credentials again). Concurrent callers share one request.
+   */
+  getToken(request?: CachedTokenRequest): Promise<string>;
+  /** Drops the cached token(s): for `request`, or all (after a resource refused a token as revoked). */
+  invalidate(request?: CachedTokenRequest): void;
+  /** RFC 6749 §6: a refresh token for a new access token (and, with rotation, a new refresh token). */
+  refresh(refreshToken: string, request?: { scope?: string | string[]; resource?: string | string[] }): Promise<TokenResponse>;
   tokenExchange(request: TokenExchangeRequest): Promise<TokenResponse>;
   introspect(token: string, options?: { tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<IntrospectionResponse>;
   revoke(token: string, options?: { tokenTypeHint?: 'access_token' | 'refresh_token' }): Promise<void>;
@@ -94,9 +118,11 @@ const joinList = (value: string | string[] | undefined) => (Array.isArray(value)
 
 export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   const fetchImpl = options.fetch ?? fetch;
-  const method: ClientAuthMethod = options.authMethod ?? (options.clientSecret ? 'client_secret_basic' : 'none');
-  if (method !== 'none' && !options.clientSecret) throw new TypeError(`${method} needs a clientSecret`);
-  const discovery = createDiscovery({ issuer: options.issuer, fetch: fetchImpl, ttlMs: options.metadataTtlMs ?? 300_000, now: Date.now });
+  const now = options.now ?? Date.now;
+  const method: ClientAuthMethod = options.authMethod ?? (options.privateKey ? 'private_key_jwt' : options.clientSecret ? 'client_secret_basic' : 'none');
+  if (method === 'private_key_jwt' && !options.privateKey) throw new TypeError('private_key_jwt needs a privateKey');
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && !options.clientSecret) throw new TypeError(`${method} needs a clientSecret`);
+  const discovery = createDiscovery({ issuer: options.issuer, fetch: fetchImpl, ttlMs: options.metadataTtlMs ?? 300_000, now });
 
   const endpoint = async (name: 'token_endpoint' | 'introspection_endpoint' | 'revocation_endpoint') => {
     const url = (await discovery.get())[name];
@@ -109,6 +135,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     if (method === 'client_secret_basic') headers.authorization = basicCredentials(options.clientId, options.clientSecret!);
     else params.set('client_id', options.clientId);
     if (method === 'client_secret_post') params.set('client_secret', options.clientSecret!);
+    if (method === 'private_key_jwt') {
+      params.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
+      params.set('client_assertion', await clientAssertion({ clientId: options.clientId, audience: options.issuer, key: options.privateKey!, alg: options.signingAlg, kid: options.keyId, now }));
+    }
     let response: Response;
     try {
       response = await fetchImpl(url, { method: 'POST', headers, body: params, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
@@ -144,11 +174,23 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     return out;
   };
 
+  const clientCredentials = (request: { scope?: string | string[]; resource?: string | string[] } = {}) =>
+    tokenRequest(params({ grant_type: 'client_credentials', scope: joinList(request.scope), resource: request.resource }));
+  const refresh = (refreshToken: string, request: { scope?: string | string[]; resource?: string | string[] } = {}) =>
+    tokenRequest(params({ grant_type: 'refresh_token', refresh_token: refreshToken, scope: joinList(request.scope), resource: request.resource }));
+  const cache = new TokenCache({
+    now,
+    refreshBeforeMs: (options.refreshBeforeExpirySec ?? 60) * 1000,
+    fetchToken: (request) => clientCredentials(request),
+    refreshToken: (refreshToken, request) => refresh(refreshToken, request),
+  });
+
   return {
     metadata: () => discovery.get(),
-
-    clientCredentials: (request = {}) =>
-      tokenRequest(params({ grant_type: 'client_credentials', scope: joinList(request.scope), resource: request.resource })),
+    clientCredentials,
+    refresh,
+    getToken: (request = {}) => cache.get(request),
+    invalidate: (request) => cache.invalidate(request),
 
     tokenExchange: (request) => {
       if (request.actorTokenType && !request.actorToken) throw new TypeError('actorTokenType without actorToken');

