@@ -111,7 +111,10 @@ export function jwtBearerGrant(api: RegisterApi, options: Readonly<JwtBearerOpti
       } catch (err) {
         const reason = (err as { reason?: string }).reason;
         if (!reason) throw err;
-        deny(ctx, reason, new InvalidGrant((err as Error).message), { idp: idp.name });
+        // The IdP's own failure (keys unreachable) is logged with its detail; the client learns only that.
+        const message = reason === 'jwks_unavailable' ? "the issuer's keys could not be fetched" : (err as Error).message;
+        if (reason === 'jwks_unavailable') api.log.warn({ idp: idp.name, err: (err as Error).message }, 'trusted issuer keys unavailable');
+        deny(ctx, reason, new InvalidGrant(message), { idp: idp.name });
       }
       const detail = { idp: idp.name, idp_subject: payload!.sub, assertion_jti: payload!.jti };
       // draft §4.3: the ID-JAG was minted for one client; another client presenting it is not that client.

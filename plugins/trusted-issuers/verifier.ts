@@ -23,7 +23,11 @@ const typMatches = (typ: unknown, expected: string) =>
 
 function rejection(err: unknown): AssertionRejected {
   if (err instanceof AssertionRejected) return err;
-  if (err instanceof errors.JWTExpired) return new AssertionRejected('expired', 'the assertion has expired', { cause: err });
+  if (err instanceof errors.JWTExpired) {
+    // jose reports an `iat` older than maxTokenAge as expired too.
+    if (err.claim === 'iat') return new AssertionRejected('too_old', 'the assertion was issued too long ago', { cause: err });
+    return new AssertionRejected('expired', 'the assertion has expired', { cause: err });
+  }
   if (err instanceof errors.JWTClaimValidationFailed) {
     const reason = { aud: 'wrong_audience', iss: 'wrong_issuer', iat: 'too_old', nbf: 'not_yet_valid' }[err.claim] ?? 'invalid_claims';
     return new AssertionRejected(reason, `the assertion's ${err.claim} claim is not acceptable: ${err.reason === 'check_failed' ? 'unexpected value' : err.reason}`, { cause: err });

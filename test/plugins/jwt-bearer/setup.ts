@@ -41,13 +41,15 @@ export interface LoopbackIssuer {
 
 export async function startIssuer(t: TestContext, path = ''): Promise<LoopbackIssuer> {
   const state = { key: await signingKey(), jwksFetches: 0 };
+  // OpenID Connect Discovery §4: the issuer's trailing slash is removed before the well-known path.
+  const base = path.replace(/\/+$/, '');
   const server = createServer((req, res) => {
     const send = (body: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === `${path}/.well-known/openid-configuration`) return send({ issuer, jwks_uri: `${origin}${path}/keys` });
-    if (req.url === `${path}/keys`) {
+    if (req.url === `${base}/.well-known/openid-configuration`) return send({ issuer, jwks_uri: `${origin}${base}/keys` });
+    if (req.url === `${base}/keys`) {
       state.jwksFetches++;
       return send({ keys: [state.key.publicJwk] });
     }
