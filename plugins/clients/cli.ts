@@ -2,7 +2,7 @@
  * `authserver admin client …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { BootError, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
 import { clientErrors } from './errors.js';
 import type { ClientOperations, ClientView, ClientWithSecret } from './operations.js';
 
@@ -47,7 +47,7 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
     try {
       body.jwks = JSON.parse(text('jwks')!);
     } catch {
-      throw new BootError('AP_ERR_CLI_USAGE', '--jwks must be a JSON JWK set');
+      throw clientErrors.JWKS_INVALID('--jwks must be a JSON JWK set');
     }
   }
   return body;

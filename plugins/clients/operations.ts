@@ -211,7 +211,11 @@ export class ClientOperations {
   async rotateSecret(clientId: string, actor: Actor): Promise<ClientView & { client_secret: string }> {
     const current = await this.#find(clientId);
     if (!CONFIDENTIAL_METHODS.has(current.token_endpoint_auth_method)) {
-      throw conflict(`client '${clientId}' authenticates with ${current.token_endpoint_auth_method} and has no secret`);
+      throw conflict(
+        current.token_endpoint_auth_method === 'none'
+          ? `client '${clientId}' is a public client (token_endpoint_auth_method none) and has no secret`
+          : `client '${clientId}' authenticates with ${current.token_endpoint_auth_method} and has no secret`,
+      );
     }
     if (current.status === 'revoked') throw conflict(`client '${clientId}' is revoked and cannot get a new secret`);
     const secret = generateClientSecret();

@@ -2,7 +2,8 @@
  * `authserver admin idp …`: the same operations as the admin API (`/admin/idps`), run on the database directly, so
  * they work with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the body.
  */
-import { BootError, booted, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
+import { booted, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
+import { trustedIssuerErrors } from './errors.js';
 import type { IssuerOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
@@ -28,7 +29,7 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
   set('jwks_uri', text('jwks-uri'));
   set('audience', text('audience'));
   set('subject_mode', text('subject-mode'));
-  if (options.enable === true && options.disable === true) throw new BootError('AP_ERR_CLI_USAGE', '--enable and --disable contradict each other');
+  if (options.enable === true && options.disable === true) throw trustedIssuerErrors.ENABLE_CONFLICT('--enable and --disable contradict each other');
   set('enabled', options.enable === true ? true : options.disable === true ? false : undefined);
   set('workload', options.workload === true ? true : undefined);
   return body;
@@ -105,7 +106,7 @@ export function registerIssuerCommands(api: RegisterApi, operations: IssuerOpera
     description: 'Delete a workload rule',
     usage: '<id-or-name> <rule-id>',
     run: booted(async ({ args, out }) => {
-      if (args.length !== 2) throw new BootError('AP_ERR_CLI_USAGE', 'usage: authserver admin idp rule delete <id-or-name> <rule-id>');
+      if (args.length !== 2) throw trustedIssuerErrors.RULE_USAGE('usage: authserver admin idp rule delete <id-or-name> <rule-id>');
       await operations.deleteRule(args[0]!, args[1]!, CLI_ACTOR);
       out('deleted');
     }),

@@ -17,6 +17,7 @@
 import { definePlugin } from 'authplane';
 import { registerIssuerRoutes } from './admin-routes.js';
 import { registerIssuerCommands } from './cli.js';
+import { trustedIssuerErrors } from './errors.js';
 import { registerJtiPurge } from './jti.js';
 import { JwksCache } from './jwks-cache.js';
 import { trustedIssuerMigrations } from './migrations.js';
@@ -32,6 +33,7 @@ export { AssertionRejected } from './types.js';
 export const trustedIssuers = definePlugin({
   name: 'trusted-issuers',
   schema: trustedIssuersSchema,
+  errors: trustedIssuerErrors,
   register(api, options) {
     api.migrations(trustedIssuerMigrations);
     const fetches = api.metrics.counter({
