@@ -126,7 +126,7 @@ export function jwtBearerGrant(api: RegisterApi, options: Readonly<JwtBearerOpti
       }
 
       const resource = await target(ctx, payload!.resource, idp);
-      const policies = matching(await store.policies(idp.id), ctx.client.client_id, resource);
+      const policies = matching(await store.policiesOf(idp.id), ctx.client.client_id, resource);
       if (policies.length === 0) {
         deny(ctx, 'policy_denied', new AccessDenied('no Cross-App Access policy allows this client and resource for the issuer'), { ...detail, resource: resource?.uri ?? null });
       }
@@ -141,7 +141,7 @@ export function jwtBearerGrant(api: RegisterApi, options: Readonly<JwtBearerOpti
       );
       if (scopes.length === 0) deny(ctx, 'scope_empty', new InvalidScope('no scope is allowed by the client, the assertion, the request and the policy together'), detail);
 
-      const mapped = await store.mapped(idp.id, String(payload!.sub));
+      const mapped = await store.mappedSubject(idp.id, String(payload!.sub));
       if (mapped === undefined && idp.subject_mode === 'strict') {
         deny(ctx, 'subject_not_mapped', new AccessDenied('the asserted user is not mapped to a local subject'), detail);
       }

@@ -28,8 +28,39 @@ type Row = Record<string, unknown>;
 const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
 const LISTS = ['client_ids', 'scopes', 'resources'] as const;
 
+/**
+ * Policies and mappings are read on every ID-JAG; they are kept this long (ms). A change made through this server
+ * applies at once (every write clears them); one made on another replica within this time.
+ */
+const READ_CACHE_MS = 5000;
+
 export class XaaStore {
+  readonly #cache = new Map<string, { at: number; value: unknown }>();
+
   constructor(private readonly runtime: () => RuntimeApi) {}
+
+  async #cached<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const now = this.runtime().now();
+    const hit = this.#cache.get(key);
+    if (hit && now - hit.at < READ_CACHE_MS) return hit.value as T;
+    const value = await read();
+    this.#cache.set(key, { at: now, value });
+    return value;
+  }
+
+  /** The enabled-or-not policies of one issuer, as the grant reads them (cached, see READ_CACHE_MS). */
+  policiesOf(idpId: string): Promise<XaaPolicy[]> {
+    return this.#cached(`p:${idpId}`, () => this.policies(idpId));
+  }
+
+  /** The local subject one issuer's `sub` is mapped to (cached, see READ_CACHE_MS). */
+  mappedSubject(idpId: string, idpSubject: string): Promise<string | undefined> {
+    return this.#cached(`m:${idpId}\n${idpSubject}`, () => this.mapped(idpId, idpSubject));
+  }
+
+  #written(): void {
+    this.#cache.clear();
+  }
 
   #policy(row: Row): XaaPolicy {
     const { parseJson } = this.runtime().dialect;
@@ -63,12 +94,20 @@ export class XaaStore {
   async writePolicy(policy: XaaPolicy, insert: boolean): Promise<void> {
     const { json } = this.runtime().dialect;
     const row = { ...policy, client_ids: json(policy.client_ids), scopes: json(policy.scopes), resources: json(policy.resources), created_at: Date.parse(policy.created_at), updated_at: Date.parse(policy.updated_at) };
-    if (insert) await this.runtime().db('xaa_policies').insert(row);
-    else await this.runtime().db('xaa_policies').where({ id: policy.id }).update(row);
+    try {
+      if (insert) await this.runtime().db('xaa_policies').insert(row);
+      else await this.runtime().db('xaa_policies').where({ id: policy.id }).update(row);
+    } finally {
+      this.#written();
+    }
   }
 
   async deletePolicy(id: string): Promise<boolean> {
-    return (await this.runtime().db('xaa_policies').where({ id }).delete()) > 0;
+    try {
+      return (await this.runtime().db('xaa_policies').where({ id }).delete()) > 0;
+    } finally {
+      this.#written();
+    }
   }
 
   async mappings(idpId?: string): Promise<SubjectMapping[]> {
@@ -83,11 +122,19 @@ export class XaaStore {
   }
 
   async insertMapping(mapping: SubjectMapping): Promise<void> {
-    await this.runtime().db('xaa_subject_mappings').insert({ ...mapping, created_at: Date.parse(mapping.created_at) });
+    try {
+      await this.runtime().db('xaa_subject_mappings').insert({ ...mapping, created_at: Date.parse(mapping.created_at) });
+    } finally {
+      this.#written();
+    }
   }
 
   async deleteMapping(id: string): Promise<boolean> {
-    return (await this.runtime().db('xaa_subject_mappings').where({ id }).delete()) > 0;
+    try {
+      return (await this.runtime().db('xaa_subject_mappings').where({ id }).delete()) > 0;
+    } finally {
+      this.#written();
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { RuntimeApi } from 'authplane';
 import { fetchJson, type FetchLimits, type JwksCache } from './jwks-cache.js';
-import { consumeJti } from './jti.js';
+import { JtiStore } from './jti.js';
 import type { IssuerStore } from './store.js';
 import { AssertionRejected, type TrustedIssuer, type TrustedIssuers, type VerifiedJwt, type VerifyOptions } from './types.js';
 
@@ -56,6 +56,7 @@ export class TrustedIssuerService implements TrustedIssuers {
   readonly #byIssuer = new Map<string, { at: number; issuer: TrustedIssuer | undefined }>();
   readonly #discovered = new Map<string, { at: number; uri: string }>();
   readonly #inline = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();
+  readonly #jtis: JtiStore;
 
   constructor(
     private readonly runtime: () => RuntimeApi,
@@ -63,7 +64,9 @@ export class TrustedIssuerService implements TrustedIssuers {
     readonly cache: JwksCache,
     private readonly limits: FetchLimits,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.#jtis = new JtiStore(runtime);
+  }
 
   /** After an admin write: the next lookup reads the table. */
   invalidate(): void {
@@ -133,7 +136,7 @@ export class TrustedIssuerService implements TrustedIssuers {
   }
 
   consumeJti(issuer: string, jti: string, expiresAt: number): Promise<boolean> {
-    return consumeJti(this.runtime(), issuer, jti, expiresAt);
+    return this.#jtis.consume(issuer, jti, expiresAt);
   }
 
   async workloadClient(issuer: TrustedIssuer, payload: JWTPayload): Promise<string | undefined> {
