@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
+import { dcr } from 'authplane/plugins';
 import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { CLIENT_ASSERTION_TYPE, clientAssertion, expectError, jwtServer, signingKey, startIssuer, type JwtFixture, type SigningKey } from './setup.js';
 
@@ -139,4 +140,30 @@ test("the MCP SDK's PrivateKeyJwtProvider and ClientCredentialsProvider complete
   const secretProvider = new ClientCredentialsProvider({ clientId: secretClient.client_id, clientSecret: secretClient.client_secret!, expectedIssuer: fx.url });
   assert.equal(await auth(secretProvider, { serverUrl: fx.url }), 'AUTHORIZED');
   assert.equal(decodeJwt(secretProvider.tokens()!.access_token).sub, secretClient.client_id);
+});
+
+test('a client registered through DCR with jwks authenticates with private_key_jwt; a private key in jwks is refused', async (t) => {
+  const fx = await jwtServer(t, { extra: [dcr({ mode: 'open' })] });
+  const key = await signingKey();
+  const register = (body: Record<string, unknown>) =>
+    fetch(`${fx.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Keyed agent', redirect_uris: ['http://127.0.0.1:8765/callback'], token_endpoint_auth_method: 'private_key_jwt', ...body }),
+    });
+  const response = await register({ jwks: { keys: [key.publicJwk] } });
+  const registered = await response.json();
+  assert.equal(response.status, 201, JSON.stringify(registered));
+  assert.equal(registered.client_secret, undefined);
+  assert.deepEqual(registered.jwks, { keys: [key.publicJwk] });
+  const introspected = await fx.post(withAssertion(await clientAssertion(key, registered.client_id, fx.tokenUrl), { token: 'not-a-token' }), {}, '/oauth/introspect');
+  assert.equal(introspected.status, 200);
+  assert.equal((await introspected.json()).active, false);
+
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const refused = await register({ jwks: { keys: [await exportJWK(privateKey)] } });
+  const body = await refused.json();
+  assert.equal(refused.status, 400);
+  assert.equal(body.error, 'invalid_client_metadata');
+  assert.match(body.error_description, /jwks\.keys\.0: must be a public key/);
 });

@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { PluginInstance } from 'authplane';
 import { clientCredentials, dpop, introspection, jwtBearer, privateKeyJwt, revocation, trustedIssuers } from 'authplane/plugins';
 import { oauthServer, RESOURCE_URI, type OAuthFixture } from '../oauth/setup.js';
 
@@ -87,7 +88,7 @@ export interface JwtFixture extends OAuthFixture {
   trust(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
 }
 
-export async function jwtServer(t: TestContext, options: { storage?: 'sqlite' | 'postgres' } = {}): Promise<JwtFixture> {
+export async function jwtServer(t: TestContext, options: { storage?: 'sqlite' | 'postgres'; extra?: PluginInstance[] } = {}): Promise<JwtFixture> {
   const fx = await oauthServer(t, {
     storage: options.storage,
     extra: [
@@ -98,6 +99,7 @@ export async function jwtServer(t: TestContext, options: { storage?: 'sqlite' | 
       trustedIssuers({ allowPrivateAddresses: true }),
       privateKeyJwt(),
       jwtBearer(),
+      ...(options.extra ?? []),
     ],
   });
   const post = (body: Record<string, string>, headers: Record<string, string> = {}, path = '/oauth/token') =>
