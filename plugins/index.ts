@@ -42,6 +42,7 @@ export type { User, UserDirectory } from './users/types.js';
 export type { UserConsents } from './oauth/types.js';
 export type { DcrMode, DcrSettings } from './dcr/types.js';
 export type { FrontingLink, FrontingLinks, FrontingMatch } from './fronting/types.js';
+export type { KeySource, SubjectMode, TrustedIssuer, TrustedIssuers, VerifiedJwt, VerifyOptions, WorkloadRule } from './trusted-issuers/types.js';
 export type {
   ExchangeBackend,
   ExchangeBackendRequest,
