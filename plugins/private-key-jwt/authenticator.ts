@@ -112,6 +112,8 @@ export function clientAssertionAuthenticator(api: RegisterApi, options: Readonly
         return refuse(client, reason, (err as Error).message);
       }
       accepted.inc({ kind: presented.kind });
+      // A use of the client, as for the clients plugin's own methods (DCR hygiene removes clients unused for long).
+      api.use('clients').touch(client.client_id);
       return true;
     },
   };

@@ -12,7 +12,8 @@
  *   single use; `maxWorkloadTokenLifetime` bounds them.
  * - Taps `discoveryMetadata`: `token_endpoint_auth_signing_alg_values_supported` (and the introspection and
  *   revocation ones when those endpoints are advertised).
- * Uses service `trustedIssuers` (JWKS cache, jti store, workload rules): hence the dependency.
+ * Uses services `trustedIssuers` (JWKS cache, jti store, workload rules) and `clients` (a successful authentication
+ * is a use of the client, recorded as `last_used_at` so DCR hygiene keeps it): hence the dependencies.
  * Metrics: authplane_xaa_client_assertions_total{kind}, authplane_xaa_client_assertions_rejected_total{reason}.
  */
 import { definePlugin } from 'authplane';
@@ -23,7 +24,7 @@ export type { PrivateKeyJwtOptions } from './schema.js';
 
 export const privateKeyJwt = definePlugin({
   name: 'private-key-jwt',
-  dependsOn: ['trusted-issuers'],
+  dependsOn: ['trusted-issuers', 'clients'],
   schema: privateKeyJwtSchema,
   register(api, options) {
     api.registries.clientAuthMethods.register(PRIVATE_KEY_JWT, clientAssertionAuthenticator(api, options));

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { decodeJwt } from 'jose';
+import { waitFor } from '../../helpers/wait.js';
 import { CLIENT_ASSERTION_TYPE, expectError, jwtServer, startIssuer, type LoopbackIssuer } from './setup.js';
 
 const SUBJECT = 'system:serviceaccount:agents:indexer';
@@ -53,7 +54,11 @@ test('a service-account token mapped by a workload rule authenticates its client
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(decodeJwt(body.access_token).sub, s.client.client_id);
   }
-  const stored = await (await s.fx.admin(`/admin/clients/${s.client.client_id}`)).json();
+  // Each authentication is a use of the client (batched last_used_at writes), as for secret-based clients.
+  const stored = await waitFor('last_used_at recorded', async () => {
+    const client = await (await s.fx.admin(`/admin/clients/${s.client.client_id}`)).json();
+    return client.last_used_at ? client : undefined;
+  });
   assert.equal(stored.client_secret, undefined);
   assert.equal(stored.jwks, null);
   assert.equal(stored.jwks_uri, null);
