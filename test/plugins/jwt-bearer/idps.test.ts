@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoTempDir, writeConfigFile } from '../../helpers/config-files.js';
 import { runCli } from '../../helpers/server.js';
-import { jwtServer } from './setup.js';
+import { expectError, JWT_BEARER, jwtServer, startIssuer } from './setup.js';
 
 test('trusted issuers are created, listed, changed and deleted; issuers differing by a trailing slash are distinct', async (t) => {
   const fx = await jwtServer(t);
@@ -60,4 +60,20 @@ test('admin idp create, list, update, rule add and delete work from the CLI with
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /issuer: must use https/);
   assert.equal((await cli('admin', 'idp', 'delete', 'cluster')).code, 0);
+});
+
+test('without allowPrivateAddresses the SSRF guard refuses to fetch an issuer on loopback: the grant is refused, refresh is a 502', async (t) => {
+  const fx = await jwtServer(t, { allowPrivateAddresses: false });
+  const idp = await startIssuer(t);
+  const trusted = await fx.trust({ name: 'internal', issuer: idp.issuer });
+  const client = await fx.createClient({ client_name: 'App', redirect_uris: [], grant_types: [JWT_BEARER], token_endpoint_auth_method: 'client_secret_basic', scope: 'tools/read' });
+  assert.equal((await fx.admin('/admin/xaa/policies', { method: 'POST', body: JSON.stringify({ idp: 'internal' }) })).status, 201);
+  const issuer = (await (await fetch(`${fx.url}/.well-known/oauth-authorization-server`)).json()).issuer as string;
+  const assertion = await idp.sign({ sub: 'u', aud: issuer, client_id: client.client_id }, { typ: 'oauth-id-jag+jwt' });
+  const response = await fx.post({ grant_type: JWT_BEARER, assertion }, { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` });
+  assert.match(await expectError(response, 'invalid_grant'), /keys could not be fetched/);
+  assert.equal(idp.jwksFetches, 0, 'nothing reached the loopback issuer');
+  const refresh = await fx.admin(`/admin/idps/${trusted.id}/refresh`, { method: 'POST' });
+  assert.equal(refresh.status, 502);
+  assert.match((await refresh.json()).detail, /refused|private|loopback|address/i);
 });

@@ -88,7 +88,7 @@ export interface JwtFixture extends OAuthFixture {
   trust(body: Record<string, unknown>): Promise<{ id: string; name: string }>;
 }
 
-export async function jwtServer(t: TestContext, options: { storage?: 'sqlite' | 'postgres'; extra?: PluginInstance[] } = {}): Promise<JwtFixture> {
+export async function jwtServer(t: TestContext, options: { storage?: 'sqlite' | 'postgres'; extra?: PluginInstance[]; allowPrivateAddresses?: boolean } = {}): Promise<JwtFixture> {
   const fx = await oauthServer(t, {
     storage: options.storage,
     extra: [
@@ -96,7 +96,7 @@ export async function jwtServer(t: TestContext, options: { storage?: 'sqlite' | 
       introspection(),
       revocation(),
       dpop(),
-      trustedIssuers({ allowPrivateAddresses: true }),
+      trustedIssuers({ allowPrivateAddresses: options.allowPrivateAddresses ?? true }),
       privateKeyJwt(),
       jwtBearer(),
       ...(options.extra ?? []),
