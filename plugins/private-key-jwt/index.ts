@@ -30,12 +30,12 @@ export const privateKeyJwt = definePlugin({
     api.registries.clientAuthMethods.register(PRIVATE_KEY_JWT, clientAssertionAuthenticator(api, options));
     // After the introspection and revocation plugins' taps, so their endpoints are known when this one runs.
     api.hooks.discoveryMetadata.tap({ name: api.name, stage: 10 } as never, (doc) => {
-      const algorithms = api.use('trustedIssuers').algorithms;
+      const algorithms = [...api.use('trustedIssuers').algorithms];
       return {
-      ...doc,
-      token_endpoint_auth_signing_alg_values_supported: [...algorithms],
-      ...(doc.introspection_endpoint ? { introspection_endpoint_auth_signing_alg_values_supported: [...algorithms] } : {}),
-      ...(doc.revocation_endpoint ? { revocation_endpoint_auth_signing_alg_values_supported: [...algorithms] } : {}),
+        ...doc,
+        token_endpoint_auth_signing_alg_values_supported: algorithms,
+        ...(doc.introspection_endpoint ? { introspection_endpoint_auth_signing_alg_values_supported: algorithms } : {}),
+        ...(doc.revocation_endpoint ? { revocation_endpoint_auth_signing_alg_values_supported: algorithms } : {}),
       };
     });
   },
