@@ -5,7 +5,7 @@
  * do not). Figures are printed, never asserted. A full run writes bench/results/<date>.{json,md}; `--readme`
  * quotes the table in README.md. `--smoke` (with `npm test`) runs a few hundred requests per scenario.
  *
- * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, exchange, cold-start; each runs on
+ * Scenarios (`--only` keys): cc-sqlite, cc-postgres, introspection, jwks, discovery, code, exchange, pkjwt, id-jag, cold-start; each runs on
  * servers started for it (see runScenario).
  * Our main rows run at log level `warn` (oidc-provider logs no requests either); rows marked `log info` are a
  * second server at `info`, as operators run it (one access-log line per request). The rate limiter is off: one
@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresAvailable, freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { checkAims, formatAims } from './lib/aims.js';
+import { benchKey, clientAssertionBodies, idJagFixture, keyClient, OIDC_KEY_CLIENT, preparedRequest, probe, startBenchIdp } from './lib/assertions.js';
 import { ensureBuilt } from './lib/build.js';
 import { coldStartRows, measureColdStarts } from './cold-start.js';
 import { cpuTimes, LOAD_CORE, machineSummary, pinSelf, stealPercent } from './lib/cpu.js';
@@ -37,7 +38,9 @@ import { comparisonRows, renderTable } from './lib/report.js';
 import { quoteInReadme, runDate, writeResults } from './lib/results.js';
 import { oidcProviderVersion, startAuthPlane, startOidcProvider, writeOAuthConfig, type RunningServer } from './lib/servers.js';
 
-const SCENARIOS = ['cc-sqlite', 'cc-postgres', 'introspection', 'jwks', 'discovery', 'code', 'exchange', 'cold-start'] as const;
+const SCENARIOS = ['cc-sqlite', 'cc-postgres', 'introspection', 'jwks', 'discovery', 'code', 'exchange', 'pkjwt', 'id-jag', 'cold-start'] as const;
+/** The plugins the JWT-assertion scenarios add to the preset (docs/jwt-assertions.md). */
+const JWT_PLUGINS = ['trustedIssuers({ allowPrivateAddresses: true })', 'privateKeyJwt()', 'jwtBearer()'];
 type ScenarioKey = (typeof SCENARIOS)[number];
 
 const options = benchOptions();
@@ -60,14 +63,14 @@ const cleanups: (() => unknown)[] = [];
 const servers: RunningServer[] = [];
 
 /** One of our servers with its own data directory (and database when PostgreSQL), set up for the scenarios. */
-async function startOurs(level: string, storage: { dsn?: string }, codes: boolean): Promise<OurFixture> {
+async function startOurs(level: string, storage: { dsn?: string }, codes: boolean, plugins: readonly string[] = []): Promise<OurFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'authplane-bench-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startAuthPlane({
     dir,
     mode,
     logLevel: level,
-    args: ['--config', writeOAuthConfig(dir, mode)],
+    args: ['--config', writeOAuthConfig(dir, mode, undefined, plugins)],
     env: {
       AUTHPLANE_RATE_LIMIT_ENABLED: 'false',
       // Codes are minted in one go before each run; the default two minutes would be tight for a slow machine.
@@ -108,14 +111,30 @@ async function stopServers(list: RunningServer[]): Promise<void> {
 async function runScenario(key: Exclude<ScenarioKey, 'cold-start'>): Promise<Awaited<ReturnType<typeof runScenarios>>> {
   const dsns = key === 'cc-postgres' ? await postgresDatabases(levels.length) : undefined;
   if (key === 'cc-postgres' && !dsns) return [];
-  const ours = await Promise.all(levels.map((level, i) => startOurs(level, { dsn: dsns?.[i] }, key === 'code')));
-  const theirs = await startOidcProvider({ profile: 'tokens' });
+  const assertions = key === 'pkjwt' || key === 'id-jag';
+  const ours = await Promise.all(levels.map((level, i) => startOurs(level, { dsn: dsns?.[i] }, key === 'code', assertions ? JWT_PLUGINS : [])));
+  // The JWT-assertion scenarios' baseline: oidc-provider's client_credentials with a private_key_jwt client.
+  const clientKey = assertions ? await benchKey('bench-client-key') : undefined;
+  const theirs = await startOidcProvider({ profile: 'tokens', env: clientKey ? { BENCH_CLIENT_JWK: JSON.stringify(clientKey.publicJwk) } : {} });
   servers.push(theirs);
   await settle();
   const processes = new Map([...ours.map((f) => f.server), theirs].map((s) => [s, measured(s)]));
   const ourSides = (request: (f: OurFixture) => Side['request'], extra: Partial<Side> = {}): Side[] =>
     ours.map((f, i) => ({ server: label(levels[i]!), request: request(f), process: processes.get(f.server), ...extra }));
-  const theirSide = (request: Side['request']): Side => ({ server: 'oidc-provider', request, process: processes.get(theirs) });
+  const theirSide = (request: Side['request'], extra: Partial<Side> = {}): Side => ({ server: 'oidc-provider', request, process: processes.get(theirs), ...extra });
+  // Each request of a prepared run consumes one body (a fresh code or a single-use assertion): a fixed count per run.
+  const fixedShape = (base: LoadShape): LoadShape => ({ connections: base.connections, amount: base.amount ?? options.codes });
+  let bodyFiles = 0;
+  const bodiesDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authplane-bench-bodies-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return () => join(dir, `bodies-${bodyFiles++}.txt`);
+  };
+  const theirKeySide = async (): Promise<Side> => {
+    const write = (file: string, count: number) => clientAssertionBodies(clientKey!, OIDC_KEY_CLIENT, theirs.url, count, file);
+    await probe(`${theirs.url}/token`, undefined, write);
+    return theirSide(preparedRequest(`${theirs.url}/token`, {}, write, bodiesDir()), { shape: fixedShape });
+  };
   const theirTokenRequest = () => clientCredentialsRequest(`${theirs.url}/token`, oidcProviderAuth, FIXTURES.resource);
 
   let scenario: Scenario;
@@ -170,6 +189,44 @@ async function runScenario(key: Exclude<ScenarioKey, 'cold-start'>): Promise<Awa
       scenario = { name: 'token exchange', ours: ourSides((f) => requests.get(f)!), theirs: theirSide(theirTokenRequest()) };
       break;
     }
+    case 'pkjwt': {
+      // client_credentials, each request authenticated by a freshly signed client assertion (jti single use on both).
+      const next = bodiesDir();
+      const writers = new Map(
+        await Promise.all(
+          ours.map(async (f) => {
+            const clientId = await keyClient(f, clientKey!);
+            const write = (file: string, count: number) => clientAssertionBodies(clientKey!, clientId, `${f.server.url}/oauth/token`, count, file);
+            await probe(`${f.server.url}/oauth/token`, undefined, write);
+            return [f, write] as const;
+          }),
+        ),
+      );
+      scenario = {
+        name: 'client_credentials · private_key_jwt',
+        ours: ourSides((f) => preparedRequest(`${f.server.url}/oauth/token`, {}, writers.get(f)!, next), { shape: fixedShape }),
+        theirs: await theirKeySide(),
+      };
+      break;
+    }
+    case 'id-jag': {
+      // jwt-bearer with a fresh ID-JAG per request from a loopback IdP (its JWKS fetched once); the client
+      // authenticates with a secret. oidc-provider has no ID-JAG grant: the baseline is its private_key_jwt
+      // client_credentials, the nearest thing it does (one signed JWT verified per request).
+      const idp = await startBenchIdp();
+      cleanups.push(() => idp.close());
+      const next = bodiesDir();
+      const fixtures = new Map(await Promise.all(ours.map(async (f) => [f, await idJagFixture(f, idp)] as const)));
+      scenario = {
+        name: 'ID-JAG (jwt-bearer)',
+        ours: ourSides((f) => {
+          const x = fixtures.get(f)!;
+          return preparedRequest(x.tokenUrl, { authorization: x.authorization }, x.bodies, next);
+        }, { shape: fixedShape }),
+        theirs: await theirKeySide(),
+      };
+      break;
+    }
   }
   try {
     return await runScenarios([scenario], options, log);
@@ -211,6 +268,9 @@ try {
     'token exchange: each request exchanges the same client_credentials token, by the client it was issued to, for one at the same ' +
       'resource and scope (verify, revocation check, gates, sign, an issuance row with its parent); the baseline is oidc-provider\'s ' +
       'client_credentials (it has no token exchange grant built in).',
+    'client_credentials · private_key_jwt: each request carries a client assertion signed beforehand (ES256, its own jti: both servers refuse a replay), ' +
+      "against oidc-provider's client_credentials with a private_key_jwt client; ID-JAG (jwt-bearer): each request a fresh ID-JAG from a loopback IdP " +
+      '(typ, signature, aud, iat, jti, policy, subject, scope), the client authenticated by its secret; the same oidc-provider baseline.',
     'cold start: p50 = median spawn → first 200, p99 = slowest run, RSS idle after settling; ours also shows the first start (key generation, migrations).',
     'PostgreSQL runs unpinned (a system service), so it shares both cores.',
   ];

@@ -13,6 +13,9 @@ export { oauth, type Interactions } from './oauth/index.js';
 export { dpop } from './dpop/index.js';
 export { clientCredentials } from './client-credentials/index.js';
 export { tokenExchange } from './token-exchange/index.js';
+export { trustedIssuers } from './trusted-issuers/index.js';
+export { privateKeyJwt } from './private-key-jwt/index.js';
+export { jwtBearer } from './jwt-bearer/index.js';
 export { introspection } from './introspection/index.js';
 export { revocation } from './revocation/index.js';
 export { issuances } from './issuances/index.js';
@@ -43,6 +46,7 @@ export type { OidcFederationOptions, UpstreamProviderOptions } from './oidc-fede
 export type { UserConsents } from './oauth/types.js';
 export type { DcrMode, DcrSettings } from './dcr/types.js';
 export type { FrontingLink, FrontingLinks, FrontingMatch } from './fronting/types.js';
+export type { KeySource, SubjectMode, TrustedIssuer, TrustedIssuers, VerifiedJwt, VerifyOptions, WorkloadRule } from './trusted-issuers/types.js';
 export type {
   ExchangeBackend,
   ExchangeBackendRequest,

@@ -145,16 +145,22 @@ export function authplaneCommand(mode: AuthPlaneOptions['mode'], root = REPO_ROO
  * refresh grants) when the preset does not already include it, imported from the same build the server runs, so the
  * config shares the running kernel's modules. A `.mjs` config costs no TypeScript loader. Returns the file name.
  */
-export function writeOAuthConfig(dir: string, mode: AuthPlaneOptions['mode'], root = REPO_ROOT): string {
+/**
+ * `extra`: plugins added after the preset, as calls of factories exported by the plugins barrel
+ * (`['trustedIssuers({ allowPrivateAddresses: true })', 'privateKeyJwt()']`).
+ */
+export function writeOAuthConfig(dir: string, mode: AuthPlaneOptions['mode'], root = REPO_ROOT, extra: readonly string[] = []): string {
   const [preset, plugins] = mode === 'compiled' ? ['dist/bundle/plugins/preset-default.js', 'dist/bundle/plugins/index.js'] : ['plugins/preset-default.ts', 'plugins/index.ts'];
   const file = 'bench.config.mjs';
   writeFileSync(
     join(dir, file),
     [
       `import { defaultPlugins } from ${JSON.stringify(pathToFileURL(join(root, preset)).href)};`,
-      `import { oauth } from ${JSON.stringify(pathToFileURL(join(root, plugins)).href)};`,
+      `import * as barrel from ${JSON.stringify(pathToFileURL(join(root, plugins)).href)};`,
+      'const { oauth } = barrel;',
       'const list = defaultPlugins();',
       "if (!list.some((p) => p.definition.name === 'oauth')) list.push(oauth());",
+      ...extra.map((call) => `list.push(barrel.${call});`),
       'export default { plugins: list };',
       '',
     ].join('\n'),

@@ -10,7 +10,9 @@
  *   access tokens for the resource JWT_RESOURCE (features.resourceIndicators, accessTokenFormat 'jwt') — what
  *   AuthPlane issues — plus opaque tokens for OPAQUE_RESOURCE, because oidc-provider introspects only its opaque
  *   tokens (a JWT at its introspection endpoint is refused as "structured"). Introspection and revocation are on,
- *   so its discovery document advertises roughly what ours does. In-memory adapter (its default).
+ *   so its discovery document advertises roughly what ours does. In-memory adapter (its default). With
+ *   BENCH_CLIENT_JWK (a public ES256 JWK) in the environment, a second client `bench-key-client` authenticates with
+ *   private_key_jwt (RFC 7523) using that key: the baseline of the JWT-assertion scenarios.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,6 +55,21 @@ const PROFILES = {
         id_token_signed_response_alg: 'ES256',
         scope: SCOPE,
       },
+      ...(process.env.BENCH_CLIENT_JWK
+        ? [
+            {
+              client_id: 'bench-key-client',
+              grant_types: ['client_credentials'],
+              response_types: [],
+              redirect_uris: [],
+              token_endpoint_auth_method: 'private_key_jwt',
+              token_endpoint_auth_signing_alg: 'ES256',
+              id_token_signed_response_alg: 'ES256',
+              jwks: { keys: [JSON.parse(process.env.BENCH_CLIENT_JWK)] },
+              scope: SCOPE,
+            },
+          ]
+        : []),
     ],
     // A client's scope must be among the provider's; the resource server then grants it for its audience.
     scopes: ['openid', SCOPE],

@@ -15,7 +15,9 @@ const FIELD_OPTIONS = {
   'redirect-uris': { type: 'string', description: 'redirect_uris, comma-separated' },
   'grant-types': { type: 'string', description: 'grant_types, comma-separated (authorization_code, refresh_token, …)' },
   'response-types': { type: 'string', description: 'response_types, comma-separated (code)' },
-  'auth-method': { type: 'string', description: 'token_endpoint_auth_method: none, client_secret_basic, client_secret_post' },
+  'auth-method': { type: 'string', description: 'token_endpoint_auth_method: none, client_secret_basic, client_secret_post, private_key_jwt' },
+  'jwks-uri': { type: 'string', description: 'jwks_uri: where a private_key_jwt client publishes its public keys' },
+  jwks: { type: 'string', description: 'jwks: a private_key_jwt client\'s public keys, as a JSON JWK set' },
   scope: { type: 'string', description: 'scope ceiling, space-separated ("a b")' },
   'application-type': { type: 'string', description: 'application_type: web or native' },
   agent: { type: 'boolean', description: 'agent: the client is an AI agent' },
@@ -40,6 +42,14 @@ function bodyFromOptions(options: CliContext['options']): Record<string, unknown
   if (options.agent === true && options['no-agent'] === true) throw clientErrors.AGENT_CONFLICT('--agent and --no-agent contradict each other');
   set('agent', options.agent === true ? true : options['no-agent'] === true ? false : undefined);
   set('agent_description', text('agent-description'));
+  set('jwks_uri', text('jwks-uri'));
+  if (text('jwks') !== undefined) {
+    try {
+      body.jwks = JSON.parse(text('jwks')!);
+    } catch {
+      throw clientErrors.JWKS_INVALID('--jwks must be a JSON JWK set');
+    }
+  }
   return body;
 }
 

@@ -5,7 +5,7 @@
  */
 import { badRequest } from 'authplane';
 import type { FieldProblem } from './types.js';
-import { CONFIDENTIAL_METHODS, KNOWN_GRANT_TYPES, type ApplicationType, type AuthMethod, type ClientFields } from './schema.js';
+import { AUTHENTICATED_METHODS, KNOWN_GRANT_TYPES, type ApplicationType, type AuthMethod, type ClientFields } from './schema.js';
 
 /** The stored, normalized form of a client's metadata. */
 export interface NormalizedFields {
@@ -115,12 +115,13 @@ export function checkClientFields(
     errors.push({ field: 'response_types', message: 'code needs authorization_code in grant_types' });
   }
   // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
-  if (grantTypes.includes('client_credentials') && !CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method)) {
+  if (grantTypes.includes('client_credentials') && !AUTHENTICATED_METHODS.has(fields.token_endpoint_auth_method)) {
     errors.push({
       field: 'token_endpoint_auth_method',
-      message: 'must be client_secret_basic or client_secret_post when grant_types includes client_credentials',
+      message: 'must be client_secret_basic, client_secret_post or private_key_jwt when grant_types includes client_credentials',
     });
   }
+  errors.push(...keyProblems(fields.jwks, fields.jwks_uri));
   if (errors.length) return { ok: false, problems: errors };
   return {
     ok: true,
@@ -145,4 +146,34 @@ export function normalizeClientFields(fields: ClientFields, grantRegistered: (gr
     throw badRequest(checked.problems.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: checked.problems });
   }
   return checked.fields;
+}
+
+/**
+ * RFC 7591 §2: `jwks` and `jwks_uri` must not both be present; the keys are public (a private or symmetric key is
+ * refused, it would be a shared secret stored in the clear); the URI is https, or http on a loopback host. A
+ * `private_key_jwt` client may have neither: then only a workload token mapped to it (trusted-issuers) proves it.
+ */
+export function keyProblems(jwks: unknown, jwksUri: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (jwks != null && jwksUri != null) problems.push({ field: 'jwks_uri', message: 'must not be given together with jwks' });
+  if (jwksUri != null) {
+    let url: URL | undefined;
+    try {
+      url = new URL(String(jwksUri));
+    } catch {
+      problems.push({ field: 'jwks_uri', message: 'must be an absolute URI' });
+    }
+    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+      problems.push({ field: 'jwks_uri', message: 'must use https (http is allowed only on loopback hosts)' });
+    }
+  }
+  const keys = (jwks as { keys?: unknown } | null | undefined)?.keys;
+  if (jwks != null && !Array.isArray(keys)) problems.push({ field: 'jwks', message: 'must be a JWK set ({"keys": [...]})' });
+  if (Array.isArray(keys)) {
+    keys.forEach((key: Record<string, unknown>, i) => {
+      if (typeof key !== 'object' || key === null || typeof key.kty !== 'string') problems.push({ field: `jwks.keys.${i}`, message: 'must be a JWK with kty' });
+      else if (key.kty === 'oct' || 'd' in key) problems.push({ field: `jwks.keys.${i}`, message: 'must be a public key (no private or symmetric keys)' });
+    });
+  }
+  return problems;
 }

@@ -10,6 +10,7 @@ import {
   CLIENT_STATUSES,
   CONFIDENTIAL_METHODS,
   createClientSchema,
+  KEY_FIELDS,
   updateClientSchema,
   type ClientFields,
   type ClientPatch,
@@ -33,6 +34,9 @@ export interface ClientView extends NormalizedFields {
   metadata: Record<string, unknown>;
   /** RFC 9449 §5.2, stored in `metadata` where the token endpoint's DPoP check reads it. */
   dpop_bound_access_tokens: boolean;
+  /** RFC 7591 §2 keys of a `private_key_jwt` client, stored in `metadata`; null when not registered. */
+  jwks: Record<string, unknown> | null;
+  jwks_uri: string | null;
   /** Fields an administrator changed; a metadata document refresh leaves them as the administrator set them. */
   admin_fields: string[];
   created_at: string;
@@ -73,6 +77,8 @@ export function clientView(client: StoredClient): ClientView {
     registration_source: client.registration_source,
     metadata: client.metadata,
     dpop_bound_access_tokens: client.metadata.dpop_bound_access_tokens === true,
+    jwks: (client.metadata.jwks as Record<string, unknown> | undefined) ?? null,
+    jwks_uri: (client.metadata.jwks_uri as string | undefined) ?? null,
     admin_fields: client.admin_fields,
     created_at: iso(client.created_at)!,
     updated_at: iso(client.updated_at)!,
@@ -105,7 +111,11 @@ export class ClientOperations {
       created_at: now,
       updated_at: now,
       last_used_at: null,
-      metadata: input.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {},
+      metadata: {
+        ...(input.dpop_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
+        ...(input.jwks ? { jwks: input.jwks } : {}),
+        ...(input.jwks_uri ? { jwks_uri: input.jwks_uri } : {}),
+      },
       admin_fields: [],
     };
     await this.store.insert(client);
@@ -158,6 +168,8 @@ export class ClientOperations {
       application_type: pick('application_type'),
       agent: pick('agent'),
       agent_description: pick('agent_description'),
+      jwks: 'jwks' in patch ? patch.jwks : (current.metadata.jwks as ClientFields['jwks']),
+      jwks_uri: 'jwks_uri' in patch ? patch.jwks_uri : (current.metadata.jwks_uri as ClientFields['jwks_uri']),
     }, this.grantRegistered);
     const confidential = CONFIDENTIAL_METHODS.has(fields.token_endpoint_auth_method);
     const secret = confidential && !current.secret_digest ? generateClientSecret() : undefined;
@@ -168,7 +180,13 @@ export class ClientOperations {
     const dpopBound = patch.dpop_bound_access_tokens ?? current.metadata.dpop_bound_access_tokens === true;
     if (dpopBound !== (current.metadata.dpop_bound_access_tokens === true)) changed.push('dpop_bound_access_tokens');
     const { dpop_bound_access_tokens: _previous, ...otherMetadata } = current.metadata;
-    const metadata = dpopBound ? { ...otherMetadata, dpop_bound_access_tokens: true } : otherMetadata;
+    const metadata: Record<string, unknown> = dpopBound ? { ...otherMetadata, dpop_bound_access_tokens: true } : otherMetadata;
+    for (const key of KEY_FIELDS) {
+      if (!(key in patch)) continue;
+      if (JSON.stringify(patch[key] ?? null) !== JSON.stringify(current.metadata[key] ?? null)) changed.push(key);
+      if (patch[key] == null) delete metadata[key];
+      else metadata[key] = patch[key];
+    }
     // Every field named in the patch, changed or not: the administrator has decided its value, so a metadata
     // document fetched later must not undo it (registration.ts).
     const admin_fields = [...new Set([...current.admin_fields, ...Object.keys(patch)])].sort();
@@ -193,7 +211,11 @@ export class ClientOperations {
   async rotateSecret(clientId: string, actor: Actor): Promise<ClientView & { client_secret: string }> {
     const current = await this.#find(clientId);
     if (!CONFIDENTIAL_METHODS.has(current.token_endpoint_auth_method)) {
-      throw conflict(`client '${clientId}' is a public client (token_endpoint_auth_method none) and has no secret`);
+      throw conflict(
+        current.token_endpoint_auth_method === 'none'
+          ? `client '${clientId}' is a public client (token_endpoint_auth_method none) and has no secret`
+          : `client '${clientId}' authenticates with ${current.token_endpoint_auth_method} and has no secret`,
+      );
     }
     if (current.status === 'revoked') throw conflict(`client '${clientId}' is revoked and cannot get a new secret`);
     const secret = generateClientSecret();

@@ -147,6 +147,9 @@ export class ClientRegistrations {
       ...(input.response_types ? { response_types: [...input.response_types] } : {}),
       ...(input.agent !== undefined ? { agent: input.agent } : {}),
       ...(input.agent_description !== undefined ? { agent_description: input.agent_description } : {}),
+      // RFC 7591 §2 keys of a private_key_jwt client arrive as metadata; the admin API's rules check them.
+      ...(input.metadata?.jwks !== undefined ? { jwks: input.metadata.jwks } : {}),
+      ...(input.metadata?.jwks_uri !== undefined ? { jwks_uri: input.metadata.jwks_uri } : {}),
     };
     const applicationType = input.application_type ?? (input.redirect_uris.some((uri) => !/^https?:/i.test(uri)) ? 'native' : undefined);
     if (applicationType) body.application_type = applicationType;

@@ -17,8 +17,13 @@ export const KNOWN_GRANT_TYPES = [
 ] as const;
 
 /** RFC 7591 §2: token_endpoint_auth_method values this plugin authenticates. */
-export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+/** Methods proving a shared secret: a client registered for one gets a generated secret. */
 export const CONFIDENTIAL_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
+/** Methods a confidential client may use: a secret, or a JWT signed with its key (RFC 7523 §2.2, private-key-jwt plugin). */
+export const AUTHENTICATED_METHODS: ReadonlySet<string> = new Set([...CONFIDENTIAL_METHODS, 'private_key_jwt']);
+/** Client metadata (RFC 7591 §2) kept in `metadata`: the keys a `private_key_jwt` client signs with. */
+export const KEY_FIELDS = ['jwks', 'jwks_uri'] as const;
 
 /** OAuth 2.1 drops the implicit grant: `code` is the only response type. */
 export const RESPONSE_TYPES = ['code'] as const;
@@ -49,6 +54,16 @@ export const createClientSchema = Type.Object(
     agent_description: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 1000 })),
     /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. Kept in `metadata`. */
     dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+    /** RFC 7591 §2: the client's public keys, inline. Kept in `metadata`; one of jwks and jwks_uri. */
+    jwks: Type.Optional(
+      Type.Unsafe<{ keys: Record<string, unknown>[] } | null>({
+        type: ['object', 'null'],
+        required: ['keys'],
+        properties: { keys: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'object', required: ['kty'] } } },
+      }),
+    ),
+    /** RFC 7591 §2: where the client publishes its public keys. Kept in `metadata`. */
+    jwks_uri: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], minLength: 1, maxLength: 2000 })),
   },
   { additionalProperties: false },
 );

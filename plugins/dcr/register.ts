@@ -82,6 +82,12 @@ export function registerRegistrationEndpoint(
     }
     const request = parseBody(ctx);
     const input = toMetadataInput(request, api.registries.grantTypes.has('refresh_token'));
+    // A method no enabled plugin authenticates (private_key_jwt without the private-key-jwt plugin) would register a
+    // client that can never authenticate.
+    if (!api.registries.clientAuthMethods.has(input.token_endpoint_auth_method)) {
+      const methods = api.runtime().registries.clientAuthMethods.names();
+      throw registrationError([{ field: 'token_endpoint_auth_method', message: `must be one of: ${methods.join(', ')}` }]);
+    }
     if (mode === 'approved_redirects') {
       const problems = approvedRedirectProblems(input.redirect_uris, options.approvedRedirects);
       if (problems.length) throw registrationError(problems);

@@ -32,7 +32,7 @@ export type DcrOptions = Static<typeof dcrOptionsSchema>;
 export const INFORMATIONAL_FIELDS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'software_id', 'software_version'] as const;
 
 /** Registered metadata the server acts on, kept in the client's metadata next to the informational fields. */
-export const ENFORCED_METADATA_FIELDS = ['dpop_bound_access_tokens'] as const;
+export const ENFORCED_METADATA_FIELDS = ['dpop_bound_access_tokens', 'jwks', 'jwks_uri'] as const;
 
 /** The issue's bound: a registration lists at most 10 redirect URIs (the admin API allows more). */
 export const MAX_REDIRECT_URIS = 10;
@@ -53,7 +53,7 @@ export const registrationRequestSchema = Type.Object({
   grant_types: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1 })),
   // OAuth 2.1 drops the implicit grant: `code` is the only response type.
   response_types: Type.Optional(Type.Array(Type.Enum(['code'], { type: 'string' }))),
-  token_endpoint_auth_method: Type.Optional(Type.Enum(['none', 'client_secret_basic', 'client_secret_post'], { type: 'string' })),
+  token_endpoint_auth_method: Type.Optional(Type.Enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'], { type: 'string' })),
   application_type: Type.Optional(Type.Enum(['web', 'native'], { type: 'string' })),
   scope: Type.Optional(Type.String({ maxLength: 4000 })),
   client_uri: Type.Optional(uri()),
@@ -65,6 +65,9 @@ export const registrationRequestSchema = Type.Object({
   software_version: Type.Optional(Type.String({ maxLength: 255 })),
   // RFC 9449 §5.2: the client asks that every token it gets be DPoP-bound.
   dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
+  // RFC 7591 §2: the public keys of a private_key_jwt client (shape and rules checked by the clients plugin).
+  jwks: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
+  jwks_uri: Type.Optional(uri()),
   // docs/agents.md: the client describes itself as an agent; its tokens then carry agent_id (it grants nothing).
   agent: Type.Optional(Type.Boolean()),
   agent_description: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: AGENT_DESCRIPTION_MAX })),

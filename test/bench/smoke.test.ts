@@ -33,7 +33,7 @@ test('the benchmark runs every scenario in smoke mode and prints one table with 
   const header = lines.find((l) => l.startsWith('Scenario '));
   assert.ok(header, `no table header in:\n${stdout}`);
   assert.match(header, /req\/s ×/);
-  for (const scenario of ['client_credentials · SQLite', 'introspection', 'JWKS', 'discovery', 'authorization_code redemption', 'token exchange', 'cold start']) {
+  for (const scenario of ['client_credentials · SQLite', 'introspection', 'JWKS', 'discovery', 'authorization_code redemption', 'token exchange', 'client_credentials · private_key_jwt', 'ID-JAG (jwt-bearer)', 'cold start']) {
     const ours = lines.find((l) => l.startsWith(scenario) && /\bauthplane\b/.test(l));
     assert.ok(ours, `no authplane row for ${scenario}:\n${stdout}`);
     assert.doesNotMatch(ours, /failed/, `${scenario} had failed requests:\n${ours}`);

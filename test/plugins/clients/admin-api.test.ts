@@ -51,7 +51,7 @@ test('invalid client bodies are 400 problems naming each bad field', async (t) =
   assert.deepEqual(await create({ grant_types: [] }), ['grant_types']);
   assert.deepEqual(await create({ response_types: ['token'] }), ['response_types.0']);
   assert.deepEqual(await create({ grant_types: ['client_credentials'], response_types: ['code'] }), ['response_types']);
-  assert.deepEqual(await create({ token_endpoint_auth_method: 'private_key_jwt' }), ['token_endpoint_auth_method']);
+  assert.deepEqual(await create({ token_endpoint_auth_method: 'tls_client_auth' }), ['token_endpoint_auth_method']);
   assert.deepEqual(
     await create({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }),
     ['token_endpoint_auth_method'],

@@ -1,0 +1,4 @@
+import { xaa0001 } from '../../migrations/jwt-bearer/0001_xaa.js';
+
+/** Every migration of the jwt-bearer plugin, in order. Forward-only; names never change once released. */
+export const jwtBearerMigrations = [xaa0001];

@@ -1,0 +1,122 @@
+/**
+ * The one JWKS cache: per URL, kept `ttl` ms, refetched once when a token names a `kid` the set lacks (a key the
+ * issuer just rotated in) but not more often than `refetchInterval` ms (forged kids cost one fetch per interval).
+ * Concurrent misses share one fetch. Every fetch goes through the kernel's SSRF-guarded `outboundRequest`.
+ */
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { outboundRequest, OutboundRequestError } from 'authplane';
+import { AssertionRejected } from './types.js';
+
+const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+export interface FetchLimits {
+  timeoutMs: number;
+  allowPrivateAddresses: boolean;
+}
+
+interface Entry {
+  keys: JWTVerifyGetKey;
+  fetchedAt: number;
+  /** Set while a fetch is under way, so concurrent misses wait for the same one. */
+  pending?: Promise<Entry>;
+}
+
+/** GETs a JSON document; every failure is an AssertionRejected `jwks_unavailable` naming the host. */
+export async function fetchJson(url: string, limits: FetchLimits): Promise<unknown> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new AssertionRejected('jwks_unavailable', `${url} is not a URL`);
+  }
+  try {
+    const response = await outboundRequest({
+      url: target,
+      headers: { accept: 'application/json' },
+      timeoutMs: limits.timeoutMs,
+      maxResponseBytes: MAX_DOCUMENT_BYTES,
+      allowPrivateAddresses: limits.allowPrivateAddresses,
+    });
+    if (response.status !== 200) throw new AssertionRejected('jwks_unavailable', `${target.host} answered ${response.status}`);
+    return JSON.parse(response.body.toString('utf8'));
+  } catch (err) {
+    if (err instanceof AssertionRejected) throw err;
+    const why = err instanceof OutboundRequestError ? err.message : err instanceof SyntaxError ? `${target.host} answered invalid JSON` : String(err);
+    throw new AssertionRejected('jwks_unavailable', why, { cause: err });
+  }
+}
+
+/** Only public keys: a set carrying a private or symmetric key is refused whole. */
+export function checkJwks(value: unknown, where: string): JSONWebKeySet {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new AssertionRejected('jwks_unavailable', `${where} is not a JWK set`);
+  for (const key of keys as Record<string, unknown>[]) {
+    if (typeof key !== 'object' || key === null || typeof key.kty !== 'string') throw new AssertionRejected('jwks_unavailable', `${where} holds a key without kty`);
+    if (key.kty === 'oct' || 'd' in key) throw new AssertionRejected('jwks_unavailable', `${where} holds a private or symmetric key`);
+  }
+  return value as JSONWebKeySet;
+}
+
+export class JwksCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #lastMissFetch = new Map<string, number>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs: number,
+    private readonly refetchIntervalMs: number,
+    private readonly limits: FetchLimits,
+    private readonly onFetch: (result: 'ok' | 'error') => void = () => {},
+  ) {}
+
+  /** The key for this header from the set at `url`, refetching as the cache rules allow. */
+  async key(url: string, header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) {
+    let entry = this.#entries.get(url);
+    if (!entry || this.now() - entry.fetchedAt >= this.ttlMs) entry = await this.#fetch(url);
+    try {
+      return await entry.keys(header, token);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw err;
+      if (this.now() - (this.#lastMissFetch.get(url) ?? -Infinity) < this.refetchIntervalMs) throw err;
+      this.#lastMissFetch.set(url, this.now());
+      return (await this.#fetch(url)).keys(header, token);
+    }
+  }
+
+  /** Drops the cached set so the next token fetches it again (the admin refresh endpoint fetches at once). */
+  async refresh(url: string): Promise<number> {
+    this.#entries.delete(url);
+    const set = checkJwks(await fetchJson(url, this.limits), url);
+    this.#entries.set(url, { keys: createLocalJWKSet(set), fetchedAt: this.now() });
+    return set.keys.length;
+  }
+
+  #fetch(url: string): Promise<Entry> {
+    const current = this.#entries.get(url);
+    if (current?.pending) return current.pending;
+    const pending = (async () => {
+      try {
+        const set = checkJwks(await fetchJson(url, this.limits), url);
+        this.onFetch('ok');
+        const entry: Entry = { keys: createLocalJWKSet(set), fetchedAt: this.now() };
+        this.#entries.set(url, entry);
+        return entry;
+      } catch (err) {
+        this.onFetch('error');
+        // Keep serving the set we had (if any) rather than failing every token while the issuer is down.
+        if (current) {
+          this.#entries.set(url, { keys: current.keys, fetchedAt: current.fetchedAt });
+          return current;
+        }
+        this.#entries.delete(url);
+        throw err;
+      }
+    })();
+    this.#entries.set(url, { ...(current ?? { keys: noKeys, fetchedAt: -Infinity }), pending });
+    return pending;
+  }
+}
+
+const noKeys: JWTVerifyGetKey = () => {
+  throw Object.assign(new Error('no keys'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+};

@@ -1,0 +1,4 @@
+import { trustedIssuers0001 } from '../../migrations/trusted-issuers/0001_trusted_issuers.js';
+
+/** Every migration of the trusted-issuers plugin, in order. Forward-only; names never change once released. */
+export const trustedIssuerMigrations = [trustedIssuers0001];

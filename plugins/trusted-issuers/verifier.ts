@@ -1,0 +1,158 @@
+/**
+ * The `trustedIssuers` service: issuer lookups (cached briefly), JWKS discovery, JWT verification, single-use jtis
+ * and workload rules. Verification is jose's `jwtVerify` with keys from the one JWKS cache; its errors become
+ * AssertionRejected with a short reason, so each caller answers in its own protocol's shape.
+ */
+import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { RuntimeApi } from 'authplane';
+import { fetchJson, type FetchLimits, type JwksCache } from './jwks-cache.js';
+import { JtiStore } from './jti.js';
+import type { IssuerStore } from './store.js';
+import { AssertionRejected, type TrustedIssuer, type TrustedIssuers, type VerifiedJwt, type VerifyOptions } from './types.js';
+
+/** The issue's list: ES256, RS256, PS256, EdDSA. `none` and HMAC are never accepted (RFC 8725 §3.1, §3.2). */
+export const ASSERTION_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+/** Clock skew between us and the signer that `exp`, `nbf` and `iat` tolerate, in seconds. */
+const CLOCK_TOLERANCE_S = 30;
+/** Issuer records are read on every assertion; a change made through this server applies at once (invalidate). */
+const ISSUER_CACHE_MS = 5000;
+
+/** RFC 8725 §3.11: `typ` compares case-insensitively, and `application/` may be left off. */
+const typMatches = (typ: unknown, expected: string) =>
+  typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === expected.toLowerCase();
+
+function rejection(err: unknown): AssertionRejected {
+  if (err instanceof AssertionRejected) return err;
+  if (err instanceof errors.JWTExpired) {
+    // jose reports an `iat` older than maxTokenAge as expired too.
+    if (err.claim === 'iat') return new AssertionRejected('too_old', 'the assertion was issued too long ago', { cause: err });
+    return new AssertionRejected('expired', 'the assertion has expired', { cause: err });
+  }
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    const reason = { aud: 'wrong_audience', iss: 'wrong_issuer', iat: 'too_old', nbf: 'not_yet_valid' }[err.claim] ?? 'invalid_claims';
+    return new AssertionRejected(reason, `the assertion's ${err.claim} claim is not acceptable: ${err.reason === 'check_failed' ? 'unexpected value' : err.reason}`, { cause: err });
+  }
+  if (err instanceof errors.JWKSNoMatchingKey) return new AssertionRejected('unknown_kid', 'no key of the issuer matches the assertion', { cause: err });
+  if (err instanceof errors.JWSSignatureVerificationFailed) return new AssertionRejected('invalid_signature', 'the assertion signature is invalid', { cause: err });
+  if (err instanceof errors.JOSEAlgNotAllowed) return new AssertionRejected('unsupported_alg', `the assertion must be signed with ${ASSERTION_ALGORITHMS.join(', ')}`, { cause: err });
+  return new AssertionRejected('malformed', 'the assertion is not a valid signed JWT', { cause: err });
+}
+
+/** A claim by dotted path (`kubernetes.io.namespace` walks `kubernetes.io` → `namespace` when that key exists). */
+function claimAt(payload: JWTPayload, path: string): unknown {
+  if (path in payload) return payload[path];
+  const parts = path.split('.');
+  for (let i = parts.length - 1; i > 0; i--) {
+    const head = parts.slice(0, i).join('.');
+    if (head in payload && typeof payload[head] === 'object' && payload[head] !== null) {
+      return claimAt(payload[head] as JWTPayload, parts.slice(i).join('.'));
+    }
+  }
+  return undefined;
+}
+
+export class TrustedIssuerService implements TrustedIssuers {
+  readonly algorithms = ASSERTION_ALGORITHMS;
+  readonly #byIssuer = new Map<string, { at: number; issuer: TrustedIssuer | undefined }>();
+  readonly #discovered = new Map<string, { at: number; uri: string }>();
+  readonly #inline = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();
+  readonly #jtis: JtiStore;
+
+  constructor(
+    private readonly runtime: () => RuntimeApi,
+    private readonly store: IssuerStore,
+    readonly cache: JwksCache,
+    private readonly limits: FetchLimits,
+    private readonly ttlMs: number,
+  ) {
+    this.#jtis = new JtiStore(runtime);
+  }
+
+  /** After an admin write: the next lookup reads the table. */
+  invalidate(): void {
+    this.#byIssuer.clear();
+    this.#discovered.clear();
+  }
+
+  find(idOrName: string): Promise<TrustedIssuer | undefined> {
+    return this.store.find(idOrName);
+  }
+
+  async byIssuer(issuer: string): Promise<TrustedIssuer | undefined> {
+    const now = this.runtime().now();
+    const hit = this.#byIssuer.get(issuer);
+    if (hit && now - hit.at < ISSUER_CACHE_MS) return hit.issuer;
+    const found = await this.store.byIssuer(issuer);
+    this.#byIssuer.set(issuer, { at: now, issuer: found });
+    return found;
+  }
+
+  async jwksUri(issuer: TrustedIssuer): Promise<string> {
+    if (issuer.jwks_uri) return issuer.jwks_uri;
+    const now = this.runtime().now();
+    const hit = this.#discovered.get(issuer.issuer);
+    if (hit && now - hit.at < this.ttlMs) return hit.uri;
+    // OpenID Connect Discovery §4: the issuer with any trailing slash removed, then the well-known path.
+    const url = `${issuer.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    const metadata = (await fetchJson(url, this.limits)) as { issuer?: unknown; jwks_uri?: unknown } | null;
+    // §4.3: the metadata must name exactly the issuer it was fetched for.
+    if (metadata?.issuer !== issuer.issuer) throw new AssertionRejected('jwks_unavailable', `the metadata at ${url} names another issuer`);
+    if (typeof metadata.jwks_uri !== 'string') throw new AssertionRejected('jwks_unavailable', `the metadata at ${url} has no jwks_uri`);
+    this.#discovered.set(issuer.issuer, { at: now, uri: metadata.jwks_uri });
+    return metadata.jwks_uri;
+  }
+
+  async verify(token: string, options: VerifyOptions): Promise<VerifiedJwt> {
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (err) {
+      throw new AssertionRejected('malformed', 'the assertion is not a JWT', { cause: err });
+    }
+    if (options.typ !== undefined && !typMatches(header.typ, options.typ)) {
+      throw new AssertionRejected('wrong_typ', `the assertion's typ must be ${options.typ}`);
+    }
+    const keys = 'jwksUri' in options.keys ? this.#remote(options.keys.jwksUri) : this.#local(options.keys.jwks);
+    const now = this.runtime().now();
+    let verified;
+    try {
+      verified = await jwtVerify(token, keys, {
+        algorithms: [...ASSERTION_ALGORITHMS],
+        issuer: options.issuer,
+        audience: [...options.audience],
+        requiredClaims: ['exp', ...(options.requiredClaims ?? [])],
+        currentDate: new Date(now),
+        clockTolerance: CLOCK_TOLERANCE_S,
+        ...(options.maxAge !== undefined ? { maxTokenAge: options.maxAge } : {}),
+      });
+    } catch (err) {
+      throw rejection(err);
+    }
+    const exp = verified.payload.exp!;
+    if (options.maxLifetime !== undefined && exp - now / 1000 > options.maxLifetime + CLOCK_TOLERANCE_S) {
+      throw new AssertionRejected('lifetime_too_long', `the assertion must expire within ${options.maxLifetime} seconds`);
+    }
+    return { header: verified.protectedHeader, payload: verified.payload };
+  }
+
+  consumeJti(issuer: string, jti: string, expiresAt: number): Promise<boolean> {
+    return this.#jtis.consume(issuer, jti, expiresAt);
+  }
+
+  async workloadClient(issuer: TrustedIssuer, payload: JWTPayload): Promise<string | undefined> {
+    if (!issuer.workload || typeof payload.sub !== 'string') return undefined;
+    const rules = await this.store.rules(issuer.id, payload.sub);
+    return rules.find((rule) => Object.entries(rule.claims).every(([path, value]) => claimAt(payload, path) === value))?.client_id;
+  }
+
+  #remote(uri: string): JWTVerifyGetKey {
+    return (header, token) => this.cache.key(uri, header, token);
+  }
+
+  /** Keys registered inline (a client's `jwks`): the same set object keeps its imported keys. */
+  #local(jwks: JSONWebKeySet): JWTVerifyGetKey {
+    let keys = this.#inline.get(jwks);
+    if (!keys) this.#inline.set(jwks, (keys = createLocalJWKSet(jwks)));
+    return keys;
+  }
+}
