@@ -1,6 +1,6 @@
 /**
  * The OAuth client's `private_key_jwt` (RFC 7523 §2.2) against oidc-provider, a real authorization server that
- * supports it (AuthPlane gains private_key_jwt separately; until then this is the server that proves the assertion).
+ * supports it, so the assertion is proven against a second server besides AuthPlane (private-key-jwt-authplane.test.ts).
  * Every call the client makes authenticates with the assertion: client credentials, introspection, revocation.
  */
 import assert from 'node:assert/strict';
