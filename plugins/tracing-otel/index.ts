@@ -2,12 +2,31 @@
  * tracing-otel: OpenTelemetry traces over OTLP/HTTP, behind `observability.tracing.enabled` (off by default).
  * The kernel emits spans through @opentelemetry/api, a no-op until this plugin registers the SDK; the SDK itself
  * is imported only when tracing is on, so a server without tracing never loads it.
+ * - Spans: `<METHOD> <route template>` per request (server span, continuing an incoming `traceparent`), and under it
+ *   `token.issue`, `INSERT token_issuances` (the issuance row's group commit), a span per knex statement and one
+ *   per outbound fetch (`GET <host>`, which carries this trace's `traceparent` to the service called).
+ * - Export: OTLP/HTTP (JSON) to `observability.tracing.endpoint`, through a bounded queue (span-queue.ts): the
+ *   exporter retries with backoff; spans it gives up on or that find the queue full are dropped, counted in
+ *   authserver_tracing_spans_dropped_total{reason} and reported by a warning line (at most one a minute).
+ * Metrics: authserver_tracing_spans_exported_total, authserver_tracing_spans_dropped_total{reason}.
  */
 import { definePlugin, type RuntimeApi } from 'authplane';
+import { SpanQueue, type SpanQueueReport } from './span-queue.js';
 
 interface RunningSdk {
   shutdown(): Promise<void>;
 }
+
+/** Spans held for export at most; what ends while it is full is dropped. */
+const MAX_QUEUE = 2048;
+const BATCH_SIZE = 512;
+const EXPORT_DELAY_MS = 1000;
+/** One export, its retries included (the exporter's backoff runs inside it). */
+const EXPORT_TIMEOUT_MS = 10_000;
+/** At shutdown, how long the last spans may take to export before they are dropped. */
+const SHUTDOWN_WAIT_MS = 3000;
+/** While export keeps failing, one warning line per this interval (each with the count dropped since the last). */
+const WARN_INTERVAL_MS = 60_000;
 
 export const tracingOtel = definePlugin({
   name: 'tracing-otel',
@@ -19,12 +38,60 @@ export const tracingOtel = definePlugin({
         sdk = await startSdk(api);
       },
       async stop() {
-        await sdk?.shutdown();
-        sdk = undefined;
+        if (!sdk) return;
+        try {
+          await sdk.shutdown();
+        } finally {
+          sdk = undefined;
+          // The SDK registered itself as the process's tracer provider, context manager and propagator; a server
+          // started later in this process (tests, an embedding application) registers its own.
+          const otel = await import('@opentelemetry/api');
+          otel.trace.disable();
+          otel.context.disable();
+          otel.propagation.disable();
+        }
       },
     };
   },
 });
+
+/** The counters and the warning line of failed exports: silence would hide that traces are being lost. */
+function exportReport(api: RuntimeApi): SpanQueueReport {
+  const exported = api.metrics.counter({
+    name: 'authserver_tracing_spans_exported_total',
+    help: 'Spans the OTLP collector accepted',
+  });
+  const dropped = api.metrics.counter({
+    name: 'authserver_tracing_spans_dropped_total',
+    help: 'Spans never exported, by reason: queue_full (ended while the export queue was full), export_failed (the collector refused them or was unreachable, after retries)',
+    labelNames: ['reason'] as const,
+  });
+  let failing = false;
+  let lastWarning = -Infinity;
+  let unreported = 0;
+  return {
+    exported(count) {
+      exported.inc(count);
+      if (!failing) return;
+      failing = false;
+      api.log.info({ endpoint: api.config.observability.tracing.endpoint, dropped_since_warning: unreported }, 'span export recovered');
+      unreported = 0;
+    },
+    dropped(reason, count, error) {
+      dropped.inc({ reason }, count);
+      unreported += count;
+      if (reason === 'export_failed') failing = true;
+      const now = performance.now();
+      if (now - lastWarning < WARN_INTERVAL_MS) return;
+      lastWarning = now;
+      api.log.warn(
+        { endpoint: api.config.observability.tracing.endpoint, reason, dropped: unreported, error: error?.message },
+        reason === 'queue_full' ? 'span export queue full: spans dropped' : 'span export failed: spans dropped',
+      );
+      unreported = 0;
+    },
+  };
+}
 
 async function startSdk(api: RuntimeApi): Promise<RunningSdk | undefined> {
   const tracing = api.config.observability.tracing;
@@ -33,9 +100,11 @@ async function startSdk(api: RuntimeApi): Promise<RunningSdk | undefined> {
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
   ]);
+  const exporter = new OTLPTraceExporter({ url: tracing.endpoint, timeoutMillis: EXPORT_TIMEOUT_MS });
+  const queue = new SpanQueue(exporter, { maxQueue: MAX_QUEUE, batchSize: BATCH_SIZE, delayMs: EXPORT_DELAY_MS, shutdownWaitMs: SHUTDOWN_WAIT_MS }, exportReport(api));
   const sdk = new NodeSDK({
     serviceName: tracing.serviceName,
-    traceExporter: new OTLPTraceExporter({ url: tracing.endpoint }),
+    spanProcessors: [queue],
     sampler: new sdkTracing.ParentBasedSampler({ root: new sdkTracing.TraceIdRatioBasedSampler(tracing.sampleRatio) }),
     instrumentations: [],
   });
