@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { definePlugin, outboundRequest } from 'authplane';
 import { tracingOtel } from 'authplane/plugins';
+import { startServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
 import { machineServer, requestMachineToken } from '../client-credentials/setup.js';
 import { startCollector, type ExportedSpan } from './collector.js';
@@ -102,4 +106,52 @@ test('a collector that never answers does not hold up requests: they complete wh
   collector.answer = 'accept';
   for (const res of collector.held.splice(0)) res.destroy();
   await fx.server.stop();
+});
+
+test('an outbound fetch made while handling a traced request is a client span and carries the trace to the service called', async (t) => {
+  const collector = await startCollector(t);
+  const upstream = createServer((req, res) => {
+    received.push(req.headers.traceparent);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  });
+  const received: (string | string[] | undefined)[] = [];
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => upstream.close(() => r())));
+  const upstreamUrl = new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}/metadata`);
+  const fetcher = definePlugin({
+    name: 'outbound-fetcher',
+    register(api) {
+      api.route('public', 'GET', '/fetch-upstream', async (ctx) => {
+        const answer = await outboundRequest({ url: upstreamUrl, timeoutMs: 30_000, maxResponseBytes: 1024, allowPrivateAddresses: true });
+        ctx.body = { status: answer.status };
+      });
+    },
+  });
+  const fx = await startServer(t, { env: tracingEnv(collector.endpoint), plugins: [tracingOtel(), fetcher()] });
+  const response = await fetch(`${fx.url}/fetch-upstream`, { headers: { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` } });
+  assert.deepEqual(await response.json(), { status: 200 });
+  await fx.server.stop();
+
+  const spans = collector.spans.filter((s) => s.traceId === CALLER_TRACE);
+  const server = spans.find((s) => s.name === 'GET /fetch-upstream');
+  const client = spans.find((s) => s.name === `GET ${upstreamUrl.host}`);
+  assert.ok(server && client, JSON.stringify(spans.map((s) => s.name)));
+  assert.equal(client.kind, 3, 'a client span');
+  assert.equal(client.parentSpanId, server.spanId);
+  assert.equal(client.attributes['http.response.status_code'], 200);
+  assert.equal(received.length, 1);
+  assert.equal(received[0], `00-${CALLER_TRACE}-${client.spanId}-01`, 'the upstream sees this trace, with the client span as its parent');
+});
+
+test('without tracing an outbound fetch carries no traceparent', async (t) => {
+  const upstream = createServer((req, res) => {
+    received.push(req.headers.traceparent);
+    res.end('ok');
+  });
+  const received: (string | string[] | undefined)[] = [];
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => upstream.close(() => r())));
+  const url = new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`);
+  await outboundRequest({ url, timeoutMs: 30_000, maxResponseBytes: 1024, allowPrivateAddresses: true });
+  assert.deepEqual(received, [undefined]);
 });
