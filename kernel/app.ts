@@ -16,6 +16,7 @@ import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
 import { loadTracing, traceKnexQueries } from './observe/tracing.js';
 import { Metrics } from './observe/metrics.js';
+import { RequestMetrics } from './observe/request-metrics.js';
 import type { CallOnly, RegisterApi, RuntimeApi } from './plugin/api.js';
 import { assertCurrentContract, type PluginLifecycle } from './plugin/define.js';
 import { callOnlyHooks, freezeHooks, tapOnlyHooks, type TapRecord } from './plugin/facades.js';
@@ -210,18 +211,23 @@ export class AuthPlane {
       authenticate: this.authenticateClient,
       tokens: this.#tokens!,
       audit: this.#audit,
-    }));
+    }), this.metrics);
+    // Declared now rather than at first use, so the registry lists every kernel metric from the start (docs/metrics.md).
+    RequestMetrics.of(this.metrics);
+    this.#authDenied();
+  }
+
+  #authDenied() {
+    return this.metrics.counter({
+      name: 'authserver_auth_denied_total',
+      help: 'Requests denied, by reason',
+      labelNames: ['reason'] as const,
+    });
   }
 
   /** The client-authentication pipeline, shared with plugins' introspection and revocation endpoints. */
   readonly authenticateClient = createClientAuthentication(this.hooks, this.registries, (reason) =>
-    this.metrics
-      .counter({
-        name: 'authserver_auth_denied_total',
-        help: 'Requests denied, by reason',
-        labelNames: ['reason'] as const,
-      })
-      .inc({ reason: reason === 'bad_credentials' || reason === 'unknown_client' ? 'invalid_client' : reason }),
+    this.#authDenied().inc({ reason: reason === 'bad_credentials' || reason === 'unknown_client' ? 'invalid_client' : reason }),
   );
 
   /** Opens the database, applies pending migrations (unless told not to), loads keys and runs plugins' init. */

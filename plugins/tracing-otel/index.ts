@@ -10,7 +10,7 @@
  *   authserver_tracing_spans_dropped_total{reason} and reported by a warning line (at most one a minute).
  * Metrics: authserver_tracing_spans_exported_total, authserver_tracing_spans_dropped_total{reason}.
  */
-import { definePlugin, type RuntimeApi } from 'authplane';
+import { definePlugin, type Metrics, type RuntimeApi } from 'authplane';
 import { SpanQueue, type SpanQueueReport } from './span-queue.js';
 
 interface RunningSdk {
@@ -30,12 +30,13 @@ const WARN_INTERVAL_MS = 60_000;
 
 export const tracingOtel = definePlugin({
   name: 'tracing-otel',
-  register() {
+  register(api) {
     // This server's SDK once init started it: register runs once per server, so two servers stay apart.
     let sdk: RunningSdk | undefined;
+    const counters = exportCounters(api.metrics);
     return {
-      async init(api) {
-        sdk = await startSdk(api);
+      async init(runtime) {
+        sdk = await startSdk(runtime, counters);
       },
       async stop() {
         if (!sdk) return;
@@ -55,17 +56,23 @@ export const tracingOtel = definePlugin({
   },
 });
 
+/** Declared at register, tracing on or off: the registry (and docs/metrics.md) lists them either way. */
+function exportCounters(metrics: Metrics) {
+  return {
+    exported: metrics.counter({
+      name: 'authserver_tracing_spans_exported_total',
+      help: 'Spans the OTLP collector accepted',
+    }),
+    dropped: metrics.counter({
+      name: 'authserver_tracing_spans_dropped_total',
+      help: 'Spans never exported, by reason: queue_full (ended while the export queue was full), export_failed (the collector refused them or was unreachable, after retries)',
+      labelNames: ['reason'] as const,
+    }),
+  };
+}
+
 /** The counters and the warning line of failed exports: silence would hide that traces are being lost. */
-function exportReport(api: RuntimeApi): SpanQueueReport {
-  const exported = api.metrics.counter({
-    name: 'authserver_tracing_spans_exported_total',
-    help: 'Spans the OTLP collector accepted',
-  });
-  const dropped = api.metrics.counter({
-    name: 'authserver_tracing_spans_dropped_total',
-    help: 'Spans never exported, by reason: queue_full (ended while the export queue was full), export_failed (the collector refused them or was unreachable, after retries)',
-    labelNames: ['reason'] as const,
-  });
+function exportReport(api: RuntimeApi, { exported, dropped }: ReturnType<typeof exportCounters>): SpanQueueReport {
   let failing = false;
   let lastWarning = -Infinity;
   let unreported = 0;
@@ -93,7 +100,7 @@ function exportReport(api: RuntimeApi): SpanQueueReport {
   };
 }
 
-async function startSdk(api: RuntimeApi): Promise<RunningSdk | undefined> {
+async function startSdk(api: RuntimeApi, counters: ReturnType<typeof exportCounters>): Promise<RunningSdk | undefined> {
   const tracing = api.config.observability.tracing;
   if (!tracing.enabled) return undefined;
   const [{ NodeSDK, tracing: sdkTracing }, { OTLPTraceExporter }] = await Promise.all([
@@ -101,7 +108,7 @@ async function startSdk(api: RuntimeApi): Promise<RunningSdk | undefined> {
     import('@opentelemetry/exporter-trace-otlp-http'),
   ]);
   const exporter = new OTLPTraceExporter({ url: tracing.endpoint, timeoutMillis: EXPORT_TIMEOUT_MS });
-  const queue = new SpanQueue(exporter, { maxQueue: MAX_QUEUE, batchSize: BATCH_SIZE, delayMs: EXPORT_DELAY_MS, shutdownWaitMs: SHUTDOWN_WAIT_MS }, exportReport(api));
+  const queue = new SpanQueue(exporter, { maxQueue: MAX_QUEUE, batchSize: BATCH_SIZE, delayMs: EXPORT_DELAY_MS, shutdownWaitMs: SHUTDOWN_WAIT_MS }, exportReport(api, counters));
   const sdk = new NodeSDK({
     serviceName: tracing.serviceName,
     spanProcessors: [queue],
