@@ -1,5 +1,5 @@
 /**
- * tracing-otel: OpenTelemetry traces over OTLP/HTTP, behind `observability.tracing.enabled` (off by default).
+ * tracing-otel: OpenTelemetry traces (and metrics) over OTLP/HTTP, behind `observability.tracing.enabled` (off by default).
  * The kernel emits spans through @opentelemetry/api, a no-op until this plugin registers the SDK; the SDK itself
  * is imported only when tracing is on, so a server without tracing never loads it.
  * - Spans: `<METHOD> <route template>` per request (server span, continuing an incoming `traceparent`), and under it
@@ -8,9 +8,12 @@
  * - Export: OTLP/HTTP (JSON) to `observability.tracing.endpoint`, through a bounded queue (span-queue.ts): the
  *   exporter retries with backoff; spans it gives up on or that find the queue full are dropped, counted in
  *   authserver_tracing_spans_dropped_total{reason} and reported by a warning line (at most one a minute).
+ * - Metrics over OTLP, behind `observability.metrics.otlpEnabled`: the registry behind `/metrics`, pushed every
+ *   `otlpInterval` seconds (metrics-bridge.ts), independent of tracing.
  * Metrics: authserver_tracing_spans_exported_total, authserver_tracing_spans_dropped_total{reason}.
  */
 import { definePlugin, type Metrics, type RuntimeApi } from 'authplane';
+import { registryProducer } from './metrics-bridge.js';
 import { SpanQueue, type SpanQueueReport } from './span-queue.js';
 
 interface RunningSdk {
@@ -33,12 +36,16 @@ export const tracingOtel = definePlugin({
   register(api) {
     // This server's SDK once init started it: register runs once per server, so two servers stay apart.
     let sdk: RunningSdk | undefined;
+    let metricsExport: RunningSdk | undefined;
     const counters = exportCounters(api.metrics);
     return {
       async init(runtime) {
         sdk = await startSdk(runtime, counters);
+        metricsExport = await startMetricsExport(runtime);
       },
       async stop() {
+        await metricsExport?.shutdown();
+        metricsExport = undefined;
         if (!sdk) return;
         try {
           await sdk.shutdown();
@@ -118,4 +125,42 @@ async function startSdk(api: RuntimeApi, counters: ReturnType<typeof exportCount
   sdk.start();
   api.log.info({ endpoint: tracing.endpoint, sample_ratio: tracing.sampleRatio }, 'tracing enabled');
   return sdk;
+}
+
+/**
+ * `observability.metrics.otlpEnabled`: the registry behind `/metrics`, pushed over OTLP/HTTP every `otlpInterval`
+ * seconds by the SDK's periodic reader (metrics-bridge.ts), on a meter provider of its own — independent of tracing.
+ * A failed export is a warning line (at most one a minute); `/metrics` is unaffected.
+ */
+async function startMetricsExport(api: RuntimeApi): Promise<RunningSdk | undefined> {
+  const settings = api.config.observability.metrics;
+  if (!settings.otlpEnabled) return undefined;
+  const [{ metrics, resources }, { OTLPMetricExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-metrics-otlp-http'),
+  ]);
+  const exporter = new OTLPMetricExporter({ url: settings.otlpEndpoint, timeoutMillis: EXPORT_TIMEOUT_MS });
+  let lastWarning = -Infinity;
+  const reported: typeof exporter = Object.create(exporter);
+  reported.export = (batch, done) =>
+    exporter.export(batch, (result) => {
+      if (result.code !== 0 && performance.now() - lastWarning >= WARN_INTERVAL_MS) {
+        lastWarning = performance.now();
+        api.log.warn({ endpoint: settings.otlpEndpoint, error: result.error?.message }, 'metrics export failed');
+      }
+      done(result);
+    });
+  const interval = settings.otlpInterval * 1000;
+  const reader = new metrics.PeriodicExportingMetricReader({
+    exporter: reported,
+    exportIntervalMillis: interval,
+    exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, interval),
+    metricProducers: [registryProducer(api.metrics.registry, metrics, resources, Date.now())],
+  });
+  const provider = new metrics.MeterProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': api.config.observability.tracing.serviceName }),
+    readers: [reader],
+  });
+  api.log.info({ endpoint: settings.otlpEndpoint, interval_s: settings.otlpInterval }, 'metrics export over OTLP enabled');
+  return { shutdown: () => provider.shutdown() };
 }

@@ -60,8 +60,8 @@ export function renderMetrics(plugins: BuiltinPlugin[]): string {
   return document([
     GENERATED_BANNER('the metrics registry of a server with every built-in plugin (scripts/docs/metrics.ts)'),
     '# Metrics',
-    'Every metric the server exports, in the Prometheus text format at `GET /metrics` on the admin listener ' +
-      '(tracing and logging: [observability.md](observability.md)). A histogram also has its `le` label (bucket bound) and ' +
+    'Every metric the server exports: in the Prometheus text format at `GET /metrics` on the admin listener, and over ' +
+      'OTLP when `observability.metrics.otlpEnabled` is on ([observability.md](observability.md)). A histogram also has its `le` label (bucket bound) and ' +
       '`_sum` and `_count` series. A metric of a plugin exists only when the plugin is enabled; a labelled series appears ' +
       'once it has a value.',
     '## AuthPlane',

@@ -45,12 +45,14 @@ export interface Collector {
   requests: number;
   /** Export requests being held open (`answer: 'hang'`). */
   held: ServerResponse[];
+  /** The bodies of metric exports (`/v1/metrics`), as sent (OTLP JSON). */
+  metricExports: unknown[];
   /** How the next export requests are answered; a test may change it. */
   answer: 'accept' | 'hang' | number;
 }
 
 export async function startCollector(t: TestContext, answer: 'accept' | 'hang' | number = 'accept'): Promise<Collector> {
-  const collector: Collector = { endpoint: '', spans: [], requests: 0, held: [], answer };
+  const collector: Collector = { endpoint: '', spans: [], requests: 0, held: [], metricExports: [], answer };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
@@ -63,6 +65,11 @@ export async function startCollector(t: TestContext, answer: 'accept' | 'hang' |
       }
       if (answer !== 'accept') {
         res.writeHead(answer, { 'content-type': 'application/json' }).end('{"code":13,"message":"collector refuses"}');
+        return;
+      }
+      if (req.url === '/v1/metrics') {
+        collector.metricExports.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport;
