@@ -241,7 +241,7 @@ try {
   const rows = comparisonRows(summaries);
   const coldStarts = wanted('cold-start') ? await measureColdStarts(options, [mode]) : [];
   rows.push(...coldStartRows(coldStarts));
-  const aims = checkAims(rows, label(mainLevel));
+  const aims = checkAims(rows, label(mainLevel), levels.includes('info') && mainLevel !== 'info' ? label('info') : undefined);
   const loadAfter = loadavg();
   const steal = stealPercent(cpuBefore, cpuTimes());
 

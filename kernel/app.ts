@@ -14,7 +14,9 @@ import { LoadedKeyRing } from './keys/keyring.js';
 import { unsharedKeyStoreWarning } from './keys/shared-store.js';
 import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
+import { loadTracing, traceKnexQueries } from './observe/tracing.js';
 import { Metrics } from './observe/metrics.js';
+import { RequestMetrics } from './observe/request-metrics.js';
 import type { CallOnly, RegisterApi, RuntimeApi } from './plugin/api.js';
 import { assertCurrentContract, type PluginLifecycle } from './plugin/define.js';
 import { callOnlyHooks, freezeHooks, tapOnlyHooks, type TapRecord } from './plugin/facades.js';
@@ -209,18 +211,23 @@ export class AuthPlane {
       authenticate: this.authenticateClient,
       tokens: this.#tokens!,
       audit: this.#audit,
-    }));
+    }), this.metrics);
+    // Declared now rather than at first use, so the registry lists every kernel metric from the start (docs/metrics.md).
+    RequestMetrics.of(this.metrics);
+    this.#authDenied();
+  }
+
+  #authDenied() {
+    return this.metrics.counter({
+      name: 'authserver_auth_denied_total',
+      help: 'Requests denied, by reason',
+      labelNames: ['reason'] as const,
+    });
   }
 
   /** The client-authentication pipeline, shared with plugins' introspection and revocation endpoints. */
   readonly authenticateClient = createClientAuthentication(this.hooks, this.registries, (reason) =>
-    this.metrics
-      .counter({
-        name: 'authserver_auth_denied_total',
-        help: 'Requests denied, by reason',
-        labelNames: ['reason'] as const,
-      })
-      .inc({ reason: reason === 'bad_credentials' || reason === 'unknown_client' ? 'invalid_client' : reason }),
+    this.#authDenied().inc({ reason: reason === 'bad_credentials' || reason === 'unknown_client' ? 'invalid_client' : reason }),
   );
 
   /** Opens the database, applies pending migrations (unless told not to), loads keys and runs plugins' init. */
@@ -288,6 +295,8 @@ export class AuthPlane {
         this.log.child({ component: 'storage' }),
       );
       this.#explainStorageError = explain;
+      // A span per knex statement under a traced request (the fast-path statements have theirs where they are used).
+      if (this.config.observability.tracing.enabled) traceKnexQueries(db, dialect.name === 'postgres' ? 'postgresql' : 'sqlite');
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
@@ -348,8 +357,8 @@ export class AuthPlane {
   /** Binds the listeners and runs plugins' start. */
   async listen(): Promise<Addresses> {
     // Loaded only when tracing is on: a server without tracing never pays for importing the API.
-    const api = this.config.observability.tracing.enabled ? await import('@opentelemetry/api') : undefined;
-    const tracing = api ? { api, tracer: api.trace.getTracer('authplane', this.version) } : undefined;
+    const tracing = this.config.observability.tracing.enabled ? await loadTracing(this.version) : undefined;
+    const api = tracing?.api;
     if (api) this.#audit.traceIdFrom(() => api.trace.getActiveSpan()?.spanContext().traceId);
     const deps = { config: this.config, log: this.log, metrics: this.metrics, routes: this.routes, hooks: this.hooks, tracing };
     const hsts = { hsts: this.config.server.issuer.startsWith('https:') };

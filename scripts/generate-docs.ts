@@ -1,6 +1,6 @@
 /**
- * `npm run docs`: regenerates docs/configuration.md, docs/errors.md and docs/hooks.md from the code they describe
- * (JSON Schemas, kernel/errors.ts, kernel/hooks.ts and the built-in plugins, their errors included). `--check` writes nothing and exits 1
+ * `npm run docs`: regenerates docs/configuration.md, docs/errors.md, docs/hooks.md and docs/metrics.md from the code
+ * they describe (JSON Schemas, kernel/errors.ts, kernel/hooks.ts, the metrics registry and the built-in plugins, their errors included). `--check` writes nothing and exits 1
  * when a file is stale; test/build/docs.test.ts does the same comparison in memory.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { builtinPlugins } from './docs/builtin-plugins.js';
 import { renderConfiguration } from './docs/configuration.js';
 import { renderErrors } from './docs/errors.js';
 import { renderHooks } from './docs/hooks.js';
+import { renderMetrics } from './docs/metrics.js';
 
 export const DOCS_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -20,6 +21,7 @@ export function generateDocs(): Record<string, string> {
     'docs/configuration.md': renderConfiguration(plugins),
     'docs/errors.md': renderErrors(plugins),
     'docs/hooks.md': renderHooks(plugins),
+    'docs/metrics.md': renderMetrics(plugins),
   };
 }
 

@@ -226,6 +226,26 @@ export const kernelSchema: JsonSchema = {
             },
           },
         },
+        metrics: {
+          type: 'object',
+          default: {},
+          additionalProperties: false,
+          properties: {
+            otlpEnabled: {
+              type: 'boolean',
+              default: false,
+              description:
+                'Also push the metrics of `/metrics` over OTLP/HTTP (with the `tracing-otel` plugin), every `otlpInterval` seconds. `/metrics` answers either way.',
+            },
+            otlpEndpoint: {
+              type: 'string',
+              format: 'uri',
+              default: 'http://127.0.0.1:4318/v1/metrics',
+              description: 'OTLP/HTTP metrics endpoint.',
+            },
+            otlpInterval: { type: 'integer', minimum: 1, default: 60, description: 'Seconds between two OTLP metric exports.' },
+          },
+        },
       },
     },
     shutdown: {

@@ -36,6 +36,7 @@ export interface KernelConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   observability: {
     tracing: { enabled: boolean; endpoint: string; serviceName: string; sampleRatio: number };
+    metrics: { otlpEnabled: boolean; otlpEndpoint: string; otlpInterval: number };
   };
   shutdown: { timeout: number };
 }

@@ -1,9 +1,11 @@
 import type { Middleware } from 'koa';
-import type { Tracer } from '@opentelemetry/api';
 import type { ErrorStyle } from './errors.js';
 import type { ListenerName } from '../hooks.js';
 import type { RequestRecorder } from './request-record.js';
 import { closeScope, newScope, openScope, type RequestScope } from '../observe/request-scope.js';
+import type { Tracing } from '../observe/tracing.js';
+
+export type { Tracing } from '../observe/tracing.js';
 
 export interface RequestContextOptions {
   listener: ListenerName;
@@ -11,12 +13,6 @@ export interface RequestContextOptions {
   clientIp: (remote: string | undefined, forwardedFor: string | undefined) => string;
   /** Only when tracing is on: a span per request. Undefined costs nothing (the API is not even loaded). */
   tracing?: Tracing;
-}
-
-/** @opentelemetry/api, imported by the kernel only when tracing is enabled, and the tracer made from it. */
-export interface Tracing {
-  api: typeof import('@opentelemetry/api');
-  tracer: Tracer;
 }
 
 /**
@@ -64,17 +60,21 @@ export function requestContext(options: RequestContextOptions): Middleware {
   const { api, tracer } = tracing;
   return (ctx, next) => {
     const parent = api.propagation.extract(api.context.active(), ctx.headers);
-    return tracer.startActiveSpan(`${ctx.method} ${ctx.path}`, { kind: 1 }, parent, async (span) => {
+    // Named by the method until routing has matched, then `<METHOD> <route template>`: never the raw path, whose
+    // ids and tokens would make every span name unique (and could carry what should not be exported).
+    return tracer.startActiveSpan(ctx.method, { kind: 1 }, parent, async (span) => {
       try {
         await handle(ctx, next);
+      } finally {
+        const route = (ctx.state.route as string | undefined) ?? 'unmatched';
+        span.updateName(`${ctx.method} ${route}`);
         span.setAttributes({
           'http.request.method': ctx.method,
-          'http.route': (ctx.state.route as string | undefined) ?? 'unmatched',
+          'http.route': route,
           'http.response.status_code': ctx.status,
+          'authplane.listener': listener,
         });
         if (ctx.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR });
-        if (ctx.state.route) span.updateName(`${ctx.method} ${ctx.state.route}`);
-      } finally {
         span.end();
       }
     });

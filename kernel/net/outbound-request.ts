@@ -8,6 +8,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockedAddressError, guardedLookup, literalHostProblem } from './address-guard.js';
+import { inTrace, injectTraceContext, serviceSpan } from '../observe/tracing.js';
 
 /** Why an outbound request got no usable answer. */
 export type OutboundFailure = 'refused_address' | 'timeout' | 'network_error' | 'too_large';
@@ -58,7 +59,22 @@ export interface OutboundResponse extends OutboundHead {
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/**
+ * Inside a traced request the exchange is a client span (`GET <host>`) and the request carries its W3C trace context
+ * (`traceparent`), so the service called can join the trace; without tracing, neither.
+ */
 export function outboundRequest(request: OutboundRequest): Promise<OutboundResponse> {
+  if (!inTrace()) return exchange(request);
+  const method = request.method ?? 'GET';
+  const attributes = { 'http.request.method': method, 'server.address': request.url.hostname, 'url.scheme': request.url.protocol.slice(0, -1) };
+  return serviceSpan(`${method} ${request.url.host}`, { kind: 'client', attributes }, async (span) => {
+    const response = await exchange(request);
+    span?.setAttribute('http.response.status_code', response.status);
+    return response;
+  });
+}
+
+function exchange(request: OutboundRequest): Promise<OutboundResponse> {
   const { url, timeoutMs, maxResponseBytes, allowPrivateAddresses } = request;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return Promise.reject(new OutboundRequestError('network_error', `${url.protocol} is not http or https`));
@@ -74,6 +90,7 @@ export function outboundRequest(request: OutboundRequest): Promise<OutboundRespo
     payload = request.body;
   }
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  injectTraceContext(headers);
 
   return new Promise((resolve, reject) => {
     let settled = false;

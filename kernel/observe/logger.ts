@@ -36,33 +36,99 @@ export function createLogger(
   );
 }
 
-/** Lines are written to stdout once this much is buffered, or after FLUSH_INTERVAL_MS, whichever comes first. */
-const BUFFER_BYTES = 4096;
+/** Lines are handed to stdout once a batch buffer is full, or FLUSH_INTERVAL_MS after the first line in it. */
+const BATCH_BYTES = 64 * 1024;
 const FLUSH_INTERVAL_MS = 100;
 
+type SonicStream = DestinationStream & { write(data: Buffer): boolean; flush(cb?: (err?: Error) => void): void; flushSync(): void };
+
 /**
- * stdout without a write per line: at info every request logs a line, and one write(2) per line cost as much as
- * building it. A line waits at most FLUSH_INTERVAL_MS; pino flushes what is left when the process exits.
+ * Lines encoded straight into a batch buffer in front of pino's sonic-boom, which sees one write per batch. At info
+ * every request writes a line (two for a token: the access line and the audit line), and handed to sonic-boom one
+ * by one each line cost more than pino spends building it: sonic-boom's string mode measures the UTF-8 length of
+ * everything it holds on every `write` (`Buffer.byteLength` of its pending string, which flattens it — copying up
+ * to 16 KiB for a 300-byte line), then encodes the whole string again to write it (docs/performance.md). Here a
+ * line is encoded once, into memory that is written as it is.
+ *
+ * A line waits at most FLUSH_INTERVAL_MS. `flush()` (the server calls it after `listening` and on stop) and
+ * `flushSync()` hand everything over; at process exit — a normal one, `process.exit()`, or an uncaught exception —
+ * what is buffered is written synchronously (`exit` handler below), so no line is lost but to SIGKILL.
  */
-function bufferedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: BUFFER_BYTES });
-  let pending = false;
-  setInterval(() => {
-    if (!pending) return;
-    pending = false;
-    try {
-      stream.flush();
-    } catch {
-      // Not open yet or already closed: nothing to flush into.
+export class LineBatch {
+  #buffer = Buffer.allocUnsafe(BATCH_BYTES);
+  #used = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly stream: SonicStream) {}
+
+  write(line: string): void {
+    // A line counts at most 3 bytes a UTF-16 unit; one that might not fit goes after the batch before it.
+    if (this.#used + line.length * 3 > BATCH_BYTES) {
+      this.#handOver();
+      if (line.length * 3 > BATCH_BYTES) {
+        this.stream.write(Buffer.from(line));
+        return;
+      }
     }
-  }, FLUSH_INTERVAL_MS).unref();
-  return {
-    write(line: string) {
-      pending = true;
-      stream.write(line);
-    },
-    flush: (cb?: (err?: Error) => void) => stream.flush(cb),
-  } as DestinationStream;
+    this.#used += this.#buffer.write(line, this.#used);
+    if (!this.#timer) {
+      this.#timer = setTimeout(() => this.#handOver(), FLUSH_INTERVAL_MS).unref();
+      pending.add(this);
+    }
+  }
+
+  /** Hands the batch to the stream and calls back once the stream has written it (pino's `logger.flush(cb)`). */
+  flush(cb?: (err?: Error) => void): void {
+    this.#handOver();
+    try {
+      this.stream.flush(cb);
+    } catch (err) {
+      // Not open yet or already closed: nothing more can be written.
+      cb?.(err as Error);
+    }
+  }
+
+  flushSync(): void {
+    this.#handOver();
+    this.stream.flushSync();
+  }
+
+  #handOver(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      pending.delete(this);
+    }
+    if (this.#used === 0) return;
+    // The stream keeps the batch until it is written: the next lines go into a new buffer.
+    const batch = this.#buffer.subarray(0, this.#used);
+    this.#buffer = Buffer.allocUnsafe(BATCH_BYTES);
+    this.#used = 0;
+    this.stream.write(batch);
+  }
+}
+
+/** Batches holding lines (only those: an idle logger is not kept alive by this set). */
+const pending = new Set<LineBatch>();
+process.on('exit', () => {
+  for (const batch of pending) {
+    try {
+      batch.flushSync();
+    } catch {
+      // A closed or never-opened descriptor: there is nowhere left to write.
+    }
+  }
+});
+
+/** Batches for `dest` (a file descriptor or path), written asynchronously: a slow reader never blocks the loop. */
+export function batchedDestination(dest: number | string): LineBatch {
+  // minLength 1, not 0: sonic-boom's flush(cb) with 0 calls back without waiting for a write in flight.
+  const stream = pino.destination({ dest, sync: false, minLength: 1, maxWrite: 4 * BATCH_BYTES, contentMode: 'buffer' } as never);
+  return new LineBatch(stream as unknown as SonicStream);
+}
+
+function bufferedStdout(): DestinationStream {
+  return batchedDestination(1) as unknown as DestinationStream;
 }
 
 let lastMs = 0;

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export interface MetricDefinition {
+  name: string;
+  type: string;
+  labels: string[];
+  help: string;
+}
+
 type CounterConfig<L extends string> = { name: string; help: string; labelNames?: readonly L[] };
 type HistogramConfig<L extends string> = CounterConfig<L> & { buckets?: number[] };
 
@@ -34,18 +41,26 @@ export class Metrics {
    * A metric computed at scrape time, for figures the kernel keeps itself (see request-metrics.ts). The registry
    * renders whatever `get()` returns, as for its own metric classes.
    */
-  custom(metric: { name: string; help: string; type: 'counter' | 'gauge' | 'histogram'; values: () => unknown[] }): void {
+  custom(metric: { name: string; help: string; type: 'counter' | 'gauge' | 'histogram'; labelNames: readonly string[]; values: () => unknown[] }): void {
     this.#once(metric.name, () => {
       const entry = {
         name: metric.name,
         help: metric.help,
         type: metric.type,
+        labelNames: metric.labelNames,
         aggregator: 'sum',
         get: () => ({ name: entry.name, help: metric.help, type: metric.type, aggregator: 'sum', values: metric.values() }),
       };
       this.registry.registerMetric(entry as unknown as Parameters<Registry['registerMetric']>[0]);
       return entry;
     });
+  }
+
+  /** Every metric registered so far, for docs/metrics.md: name, type, labels (a histogram's `le` not among them) and help. */
+  definitions(): MetricDefinition[] {
+    return (this.registry.getMetricsAsArray() as unknown as { name: string; help: string; type: string; labelNames?: readonly string[] }[])
+      .map((m) => ({ name: m.name, type: String(m.type), labels: [...(m.labelNames ?? [])], help: m.help }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Asking twice for `name` gives the first answer. */

@@ -68,7 +68,7 @@ export class RequestMetrics {
         values.push({ labels: { ...f.labels }, value: f.count, metricName: `${DURATION}_count` });
         return values;
       });
-    metrics.custom({ name: REQUESTS, help: 'HTTP requests answered, by method, route template and status', type: 'counter', values: requests });
-    metrics.custom({ name: DURATION, help: 'HTTP request duration, by method and route template', type: 'histogram', values: durations });
+    metrics.custom({ name: REQUESTS, help: 'HTTP requests answered, by method, route template and status', type: 'counter', labelNames: ['method', 'route', 'status'], values: requests });
+    metrics.custom({ name: DURATION, help: 'HTTP request duration, by method and route template', type: 'histogram', labelNames: ['method', 'route'], values: durations });
   }
 }

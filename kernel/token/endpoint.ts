@@ -41,6 +41,22 @@ export function requestInfo(ctx: Context, issuer: string): RequestInfo {
   };
 }
 
+/** The token endpoint's metrics; declared when the route is registered, so the registry lists them before any request. */
+export function tokenMetrics(metrics: Metrics) {
+  return {
+    issued: metrics.counter({
+      name: 'authserver_tokens_issued_total',
+      help: 'Access tokens issued at the token endpoint, by grant type',
+      labelNames: ['grant_type'] as const,
+    }),
+    vended: metrics.counter({
+      name: 'authserver_tokens_vended_total',
+      help: 'Upstream providers\' access tokens answered at the token endpoint (not signed here), by grant type and provider',
+      labelNames: ['grant_type', 'provider'] as const,
+    }),
+  };
+}
+
 /**
  * `POST /oauth/token` (RFC 6749 §3.2): parse → authenticate the client → `tokenRequest` taps → the grant type's
  * `grantRequest` taps → its handler, which issues through its context → `tokenResponse` taps. Grants are composed
@@ -56,16 +72,7 @@ export function createTokenEndpoint(deps: {
   audit: AuditBus;
 }) {
   const { hooks, registries, issuer, authenticate, tokens, audit } = deps;
-  const issued = deps.metrics.counter({
-    name: 'authserver_tokens_issued_total',
-    help: 'Access tokens issued at the token endpoint, by grant type',
-    labelNames: ['grant_type'] as const,
-  });
-  const vendedCount = deps.metrics.counter({
-    name: 'authserver_tokens_vended_total',
-    help: 'Upstream providers\' access tokens answered at the token endpoint (not signed here), by grant type and provider',
-    labelNames: ['grant_type', 'provider'] as const,
-  });
+  const { issued, vended: vendedCount } = tokenMetrics(deps.metrics);
   const requestTapped = hooks.tokenRequest.isUsed();
   const responseTapped = hooks.tokenResponse.isUsed();
   return async (ctx: Context): Promise<void> => {

@@ -8,6 +8,7 @@ import { GroupCommitWriter } from '../storage/group-commit.js';
 import { uuidv7 } from '../storage/ids.js';
 import type { Dialect } from '../storage/dialect.js';
 import { existsLookup, rowLookup } from '../fast-path/driver-statements.js';
+import { inTrace, serviceSpan } from '../observe/tracing.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { revokeLineage } from './lineage.js';
 
@@ -77,54 +78,67 @@ export function createTokenIssuer(options: {
   };
   const parentGrantRef = async (jti: string): Promise<string | null> => (await issuance(jti))?.grantRef ?? null;
 
+  // With tracing on, a span for the issuance (claims, signature, the issuance row) and one under it for the row's
+  // group commit: the wait for the batch holding it to be durable.
+  const issuanceSpan = { kind: 'client' as const, attributes: { 'db.operation.name': 'INSERT', 'db.collection.name': 'token_issuances' } };
+
+  async function issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
+    if (!(input.ttl > 0) || input.ttl > maxTtl) {
+      // A token outliving signing.retiredKeyRetention could outlive its key in the JWKS.
+      throw new ServerError('token lifetime is not configured correctly', {
+        cause: new Error(`ttl ${input.ttl}s is outside 1..${maxTtl}s (signing.retiredKeyRetention)`),
+      });
+    }
+    if (input.grantRef != null && !(input.grantRef.length > 0 && input.grantRef.length <= GRANT_REF_MAX)) {
+      // Refused before the row is queued: a row the column cannot hold would fail its whole batch.
+      throw new ServerError('the grant issued a token with an unusable grant reference', {
+        cause: new Error(`grantRef must be 1..${GRANT_REF_MAX} characters, got ${input.grantRef.length}`),
+      });
+    }
+    const iat = Math.floor(now() / 1000);
+    const jti = uuidv7();
+    let claims: JwtClaims = {
+      iss: issuer,
+      sub: input.subject,
+      aud: [...input.audience],
+      exp: iat + input.ttl,
+      iat,
+      jti,
+      client_id: input.clientId,
+      scope: input.scope,
+      ...input.claims,
+    };
+    if (tapped) claims = claimHook.call(claims, { input });
+    // A derived token rests on what its parent rests on. Only a derived token whose grant did not say (undefined)
+    // reads the parent's row, before the claims are signed; client_credentials and the authorization code never do.
+    const grantRef = input.grantRef !== undefined ? input.grantRef : input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null;
+    const cnf = claims.cnf as { jkt?: string } | undefined;
+    const row = {
+      jti,
+      subject: input.subject,
+      client_id: input.clientId,
+      audience: JSON.stringify(input.audience),
+      scope: input.scope,
+      grant_type: input.grantType,
+      issued_at: iat * 1000,
+      expires_at: (iat + input.ttl) * 1000,
+      revoked_at: null,
+      parent_jti: input.parentJti ?? null,
+      cnf_jkt: cnf?.jkt ?? null,
+      grant_ref: grantRef,
+    };
+    const sign = () => keys.sign(ACCESS_TOKEN_TYP, claims);
+    const token = inTrace()
+      ? await serviceSpan('INSERT token_issuances', issuanceSpan, () => issuances.write(row, sign))
+      : await issuances.write(row, sign);
+    return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
+  }
+
   return {
-    async issueAccessToken(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
-      if (!(input.ttl > 0) || input.ttl > maxTtl) {
-        // A token outliving signing.retiredKeyRetention could outlive its key in the JWKS.
-        throw new ServerError('token lifetime is not configured correctly', {
-          cause: new Error(`ttl ${input.ttl}s is outside 1..${maxTtl}s (signing.retiredKeyRetention)`),
-        });
-      }
-      if (input.grantRef != null && !(input.grantRef.length > 0 && input.grantRef.length <= GRANT_REF_MAX)) {
-        // Refused before the row is queued: a row the column cannot hold would fail its whole batch.
-        throw new ServerError('the grant issued a token with an unusable grant reference', {
-          cause: new Error(`grantRef must be 1..${GRANT_REF_MAX} characters, got ${input.grantRef.length}`),
-        });
-      }
-      const iat = Math.floor(now() / 1000);
-      const jti = uuidv7();
-      let claims: JwtClaims = {
-        iss: issuer,
-        sub: input.subject,
-        aud: [...input.audience],
-        exp: iat + input.ttl,
-        iat,
-        jti,
-        client_id: input.clientId,
-        scope: input.scope,
-        ...input.claims,
-      };
-      if (tapped) claims = claimHook.call(claims, { input });
-      // A derived token rests on what its parent rests on. Only a derived token whose grant did not say (undefined)
-      // reads the parent's row, before the claims are signed; client_credentials and the authorization code never do.
-      const grantRef = input.grantRef !== undefined ? input.grantRef : input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null;
-      const cnf = claims.cnf as { jkt?: string } | undefined;
-      const token = await issuances.write({
-        jti,
-        subject: input.subject,
-        client_id: input.clientId,
-        audience: JSON.stringify(input.audience),
-        scope: input.scope,
-        grant_type: input.grantType,
-        issued_at: iat * 1000,
-        expires_at: (iat + input.ttl) * 1000,
-        revoked_at: null,
-        parent_jti: input.parentJti ?? null,
-        cnf_jkt: cnf?.jkt ?? null,
-        grant_ref: grantRef,
-      }, () => keys.sign(ACCESS_TOKEN_TYP, claims));
-      return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
-    },
+    issueAccessToken: (input: IssueAccessTokenInput) =>
+      inTrace()
+        ? serviceSpan('token.issue', { attributes: { 'authplane.grant_type': input.grantType, 'authplane.client_id': input.clientId } }, () => issueAccessToken(input))
+        : issueAccessToken(input),
 
     verifyAccessToken(token: string): JwtClaims | undefined {
       const known = verified.get(token);

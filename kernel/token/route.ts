@@ -1,11 +1,14 @@
 import type { RouteTable } from '../http/routes.js';
-import { createTokenEndpoint } from './endpoint.js';
+import type { Metrics } from '../observe/metrics.js';
+import { createTokenEndpoint, tokenMetrics } from './endpoint.js';
 
 /** `POST /oauth/token`, the kernel's one OAuth route: the dispatcher over the registered grant types. */
 export function registerTokenRoute(
   routes: RouteTable,
   deps: () => Parameters<typeof createTokenEndpoint>[0],
+  metrics: Metrics,
 ): void {
+  tokenMetrics(metrics);
   let tokenEndpoint: ReturnType<typeof createTokenEndpoint> | undefined;
   routes.add({
     listener: 'public',
