@@ -10,11 +10,26 @@ import type { MetricDefinition } from '../../kernel/observe/metrics.js';
 import type { BuiltinPlugin } from './builtin-plugins.js';
 import { code, document, GENERATED_BANNER, table } from './markdown.js';
 
+/**
+ * Options for the plugins that cannot be constructed without some (a required field in their schema): only enough to
+ * register them. A plugin added with a required option fails `npm run docs` loudly until it gets a line here.
+ */
+const REQUIRED_OPTIONS: Readonly<Record<string, object>> = {
+  'audit-webhook': { url: 'https://audit.example.com/events' },
+};
+
+/** Environment variables such plugins check when they register (placeholders: the server never boots). */
+const REQUIRED_ENV: Readonly<Record<string, string>> = {
+  AUTHPLANE_AUDIT_WEBHOOK_SECRET: 'docs-placeholder-secret-of-32-characters',
+};
+
+const instantiate = (plugin: BuiltinPlugin): PluginInstance => plugin.factory!(REQUIRED_OPTIONS[plugin.definition.name]);
+
 /** A server's log goes nowhere: constructing one for its registry must print nothing. */
 const silent = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
 function definitions(plugins: PluginInstance[]): MetricDefinition[] {
-  const server = new AuthPlane({ plugins }, { env: {}, logLevel: 'silent', logDestination: silent() as never, servingWarnings: false });
+  const server = new AuthPlane({ plugins }, { env: { ...REQUIRED_ENV }, logLevel: 'silent', logDestination: silent() as never, servingWarnings: false });
   return server.metrics.definitions();
 }
 
@@ -24,7 +39,7 @@ function owners(plugins: BuiltinPlugin[], kernel: Set<string>): Map<string, stri
   const withDependencies = (plugin: BuiltinPlugin, seen = new Set<string>()): PluginInstance[] => {
     if (seen.has(plugin.definition.name) || !plugin.factory) return [];
     seen.add(plugin.definition.name);
-    return [...dependencies(plugin, seen), plugin.factory()];
+    return [...dependencies(plugin, seen), instantiate(plugin)];
   };
   const dependencies = (plugin: BuiltinPlugin, seen = new Set<string>([plugin.definition.name])): PluginInstance[] =>
     (plugin.definition.dependsOn ?? []).flatMap((name) => {
@@ -51,7 +66,7 @@ function owners(plugins: BuiltinPlugin[], kernel: Set<string>): Map<string, stri
 const isProcessMetric = (name: string) => name.startsWith('process_') || name.startsWith('nodejs_');
 
 export function renderMetrics(plugins: BuiltinPlugin[]): string {
-  const all = definitions(plugins.flatMap((p) => (p.factory ? [p.factory()] : [])));
+  const all = definitions(plugins.flatMap((p) => (p.factory ? [instantiate(p)] : [])));
   const kernel = new Set(definitions([]).map((m) => m.name));
   const owner = owners(plugins, kernel);
   const row = (m: MetricDefinition) => [code(m.name), m.type, m.labels.length ? m.labels.map(code).join(', ') : '—', kernel.has(m.name) ? 'kernel' : (owner.get(m.name) ?? []).map(code).join(', '), m.help];
