@@ -104,6 +104,10 @@ export interface KeyStoreStatus {
 export interface KeyStoreContext {
   readonly config: Readonly<import('./config/types.js').KernelConfig>;
   readonly db: Knex;
+  /** Messages between servers on one database, for a store whose changes other replicas must hear about. */
+  readonly replicas: Replicas;
+  /** A variable of the server's environment (a key-encryption key, a Vault token), read when called. */
+  environmentVariable(name: string): string | undefined;
 }
 export type KeyStoreFactory = (ctx: KeyStoreContext) => KeyStore | Promise<KeyStore>;
 
@@ -181,6 +185,40 @@ export interface StorageDriver {
    * environment variable) to fix — never a password; undefined when the error is not about reaching the database.
    */
   explainError?(error: unknown, config: Readonly<import('./config/types.js').KernelConfig>): string | undefined;
+  /**
+   * Optional: a channel between servers sharing this database (PostgreSQL LISTEN/NOTIFY). Without one (SQLite, a
+   * database of one process) `runtime.replicas` is a no-op.
+   */
+  replicaChannel?(config: Readonly<import('./config/types.js').KernelConfig>, db: Knex, log: import('pino').Logger): ReplicaChannel;
+}
+
+/** A driver's connection between the servers on one database; the kernel's `Replicas` sits on top of it. */
+export interface ReplicaChannel {
+  /** Sends `message` (a short JSON text) to every server listening, this one included. */
+  send(message: string): Promise<void>;
+  /**
+   * Listens until `close`: `onMessage` for every message, `onConnected` after each (re)connection — messages sent
+   * while the connection was down are lost, so a listener re-reads what it caches. Resolves once the first attempt
+   * to connect finished (whether or not it succeeded: it keeps retrying in the background).
+   */
+  listen(onMessage: (message: string) => void, onConnected: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Messages between the servers sharing a database (replicas behind a load balancer): a change one makes that the
+ * others cache (a rotated key, a DCR mode, a client or resource edit) is announced on a topic, and each other
+ * server's subscribers hear it within a second. On a database without a channel (SQLite) `shared` is false and
+ * both calls do nothing. Delivery is best effort: a subscriber is also called with no payload after the channel
+ * reconnects (messages may have been missed) and must then re-read everything it caches from the topic.
+ */
+export interface Replicas {
+  /** Whether other servers can share the database (a driver with a channel). */
+  readonly shared: boolean;
+  /** Announces a change to the other servers (never to this one); a failure is logged, never thrown. */
+  notify(topic: string, payload?: string): void;
+  /** Calls `onMessage` for each announcement on `topic` by another server, and with undefined after a reconnect. */
+  subscribe(topic: string, onMessage: (payload: string | undefined) => void): () => void;
 }
 
 export interface SyncReader {
