@@ -21,6 +21,8 @@ interface Envelope {
 export class ReplicaMessages implements Replicas {
   readonly #origin = randomUUID();
   readonly #subscribers = new Map<string, Set<(payload: string | undefined) => void>>();
+  /** Announcements on their way: close waits for them, so a CLI command's change is sent before the pool closes. */
+  readonly #sending = new Set<Promise<void>>();
   #listening = false;
 
   constructor(
@@ -39,10 +41,14 @@ export class ReplicaMessages implements Replicas {
       this.log.error({ topic, bytes: Buffer.byteLength(message) }, 'replica message too large; not sent');
       return;
     }
-    this.channel.send(message).catch((err: unknown) => {
-      // The others re-read on their next reconnect or refresh interval; a request must not fail for this.
-      this.log.warn({ err, topic }, 'cannot announce a change to the other replicas');
-    });
+    const sending = this.channel
+      .send(message)
+      .catch((err: unknown) => {
+        // The others re-read on their next reconnect or refresh interval; a request must not fail for this.
+        this.log.warn({ err, topic }, 'cannot announce a change to the other replicas');
+      })
+      .finally(() => this.#sending.delete(sending));
+    this.#sending.add(sending);
   }
 
   subscribe(topic: string, onMessage: (payload: string | undefined) => void): () => void {
@@ -66,6 +72,7 @@ export class ReplicaMessages implements Replicas {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#sending]);
     await this.channel?.close();
   }
 
