@@ -72,11 +72,34 @@ export interface StoredKey {
   retiredAt?: Date;
 }
 
+/**
+ * A key whose private half stays in the key store (Vault Transit): the server has its public key, and the store's
+ * `sign` makes each signature.
+ */
+export interface RemoteKey {
+  kid: string;
+  alg: 'ES256';
+  publicJwk: JsonWebKey;
+  createdAt: Date;
+  retiredAt?: Date;
+}
+
 /** Where signing keys live (files, PostgreSQL, Vault…). Registered in the `keyStores` registry. */
 export interface KeyStore {
-  load(): Promise<StoredKey[]>;
+  load(): Promise<(StoredKey | RemoteKey)[]>;
+  /** Keeps a key the key ring generated (not called when the store has `create`). */
   save(key: StoredKey): Promise<void>;
   markRetired(kid: string, at: Date): Promise<void>;
+  /**
+   * Optional, for a store that makes its own keys and never gives their private half away (Vault Transit): creates
+   * a key, which signs from then on. Without it the key ring generates a key with node:crypto and calls `save`.
+   */
+  create?(): Promise<RemoteKey>;
+  /**
+   * Optional, with `create`: the ES256 signature (raw r‖s, RFC 7518 §3.4) of `input` by key `kid`. Every token
+   * signed by such a key costs one call to the store.
+   */
+  sign?(kid: string, input: Buffer): Promise<Buffer>;
   /**
    * Optional: calls `onChange` soon after the stored keys changed (a rotation by the CLI or another replica), so a
    * running server switches at once; returns a function that stops watching. The key ring also re-reads every
@@ -124,7 +147,11 @@ export interface PublicKeyInfo {
 /** The loaded keys: signs on the hot path with node:crypto and publishes the JWKS. */
 export interface KeyRing {
   readonly currentKid: string;
-  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string;
+  /**
+   * A compact JWS of `claims` by the current key: a string at once for a key held in memory (keyfile, postgres), a
+   * promise for one whose store signs (Vault).
+   */
+  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string | Promise<string>;
   publicKey(kid: string): KeyObject | undefined;
   list(): PublicKeyInfo[];
   rotate(): Promise<PublicKeyInfo>;

@@ -109,7 +109,7 @@ export function createTokenIssuer(options: {
       // reads the parent's row, before the claims are signed; client_credentials and the authorization code never do.
       const grantRef = input.grantRef !== undefined ? input.grantRef : input.parentJti !== undefined ? await parentGrantRef(input.parentJti) : null;
       const cnf = claims.cnf as { jkt?: string } | undefined;
-      const token = await issuances.write({
+      const signed = await issuances.write({
         jti,
         subject: input.subject,
         client_id: input.clientId,
@@ -123,6 +123,8 @@ export function createTokenIssuer(options: {
         cnf_jkt: cnf?.jkt ?? null,
         grant_ref: grantRef,
       }, () => keys.sign(ACCESS_TOKEN_TYP, claims));
+      // A key held in memory signs at once; a store that signs (Vault) answers later.
+      const token = typeof signed === 'string' ? signed : await signed;
       return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
     },
 
