@@ -47,8 +47,9 @@ export function createPostgresKeyStore(db: Knex, keks: KeyEncryptionKeys, replic
       await db('signing_keys').where({ kid }).whereNull('retired_at').update({ retired_at: at.getTime() });
     },
     // The trigger announces every change; after a reconnect the kernel calls with no payload, and a reload re-reads
-    // the table, so a rotation made while this server's listener was down is picked up then.
-    watch: (onChange) => replicas.subscribe(KEYS_TOPIC, () => onChange()),
+    // the table, so a rotation made while this server's listener was down is picked up then. SQLite has no channel:
+    // another process's change is seen at signing.reloadInterval or on SIGHUP.
+    ...(replicas.shared ? { watch: (onChange: () => void) => replicas.subscribe(KEYS_TOPIC, () => onChange()) } : {}),
     describe: () => ({ shared: dialect === 'postgres', location: 'table signing_keys' }),
   };
 }
