@@ -90,7 +90,7 @@ export function createVaultKeyStore(vault: VaultClient, replicas: Replicas, loca
         throw new TemporarilyUnavailable('the signing service is unavailable; try again', { cause });
       }
     },
-    watch: (onChange) => replicas.subscribe(KEYS_TOPIC, () => onChange()),
+    ...(replicas.shared ? { watch: (onChange: () => void) => replicas.subscribe(KEYS_TOPIC, () => onChange()) } : {}),
     describe: () => ({ shared: true, location }),
   };
 }
