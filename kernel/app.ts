@@ -252,12 +252,7 @@ export class AuthPlane {
         `key store '${this.config.signing.keyStore}' is not registered (enable keystoreKeyfile() or another key store plugin)`,
       );
     }
-    const store = await storeFactory({
-      config: this.config,
-      db,
-      replicas: this.replicas,
-      environmentVariable: (name) => this.#env[name],
-    });
+    const store = await storeFactory({ config: this.config, db, replicas: this.replicas });
     this.#keyStore = store;
     this.#keys = await LoadedKeyRing.open(store, this.config.signing.retiredKeyRetention, this.log.child({ component: 'keys' }));
     this.#tokens = createTokenIssuer({

@@ -129,8 +129,6 @@ export interface KeyStoreContext {
   readonly db: Knex;
   /** Messages between servers on one database, for a store whose changes other replicas must hear about. */
   readonly replicas: Replicas;
-  /** A variable of the server's environment (a key-encryption key, a Vault token), read when called. */
-  environmentVariable(name: string): string | undefined;
 }
 export type KeyStoreFactory = (ctx: KeyStoreContext) => KeyStore | Promise<KeyStore>;
 
