@@ -27,8 +27,9 @@ export const keystorePostgres = definePlugin({
     const reseal: CliCommand = {
       description: `Re-seal every signing key under the current key-encryption key (${KEK_VARIABLE}) after replacing it`,
       run: booted(async ({ server, out }) => {
-        const changed = await resealKeys(server.db, keks());
-        out(`${changed} signing key(s) re-sealed under key-encryption key ${keks().current.id}`);
+        const current = keks();
+        const changed = await resealKeys(server.db, current);
+        out(`${changed} signing key(s) re-sealed under key-encryption key ${current.current.id}`);
       }),
     };
     api.registries.cliCommands.register('admin key reseal', reseal);
