@@ -25,6 +25,7 @@ import { ServiceDirectory } from './plugin/services.js';
 import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
+import { ReplicaMessages } from './storage/replicas.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { checkGrantLifetimes } from './token/grant.js';
 import { createTokenIssuer, type AccessTokenIssuer } from './token/issuer.js';
@@ -101,6 +102,7 @@ export class AuthPlane {
   #keyReload: NodeJS.Timeout | undefined;
   #keyStore: KeyStore | undefined;
   #unwatchKeys: (() => void) | undefined;
+  #replicas: ReplicaMessages | undefined;
 
   constructor(user: AuthPlaneConfig, options: CreateOptions = {}) {
     this.resolved = resolveConfig(user, options.env ?? process.env);
@@ -135,6 +137,22 @@ export class AuthPlane {
       ...(described ? { shared: described.shared, location: described.location } : {}),
       watched: typeof this.#keyStore?.watch === 'function',
     };
+  }
+
+  /** Messages between the servers sharing the database (a no-op without a channel, e.g. on SQLite). */
+  get replicas(): ReplicaMessages {
+    if (!this.#replicas) throw new Error('the database is not open yet');
+    return this.#replicas;
+  }
+
+  /**
+   * Re-reads the signing keys now (SIGHUP, `authserver serve`): a key written to the store by hand or restored from
+   * a backup is published without waiting for the reload interval. True when something changed.
+   */
+  async reloadKeys(): Promise<boolean> {
+    const changed = await this.keys.reload();
+    this.log.info({ changed, kid: this.keys.currentKid }, 'signing keys reloaded on request');
+    return changed;
   }
 
   get discovery(): Discovery {
@@ -276,7 +294,7 @@ export class AuthPlane {
           `key store '${this.config.signing.keyStore}' is not registered (enable keystoreKeyfile() or another key store plugin)`,
         );
       }
-      this.#keyStore = await storeFactory({ config: this.config, db: this.db });
+      this.#keyStore = await storeFactory({ config: this.config, db: this.db, replicas: this.replicas });
     }
     return this.#keyStore;
   }
@@ -289,7 +307,7 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect, reader, explain } = await openDatabase(
+      const { db, dialect, reader, explain, replicaChannel } = await openDatabase(
         this.config,
         this.registries.storageDrivers,
         this.log.child({ component: 'storage' }),
@@ -300,6 +318,7 @@ export class AuthPlane {
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
+      this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
     }
     return this.#db;
   }
@@ -335,6 +354,9 @@ export class AuthPlane {
         },
         get keys() {
           return self.keys;
+        },
+        get replicas() {
+          return self.replicas;
         },
         audit: this.#audit,
         get tokens() {
@@ -377,6 +399,7 @@ export class AuthPlane {
     this.#keyReload = setInterval(() => keys.requestReload(), this.config.signing.reloadInterval * 1000);
     this.#keyReload.unref();
     this.#warnUnsharedKeyStore();
+    await this.replicas.start();
     for (const { name, lifecycle } of this.#lifecycles) {
       if (lifecycle.start) await runPhase(name, 'start', this.#phaseTimeout, () => lifecycle.start!(this.runtimeApi(name)));
     }
@@ -421,6 +444,7 @@ export class AuthPlane {
       await this.#tokens?.drain();
       await this.#audit.flush();
       this.#keys?.close();
+      await this.#replicas?.close();
       this.#reader?.close();
       await this.#db?.destroy();
       this.log.info('stopped');

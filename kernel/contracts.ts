@@ -72,11 +72,34 @@ export interface StoredKey {
   retiredAt?: Date;
 }
 
+/**
+ * A key whose private half stays in the key store (Vault Transit): the server has its public key, and the store's
+ * `sign` makes each signature.
+ */
+export interface RemoteKey {
+  kid: string;
+  alg: 'ES256';
+  publicJwk: JsonWebKey;
+  createdAt: Date;
+  retiredAt?: Date;
+}
+
 /** Where signing keys live (files, PostgreSQL, Vault…). Registered in the `keyStores` registry. */
 export interface KeyStore {
-  load(): Promise<StoredKey[]>;
+  load(): Promise<(StoredKey | RemoteKey)[]>;
+  /** Keeps a key the key ring generated (not called when the store has `create`). */
   save(key: StoredKey): Promise<void>;
   markRetired(kid: string, at: Date): Promise<void>;
+  /**
+   * Optional, for a store that makes its own keys and never gives their private half away (Vault Transit): creates
+   * a key, which signs from then on. Without it the key ring generates a key with node:crypto and calls `save`.
+   */
+  create?(): Promise<RemoteKey>;
+  /**
+   * Optional, with `create`: the ES256 signature (raw r‖s, RFC 7518 §3.4) of `input` by key `kid`. Every token
+   * signed by such a key costs one call to the store.
+   */
+  sign?(kid: string, input: Buffer): Promise<Buffer>;
   /**
    * Optional: calls `onChange` soon after the stored keys changed (a rotation by the CLI or another replica), so a
    * running server switches at once; returns a function that stops watching. The key ring also re-reads every
@@ -104,6 +127,8 @@ export interface KeyStoreStatus {
 export interface KeyStoreContext {
   readonly config: Readonly<import('./config/types.js').KernelConfig>;
   readonly db: Knex;
+  /** Messages between servers on one database, for a store whose changes other replicas must hear about. */
+  readonly replicas: Replicas;
 }
 export type KeyStoreFactory = (ctx: KeyStoreContext) => KeyStore | Promise<KeyStore>;
 
@@ -120,7 +145,11 @@ export interface PublicKeyInfo {
 /** The loaded keys: signs on the hot path with node:crypto and publishes the JWKS. */
 export interface KeyRing {
   readonly currentKid: string;
-  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string;
+  /**
+   * A compact JWS of `claims` by the current key: a string at once for a key held in memory (keyfile, postgres), a
+   * promise for one whose store signs (Vault).
+   */
+  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string | Promise<string>;
   publicKey(kid: string): KeyObject | undefined;
   list(): PublicKeyInfo[];
   rotate(): Promise<PublicKeyInfo>;
@@ -187,6 +216,40 @@ export interface StorageDriver {
    * environment variable) to fix — never a password; undefined when the error is not about reaching the database.
    */
   explainError?(error: unknown, config: Readonly<import('./config/types.js').KernelConfig>): string | undefined;
+  /**
+   * Optional: a channel between servers sharing this database (PostgreSQL LISTEN/NOTIFY). Without one (SQLite, a
+   * database of one process) `runtime.replicas` is a no-op.
+   */
+  replicaChannel?(config: Readonly<import('./config/types.js').KernelConfig>, db: Knex, log: import('pino').Logger): ReplicaChannel;
+}
+
+/** A driver's connection between the servers on one database; the kernel's `Replicas` sits on top of it. */
+export interface ReplicaChannel {
+  /** Sends `message` (a short JSON text) to every server listening, this one included. */
+  send(message: string): Promise<void>;
+  /**
+   * Listens until `close`: `onMessage` for every message, `onConnected` after each (re)connection — messages sent
+   * while the connection was down are lost, so a listener re-reads what it caches. Resolves once the first attempt
+   * to connect finished (whether or not it succeeded: it keeps retrying in the background).
+   */
+  listen(onMessage: (message: string) => void, onConnected: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Messages between the servers sharing a database (replicas behind a load balancer): a change one makes that the
+ * others cache (a rotated key, a DCR mode, a client or resource edit) is announced on a topic, and each other
+ * server's subscribers hear it within a second. On a database without a channel (SQLite) `shared` is false and
+ * both calls do nothing. Delivery is best effort: a subscriber is also called with no payload after the channel
+ * reconnects (messages may have been missed) and must then re-read everything it caches from the topic.
+ */
+export interface Replicas {
+  /** Whether other servers can share the database (a driver with a channel). */
+  readonly shared: boolean;
+  /** Announces a change to the other servers (never to this one); a failure is logged, never thrown. */
+  notify(topic: string, payload?: string): void;
+  /** Calls `onMessage` for each announcement on `topic` by another server, and with undefined after a reconnect. */
+  subscribe(topic: string, onMessage: (payload: string | undefined) => void): () => void;
 }
 
 export interface SyncReader {

@@ -2,6 +2,8 @@
 export { storageSqlite } from './storage-sqlite/index.js';
 export { storagePostgres } from './storage-postgres/index.js';
 export { keystoreKeyfile } from './keystore-keyfile/index.js';
+export { keystorePostgres } from './keystore-postgres/index.js';
+export { keystoreVault } from './keystore-vault/index.js';
 export { auditDb } from './audit-db/index.js';
 export { auditLog } from './audit-log/index.js';
 export { auditWebhook } from './audit-webhook/index.js';

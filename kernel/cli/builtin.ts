@@ -9,7 +9,7 @@ import { parseDuration } from './duration.js';
 import { printRecords } from './output.js';
 import { registerTransferCommands } from './transfer-commands.js';
 
-/** Runs the server until SIGTERM/SIGINT, then shuts down gracefully. */
+/** Runs the server until SIGTERM/SIGINT, then shuts down gracefully; SIGHUP re-reads the signing keys. */
 async function serve(server: AuthPlane, banner: ((text: string) => void) | undefined): Promise<number> {
   await server.boot({ migrate: true });
   const addresses = await server.listen();
@@ -19,12 +19,19 @@ async function serve(server: AuthPlane, banner: ((text: string) => void) | undef
       server.log.info({ signal }, 'shutting down');
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
+      process.off('SIGHUP', onHup);
       void server.stop().then(resolve);
     };
     const onTerm = () => shutdown('SIGTERM');
     const onInt = () => shutdown('SIGINT');
+    // The Unix convention for "re-read what you loaded at start": a key restored into the store, or a store the
+    // server cannot watch, is picked up without a restart or waiting for signing.reloadInterval.
+    const onHup = () => {
+      server.reloadKeys().catch((err: unknown) => server.log.error({ err }, 'signing key reload on SIGHUP failed'));
+    };
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    process.on('SIGHUP', onHup);
   });
   return 0;
 }
@@ -33,7 +40,7 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
   const add = (name: string, command: CliCommand) => commands.register(name, command, 'kernel');
 
   add('serve', {
-    description: 'Migrate the database, then serve the public and admin listeners until SIGTERM/SIGINT',
+    description: 'Migrate the database, then serve the public and admin listeners until SIGTERM/SIGINT (SIGHUP reloads the signing keys)',
     options: {
       banner: { type: 'boolean', description: 'Print the start-up summary even when stdout is not a terminal' },
       'no-banner': { type: 'boolean', description: 'Print only the JSON log lines, on a terminal too' },

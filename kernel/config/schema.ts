@@ -147,7 +147,7 @@ export const kernelSchema: JsonSchema = {
         keyStore: {
           type: 'string',
           default: 'keyfile',
-          description: 'Key store holding the signing keys: `keyfile` (or one a plugin registers).',
+          description: 'Key store holding the signing keys: `keyfile`, `postgres` (keystorePostgres()), `vault` (keystoreVault()), or one a plugin registers (docs/keys.md).',
         },
         keyPath: {
           type: 'string',

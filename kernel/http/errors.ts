@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { CONSENT_REQUIRED_TYPE, ConsentRequired, OAuthError, PageError, ProblemError } from '../errors.js';
 import { PAGE_CSP, renderErrorPage } from './page.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
 
 export type ErrorStyle = 'oauth' | 'problem' | 'page';
 
@@ -84,6 +85,18 @@ function normalize(err: unknown): Normalized | undefined {
       title: STATUS_TITLES[e.status] ?? 'Error',
       detail: e.message ?? 'bad request',
       headers: {},
+      extra: {},
+      type: 'about:blank',
+    };
+  }
+  if (isDatabaseUnavailable(err)) {
+    return {
+      status: 503,
+      code: 'temporarily_unavailable',
+      title: STATUS_TITLES[503]!,
+      detail: 'the database is unavailable; try again shortly',
+      // RFC 9110 §10.2.3: a restart or failover usually takes seconds.
+      headers: { 'Retry-After': '2' },
       extra: {},
       type: 'about:blank',
     };

@@ -1,12 +1,13 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { KeyRing, KeyStore, PublicKeyInfo, StoredKey } from '../contracts.js';
+import type { KeyRing, KeyStore, PublicKeyInfo, RemoteKey, StoredKey } from '../contracts.js';
 import { BootError } from '../errors.js';
 import { generateEs256Key, importPrivateJwk, publicJwk, signCompactEs256 } from './es256.js';
 
 interface LoadedKey {
-  stored: StoredKey;
-  privateKey: KeyObject;
+  stored: StoredKey | RemoteKey;
+  /** Absent for a key whose store signs (Vault Transit). */
+  privateKey?: KeyObject;
   publicKey: KeyObject;
 }
 
@@ -32,7 +33,7 @@ export class LoadedKeyRing implements KeyRing {
 
   static async open(store: KeyStore, retentionSeconds: number, log: Logger): Promise<LoadedKeyRing> {
     const ring = new LoadedKeyRing(store, retentionSeconds * 1000, log);
-    let stored: StoredKey[];
+    let stored: (StoredKey | RemoteKey)[];
     try {
       stored = await store.load();
     } catch (cause) {
@@ -56,7 +57,7 @@ export class LoadedKeyRing implements KeyRing {
     return this.#current.stored.kid;
   }
 
-  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string {
+  sign(header: Record<string, unknown>, claims: Record<string, unknown>): string | Promise<string> {
     const kid = this.#current.stored.kid;
     const cacheKey = `${kid}\u0000${header.typ ?? ''}`;
     let encoded = this.#headers.get(cacheKey);
@@ -64,7 +65,15 @@ export class LoadedKeyRing implements KeyRing {
       encoded = Buffer.from(JSON.stringify({ ...header, alg: 'ES256', kid })).toString('base64url');
       this.#headers.set(cacheKey, encoded);
     }
-    return signCompactEs256(encoded, claims, this.#current.privateKey);
+    const { privateKey } = this.#current;
+    if (privateKey) return signCompactEs256(encoded, claims, privateKey);
+    return this.#signRemotely(kid, encoded, claims);
+  }
+
+  async #signRemotely(kid: string, encodedHeader: string, claims: Record<string, unknown>): Promise<string> {
+    const signingInput = `${encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const signature = await this.store.sign!(kid, Buffer.from(signingInput));
+    return `${signingInput}.${signature.toString('base64url')}`;
   }
 
   publicKey(kid: string): KeyObject | undefined {
@@ -162,10 +171,15 @@ export class LoadedKeyRing implements KeyRing {
   }
 
   async #create(): Promise<LoadedKey> {
-    const { privateJwk, kid } = generateEs256Key();
-    const stored: StoredKey = { kid, alg: 'ES256', privateJwk, createdAt: new Date() };
+    let stored: StoredKey | RemoteKey;
     try {
-      await this.store.save(stored);
+      if (this.store.create) {
+        stored = await this.store.create();
+      } else {
+        const { privateJwk, kid } = generateEs256Key();
+        stored = { kid, alg: 'ES256', privateJwk, createdAt: new Date() };
+        await this.store.save(stored);
+      }
     } catch (cause) {
       if (cause instanceof BootError) throw cause;
       throw new BootError('AP_ERR_KEY_STORE', `cannot save signing key: ${(cause as Error).message}`, { cause });
@@ -175,8 +189,11 @@ export class LoadedKeyRing implements KeyRing {
     return loaded;
   }
 
-  #add(stored: StoredKey): LoadedKey {
-    const loaded = { stored, ...importPrivateJwk(stored.privateJwk) };
+  #add(stored: StoredKey | RemoteKey): LoadedKey {
+    const keys = 'privateJwk' in stored
+      ? importPrivateJwk(stored.privateJwk)
+      : { publicKey: createPublicKey({ key: stored.publicJwk, format: 'jwk' }) };
+    const loaded: LoadedKey = { stored, ...keys };
     this.#keys.set(stored.kid, loaded);
     return loaded;
   }

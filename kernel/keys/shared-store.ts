@@ -10,6 +10,7 @@ export function unsharedKeyStoreWarning(store: KeyStoreStatus, dialect: string |
   return (
     `signing keys are in a key store of this host only ('${store.name}') while the database is PostgreSQL: ` +
     'replicas on this database each sign with and publish their own keys, so a token from one fails against the ' +
-    'JWKS of another — run one server per database, or give every replica the same key folder (signing.keyPath)'
+    'JWKS of another — use a shared key store (signing.keyStore: postgres or vault, docs/keys.md), or give every ' +
+    'replica the same key folder (signing.keyPath)'
   );
 }

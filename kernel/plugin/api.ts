@@ -8,6 +8,7 @@ import type {
   FormParams,
   KeyRing,
   PresentedCredentials,
+  Replicas,
   RequestInfo,
   Services,
   TokenIssuer,
@@ -88,6 +89,8 @@ export interface RuntimeApi {
   readonly db: Knex;
   readonly dialect: Dialect;
   readonly keys: KeyRing;
+  /** Announcements between the servers sharing the database (cache invalidation across replicas). */
+  readonly replicas: Replicas;
   readonly audit: AuditBus;
   readonly tokens: TokenIssuer;
   readonly discovery: DiscoveryService;

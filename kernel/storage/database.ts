@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { KernelConfig } from '../config/types.js';
 import { BootError } from '../errors.js';
 import type { RegistryCatalog } from '../hooks.js';
-import type { SyncReader } from '../contracts.js';
+import type { ReplicaChannel, SyncReader } from '../contracts.js';
 import { createDialect, type Dialect } from './dialect.js';
 
 // knex is CommonJS; under ESM its factory can arrive as the default export's default.
@@ -21,6 +21,8 @@ export interface OpenDatabase {
   reader: ReaderSlot;
   /** The driver's one-line explanation of an error reaching the database, if it has one. */
   explain(error: unknown): string | undefined;
+  /** The driver's channel between servers on this database, if it has one (not connected yet). */
+  replicaChannel: ReplicaChannel | undefined;
 }
 
 /**
@@ -55,5 +57,6 @@ export async function openDatabase(config: KernelConfig, drivers: RegistryCatalo
       close: () => reader?.close(),
     },
     explain: (error) => driver.explainError?.(error, config),
+    replicaChannel: driver.replicaChannel?.(config, db, log),
   };
 }

@@ -128,9 +128,11 @@ export function createTokenIssuer(options: {
       grant_ref: grantRef,
     };
     const sign = () => keys.sign(ACCESS_TOKEN_TYP, claims);
-    const token = inTrace()
+    const signed = inTrace()
       ? await serviceSpan('INSERT token_issuances', issuanceSpan, () => issuances.write(row, sign))
       : await issuances.write(row, sign);
+    // A key held in memory signs at once; a store that signs (Vault) answers later.
+    const token = typeof signed === 'string' ? signed : await signed;
     return { token, jti, kid: keys.currentKid, claims, issuedAt: iat, expiresAt: iat + input.ttl };
   }
 

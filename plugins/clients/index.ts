@@ -2,7 +2,8 @@
  * clients: the client registry (RFC 6749 §2, metadata from RFC 7591 §2).
  * - Table `clients` (migrations/clients); secrets are 256-bit random, stored as SHA-256 digests.
  * - Taps `resolveClient`: a primary-key lookup cached in memory for `cacheTtl` seconds (cache.ts); a change made
- *   through this server applies to the next request, one made on another replica or by the CLI within `cacheTtl`.
+ *   through this server applies to the next request, one made on another replica as soon as its announcement
+ *   arrives (runtime.replicas, PostgreSQL), one made by the CLI within `cacheTtl`.
  * - Registers `clientAuthMethods` none, client_secret_basic, client_secret_post.
  * - Provides service `clients` (ClientRegistry: get, touch with batched last_used_at writes; register, upsertWithId
  *   and purgeUnused for self-registration by the dcr and cimd plugins, registration.ts).
@@ -29,6 +30,9 @@ import { ClientStore, toClientContract } from './store.js';
 
 export type { ClientsOptions } from './schema.js';
 
+/** The replica topic of a change to one client (the payload: its id) or to many (no payload). */
+const CLIENTS_TOPIC = 'clients';
+
 export const clients = definePlugin({
   name: 'clients',
   schema: clientsOptionsSchema,
@@ -37,7 +41,11 @@ export const clients = definePlugin({
     api.migrations(clientMigrations);
     const runtime = api.runtime;
     const cache = new ClientCache(options.cacheTtl * 1000, () => runtime().now());
-    const store = new ClientStore(runtime, (clientId) => cache.invalidate(clientId));
+    // A write here drops the entry here and, through runtime.replicas, on every other replica (topic `clients`).
+    const store = new ClientStore(runtime, (clientId) => {
+      cache.invalidate(clientId);
+      runtime().replicas.notify(CLIENTS_TOPIC, clientId);
+    });
     const lastUsed = new LastUsedRecorder((ids, at) => store.touch(ids, at), api.log);
 
     const registered = api.metrics.counter({
@@ -64,9 +72,17 @@ export const clients = definePlugin({
     const operations = new ClientOperations(store, runtime, registered, (grant) => api.registries.grantTypes.has(grant));
     registerClientRoutes(api, operations);
     registerClientCommands(api, operations);
+    let unsubscribe: (() => void) | undefined;
     return {
+      // No payload: a bulk change, or a reconnect after which announcements may have been missed.
+      start: async (rt) => {
+        unsubscribe = rt.replicas.subscribe(CLIENTS_TOPIC, (clientId) => cache.invalidate(clientId));
+      },
       // last_used_at writes are batched: the ones still pending go out before the database closes.
-      stop: () => lastUsed.flush(),
+      stop: () => {
+        unsubscribe?.();
+        return lastUsed.flush();
+      },
     };
   },
 });

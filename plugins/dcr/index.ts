@@ -16,7 +16,7 @@ import { dcrErrors } from './errors.js';
 import { dcrMigrations } from './migrations.js';
 import { registerRegistrationEndpoint } from './register.js';
 import { dcrOptionsSchema, type DcrOptions } from './schema.js';
-import { DcrModeSettings } from './settings.js';
+import { DCR_MODE_TOPIC, DcrModeSettings } from './settings.js';
 
 export type { DcrOptions } from './schema.js';
 
@@ -38,10 +38,15 @@ export const dcr = definePlugin({
     });
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({ ...doc, registration_endpoint: `${issuer}/oauth/register` }));
+    let unsubscribe: (() => void) | undefined;
     return {
       async init(rt) {
         const view = await settings.view();
         rt.log.info({ mode: view.mode, source: view.source, configured_mode: view.configured_mode }, 'dcr mode in force');
+        unsubscribe = rt.replicas.subscribe(DCR_MODE_TOPIC, () => settings.forget());
+      },
+      async stop() {
+        unsubscribe?.();
       },
     };
   },

@@ -9,10 +9,12 @@ import { DCR_MODES } from './schema.js';
 
 const MODE_KEY = 'mode';
 /**
- * The service answers from memory for this long: CIMD asks on every client lookup, and a switch made on another
- * replica reaches this one within the interval (a switch made here applies at once).
+ * The service answers from memory for this long: CIMD asks on every client lookup. A switch made here applies at
+ * once, one made on another replica as soon as its announcement arrives (topic `dcr-mode`), at the latest within
+ * the interval.
  */
 const MODE_CACHE_MS = 5000;
+export const DCR_MODE_TOPIC = 'dcr-mode';
 
 export interface DcrModeView {
   mode: DcrMode;
@@ -45,6 +47,11 @@ export class DcrModeSettings implements DcrSettings {
     private readonly configured: DcrMode,
   ) {}
 
+  /** Another replica switched the mode (or the channel reconnected): the next lookup reads the table. */
+  forget(): void {
+    this.#cached = undefined;
+  }
+
   async mode(): Promise<DcrMode> {
     if (this.#cached && Date.now() - this.#cached.at < MODE_CACHE_MS) return this.#cached.mode;
     return (await this.view()).mode;
@@ -72,6 +79,7 @@ export class DcrModeSettings implements DcrSettings {
     const { db } = this.runtime();
     const row = { key: MODE_KEY, value: mode, updated_by: actor.actor_id, updated_at: Date.now() };
     await db('dcr_settings').insert(row).onConflict('key').merge(['value', 'updated_by', 'updated_at']);
+    this.runtime().replicas.notify(DCR_MODE_TOPIC);
     this.runtime().audit.emit({
       action: 'dcr_mode_changed',
       actor_id: actor.actor_id,

@@ -32,6 +32,11 @@ export const rateLimitSchema = Type.Object(
     ),
     token: bucket('/oauth/token, /oauth/introspect and /oauth/revoke: machine clients and resource servers call these often.', 300, 50),
     default: bucket('Every other public route (authorize, consent, logout, plugin routes).', 120, 10),
+    shared: Type.Boolean({
+      default: true,
+      description:
+        'On a database replicas share (PostgreSQL), count in the shared table `rate_limit_windows` (fixed windows of capacity / refillPerSecond seconds, one statement per limited request) so all replicas share one budget per address. false: per-process buckets (N replicas give an address N times the budget). SQLite always uses per-process buckets.',
+    }),
     maxBuckets: Type.Integer({
       minimum: 100,
       default: 100000,
@@ -42,8 +47,8 @@ export const rateLimitSchema = Type.Object(
   {
     additionalProperties: false,
     description:
-      'Per-client-IP token buckets on the public listener. Buckets live in each process: with N replicas an address ' +
-      'gets N times the budget. Health probes and /.well-known/* are never limited.',
+      'Per-client-IP limits on the public listener: token buckets in the process on SQLite, fixed windows shared ' +
+      'through the database on PostgreSQL (see `shared`). Health probes and /.well-known/* are never limited.',
   },
 );
 

@@ -2,7 +2,8 @@
  * The `resources` service: an in-memory copy of the table, so `/oauth/authorize` and discovery never wait on the
  * database. The copy is refreshed after every change this process makes, re-read when older than the refresh
  * interval, and a miss checks the table before answering undefined — a replica on PostgreSQL sees a resource
- * another replica created at once, and an edit within one interval.
+ * another replica created at once, and an edit as soon as that replica's announcement arrives (runtime.replicas),
+ * or within one interval if it is lost.
  */
 import type { RuntimeApi } from 'authplane';
 import type { BackendsRegistry } from './backends.js';
@@ -31,6 +32,9 @@ const EMPTY: Snapshot = {
   scopes: [],
   loadedAt: 0,
 };
+
+/** The replica topic of a change to the resources table (runtime.replicas). */
+export const RESOURCES_TOPIC = 'resources';
 
 /** What a Protected Resource Metadata path matched. */
 export type PathMatch = { resource: StoredResource } | { ambiguous: true } | undefined;
@@ -69,6 +73,17 @@ export class ResourceCatalog implements ResourceRegistry {
         this.#loading = undefined;
       });
     return this.#loading;
+  }
+
+  /**
+   * After a change to the table, here (`announce`: then the other replicas are told, topic `resources`) or on
+   * another replica: a reload that started before the change may have read the old rows, so a new one follows it.
+   */
+  async changed(announce = true): Promise<Snapshot> {
+    await this.#loading?.catch(() => undefined);
+    const snapshot = await this.reload();
+    if (announce) this.runtime().replicas.notify(RESOURCES_TOPIC);
+    return snapshot;
   }
 
   /** Resolves once no reload is in flight (stop waits for it before the database closes). */

@@ -15,7 +15,7 @@
  */
 import { definePlugin } from 'authplane';
 import { registerResourceRoutes } from './admin-routes.js';
-import { ResourceCatalog } from './catalog.js';
+import { RESOURCES_TOPIC, ResourceCatalog } from './catalog.js';
 import { BackendsRegistry } from './backends.js';
 import { DependentsRegistry } from './dependents.js';
 import { registerResourceCommands } from './cli.js';
@@ -59,6 +59,7 @@ export const resources = definePlugin({
     registerResourceCommands(api, operations);
 
     let refresh: NodeJS.Timeout | undefined;
+    let unsubscribe: (() => void) | undefined;
     return {
       async init(rt) {
         dependents.close();
@@ -75,6 +76,10 @@ export const resources = definePlugin({
         await catalog.reload();
       },
       async start(rt) {
+        // Another replica's change (or a reconnect, after which one may have been missed): re-read at once.
+        unsubscribe = rt.replicas.subscribe(RESOURCES_TOPIC, () => {
+          catalog.changed(false).catch((err: unknown) => rt.log.warn({ err }, 'resources refresh failed'));
+        });
         // Keeps discovery's scopes_supported current with changes other replicas make, without waiting for a lookup.
         refresh = setInterval(() => {
           catalog.reload().catch((err: unknown) => rt.log.warn({ err }, 'resources refresh failed'));
@@ -83,6 +88,7 @@ export const resources = definePlugin({
       },
       async stop() {
         clearInterval(refresh);
+        unsubscribe?.();
         await catalog.settled();
       },
     };

@@ -94,7 +94,7 @@ export class ResourceOperations {
       updated_at: now,
     };
     await this.#write(() => this.store.insert(resource));
-    await this.catalog.reload();
+    await this.catalog.changed();
     this.#audit('resource_created', resource, actor, { slug: resource.slug, uri: resource.uri, backend_kind: resource.backend_kind });
     return toResource(resource);
   }
@@ -147,7 +147,7 @@ export class ResourceOperations {
       (key) => key !== 'updated_at' && key !== 'uri_key' && JSON.stringify(values[key]) !== JSON.stringify(current[key]),
     );
     if (!(await this.#write(() => this.store.update(current.id, values)))) throw notFound(`resource '${idOrSlug}' not found`);
-    await this.catalog.reload();
+    await this.catalog.changed();
     const updated: StoredResource = { ...current, ...values };
     this.#audit('resource_updated', updated, actor, { slug: updated.slug, changed });
     return toResource(updated);
@@ -168,7 +168,7 @@ export class ResourceOperations {
     }
     if (dependents.length) await this.dependents.remove(current.id, actor);
     if (!(await this.store.delete(current.id))) throw notFound(`resource '${idOrSlug}' not found`);
-    await this.catalog.reload();
+    await this.catalog.changed();
     const cascaded = dependents.length ? { cascaded: dependents.map(({ kind, id }) => ({ kind, id })) } : {};
     this.#audit('resource_deleted', current, actor, { slug: current.slug, uri: current.uri, ...cascaded });
   }

@@ -2,9 +2,12 @@
  * storage-postgres: PostgreSQL through pg, for production and several stateless replicas on one database.
  * Registers: `storageDrivers` 'postgres'. Reads `storage.postgres.dsn` (AUTHPLANE_STORAGE_POSTGRES_DSN) and `poolMax`.
  * A DSN that does not parse or does not connect is one line naming the setting, without the DSN (errors.ts).
+ * Offers the kernel's replica channel: LISTEN/NOTIFY on channel `authplane` (notifications.ts), so caches of
+ * replicas on one database hear each other's changes within a second.
  */
 import { definePlugin } from 'authplane';
 import { DSN_SETTING, explainPostgresError, parseDsn, postgresErrors } from './errors.js';
+import { postgresReplicaChannel } from './notifications.js';
 
 /** PostgreSQL's `int8` type oid (pg_type.oid). */
 const INT8_OID = 20;
@@ -50,6 +53,8 @@ export const storagePostgres = definePlugin({
         };
       },
       explainError: (err, config) => explainPostgresError(err, config.storage.postgres.dsn),
+      // knexConfig already refused a missing DSN before the kernel asks for the channel.
+      replicaChannel: (config, db, log) => postgresReplicaChannel(config.storage.postgres.dsn!, db, log),
     });
   },
 });

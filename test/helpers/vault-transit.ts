@@ -5,19 +5,25 @@
  * `/decrypt/<name>` with base64 `plaintext` and base64 `associated_data` (AEAD keys only), ciphertexts
  * `vault:v<N>:base64(nonce ‖ ciphertext ‖ tag)` made with real AES-GCM under versioned keys, `POST keys/<name>`
  * (create), `GET keys/<name>` (read), `POST keys/<name>/rotate`, `POST keys/<name>/config`
- * (`min_decryption_version`), and errors as `{"errors": [...]}` with Vault's messages.
+ * (`min_decryption_version`), and errors as `{"errors": [...]}` with Vault's messages. Signing keys (`ecdsa-p256`):
+ * `GET keys/<name>` lists each version's `public_key` (PEM), `POST sign/<name>` signs base64 `input` (SHA-256;
+ * `marshaling_algorithm` `jws` gives raw r‖s base64url, `asn1` DER base64; `key_version` picks a version).
+ * AppRole: `POST /v1/auth/approle/login` with `role_id`/`secret_id` gives a token accepted like the root token until
+ * `expireLogins()`.
  * Test switches: `mode` 'hang' (accepts, never answers) and 'redirect' (307 to `redirectTo`).
  */
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const AEAD_TYPES: Record<string, number> = { 'aes128-gcm96': 16, 'aes256-gcm96': 32 };
 
+const SIGNING_TYPES = new Set(['ecdsa-p256']);
+
 interface TransitKey {
   type: string;
-  /** versions[0] is version 1. */
-  versions: { key: Buffer; created: number }[];
+  /** versions[0] is version 1; `privateKey` for signing keys, `key` for AEAD ones. */
+  versions: { key: Buffer; privateKey?: KeyObject; created: number }[];
   minDecryptionVersion: number;
 }
 
@@ -39,6 +45,10 @@ export interface FakeVault {
   createKey(name: string, type?: string): void;
   /** Rotates as `POST keys/<name>/rotate` would; returns the new latest version. */
   rotate(name: string): number;
+  /** AppRole credentials `POST /v1/auth/approle/login` accepts. */
+  approle: { roleId: string; secretId: string };
+  /** Tokens AppRole logins gave out stop working, as when their TTL ends. */
+  expireLogins(): void;
   stop(): Promise<void>;
 }
 
@@ -66,10 +76,16 @@ export async function startFakeVault(
   const mount = options.mount ?? 'transit';
   const keys = new Map<string, TransitKey>();
   const hanging = new Set<ServerResponse>();
+  const approle = { roleId: randomUUID(), secretId: randomUUID() };
+  const loginTokens = new Set<string>();
 
+  const newVersion = (type: string) =>
+    SIGNING_TYPES.has(type)
+      ? { key: Buffer.alloc(0), privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, created: Date.now() }
+      : { key: randomBytes(AEAD_TYPES[type]!), created: Date.now() };
   const createKey = (name: string, type = 'aes256-gcm96') => {
-    if (!(type in AEAD_TYPES)) throw new VaultError(400, [`unknown key type ${type}`]);
-    if (!keys.has(name)) keys.set(name, { type, versions: [{ key: randomBytes(AEAD_TYPES[type]!), created: Date.now() }], minDecryptionVersion: 1 });
+    if (!(type in AEAD_TYPES) && !SIGNING_TYPES.has(type)) throw new VaultError(400, [`unknown key type ${type}`]);
+    if (!keys.has(name)) keys.set(name, { type, versions: [newVersion(type)], minDecryptionVersion: 1 });
   };
   const keyOf = (name: string) => {
     const key = keys.get(name);
@@ -78,8 +94,23 @@ export async function startFakeVault(
   };
   const rotate = (name: string) => {
     const key = keyOf(name);
-    key.versions.push({ key: randomBytes(AEAD_TYPES[key.type]!), created: Date.now() });
+    key.versions.push(newVersion(key.type));
     return key.versions.length;
+  };
+
+  const signInput = (name: string, body: Record<string, unknown>) => {
+    const key = keyOf(name);
+    if (!SIGNING_TYPES.has(key.type)) throw new VaultError(400, [`key type ${key.type} does not support signing`]);
+    if (body.input === undefined) throw new VaultError(400, ['missing input to process']);
+    const input = decodeBase64(body.input, 'input');
+    const hash = body.hash_algorithm ?? 'sha2-256';
+    if (hash !== 'sha2-256') throw new VaultError(400, [`unsupported hash algorithm ${String(hash)}`]);
+    const version = typeof body.key_version === 'number' && body.key_version > 0 ? body.key_version : key.versions.length;
+    if (version > key.versions.length) throw new VaultError(400, ['requested version for signing does not exist']);
+    const marshaling = body.marshaling_algorithm ?? 'asn1';
+    if (marshaling !== 'asn1' && marshaling !== 'jws') throw new VaultError(400, [`unsupported marshaling algorithm ${String(marshaling)}`]);
+    const signature = sign('sha256', input, { key: key.versions[version - 1]!.privateKey!, dsaEncoding: marshaling === 'jws' ? 'ieee-p1363' : 'der' });
+    return { signature: `vault:v${version}:${signature.toString(marshaling === 'jws' ? 'base64url' : 'base64')}`, key_version: version };
   };
 
   const encrypt = (name: string, body: Record<string, unknown>) => {
@@ -121,6 +152,31 @@ export async function startFakeVault(
   const readKey = (name: string) => {
     const key = keys.get(name);
     if (!key) throw new VaultError(404, []);
+    if (SIGNING_TYPES.has(key.type)) {
+      return {
+        name,
+        type: key.type,
+        exportable: false,
+        deletion_allowed: false,
+        keys: Object.fromEntries(
+          key.versions.map((v, i) => [
+            String(i + 1),
+            {
+              creation_time: new Date(v.created).toISOString(),
+              name: 'P-256',
+              public_key: createPublicKey(v.privateKey!).export({ format: 'pem', type: 'spki' }),
+            },
+          ]),
+        ),
+        latest_version: key.versions.length,
+        min_decryption_version: key.minDecryptionVersion,
+        min_encryption_version: 0,
+        supports_encryption: false,
+        supports_decryption: false,
+        supports_derivation: false,
+        supports_signing: true,
+      };
+    }
     return {
       name,
       type: key.type,
@@ -145,6 +201,7 @@ export async function startFakeVault(
     const write = method === 'POST' || method === 'PUT';
     if (write && parts.length === 2 && parts[0] === 'encrypt') return encrypt(parts[1]!, body);
     if (write && parts.length === 2 && parts[0] === 'decrypt') return decrypt(parts[1]!, body);
+    if (write && parts.length === 2 && parts[0] === 'sign') return signInput(parts[1]!, body);
     if (parts[0] === 'keys' && parts.length === 2 && method === 'GET') return readKey(parts[1]!);
     if (parts[0] === 'keys' && parts.length === 2 && write) {
       createKey(parts[1]!, typeof body.type === 'string' ? body.type : undefined);
@@ -179,6 +236,8 @@ export async function startFakeVault(
     mode: 'normal',
     createKey: (name, type) => createKey(name, type),
     rotate,
+    approle,
+    expireLogins: () => loginTokens.clear(),
     stop: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -208,7 +267,20 @@ export async function startFakeVault(
         res.writeHead(307, { Location: `${fake.redirectTo}${req.url}` }).end();
         return;
       }
-      if (sent !== token) {
+      if (path === '/v1/auth/approle/login' && req.method === 'POST') {
+        if (body.role_id !== approle.roleId || body.secret_id !== approle.secretId) {
+          reply(res, 400, { errors: ['invalid role or secret ID'] });
+          return;
+        }
+        const issued = `hvs.${randomBytes(18).toString('base64url')}`;
+        loginTokens.add(issued);
+        reply(res, 200, {
+          request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: null, warnings: null,
+          auth: { client_token: issued, accessor: randomUUID(), policies: ['default'], lease_duration: 3600, renewable: true },
+        });
+        return;
+      }
+      if (sent !== token && !(typeof sent === 'string' && loginTokens.has(sent))) {
         reply(res, 403, { errors: ['permission denied'] });
         return;
       }

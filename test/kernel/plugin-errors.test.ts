@@ -53,7 +53,7 @@ test('the built-in plugins declare their codes under their own prefix, and docs/
   const withCodes = builtinPlugins().filter((p) => Object.keys(p.definition.errors?.codes ?? {}).length);
   assert.deepEqual(
     withCodes.map((p) => p.definition.name),
-    ['audit-webhook', 'broker', 'cimd', 'clients', 'dcr', 'dpop', 'fronting', 'keystore-keyfile', 'oauth', 'oidc-federation', 'resources', 'storage-postgres', 'storage-sqlite', 'token-exchange', 'trusted-issuers', 'users'],
+    ['audit-webhook', 'broker', 'cimd', 'clients', 'dcr', 'dpop', 'fronting', 'keystore-keyfile', 'keystore-postgres', 'keystore-vault', 'oauth', 'oidc-federation', 'resources', 'storage-postgres', 'storage-sqlite', 'token-exchange', 'trusted-issuers', 'users'],
   );
   for (const { definition } of withCodes) {
     const prefix = `AP_ERR_${definition.name.replace(/-/g, '_').toUpperCase()}_`;

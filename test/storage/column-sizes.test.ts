@@ -54,6 +54,8 @@ const SERVER_MADE = new Set([
   // Resource ids resolved by the server from what the operator named, and the actor (admin-api, cli).
   'fronting_links.id', 'fronting_links.source_resource_id', 'fronting_links.target_resource_id', 'fronting_links.created_by',
   'login_failures.key',
+  // `<class>:<address>`: the class is one of three words, the address the kernel's clientKey (an IP, or an IPv6 /64).
+  'rate_limit_windows.key',
   'refresh_families.id', 'refresh_families.user_id', 'refresh_families.resource_id', 'refresh_families.revoked_reason',
   'refresh_tokens.id', 'refresh_tokens.token_hash', 'refresh_tokens.family_id', 'refresh_tokens.user_id',
   'refresh_tokens.resource_id', 'refresh_tokens.access_jti', 'refresh_tokens.dpop_jkt',

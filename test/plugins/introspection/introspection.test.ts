@@ -114,10 +114,10 @@ test('tampered, unknown, expired and foreign tokens are inactive', async (t) => 
 
   // Signed with the server's own key, so only the claims make them inactive.
   const now = Math.floor(Date.now() / 1000);
-  const sign = (extra: Record<string, unknown>) => fx.server.keys.sign({ typ: 'at+jwt' }, { ...claims, ...extra });
-  assert.deepEqual(await introspect(fx.url, machine, sign({ iat: now - 7200, exp: now - 10 })), INACTIVE, 'an expired token');
-  assert.deepEqual(await introspect(fx.url, machine, sign({ iss: 'https://elsewhere.example.com' })), INACTIVE, 'another issuer');
-  assert.equal((await introspect(fx.url, machine, sign({}))).active, true, 'the same claims re-signed are active (the check above is meaningful)');
+  const sign = async (extra: Record<string, unknown>) => fx.server.keys.sign({ typ: 'at+jwt' }, { ...claims, ...extra });
+  assert.deepEqual(await introspect(fx.url, machine, await sign({ iat: now - 7200, exp: now - 10 })), INACTIVE, 'an expired token');
+  assert.deepEqual(await introspect(fx.url, machine, await sign({ iss: 'https://elsewhere.example.com' })), INACTIVE, 'another issuer');
+  assert.equal((await introspect(fx.url, machine, await sign({}))).active, true, 'the same claims re-signed are active (the check above is meaningful)');
 });
 
 test('public clients, bad credentials and a missing token are refused, and answers are never cached', async (t) => {
