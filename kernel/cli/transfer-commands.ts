@@ -17,7 +17,9 @@ function lineWriter(stream: Writable): (line: string) => Promise<void> {
 function describe(summary: TransferSummary): string {
   const rows = Object.values(summary.rows).reduce((a, b) => a + b, 0);
   const tables = Object.entries(summary.rows).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
-  return `${rows} row(s) in ${Object.keys(summary.rows).length} table(s)${tables.length ? ` (${tables.join(', ')})` : ''}, ${summary.keys} signing key(s)`;
+  return `${rows} row(s) in ${Object.keys(summary.rows).length} table(s)${tables.length ? ` (${tables.join(', ')})` : ''}, ${summary.keys} signing key(s)${
+    summary.keysLeftInStore ? ` (${summary.keysLeftInStore} more held by the key store itself, e.g. Vault Transit: not exported; point the target at the same store)` : ''
+  }`;
 }
 
 export function registerTransferCommands(commands: RegistryCatalog['cliCommands']): void {

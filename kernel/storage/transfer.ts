@@ -32,6 +32,8 @@ export interface ExportHeader {
 export interface TransferSummary {
   rows: Record<string, number>;
   keys: number;
+  /** Keys whose private half never leaves their store (Vault Transit): not in the file; the target uses the same store. */
+  keysLeftInStore?: number;
 }
 
 interface KeyLine {
@@ -95,7 +97,9 @@ export async function exportDatabase(
   keyStore: KeyStore,
   write: (line: string) => Promise<void>,
 ): Promise<TransferSummary> {
-  const keys = await keyStore.load();
+  const loaded = await keyStore.load();
+  const keys = loaded.filter((key): key is StoredKey => 'privateJwk' in key);
+  const keysLeftInStore = loaded.length - keys.length;
   return db.transaction(async (trx) => {
     // One snapshot for the whole file, so rows written while it runs cannot tear a family from its tokens.
     if (dialect.name === 'postgres') await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -121,9 +125,8 @@ export async function exportDatabase(
       };
       await write(JSON.stringify({ k: line }));
     }
-    const summary = { rows, keys: keys.length };
-    await write(JSON.stringify({ end: summary }));
-    return summary;
+    await write(JSON.stringify({ end: { rows, keys: keys.length } }));
+    return { rows, keys: keys.length, ...(keysLeftInStore ? { keysLeftInStore } : {}) };
   });
 }
 
