@@ -37,6 +37,7 @@ export type { Migration } from './storage/migrations.js';
 export type { Dialect } from './storage/dialect.js';
 export { uuidv7 } from './storage/ids.js';
 export { afterReads } from './loop-turn.js';
+export { SingleUseIds } from './storage/single-use.js';
 export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';

@@ -1,0 +1,69 @@
+/**
+ * Single use through the primary key: one row per id until it expires, written with `INSERT … ON CONFLICT DO NOTHING
+ * RETURNING id`. An id is fresh exactly when its row came back — never read-then-write, so of two replicas seeing one
+ * id at once exactly one wins. Ids claimed in one event-loop turn share the statement (design §6, group commit): a
+ * burst costs one round trip, not one each. DPoP proofs and JWT assertions (`jti`s) are such ids.
+ *
+ * The table needs `id` (primary key, string) and `expires_at` (integer ms); purging past rows is the owner's job.
+ */
+import type { Knex } from 'knex';
+import { afterReads } from '../loop-turn.js';
+
+/** Rows per INSERT: two bound parameters each, far below SQLite's limit on parameters per statement. */
+const CHUNK = 500;
+
+interface Claim {
+  expiresAt: number;
+  resolve: (fresh: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/** knex.raw answers with the rows on SQLite and with pg's result object (rows in `.rows`) on PostgreSQL. */
+const returnedRows = (result: unknown): { id: string }[] => (Array.isArray(result) ? result : ((result as { rows?: { id: string }[] }).rows ?? []));
+
+export class SingleUseIds {
+  #pending = new Map<string, Claim[]>();
+  #scheduled = false;
+
+  /** `db` is read at each flush: a plugin builds this in register, before the database is open. */
+  constructor(
+    private readonly table: string,
+    private readonly db: () => Knex,
+  ) {}
+
+  /** true when `id` was not claimed before (its row is now written, kept until `expiresAt`, ms), false when it was. */
+  claim(id: string, expiresAt: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const claims = this.#pending.get(id);
+      if (claims) claims.push({ expiresAt, resolve, reject });
+      else this.#pending.set(id, [{ expiresAt, resolve, reject }]);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        afterReads(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    const ids = [...batch.keys()];
+    try {
+      const inserted = new Set<string>();
+      const db = this.db();
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const chunk = ids.slice(i, i + CHUNK);
+        const bindings = chunk.flatMap((id) => [id, batch.get(id)![0]!.expiresAt]);
+        // Written out rather than built: it runs on hot token requests, and it is the same SQL on SQLite (≥ 3.35) and
+        // PostgreSQL. Both return only the rows that were inserted.
+        const sql = `insert into ${this.table} (id, expires_at) values ${chunk.map(() => '(?, ?)').join(', ')} on conflict (id) do nothing returning id`;
+        for (const row of returnedRows(await db.raw(sql, bindings))) inserted.add(row.id);
+      }
+      // The same id twice in one turn: the first in line is the one that used it.
+      for (const [id, claims] of batch) claims.forEach((claim, index) => claim.resolve(index === 0 && inserted.has(id)));
+    } catch (error) {
+      for (const claims of batch.values()) for (const claim of claims) claim.reject(error);
+    }
+  }
+}
