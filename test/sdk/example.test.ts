@@ -3,18 +3,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createOAuthClient } from '@authplane/sdk';
-import { CHILD_WAIT_MS, freePort, outputTail, REPO_ROOT } from '../helpers/server.js';
-import { authplane, confidentialClient } from './fixture.js';
+import { CHILD_WAIT_MS, outputTail, REPO_ROOT } from '../helpers/server.js';
+import { authplane, confidentialClient, notesResource } from './fixture.js';
 
 test('the example MCP server runs as its README says: 401 and metadata, whoami, and a 403 step-up for add_note', async (t) => {
   const fx = await authplane(t);
-  const port = await freePort();
-  const resource = `http://127.0.0.1:${port}/mcp`;
-  const created = await fx.admin('/admin/resources', {
-    method: 'POST',
-    body: JSON.stringify({ slug: 'notes', display_name: 'Notes', uri: resource, scopes: [{ name: 'notes/read' }, { name: 'notes/write' }] }),
-  });
-  assert.equal(created.status, 201);
+  const { port, resource } = await notesResource(fx);
 
   const child = spawn(process.execPath, ['--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'examples/mcp-server/server.ts')], {
     cwd: REPO_ROOT,

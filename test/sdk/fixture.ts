@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test';
 import { importJWK, SignJWT, type JWTPayload, type JWK } from 'jose';
 import { clientCredentials, dpop, introspection, revocation } from 'authplane/plugins';
 import type { SdkLogger } from '@authplane/sdk';
+import { freePort } from '../helpers/server.js';
 import { getCode, redeem } from '../plugins/oauth/flow.js';
 import { oauthServer, RESOURCE_URI, type OAuthFixture } from '../plugins/oauth/setup.js';
 
@@ -91,4 +92,16 @@ export function recordingFetch(): { fetch: typeof fetch; urls: string[] } {
 
 export function decodePayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** The notes example's resource on a free port: `notes/read` and `notes/write`, registered through the admin API. */
+export async function notesResource(fx: OAuthFixture): Promise<{ port: number; resource: string }> {
+  const port = await freePort();
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  const created = await fx.admin('/admin/resources', {
+    method: 'POST',
+    body: JSON.stringify({ slug: 'notes', display_name: 'Notes', uri: resource, scopes: [{ name: 'notes/read' }, { name: 'notes/write' }] }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  return { port, resource };
 }

@@ -16,9 +16,9 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { createOAuthClient } from '@authplane/sdk';
 import { npmEnv } from '../build/npm.js';
-import { CHILD_WAIT_MS, freePort, outputTail, REPO_ROOT } from '../helpers/server.js';
+import { CHILD_WAIT_MS, outputTail, REPO_ROOT } from '../helpers/server.js';
 import { notesBot, rpc } from './adapters.js';
-import { authplane } from './fixture.js';
+import { authplane, notesResource } from './fixture.js';
 
 const run = promisify(execFile);
 const LONG = { timeout: 400_000, maxBuffer: 64 * 1024 * 1024 };
@@ -114,13 +114,7 @@ test('size report: the SDK’s own JavaScript is at most 20 KB gzipped, and each
 
 test('examples/express runs from the installed tarball: 401 with metadata, a tool call, the 403 step-up, a write', async (t) => {
   const fx = await authplane(t);
-  const port = await freePort();
-  const resource = `http://127.0.0.1:${port}/mcp`;
-  const created = await fx.admin('/admin/resources', {
-    method: 'POST',
-    body: JSON.stringify({ slug: 'notes', display_name: 'Notes', uri: resource, scopes: [{ name: 'notes/read' }, { name: 'notes/write' }] }),
-  });
-  assert.equal(created.status, 201);
+  const { port, resource } = await notesResource(fx);
   cpSync(join(REPO_ROOT, 'examples/express/server.ts'), join(project, 'server.ts'));
   // No authplane-source condition: '@authplane/sdk/express' resolves to the installed package's dist.
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {

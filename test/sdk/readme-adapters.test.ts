@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createOAuthClient } from '@authplane/sdk';
 import { repoTempDir } from '../helpers/config-files.js';
-import { CHILD_WAIT_MS, freePort, outputTail, REPO_ROOT } from '../helpers/server.js';
+import { CHILD_WAIT_MS, outputTail, REPO_ROOT } from '../helpers/server.js';
 import { authplaneWithDcr, notesBot, rpc } from './adapters.js';
+import { notesResource } from './fixture.js';
 
 function fiveLines(heading: string): string {
   const readme = readFileSync(join(REPO_ROOT, 'sdk/README.md'), 'utf8');
@@ -54,13 +55,7 @@ console.error(JSON.stringify({ msg: 'listening' }));
 for (const [name, heading] of [['express', 'Five lines: Express'], ['hono', 'Five lines: Hono'], ['fastmcp', 'Five lines: FastMCP']] as const) {
   test(`the sdk README's five lines for ${name} serve the metadata, answer 401, and take a token for a tool call`, async (t) => {
     const fx = await authplaneWithDcr(t);
-    const port = await freePort();
-    const resource = `http://127.0.0.1:${port}/mcp`;
-    const created = await fx.admin('/admin/resources', {
-      method: 'POST',
-      body: JSON.stringify({ slug: 'notes', display_name: 'Notes', uri: resource, scopes: [{ name: 'notes/read' }, { name: 'notes/write' }] }),
-    });
-    assert.equal(created.status, 201);
+    const { port, resource } = await notesResource(fx);
     let code = fiveLines(heading).replaceAll('http://localhost:9000', fx.url).replaceAll('http://localhost:3000', `http://127.0.0.1:${port}`);
     code = code
       .replace('.listen(3000)', `.listen(${port}, '127.0.0.1', () => console.error(JSON.stringify({ msg: 'listening' })))`)
