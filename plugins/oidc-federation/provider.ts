@@ -29,11 +29,14 @@ export interface ProviderDependencies {
 }
 
 /** What the person reads for each reason; the reason itself goes to the audit trail and the log. */
+const SUB_MAX_LENGTH = 255;
+
 const MESSAGES: Record<string, { status: number; error: string }> = {
   invalid_state: { status: 400, error: 'This sign-in could not be verified. Please start again.' },
   nonce_mismatch: { status: 400, error: 'This sign-in could not be verified. Please start again.' },
   id_token_expired: { status: 400, error: 'The sign-in took too long or the clocks disagree. Please start again.' },
   invalid_id_token: { status: 502, error: 'The identity provider answered with a token that failed verification.' },
+  invalid_subject: { status: 502, error: 'The identity provider answered with a subject identifier this server cannot keep.' },
   token_request_refused: { status: 502, error: 'The identity provider refused to complete the sign-in. Please start again.' },
   upstream_unreachable: { status: 502, error: 'The identity provider could not be reached. Please try again later.' },
   upstream_error: { status: 403, error: 'The identity provider did not complete the sign-in.' },
@@ -63,6 +66,8 @@ export function upstreamIdentityProvider(upstream: Upstream, deps: ProviderDepen
 
   /** The user for the ID token: linked before, or created now. */
   const userFor = async (ctx: Context, claims: IDToken): Promise<{ user: User; created: boolean } | LoginFailure> => {
+    // OpenID Connect Core §2: `sub` is at most 255 ASCII characters, the width user_identities keeps.
+    if (claims.sub.length > SUB_MAX_LENGTH) return failure(ctx, 'invalid_subject', { subject: claims.sub.slice(0, 64) });
     const users = deps.users();
     const linked = await users.findByIdentity(id, claims.sub);
     if (linked) return { user: linked, created: false };

@@ -36,6 +36,7 @@ const FROM_THE_EDGE: Record<string, number> = {
   'token_issuances.subject': CLIENT_ID, // a user id, or the client id for client_credentials
   'users.email': 320, // users/schema.ts maxLength (ASCII by format: lower-casing keeps the length)
   'users.name': 200,
+  'user_identities.subject': 255, // an upstream ID token's sub: oidc-federation/provider.ts refuses a longer one
   'resources.display_name': 200,
   'resources.uri': 2048,
   'resources.broker_provider_id': 255,
@@ -69,6 +70,8 @@ const SERVER_MADE = new Set([
   'token_issuances.jti', 'token_issuances.grant_type', 'token_issuances.parent_jti', 'token_issuances.cnf_jkt',
   'token_issuances.grant_ref', // a grant plugin's own reference (`family:<uuid>`), checked ≤ 128 by the issuer
   'users.id', 'users.role', 'users.status', 'users.provider', 'users.password_hash',
+  // The provider is a configured id (oidc-federation's schema caps it); the user id is ours.
+  'user_identities.provider', 'user_identities.user_id',
 ]);
 
 test('every column that stores a value from the edge holds the largest value the edge accepts (PostgreSQL)', async (t: TestContext) => {

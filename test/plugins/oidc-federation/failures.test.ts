@@ -94,6 +94,17 @@ test('an ID token that expired by the server clock is refused', async (t) => {
   assert.deepEqual((await auditEvents(fx, 'user_oidc_login_failed')).map((e) => e.detail.reason), ['id_token_expired']);
 });
 
+test('an upstream sub longer than OpenID Connect allows (255) is an error page, and no user is created', async (t) => {
+  const fx = await federationServer(t);
+  const browser = new ScriptedBrowser(fx.url);
+  const callback = await throughUpstream(fx.idps.acme, await startAt(fx, browser), 's'.repeat(256));
+  const page = await browser.request(callback);
+  assert.equal(page.status, 502);
+  assert.match(page.body, /subject identifier this server cannot keep/);
+  assert.deepEqual((await auditEvents(fx, 'user_oidc_login_failed')).map((e) => e.detail.reason), ['invalid_subject']);
+  assert.deepEqual((await users(fx)).map((u) => u.email), [LOCAL_USER.email]);
+});
+
 test('a disabled federated user is refused; role rules map upstream groups to roles at each login', async (t) => {
   const fx = await federationServer(t, { acmeRoles: [{ claim: 'groups', value: 'admins', role: 'admin' }] });
   assert.equal((await federatedLogin(fx, new ScriptedBrowser(fx.url), 'acme', 'admin-kim')).page.status, 200);
