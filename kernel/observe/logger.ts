@@ -123,8 +123,17 @@ process.on('exit', () => {
 /** Batches for `dest` (a file descriptor or path), written asynchronously: a slow reader never blocks the loop. */
 export function batchedDestination(dest: number | string): LineBatch {
   // minLength 1, not 0: sonic-boom's flush(cb) with 0 calls back without waiting for a write in flight.
-  const stream = pino.destination({ dest, sync: false, minLength: 1, maxWrite: 4 * BATCH_BYTES, contentMode: 'buffer' } as never);
-  return new LineBatch(stream as unknown as SonicStream);
+  const stream = pino.destination({ dest, sync: false, minLength: 1, maxWrite: 4 * BATCH_BYTES, contentMode: 'buffer' } as never) as unknown as SonicStream & NodeJS.EventEmitter;
+  // A destination that fails for good (EIO from a terminal that hung up; pino handles only EPIPE) stops taking lines.
+  // Unhandled, the error would end the process, and sonic-boom's exit flush retries a failing write forever — a
+  // server stuck in exit, holding its ports, deaf to SIGTERM. The server goes on serving, without a log.
+  stream.on('error', () => {
+    stream.write = () => true;
+    stream.flush = (cb?: (err?: Error) => void) => cb?.();
+    stream.flushSync = () => {};
+    (stream as unknown as { end: () => void }).end = () => {};
+  });
+  return new LineBatch(stream);
 }
 
 function bufferedStdout(): DestinationStream {
