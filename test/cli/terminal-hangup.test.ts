@@ -57,7 +57,8 @@ test('serve outlives its terminal hanging up: it keeps answering, and SIGTERM st
       }
     }
   });
-  const health = () => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0);
+  // Bounded: a server stuck in its exit flush still has its socket, so an unbounded request would wait forever.
+  const health = () => fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, () => 0);
   await waitFor('the server on the terminal to answer /health', async () => (await health()) === 200);
   server = await waitFor('the server process under script', () => serverUnder(terminal.pid!));
 
