@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { REPO_ROOT, tempDir } from '../helpers/server.js';
+import { alive, HAS_SCRIPT, serverUnder, shellQuoted, signal } from '../helpers/terminal.js';
+import { waitFor } from '../helpers/wait.js';
 
 const AUTHSERVER = [process.execPath, '--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts')];
 const ENV = {
@@ -11,22 +13,23 @@ const ENV = {
   AUTHPLANE_SERVER_ADDRESS: '127.0.0.1:0',
   AUTHPLANE_ADMIN_ADDRESS: '127.0.0.1:0',
 };
-const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
 
 /**
  * `authserver serve` until `done(stdout)` holds (or 60 s), then SIGTERM; its stdout and stderr. `tty` runs it under a
- * pseudo-terminal (util-linux `script`), as a person's terminal would.
+ * pseudo-terminal (util-linux `script`), as a person's terminal would; script does not pass SIGTERM on, so the
+ * server under it gets the signal itself.
  */
 async function serveUntil(
   t: TestContext,
   options: { cwd: string; tty?: boolean; args?: string[]; done: (stdout: string) => boolean },
 ): Promise<{ stdout: string; stderr: string }> {
   const argv = [...AUTHSERVER, 'serve', ...(options.args ?? [])];
-  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = options.tty
-    ? spawn('script', ['-qec', quoted, '/dev/null'], { cwd: options.cwd, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] })
+    ? spawn('script', ['-qec', shellQuoted(argv), '/dev/null'], { cwd: options.cwd, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let server: number | undefined;
   t.after(() => {
+    signal(server, 'SIGKILL');
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   let stdout = '';
@@ -47,7 +50,13 @@ async function serveUntil(
       reject(new Error(`serve exited early:\n${stdout}\n${stderr}`));
     });
   });
-  child.kill('SIGTERM');
+  if (options.tty) {
+    server = await waitFor('the server process under script', () => serverUnder(child.pid!));
+    signal(server, 'SIGTERM');
+    await waitFor('the server under script to exit on SIGTERM', () => !alive(server!));
+  } else {
+    child.kill('SIGTERM');
+  }
   await exited;
   return { stdout: stdout.replace(/\r\n/g, '\n'), stderr };
 }

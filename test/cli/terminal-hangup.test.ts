@@ -4,40 +4,17 @@
  * and still stop on SIGTERM — not die of the write error, nor hang in its exit flush retrying the write.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, REPO_ROOT, tempDir } from '../helpers/server.js';
+import { alive, HAS_SCRIPT, serverUnder, shellQuoted, signal } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/wait.js';
-
-const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers kill(0): it has exited, its parent (init, here) has not reaped it yet.
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
-
-/** The `authserver serve` process among `pid`'s descendants (script may run it through a shell). */
-function serverUnder(pid: number): number | undefined {
-  const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
-  for (const child of children) {
-    const [command, ...args] = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
-    if (command === process.execPath && args.some((a) => a.endsWith('bin/authserver.ts'))) return child;
-    const below = serverUnder(child);
-    if (below) return below;
-  }
-  return undefined;
-}
 
 test('serve outlives its terminal hanging up: it keeps answering, and SIGTERM still stops it', { skip: !HAS_SCRIPT && 'util-linux script is not installed' }, async (t) => {
   const port = await freePort();
   const argv = [process.execPath, '--conditions=authplane-source', '--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'bin/authserver.ts'), 'serve'];
-  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = shellQuoted(argv);
   // Its own process group, so cleanup reaches the server under the terminal, not only `script`.
   const terminal = spawn('script', ['-qec', quoted, '/dev/null'], {
     cwd: tempDir(t),
@@ -49,13 +26,7 @@ test('serve outlives its terminal hanging up: it keeps answering, and SIGTERM st
   terminal.stderr.resume();
   let server: number | undefined;
   t.after(() => {
-    for (const pid of [server, terminal.pid]) {
-      try {
-        if (pid) process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const pid of [server, terminal.pid]) signal(pid, 'SIGKILL');
   });
   // Bounded: a server stuck in its exit flush still has its socket, so an unbounded request would wait forever.
   const health = () => fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status, () => 0);
