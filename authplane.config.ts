@@ -14,8 +14,10 @@ import {
   fronting,
   introspection,
   issuances,
+  jwtBearer,
   keystoreKeyfile,
   oauth,
+  privateKeyJwt,
   rateLimit,
   resources,
   revocation,
@@ -23,6 +25,7 @@ import {
   storageSqlite,
   tokenExchange,
   tracingOtel,
+  trustedIssuers,
   users,
 } from 'authplane/plugins';
 
@@ -54,6 +57,11 @@ export default defineConfig({
     // and this localhost issuer it keeps a development master key in data/broker/master.key; set the variable
     // in production, where boot refuses to run without it.
     broker(),
+    // JWT assertions from outside (docs/jwt-assertions.md): clients authenticating with private_key_jwt, and the
+    // RFC 7523 JWT bearer grant (ID-JAG / Cross-App Access, workload identity) from issuers an admin trusts.
+    trustedIssuers(),
+    privateKeyJwt(),
+    jwtBearer(),
     introspection(),
     revocation(),
     issuances(),
