@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { KernelConfig } from '../config/types.js';
 import { scopeMixin } from './request-scope.js';
@@ -88,9 +89,25 @@ export class LineBatch {
     }
   }
 
+  /**
+   * Everything written before this returns, synchronously: what the stream holds, then this batch (handed over, it
+   * would start an asynchronous write, which process exit does not wait for). Only a stream write already in flight
+   * may land after it. A destination that fails for good drops the lines instead of retrying for ever.
+   */
   flushSync(): void {
-    this.#handOver();
-    this.stream.flushSync();
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      pending.delete(this);
+    }
+    const batch = this.#buffer.subarray(0, this.#used);
+    this.#buffer = Buffer.allocUnsafe(BATCH_BYTES);
+    this.#used = 0;
+    dropWritesThatFailForGood(() => {
+      this.stream.flushSync();
+      const fd = (this.stream as unknown as { fd: number }).fd;
+      for (let written = 0; written < batch.length; ) written += writeSyncRetrying(fd, batch.subarray(written));
+    });
   }
 
   #handOver(): void {
@@ -134,6 +151,46 @@ export function batchedDestination(dest: number | string): LineBatch {
     (stream as unknown as { end: () => void }).end = () => {};
   });
   return new LineBatch(stream);
+}
+
+/**
+ * Runs `flush` with every synchronous file write that fails for good (EPIPE, EIO: a reader or terminal gone) counted
+ * as written, and the writes after it skipped. sonic-boom's `flushSync` retries any failing write, not only EAGAIN,
+ * so at exit such a destination would keep the process spinning in its `exit` handler, holding its ports.
+ */
+function dropWritesThatFailForGood(flush: () => void): void {
+  const writeSync = fs.writeSync;
+  let failed = false;
+  fs.writeSync = ((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: never[]) => {
+    const length = typeof data === 'string' ? Buffer.byteLength(data, (rest[1] as BufferEncoding | undefined) ?? 'utf8') : data.byteLength;
+    if (failed) return length;
+    try {
+      return writeSync(fd, data as never, ...rest);
+    } catch (err) {
+      if (isBusy(err)) throw err;
+      failed = true;
+      return length;
+    }
+  }) as typeof fs.writeSync;
+  try {
+    flush();
+  } finally {
+    fs.writeSync = writeSync;
+  }
+}
+
+const isBusy = (err: unknown) => ['EAGAIN', 'EBUSY'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+/** A non-blocking descriptor (a pipe, a terminal) may be full for a moment: wait for it, up to about a second. */
+function writeSyncRetrying(fd: number, data: Buffer): number {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fs.writeSync(fd, data);
+    } catch (err) {
+      if (!isBusy(err) || attempt === 1000) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
 }
 
 function bufferedStdout(): DestinationStream {
