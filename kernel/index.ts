@@ -38,6 +38,8 @@ export type { Dialect } from './storage/dialect.js';
 export { uuidv7 } from './storage/ids.js';
 export { afterReads } from './loop-turn.js';
 export { SingleUseIds } from './storage/single-use.js';
+export { deleteInBatches, type PurgeDeletion, type BatchOptions, type BatchedDeleteResult } from './storage/batched-delete.js';
+export { runPurgeTarget, type PurgeRunInput, type PurgeOutcome } from './storage/purge-run.js';
 export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';
