@@ -25,6 +25,7 @@ import { ServiceDirectory } from './plugin/services.js';
 import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
+import { OffLoopReader, offLoopRows } from './storage/off-loop-reads.js';
 import { ReplicaMessages } from './storage/replicas.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { checkGrantLifetimes } from './token/grant.js';
@@ -88,6 +89,8 @@ export class AuthPlane {
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
   #reader: ReaderSlot | undefined;
+  #offLoop: OffLoopReader | undefined;
+  readonly #readRows = offLoopRows(() => this.#offLoop);
   #explainStorageError: (error: unknown) => string | undefined = () => undefined;
   #keys: LoadedKeyRing | undefined;
   #tokens: AccessTokenIssuer | undefined;
@@ -299,6 +302,11 @@ export class AuthPlane {
     return this.#keyStore;
   }
 
+  /** The worker that runs long reads off the event loop (SQLite files); undefined until the database is open, or elsewhere. */
+  get offLoopReader(): OffLoopReader | undefined {
+    return this.#offLoop;
+  }
+
   /** The storage dialect, once the database is open. */
   get dialect(): Dialect {
     if (!this.#dialect) throw new Error('the database is not open yet');
@@ -307,7 +315,7 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect, reader, explain, replicaChannel } = await openDatabase(
+      const { db, dialect, reader, explain, replicaChannel, offLoopDatabase } = await openDatabase(
         this.config,
         this.registries.storageDrivers,
         this.log.child({ component: 'storage' }),
@@ -318,6 +326,7 @@ export class AuthPlane {
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
+      this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase);
       this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
     }
     return this.#db;
@@ -368,6 +377,7 @@ export class AuthPlane {
         hooks: (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
         registries: this.registries,
         now: this.#now,
+        readRows: this.#readRows,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),
       };
@@ -446,6 +456,7 @@ export class AuthPlane {
       this.#keys?.close();
       await this.#replicas?.close();
       this.#reader?.close();
+      await this.#offLoop?.close();
       await this.#db?.destroy();
       this.log.info('stopped');
       this.log.flush();

@@ -232,6 +232,12 @@ export interface StorageDriver {
    */
   reader?(config: Readonly<import('./config/types.js').KernelConfig>): SyncReader | undefined;
   /**
+   * Optional: what a worker thread opens to run long reads off the event loop (`runtime.readRows`) — for a driver
+   * whose queries are synchronous (SQLite). Without one (PostgreSQL, an in-memory database) such reads are awaited
+   * on the pool.
+   */
+  offLoopDatabase?(config: Readonly<import('./config/types.js').KernelConfig>): import('./storage/off-loop-reads.js').WorkerDatabase | undefined;
+  /**
    * Optional: one line saying why the database cannot be reached, opened or written, naming the setting (and its
    * environment variable) to fix — never a password; undefined when the error is not about reaching the database.
    */
