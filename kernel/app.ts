@@ -326,7 +326,8 @@ export class AuthPlane {
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
-      this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase);
+      const storageLog = this.log.child({ component: 'storage' });
+      this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase, { onStart: () => storageLog.info('long-read worker thread started') });
       this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
     }
     return this.#db;

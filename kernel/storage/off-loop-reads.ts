@@ -27,6 +27,8 @@ export interface OffLoopReaderOptions {
   idleMs: number;
   /** The worker's program (CommonJS, evaluated); the default answers reads. */
   workerSource: string;
+  /** Told each time a worker starts (the server logs it). */
+  onStart?: () => void;
 }
 
 /**
@@ -124,8 +126,11 @@ export class OffLoopReader {
   }
 
   #start(): Worker {
-    const worker = new Worker(this.#options.workerSource, { eval: true, workerData: this.database });
+    // No inherited node flags: the program is CommonJS whatever the process runs with (--input-type=module, a
+    // TypeScript loader's --import), and it needs none of them.
+    const worker = new Worker(this.#options.workerSource, { eval: true, workerData: this.database, execArgv: [] });
     this.started++;
+    this.#options.onStart?.();
     this.#worker = worker;
     worker.unref();
     worker.on('message', (answer: WorkerAnswer) => this.#answer(answer));

@@ -83,7 +83,7 @@ test('on SQLite every deletion of every built-in purge target searches the index
     for (const [i, deletion] of deletions.entries()) {
       // The batch's inner select is what walks the table; the outer DELETE goes by the key.
       const { sql, bindings } = db(deletion.table).select(deletion.key).where((q) => deletion.where(q)).limit(500).toSQL().toNative();
-      const plan = ((await db.raw(`explain query plan ${sql}`, bindings as unknown[])) as { detail: string }[]).map((row) => row.detail);
+      const plan = ((await db.raw(`explain query plan ${sql}`, bindings as readonly (string | number)[])) as { detail: string }[]).map((row) => row.detail);
       const text = plan.join(' | ');
       assert.ok(
         plan.some((line) => line.startsWith('SEARCH') && line.includes(indexes[i]!)),
