@@ -25,7 +25,7 @@ import { ServiceDirectory } from './plugin/services.js';
 import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
-import { OffLoopReader, offLoopRows } from './storage/off-loop-reads.js';
+import { attachOffLoopReader, OffLoopReader, readRows } from './storage/off-loop-reads.js';
 import { ReplicaMessages } from './storage/replicas.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { checkGrantLifetimes } from './token/grant.js';
@@ -90,7 +90,6 @@ export class AuthPlane {
   #dialect: Dialect | undefined;
   #reader: ReaderSlot | undefined;
   #offLoop: OffLoopReader | undefined;
-  readonly #readRows = offLoopRows(() => this.#offLoop);
   #explainStorageError: (error: unknown) => string | undefined = () => undefined;
   #keys: LoadedKeyRing | undefined;
   #tokens: AccessTokenIssuer | undefined;
@@ -328,6 +327,7 @@ export class AuthPlane {
       this.#reader = reader;
       const storageLog = this.log.child({ component: 'storage' });
       this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase, { onStart: () => storageLog.info('long-read worker thread started') });
+      if (this.#offLoop) attachOffLoopReader(db, this.#offLoop);
       this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
     }
     return this.#db;
@@ -378,7 +378,7 @@ export class AuthPlane {
         hooks: (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
         registries: this.registries,
         now: this.#now,
-        readRows: this.#readRows,
+        readRows,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),
       };

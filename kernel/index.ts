@@ -40,7 +40,7 @@ export { afterReads } from './loop-turn.js';
 export { SingleUseIds } from './storage/single-use.js';
 export { deleteInBatches, type PurgeDeletion, type BatchOptions, type BatchedDeleteResult } from './storage/batched-delete.js';
 export { runPurgeTarget, type PurgeRunInput, type PurgeOutcome } from './storage/purge-run.js';
-export { OffLoopReader, type WorkerDatabase } from './storage/off-loop-reads.js';
+export { OffLoopReader, readRows, type WorkerDatabase } from './storage/off-loop-reads.js';
 export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';

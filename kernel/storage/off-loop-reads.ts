@@ -191,16 +191,24 @@ export class OffLoopReader {
 /** knex.raw answers with the rows on SQLite and with pg's result object (rows in `.rows`) on PostgreSQL. */
 const rowsOf = (result: unknown): unknown[] => (Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []));
 
+/** Each database's reader, by its knex client: a query knows its client, so `readRows` needs nothing but the query. */
+const readers = new WeakMap<object, OffLoopReader>();
+
+/** From now on, long reads of queries built on `db` go to `reader`. */
+export function attachOffLoopReader(db: Knex, reader: OffLoopReader): void {
+  readers.set(db.client as object, reader);
+}
+
 /**
- * The kernel's long-read service as plugins see it (`runtime.readRows`): the rows of `query`, read off the event
- * loop on SQLite (the worker), awaited on the pool elsewhere. For a select (a query builder or `knex.raw`); knex's
- * post-processing of `first()` or `pluck()` is not applied, the rows come back as the driver returns them.
+ * The kernel's long-read service (also `runtime.readRows`): the rows of `query`, read off the event loop when its
+ * database has a worker (SQLite files), awaited as usual otherwise (PostgreSQL; a query inside a transaction, whose
+ * client is the transaction's, so it sees the transaction's own writes). For a select (a query builder or
+ * `knex.raw`); knex's post-processing of `first()` or `pluck()` is not applied, the rows come back as the driver
+ * returns them.
  */
-export function offLoopRows(reader: () => OffLoopReader | undefined) {
-  return async <T = Record<string, unknown>>(query: Knex.QueryBuilder | Knex.Raw): Promise<T[]> => {
-    const worker = reader();
-    if (!worker) return rowsOf(await query) as T[];
-    const { sql, bindings } = query.toSQL().toNative();
-    return (await worker.read(sql, bindings as readonly unknown[])) as T[];
-  };
+export async function readRows<T = Record<string, unknown>>(query: Knex.QueryBuilder | Knex.Raw): Promise<T[]> {
+  const reader = readers.get((query as unknown as { client: object }).client);
+  if (!reader) return rowsOf(await query) as T[];
+  const { sql, bindings } = query.toSQL().toNative();
+  return (await reader.read(sql, bindings as readonly unknown[])) as T[];
 }

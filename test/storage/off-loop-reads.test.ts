@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { OffLoopReader, ProblemError, uuidv7, type AuthPlane } from 'authplane';
+import { OffLoopReader, ProblemError, readRows, uuidv7, type AuthPlane } from 'authplane';
 import { requirePostgres } from '../helpers/postgres.js';
 import { CHILD_WAIT_MS, outputTail, REPO_ROOT, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -53,6 +53,15 @@ for (const storage of ['sqlite', 'postgres'] as const) {
       assert.equal(rawRows.reduce((sum, row) => sum + Number(row.n), 0), 1200);
       if (storage === 'sqlite') assert.equal(fx.server.offLoopReader?.started, 1, 'read on the worker');
       else assert.equal(fx.server.offLoopReader, undefined, 'PostgreSQL reads on its pool');
+
+      // The exported function finds the database's worker from the query alone; inside a transaction it reads on
+      // the transaction (its own uncommitted rows included), never on the worker.
+      assert.deepEqual(await readRows(query()), direct);
+      await fx.server.db.transaction(async (trx) => {
+        await trx('audit_events').insert({ id: uuidv7(), time: Date.now(), action: 'in.transaction' });
+        assert.equal((await readRows(trx('audit_events').where('action', 'in.transaction'))).length, 1);
+      });
+      if (storage === 'sqlite') assert.equal(fx.server.offLoopReader?.started, 1);
     });
   });
 }
