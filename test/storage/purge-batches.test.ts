@@ -65,6 +65,32 @@ for (const storage of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(again, { deleted: 0, batches: 1 }, 'a second run finds nothing, in one batch');
     });
 
+    test('a purge stopped by its time limit ends after the batch under way, and keeps what it deleted', async (t) => {
+      const fx = await server(t);
+      if (!fx) return;
+      const db = fx.server.db;
+      const now = Date.now();
+      await bulkInsert(db, 3000, (jti) => issuanceRow(jti, 'client_credentials', now - 1000), 'expired');
+      const limit = new AbortController();
+      let first = 0;
+      await assert.rejects(
+        runPurgeTarget(
+          fx.server.registries.purgeTargets.get('machine_tokens')!,
+          { db, now: new Date(now), signal: limit.signal },
+          {
+            onBatch: (deleted) => {
+              first ||= deleted;
+              limit.abort();
+            },
+          },
+        ),
+        /timed out after deleting \d+ row\(s\) from token_issuances/,
+      );
+      assert.ok(first > 0 && first < 3000);
+      const left = Number((await db('token_issuances').where('subject', 'bulk').count({ n: '*' }).first())!.n);
+      assert.equal(left, 3000 - first, 'the first batch stays deleted, nothing after it ran');
+    });
+
     test('a purge of 50,000 rows lets /health and token requests through between its batches', async (t) => {
       const fx = await server(t);
       if (!fx) return;
