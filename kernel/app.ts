@@ -314,18 +314,14 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect, reader, explain, replicaChannel, offLoopDatabase } = await openDatabase(
-        this.config,
-        this.registries.storageDrivers,
-        this.log.child({ component: 'storage' }),
-      );
+      const storageLog = this.log.child({ component: 'storage' });
+      const { db, dialect, reader, explain, replicaChannel, offLoopDatabase } = await openDatabase(this.config, this.registries.storageDrivers, storageLog);
       this.#explainStorageError = explain;
       // A span per knex statement under a traced request (the fast-path statements have theirs where they are used).
       if (this.config.observability.tracing.enabled) traceKnexQueries(db, dialect.name === 'postgres' ? 'postgresql' : 'sqlite');
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
-      const storageLog = this.log.child({ component: 'storage' });
       this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase, { onStart: () => storageLog.info('long-read worker thread started') });
       if (this.#offLoop) attachOffLoopReader(db, this.#offLoop);
       this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
