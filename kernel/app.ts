@@ -25,6 +25,7 @@ import { ServiceDirectory } from './plugin/services.js';
 import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
 import { migrateLatest, type Migration } from './storage/migrations.js';
+import { attachOffLoopReader, OffLoopReader, readRows } from './storage/off-loop-reads.js';
 import { ReplicaMessages } from './storage/replicas.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { checkGrantLifetimes } from './token/grant.js';
@@ -88,6 +89,7 @@ export class AuthPlane {
   #db: Knex | undefined;
   #dialect: Dialect | undefined;
   #reader: ReaderSlot | undefined;
+  #offLoop: OffLoopReader | undefined;
   #explainStorageError: (error: unknown) => string | undefined = () => undefined;
   #keys: LoadedKeyRing | undefined;
   #tokens: AccessTokenIssuer | undefined;
@@ -299,6 +301,11 @@ export class AuthPlane {
     return this.#keyStore;
   }
 
+  /** The worker that runs long reads off the event loop (SQLite files); undefined until the database is open, or elsewhere. */
+  get offLoopReader(): OffLoopReader | undefined {
+    return this.#offLoop;
+  }
+
   /** The storage dialect, once the database is open. */
   get dialect(): Dialect {
     if (!this.#dialect) throw new Error('the database is not open yet');
@@ -307,17 +314,16 @@ export class AuthPlane {
 
   async openDatabase(): Promise<Knex> {
     if (!this.#db) {
-      const { db, dialect, reader, explain, replicaChannel } = await openDatabase(
-        this.config,
-        this.registries.storageDrivers,
-        this.log.child({ component: 'storage' }),
-      );
+      const storageLog = this.log.child({ component: 'storage' });
+      const { db, dialect, reader, explain, replicaChannel, offLoopDatabase } = await openDatabase(this.config, this.registries.storageDrivers, storageLog);
       this.#explainStorageError = explain;
       // A span per knex statement under a traced request (the fast-path statements have theirs where they are used).
       if (this.config.observability.tracing.enabled) traceKnexQueries(db, dialect.name === 'postgres' ? 'postgresql' : 'sqlite');
       this.#db = db;
       this.#dialect = dialect;
       this.#reader = reader;
+      this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase, { onStart: () => storageLog.info('long-read worker thread started') });
+      if (this.#offLoop) attachOffLoopReader(db, this.#offLoop);
       this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
     }
     return this.#db;
@@ -368,6 +374,7 @@ export class AuthPlane {
         hooks: (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
         registries: this.registries,
         now: this.#now,
+        readRows,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),
       };
@@ -446,6 +453,7 @@ export class AuthPlane {
       this.#keys?.close();
       await this.#replicas?.close();
       this.#reader?.close();
+      await this.#offLoop?.close();
       await this.#db?.destroy();
       this.log.info('stopped');
       this.log.flush();

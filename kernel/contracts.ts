@@ -5,6 +5,7 @@
  * which each providing plugin extends through declaration merging (`declare module 'authplane' { … }`).
  */
 import type { Knex } from 'knex';
+import type { PurgeDeletion } from './storage/batched-delete.js';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { RequestInfo, FormParams } from './token/contracts.js';
 
@@ -188,7 +189,23 @@ export interface AuditBus {
   dropped(events: readonly AuditEvent[], reason: string, error?: unknown): void;
 }
 
-/** Rows whose time has passed, removed by `authserver purge`. */
+/** What a purge target is handed: the database, the run's clock and time limit, and the batched deleter. */
+export interface PurgeContext {
+  db: Knex;
+  now: Date;
+  signal: AbortSignal;
+  /** `--older-than`, for a target with `retention`. */
+  olderThanMs?: number;
+  /** For a target's own `purge`: deletes what `deletion` selects in bounded batches, counted in the run's batches. */
+  deleteInBatches(deletion: PurgeDeletion): Promise<number>;
+}
+
+/**
+ * Rows whose time has passed, removed by `authserver purge`. A target says what to delete (`deletes`: table, key and
+ * predicate, which should match an index) and the kernel deletes it in bounded batches that leave the event loop free
+ * between them (kernel/storage/batched-delete.ts). A target whose rows need logic of their own implements `purge`
+ * instead, and should delete through `ctx.deleteInBatches`.
+ */
 export interface PurgeTarget {
   description: string;
   /**
@@ -197,7 +214,10 @@ export interface PurgeTarget {
    * rows that expire by themselves do not set it, and the CLI refuses `--older-than` for them.
    */
   retention?: boolean;
-  purge(ctx: { db: Knex; now: Date; signal: AbortSignal; olderThanMs?: number }): Promise<number>;
+  /** The deletions of one run, done in this order. */
+  deletes?(ctx: Omit<PurgeContext, 'deleteInBatches'>): PurgeDeletion[];
+  /** Escape hatch for a target that cannot be described by `deletes`: returns the rows it deleted. */
+  purge?(ctx: PurgeContext): Promise<number>;
 }
 
 /** A storage driver: turns the kernel's storage config into a knex config. */
@@ -211,6 +231,12 @@ export interface StorageDriver {
    * introspection; without one (PostgreSQL) such reads take a pooled connection.
    */
   reader?(config: Readonly<import('./config/types.js').KernelConfig>): SyncReader | undefined;
+  /**
+   * Optional: what a worker thread opens to run long reads off the event loop (`runtime.readRows`) — for a driver
+   * whose queries are synchronous (SQLite). Without one (PostgreSQL, an in-memory database) such reads are awaited
+   * on the pool.
+   */
+  offLoopDatabase?(config: Readonly<import('./config/types.js').KernelConfig>): import('./storage/off-loop-reads.js').WorkerDatabase | undefined;
   /**
    * Optional: one line saying why the database cannot be reached, opened or written, naming the setting (and its
    * environment variable) to fix — never a password; undefined when the error is not about reaching the database.

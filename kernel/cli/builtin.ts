@@ -8,6 +8,7 @@ import type { CliCommand } from './command.js';
 import { parseDuration } from './duration.js';
 import { printRecords } from './output.js';
 import { registerTransferCommands } from './transfer-commands.js';
+import { runPurgeTarget } from '../storage/purge-run.js';
 
 /** Runs the server until SIGTERM/SIGINT, then shuts down gracefully; SIGHUP re-reads the signing keys. */
 async function serve(server: AuthPlane, banner: ((text: string) => void) | undefined): Promise<number> {
@@ -115,8 +116,8 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
         const target = server.registries.purgeTargets.get(name)!;
         try {
           if (signal.aborted) throw new Error('purge timed out before this target ran');
-          const deleted = await Promise.race([
-            target.purge({ db: server.db, now: new Date(), signal, ...(olderThanMs === undefined ? {} : { olderThanMs }) }),
+          const { deleted } = await Promise.race([
+            runPurgeTarget(target, { db: server.db, now: new Date(), signal, ...(olderThanMs === undefined ? {} : { olderThanMs }) }),
             new Promise<never>((_, reject) =>
               signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true }),
             ),

@@ -107,6 +107,13 @@ export interface RuntimeApi {
    * are measured with. Read it for expiry and cache ages, so they move with the tokens.
    */
   now(): number;
+  /**
+   * The rows of a long read (a select that may scan many rows: an export, a report) without holding the event loop:
+   * on SQLite it runs on a worker thread with a read-only connection of its own (kernel/storage/off-loop-reads.ts),
+   * elsewhere it is awaited as usual. Takes a query builder or `knex.raw` select; returns the rows as the driver
+   * does (no `first()`/`pluck()` post-processing). Fails with a 503 problem when too many are waiting.
+   */
+  readRows<T = Record<string, unknown>>(query: Knex.QueryBuilder | Knex.Raw): Promise<T[]>;
   /** Any client_id through the `resolveClient` taps (database ids, CIMD URLs…). */
   resolveClient(clientId: string, request: RequestInfo): Promise<Client | undefined>;
   /** The kernel's client-authentication pipeline, as the token endpoint uses it. */

@@ -5,6 +5,7 @@ import { BootError } from '../errors.js';
 import type { RegistryCatalog } from '../hooks.js';
 import type { ReplicaChannel, SyncReader } from '../contracts.js';
 import { createDialect, type Dialect } from './dialect.js';
+import type { WorkerDatabase } from './off-loop-reads.js';
 
 // knex is CommonJS; under ESM its factory can arrive as the default export's default.
 const knexFactory = ((knexModule as unknown as { default?: unknown }).default ?? knexModule) as typeof knexModule;
@@ -23,6 +24,8 @@ export interface OpenDatabase {
   explain(error: unknown): string | undefined;
   /** The driver's channel between servers on this database, if it has one (not connected yet). */
   replicaChannel: ReplicaChannel | undefined;
+  /** What a worker opens for long reads, if the driver's queries are synchronous (SQLite). */
+  offLoopDatabase: WorkerDatabase | undefined;
 }
 
 /**
@@ -58,5 +61,6 @@ export async function openDatabase(config: KernelConfig, drivers: RegistryCatalo
     },
     explain: (error) => driver.explainError?.(error, config),
     replicaChannel: driver.replicaChannel?.(config, db, log),
+    offLoopDatabase: driver.offLoopDatabase?.(config),
   };
 }

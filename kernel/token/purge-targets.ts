@@ -1,12 +1,15 @@
 import type { RegistryCatalog } from '../hooks.js';
 
-/** The purge targets of the two tables the kernel's issuer writes: issuance rows and the jti denylist. */
+/**
+ * The purge targets of the two tables the kernel's issuer writes: issuance rows and the jti denylist. Both delete
+ * by `expires_at`, which each table indexes (migrations/kernel/0001).
+ */
 export function registerTokenPurgeTargets(registries: RegistryCatalog, issuanceRetentionDays: () => number): void {
   registries.purgeTargets.register(
     'token_denylist',
     {
       description: 'denylisted jtis whose token has expired anyway',
-      purge: ({ db, now }) => db('token_denylist').where('expires_at', '<', now.getTime()).delete(),
+      deletes: ({ now }) => [{ table: 'token_denylist', key: 'jti', where: (q) => q.where('expires_at', '<', now.getTime()) }],
     },
     'kernel',
   );
@@ -15,10 +18,10 @@ export function registerTokenPurgeTargets(registries: RegistryCatalog, issuanceR
     {
       description: 'issuance rows of tokens expired longer ago than tokens.issuanceRetentionDays',
       retention: true,
-      purge: ({ db, now, olderThanMs }) =>
-        db('token_issuances')
-          .where('expires_at', '<', now.getTime() - (olderThanMs ?? issuanceRetentionDays() * 86_400_000))
-          .delete(),
+      deletes: ({ now, olderThanMs }) => {
+        const before = now.getTime() - (olderThanMs ?? issuanceRetentionDays() * 86_400_000);
+        return [{ table: 'token_issuances', key: 'jti', where: (q) => q.where('expires_at', '<', before) }];
+      },
     },
     'kernel',
   );

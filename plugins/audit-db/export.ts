@@ -56,7 +56,8 @@ export async function* auditEventLines(runtime: RuntimeApi, window: ExportWindow
     } else {
       select.andWhere('time', '>=', window.since);
     }
-    const rows = (await select) as AuditRow[];
+    // Off the event loop on SQLite: an export walks the whole window, and the server answers requests meanwhile.
+    const rows = await runtime.readRows<AuditRow>(select);
     if (rows.length === 0) return;
     let chunk = '';
     for (const row of rows) chunk += `${JSON.stringify(auditEventView(runtime, row))}\n`;

@@ -32,10 +32,10 @@ export const auditDb = definePlugin({
     api.registries.purgeTargets.register('audit_events', {
       description: `audit events older than ${options.retentionDays} days (or --older-than)`,
       retention: true,
-      purge: async ({ db: knex, now, olderThanMs }) =>
-        knex('audit_events')
-          .where('time', '<', now.getTime() - (olderThanMs ?? options.retentionDays * 86_400_000))
-          .delete(),
+      deletes: ({ now, olderThanMs }) => {
+        const before = now.getTime() - (olderThanMs ?? options.retentionDays * 86_400_000);
+        return [{ table: 'audit_events', key: 'id', where: (q) => q.where('time', '<', before) }];
+      },
     });
     registerAuditRoutes(api);
     registerAuditExportRoute(api);

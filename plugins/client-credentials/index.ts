@@ -10,6 +10,7 @@
  * Audit: token_issued, emitted by the kernel (detail.grant_type = client_credentials).
  */
 import { definePlugin } from 'authplane';
+import { clientCredentialsPurgeIndexes0010 } from '../../migrations/client-credentials/0010_purge_indexes.js';
 import { clientCredentialsGrant, CLIENT_CREDENTIALS } from './grant.js';
 import { registerMachineTokenPurge } from './purge.js';
 import { clientCredentialsSchema } from './schema.js';
@@ -23,6 +24,7 @@ export const clientCredentials = definePlugin({
   register(api, options) {
     // The kernel refuses a tokenTtl above signing.retiredKeyRetention at boot, naming this grant and plugin.
     api.registries.grantTypes.register(CLIENT_CREDENTIALS, clientCredentialsGrant(api.runtime, options.tokenTtl));
+    api.migrations([clientCredentialsPurgeIndexes0010]);
     registerMachineTokenPurge(api);
   },
 });

@@ -1,5 +1,5 @@
 /** Queries of the `clients` table. Timestamps are integer ms; JSON columns are text through the dialect helper. */
-import type { Client, RuntimeApi } from 'authplane';
+import { deleteInBatches, type Client, type RuntimeApi } from 'authplane';
 import type { NormalizedFields } from './metadata.js';
 import type { ClientStatus } from './schema.js';
 
@@ -127,15 +127,25 @@ export class ClientStore {
     }
   }
 
-  /** Clients of one source not used since the cutoff; a client never used counts from its creation. */
+  /**
+   * Clients of one source not used since the cutoff; a client never used counts from its creation. In bounded
+   * batches (a purge of many self-registered clients leaves the server answering), one deletion per half of the
+   * condition, each on the (registration_source, last_used_at) index.
+   */
   async deleteUnused(source: string, unusedSince: number): Promise<number> {
+    const db = this.runtime().db;
     try {
-      return await this.#table()
-        .where('registration_source', source)
-        .andWhere((q) =>
-          q.where('last_used_at', '<', unusedSince).orWhere((never) => never.whereNull('last_used_at').andWhere('created_at', '<', unusedSince)),
-        )
-        .delete();
+      const used = await deleteInBatches(db, {
+        table: 'clients',
+        key: 'client_id',
+        where: (q) => q.where('registration_source', source).andWhere('last_used_at', '<', unusedSince),
+      });
+      const neverUsed = await deleteInBatches(db, {
+        table: 'clients',
+        key: 'client_id',
+        where: (q) => q.where('registration_source', source).whereNull('last_used_at').andWhere('created_at', '<', unusedSince),
+      });
+      return used.deleted + neverUsed.deleted;
     } finally {
       this.onWrite();
     }

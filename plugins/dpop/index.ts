@@ -10,13 +10,13 @@
  * - Metrics: authplane_dpop_proofs_validated_total, authplane_dpop_proofs_rejected_total{reason}.
  * Uses no services: the client and its metadata arrive on the token context.
  */
-import { definePlugin, type RuntimeApi } from 'authplane';
+import { definePlugin, deleteInBatches, type RuntimeApi } from 'authplane';
 import { tapTokenBinding } from './binding.js';
 import { dpopErrors } from './errors.js';
 import { dpopMigrations } from './migrations.js';
 import { NONCE_SECRET_ENV, nonceSecret } from './nonce.js';
 import { dpopSchema, type DpopOptions } from './schema.js';
-import { purgeExpiredProofs } from './store.js';
+import { expiredProofs } from './store.js';
 import { tapTokenRequest } from './token-request.js';
 
 export type { DpopOptions, DpopAlgorithm } from './schema.js';
@@ -44,21 +44,36 @@ export const dpop = definePlugin({
     tapTokenBinding(api, options.algorithms);
     api.registries.purgeTargets.register('dpop_nonces', {
       description: 'expired rows of the DPoP replay store (jtis of proofs past their iat window; nonces keep no rows)',
-      purge: ({ db, now }) => purgeExpiredProofs(db, now.getTime()),
+      deletes: ({ now }) => [expiredProofs(now.getTime(), options.proofLifetime)],
     });
     let cleanup: NodeJS.Timeout | undefined;
+    let running: Promise<void> | undefined;
+    const stopping = new AbortController();
     return {
       async start(rt: RuntimeApi) {
         if (nonceKey?.warning) rt.log.warn(nonceKey.warning);
         if (options.replayCleanupInterval === 0) return;
         cleanup = setInterval(() => {
-          purgeExpiredProofs(rt.db, Date.now()).catch((err: unknown) => rt.log.warn({ err }, 'dpop replay store cleanup failed'));
+          // A backlog still being deleted is not started on twice.
+          if (running) return;
+          // In batches, like `authserver purge`: requests go on between them while a large backlog is deleted.
+          running = deleteInBatches(rt.db, expiredProofs(Date.now(), options.proofLifetime), { signal: stopping.signal })
+            .then(
+              () => undefined,
+              (err: unknown) => {
+                if (!stopping.signal.aborted) rt.log.warn({ err }, 'dpop replay store cleanup failed');
+              },
+            )
+            .finally(() => (running = undefined));
         }, options.replayCleanupInterval * 1000);
         cleanup.unref();
       },
       async stop() {
         clearInterval(cleanup);
         cleanup = undefined;
+        // The database closes after plugins stop: a cleanup under way ends at its next batch.
+        stopping.abort();
+        await running;
       },
     };
   },

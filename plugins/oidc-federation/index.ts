@@ -106,7 +106,10 @@ export const oidcFederation = definePlugin({
 
     api.registries.purgeTargets.register('oidc_login_attempts', {
       description: 'upstream sign-ins that expired or came back',
-      purge: ({ db, now }) => db('oidc_login_attempts').where('expires_at', '<', now.getTime()).orWhereNotNull('consumed_at').delete(),
+      deletes: ({ now }) => [
+        { table: 'oidc_login_attempts', key: 'state_hash', where: (q) => q.where('expires_at', '<', now.getTime()) },
+        { table: 'oidc_login_attempts', key: 'state_hash', where: (q) => q.whereNotNull('consumed_at') },
+      ],
     });
 
     return {

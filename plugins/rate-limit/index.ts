@@ -14,7 +14,7 @@ import { definePlugin } from 'authplane';
 import { rateLimitWindows0001 } from '../../migrations/rate-limit/0001_rate_limit_windows.js';
 import { processBuckets, rateLimitMiddleware, type TakeRequest } from './middleware.js';
 import { LIMIT_CLASSES, rateLimitSchema, type LimitClass, type RateLimitOptions } from './schema.js';
-import { purgeWindows, SharedWindows } from './shared-windows.js';
+import { SharedWindows, windowsEndedBefore } from './shared-windows.js';
 
 export type { RateLimitOptions } from './schema.js';
 
@@ -27,7 +27,7 @@ export const rateLimit = definePlugin({
     const longestWindowMs = Math.max(...LIMIT_CLASSES.map((c) => (options[c].capacity / options[c].refillPerSecond) * 1000));
     api.registries.purgeTargets.register('rate_limit_windows', {
       description: 'shared rate-limit counts of windows that are over',
-      purge: ({ db, now }) => purgeWindows(db, now.getTime() - longestWindowMs - 1000),
+      deletes: ({ now }) => [windowsEndedBefore(now.getTime() - longestWindowMs - 1000)],
     });
     const limited = api.metrics.counter({
       name: 'authserver_rate_limited_total',

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { BucketOptions } from './schema.js';
+import type { PurgeDeletion } from 'authplane';
 
 /**
  * The count of one (class, address) key in the current window, in one atomic statement on both databases: a new
@@ -55,7 +56,7 @@ export class SharedWindows {
   }
 }
 
-/** Rows of windows that ended before `before` (ms). */
-export async function purgeWindows(db: Knex, before: number): Promise<number> {
-  return db('rate_limit_windows').where('window_start', '<', before).delete();
+/** Rows of windows that ended before `before` (ms), by the `window_start` index. */
+export function windowsEndedBefore(before: number): PurgeDeletion {
+  return { table: 'rate_limit_windows', key: 'key', where: (q) => q.where('window_start', '<', before) };
 }

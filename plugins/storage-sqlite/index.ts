@@ -8,6 +8,7 @@
  * steadily, WAL checkpoints run on a worker thread instead of the writer (checkpointer.ts). The database, `-wal` and
  * `-shm` are created 0600 in a 0700 directory (files.ts); path and permission errors name the setting (errors.ts).
  */
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { definePlugin, type KernelConfig, type RegisterApi } from 'authplane';
 import { WalCheckpointer } from './checkpointer.js';
@@ -70,6 +71,8 @@ export const storageSqlite = definePlugin({
       explainError: (err, config) => explainSqliteError(err, databaseFile(config)),
       // An in-memory database exists only on its own connection: there is nothing a second one could read.
       reader: (config) => (databaseFile(config) === ':memory:' ? undefined : openReader(databaseFile(config))),
+      offLoopDatabase: (config) =>
+        databaseFile(config) === ':memory:' ? undefined : { driver: createRequire(import.meta.url).resolve('better-sqlite3'), filename: databaseFile(config) },
     });
   },
 });

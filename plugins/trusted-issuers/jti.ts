@@ -5,7 +5,6 @@
  * so of two replicas seeing one assertion at once exactly one wins.
  */
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
 import { SingleUseIds, type RegisterApi, type RuntimeApi } from 'authplane';
 
 const TABLE = 'assertion_jtis';
@@ -25,13 +24,9 @@ export class JtiStore {
   }
 }
 
-export function purgeExpiredJtis(db: Knex, now: number): Promise<number> {
-  return db(TABLE).where('expires_at', '<', now).delete();
-}
-
 export function registerJtiPurge(api: RegisterApi): void {
   api.registries.purgeTargets.register('assertion_jti', {
     description: 'used assertion jtis (private_key_jwt client assertions, ID-JAGs) past their expiry',
-    purge: ({ db, now }) => purgeExpiredJtis(db, now.getTime()),
+    deletes: ({ now }) => [{ table: TABLE, key: 'id', where: (q) => q.where('expires_at', '<', now.getTime()) }],
   });
 }

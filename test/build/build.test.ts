@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { ADMIN_KEY, REPO_ROOT, spawnServe, tempDir } from '../helpers/server.js';
 import { buildCommandRunner, parseDockerfile, runStage, type StageRun } from './dockerfile.js';
 import { contextFiles, copyContext, isIgnored, parseDockerignore } from './dockerignore.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 
@@ -194,6 +195,12 @@ test('the image command serves with a TypeScript config that imports authplane f
 
   const status = await fetch(`${adminUrl}/admin/system/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   assert.equal(status.status, 200);
+
+  // The audit export reads on a worker thread (an evaluated program: nothing to find next to the bundle's chunks).
+  const exported = await fetch(`${adminUrl}/admin/audit/export`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(exported.status, 200, await exported.clone().text());
+  await exported.text();
+  await waitFor('the log line of the long-read worker', () => output().includes('long-read worker thread started'), { lastSeen: output });
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output());

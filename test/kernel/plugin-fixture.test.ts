@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { runPurgeTarget } from 'authplane';
 import { helloPlugin, HELLO_GRANT } from '../fixtures/plugins/hello-plugin.js';
 import { startServer } from '../helpers/server.js';
 
@@ -33,7 +34,7 @@ test('a user plugin adds a route, a discovery field, a purge target and a grant'
 
   assert.equal((await admin('/admin/hello/rows', { method: 'POST' })).status, 201);
   assert.ok(server.registries.purgeTargets.has('hello_rows'));
-  const deleted = await server.registries.purgeTargets.get('hello_rows')!.purge({
+  const { deleted } = await runPurgeTarget(server.registries.purgeTargets.get('hello_rows')!, {
     db: server.db,
     now: new Date(),
     signal: new AbortController().signal,

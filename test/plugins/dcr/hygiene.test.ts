@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runPurgeTarget } from 'authplane';
 import { cimd, rateLimit } from 'authplane/plugins';
 import { dcrServer, PUBLIC_CLIENT } from './setup.js';
 
@@ -20,7 +21,7 @@ test('the dcr_clients purge removes dynamically registered clients unused for dc
 
   const target = fx.server.registries.purgeTargets.get('dcr_clients');
   assert.ok(target, 'the purge target is registered');
-  const deleted = await target.purge({ db, now: new Date(), signal: AbortSignal.timeout(10_000) });
+  const { deleted } = await runPurgeTarget(target, { db, now: new Date(), signal: AbortSignal.timeout(10_000) });
   assert.equal(deleted, 2);
   const remaining = (await db('clients').select('client_id')).map((r: { client_id: string }) => r.client_id).sort();
   assert.deepEqual(remaining, [fresh, usedRecently, fx.clientId].sort(), 'the admin-created client of the same age stays');

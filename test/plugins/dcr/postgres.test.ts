@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runPurgeTarget } from 'authplane';
 import { cimd } from 'authplane/plugins';
 import { requirePostgres } from '../../helpers/postgres.js';
 import { authorizeUrl } from '../oauth/flow.js';
@@ -29,7 +30,11 @@ test('registration, the stored mode, CIMD clients and the dcr_clients purge work
   assert.equal(typeof view.updated_at, 'string');
 
   await fx.server.db('clients').where({ client_id }).update({ created_at: Date.now() - 40 * 86_400_000 });
-  const deleted = await fx.server.registries.purgeTargets.get('dcr_clients')!.purge({ db: fx.server.db, now: new Date(), signal: AbortSignal.timeout(10_000) });
+  const { deleted } = await runPurgeTarget(fx.server.registries.purgeTargets.get('dcr_clients')!, {
+    db: fx.server.db,
+    now: new Date(),
+    signal: AbortSignal.timeout(10_000),
+  });
   assert.equal(deleted, 1);
   assert.equal((await fx.admin(`/admin/clients/${client_id}`)).status, 404);
   assert.equal((await fx.admin(`/admin/clients/${encodeURIComponent(metadataUrl)}`)).status, 200, 'a CIMD client is not a DCR client');

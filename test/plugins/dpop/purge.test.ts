@@ -8,6 +8,8 @@ import { runCli } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
 import { dpopServer, handProof, machineTokenRequest, proofKey } from './setup.js';
 
+/** The plugin's default `proofLifetime`. */
+const PROOF_LIFETIME = 60;
 const ENV = { AUTHPLANE_ADMIN_API_KEY: 'kJ8v2-Qx9LmZ4rT7wYb3NcF6' };
 
 test('authserver purge --only dpop_nonces removes the replay store rows whose proofs have expired', async (t) => {
@@ -23,15 +25,13 @@ test('authserver purge --only dpop_nonces removes the replay store rows whose pr
   const db = knex({ client: 'better-sqlite3', connection: { filename: dbPath }, useNullAsDefault: true });
   t.after(() => db.destroy());
   const now = Date.now();
-  await db('dpop_proof_jtis').insert([
-    { id: 'a'.repeat(64), expires_at: now - 60_000 },
-    { id: 'b'.repeat(64), expires_at: now - 1 },
-    { id: 'c'.repeat(64), expires_at: now + 60_000 },
-  ]);
+  // Rows as the server writes them: the key starts with the proof's iat, and expires_at is iat + proofLifetime + 1 s.
+  const row = (expiresAt: number, tag: string) => ({ id: `${Math.floor((expiresAt - 1000) / 1000 - PROOF_LIFETIME)}:${tag.repeat(43)}`, expires_at: expiresAt });
+  await db('dpop_proof_jtis').insert([row(now - 60_000, 'a'), row(now - 1000, 'b'), row(now + 60_000, 'c')]);
   const purged = await runCli(['purge', '--only', 'dpop_nonces', '--config', config], { cwd: dir, env: ENV });
   assert.equal(purged.code, 0, purged.stderr);
   assert.equal(purged.stdout, 'dpop_nonces: 2 deleted\n');
-  assert.deepEqual(await db('dpop_proof_jtis').pluck('id'), ['c'.repeat(64)], 'the live row stays');
+  assert.deepEqual(await db('dpop_proof_jtis').pluck('id'), [row(now + 60_000, 'c').id], 'the live row stays');
 });
 
 test('an accepted proof is remembered until its iat window closes, then the server forgets it on its own', async (t) => {
