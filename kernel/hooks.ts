@@ -169,6 +169,8 @@ export interface AdminPage {
 export interface AdminPrincipal {
   /** The audit events' `actor_id`: `user:<id>` for a signed-in user of the console. */
   readonly actorId: `user:${string}`;
+  /** Who the console says is signed in. */
+  readonly user?: { readonly id: string; readonly email: string; readonly name: string };
 }
 
 export interface HookCatalog {

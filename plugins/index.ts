@@ -72,3 +72,4 @@ export type {
   TokenAuthMethod,
   UpstreamTokens,
 } from './broker/types.js';
+export { adminUi } from './admin-ui/index.js';
