@@ -72,11 +72,12 @@ export const adminUi = definePlugin({
       ctx.body = html;
     };
 
-    api.route('admin', 'GET', '/admin/ui', (ctx) => {
+    // The router matches `/admin/ui` with or without its trailing slash; relative URLs need the slash.
+    api.route('admin', 'GET', '/admin/ui', async (ctx) => {
+      if (ctx.path.endsWith('/')) return page(ctx);
       ctx.status = 308;
       ctx.redirect('/admin/ui/');
     }, { adminAuth: false, errors: 'page' });
-    api.route('admin', 'GET', '/admin/ui/', page, { adminAuth: false, errors: 'page' });
     api.route('admin', 'GET', '/admin/ui/callback', page, { adminAuth: false, errors: 'page' });
 
     api.route('admin', 'GET', '/admin/ui/assets/:file', async (ctx) => {

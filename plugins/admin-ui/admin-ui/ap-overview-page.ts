@@ -25,10 +25,13 @@ interface Counts {
 const HOUR = 3_600_000;
 const UNAVAILABLE = 'not enabled';
 
-/** A list's size as text: `100+` when the server has more pages, `not enabled` when its plugin is absent. */
+/**
+ * A list's size as text: `100+` when the server has more pages (the first page at the server's default size),
+ * `not enabled` when its plugin is absent.
+ */
 async function listCount(path: string, key: string, signal: AbortSignal): Promise<string> {
   try {
-    const page = await api.list<unknown>(path, key, { signal, limit: 1000 });
+    const page = await api.list<unknown>(path, key, { signal });
     return `${page.items.length}${page.next ? '+' : ''}`;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return UNAVAILABLE;
