@@ -73,3 +73,4 @@ export type {
   UpstreamTokens,
 } from './broker/types.js';
 export { adminUi } from './admin-ui/index.js';
+export { adminUiLogin } from './admin-ui-login/index.js';

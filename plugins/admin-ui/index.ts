@@ -53,13 +53,16 @@ export const adminUi = definePlugin({
       return bundle;
     };
 
-    /** The extra origins the console's scripts may call: what a sign-in plugin declared (none by default). */
-    const connectTo = (): string[] => [];
+    /**
+     * The public origin's token and revocation endpoints, which a user's sign-in calls (CORS for the console's
+     * origin is the sign-in plugin's); only when a plugin signs users in.
+     */
+    const connectTo = (): string[] => (api.runtime().hooks.adminAuthenticate.isUsed() ? [new URL(api.config.server.issuer).origin] : []);
 
     const page = async (ctx: Context) => {
       // A failed build is a 503 page (errors: 'page') saying why.
       const built = await consoleBundle();
-      const html = shellHtml(built.file, {});
+      const html = shellHtml(built.file, { userSignInOffered: api.runtime().hooks.adminAuthenticate.isUsed() });
       const etag = `"${built.etag.slice(1, -1)}-${html.length}"`;
       ctx.set('Content-Security-Policy', consoleCsp(connectTo()));
       ctx.set('Cache-Control', 'no-cache');

@@ -19,6 +19,17 @@ function randomString(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
+/** How to sign in with a user's login, when the server offers it (the admin-ui-login plugin), else undefined. */
+export async function userSignInConfig(): Promise<UserSignIn | undefined> {
+  try {
+    const response = await fetch('/admin/ui/sign-in', { credentials: 'omit', headers: { accept: 'application/json' } });
+    const body = response.ok ? ((await response.json()) as UserSignIn & { available: boolean }) : undefined;
+    return body?.available ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sends the browser to the authorization endpoint. */
 export async function beginUserSignIn(config: UserSignIn): Promise<void> {
   const verifier = randomString();

@@ -11,6 +11,8 @@ export interface PageEntry {
 
 /** What the server tells the page it serves (data-config on <ap-app>): how to sign in with a user's login. */
 export interface ConsoleConfig {
+  /** A plugin taps `adminAuthenticate` (admin-ui-login): ask it how users sign in. */
+  userSignInOffered?: boolean;
   /** Absent when the server offers no user sign-in (no oauth or users plugin): the API key only. */
   userSignIn?: {
     authorizationEndpoint: string;

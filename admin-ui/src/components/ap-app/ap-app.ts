@@ -8,8 +8,9 @@ import { LitElement, css, html, nothing } from 'lit';
 import { define } from '../../app/define.js';
 import { routeOf, type ConsoleConfig, type PageEntry } from '../../app/pages.js';
 import { api, UNAUTHORIZED_EVENT } from '../../api/client.js';
+import { ApiError } from '../../api/problem.js';
 import { clearCredential, loadCredential } from '../../api/session.js';
-import { completeUserSignIn, revokeUserToken } from '../../api/user-sign-in.js';
+import { completeUserSignIn, revokeUserToken, userSignInConfig } from '../../api/user-sign-in.js';
 import { applyTheme, controls, effectiveTheme } from '../../styles/theme.js';
 import '../ap-icon/ap-icon.js';
 import '../ap-loading/ap-loading.js';
@@ -90,6 +91,8 @@ export class ApApp extends LitElement {
   }
 
   async #start() {
+    // The server says whether a plugin signs users in (data-config), so a console without one asks nothing.
+    if (this.#config.userSignInOffered) this.#config = { ...this.#config, userSignIn: await userSignInConfig() };
     const user = this.#config.userSignIn;
     if (location.pathname.endsWith('/callback') && user) {
       try {
@@ -120,6 +123,14 @@ export class ApApp extends LitElement {
       }
       this.view = { kind: 'console', who };
     } catch (error) {
+      if (credential.kind === 'user' && error instanceof ApiError && error.status === 401) {
+        // A valid sign-in of a user who is not (or no longer) an admin gets a page saying so.
+        const whoami = await api.get<{ admin: boolean; user: { email: string } }>('/admin/ui/sign-in/whoami').catch(() => undefined);
+        if (whoami && !whoami.admin) {
+          this.view = { kind: 'not-admin', who: whoami.user.email };
+          return;
+        }
+      }
       clearCredential();
       this.view = { kind: 'signed-out', message: `Signed out: ${(error as Error).message}` };
     }
