@@ -64,6 +64,14 @@ export class ApFormField extends LitElement {
     emit(this, 'ap-change', { name: this.name, value: this.value });
   }
 
+  /** Enter in a one-line control submits the form around this element, as it would a native input in it. */
+  #keydown(event: KeyboardEvent) {
+    if (event.key === 'Enter' && this.type !== 'textarea') {
+      event.preventDefault();
+      this.closest('form')?.requestSubmit();
+    }
+  }
+
   /** Moves focus to the control (a form focuses its first refused field). */
   override focus() {
     this.renderRoot.querySelector<HTMLElement>('input, select, textarea')?.focus();
@@ -90,7 +98,8 @@ export class ApFormField extends LitElement {
       </select>`;
     } else {
       control = html`<input id=${id} type=${this.type} name=${this.name} .value=${text} ?required=${this.required}
-        ?disabled=${this.disabled} aria-invalid=${invalid} aria-describedby=${described} @input=${this.#changed} />`;
+        ?disabled=${this.disabled} aria-invalid=${invalid} aria-describedby=${described} @input=${this.#changed}
+        @keydown=${this.#keydown} />`;
     }
     return html`<label for=${id}>${this.label}${this.required ? html`<span aria-hidden="true"> *</span>` : nothing}</label>
       ${control}
