@@ -157,7 +157,13 @@ test('an admin user signs in through the login page and acts as user:<id>; a use
   await bob.page.getByRole('heading', { name: 'Not an admin' }).waitFor();
   assert.match((await bob.page.getByRole('alert').textContent())!, /bob@example\.com/);
   await bob.page.screenshot({ path: join(ARTIFACTS, 'not-admin-light.png') });
+  // Signing out forgets the token and revokes it.
+  const bobToken = await bob.page.evaluate(() => (JSON.parse(sessionStorage.getItem('authplane.admin.credential')!) as { secret: string }).secret);
+  const whoami = () => fetch(`${server.adminUrl}/admin/ui/sign-in/whoami`, { headers: { authorization: `Bearer ${bobToken}` }, signal: timeout() });
+  assert.deepEqual(((await (await whoami()).json()) as { admin: boolean }).admin, false);
   await bob.page.getByRole('button', { name: 'Sign out' }).click();
   await bob.page.getByRole('button', { name: 'Sign in with your account' }).waitFor();
+  assert.equal(await bob.page.evaluate(() => sessionStorage.getItem('authplane.admin.credential')), null);
+  assert.equal((await whoami()).status, 401, 'the token is revoked at sign-out');
   assert.ok(consoleProblems(bob.problems).every((p) => p.includes('/admin/ui/session')), bob.problems.join('\n'));
 });
