@@ -4,6 +4,7 @@
  */
 import { defineConfig } from 'authplane';
 import {
+  adminUi,
   auditDb,
   broker,
   cimd,
@@ -66,5 +67,7 @@ export default defineConfig({
     revocation(),
     issuances(),
     dpop(),
+    // The admin console at http://127.0.0.1:9001/admin/ui/ (docs/admin-ui.md).
+    adminUi(),
   ],
 });

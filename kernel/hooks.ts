@@ -138,6 +138,41 @@ export interface IdentityProvider {
   callback(ctx: Context, interaction: LoginInteraction): Promise<IdentityProof | LoginFailure | undefined>;
 }
 
+/**
+ * One page of the admin console (`/admin/ui/`), contributed by the plugin that owns what it manages. The console's
+ * bundle is built from the pages registered, so a server without the plugin has no page, route or code for it.
+ */
+export interface AdminPage {
+  /** The page's route in the console, `/admin/ui/#/<path>`: lower-case words and dashes (`clients`). */
+  readonly path: string;
+  /** The navigation entry and the document title. */
+  readonly title: string;
+  /** An icon of the shell's set (`home`, `apps`, `people`, `key`, `shield`, `list`, `settings`, `link`). */
+  readonly icon: string;
+  /**
+   * The page's source: an absolute file path or `file:` URL of a module defining `element` (TypeScript or
+   * JavaScript; `new URL('./admin-ui/ap-clients-page.ts', import.meta.url)` from the plugin's index). It may import
+   * `lit` and the shell's public elements from `authplane/admin-ui`, nothing else of the shell.
+   */
+  readonly module: string;
+  /** The custom element the module defines and the console mounts for the route (`ap-clients-page`). */
+  readonly element: string;
+  /** What the signed-in operator needs to see it; `admin` (the admin API key or a user whose role is admin) today. */
+  readonly permission: 'admin';
+  /** The navigation group (`Overview`, `Manage`, `Security`, `System`); pages without one go under `Manage`. */
+  readonly section?: string;
+  /** Position within the section, smaller first (default 100). */
+  readonly order?: number;
+}
+
+/** Who an admin API request acts as when it was not authenticated by the admin API key: `user:<id>` for a user. */
+export interface AdminPrincipal {
+  /** The audit events' `actor_id`: `user:<id>` for a signed-in user of the console. */
+  readonly actorId: `user:${string}`;
+  /** Who the console says is signed in. */
+  readonly user?: { readonly id: string; readonly email: string; readonly name: string };
+}
+
 export interface HookCatalog {
   /** Building each koa app: push middleware that runs before routing (rate limits, tracing); static documents (discovery, JWKS) are answered before it. */
   httpMiddleware: SyncHook<[Middleware[], ListenerName]>;
@@ -163,6 +198,11 @@ export interface HookCatalog {
   revokeToken: AsyncSeriesBailHook<[string, string | undefined, Client], true | undefined>;
   /** Audit events in batches, after responses are written. */
   auditSinks: AsyncParallelHook<[AuditEvent[]]>;
+  /**
+   * An admin API request whose bearer is not the admin API key: the first tap that accepts the token (the console's
+   * signed-in user, role checked per request) answers who acts; none, and the request is a 401.
+   */
+  adminAuthenticate: AsyncSeriesBailHook<[string, RequestInfo], AdminPrincipal | undefined>;
 }
 
 export interface RegistryCatalog {
@@ -183,6 +223,8 @@ export interface RegistryCatalog {
   purgeTargets: Registry<PurgeTarget>;
   /** CLI start: one `authserver` command per name (`admin key rotate`). */
   cliCommands: Registry<CliCommand>;
+  /** Building the admin console's bundle (admin-ui plugin): one page per path, its element bundled from `module`. */
+  adminPages: Registry<AdminPage>;
 }
 
 export function createHookCatalog(): HookCatalog {
@@ -199,6 +241,7 @@ export function createHookCatalog(): HookCatalog {
     introspectionResponse: new SyncWaterfallHook(['body', 'info']),
     revokeToken: new AsyncSeriesBailHook(['token', 'hint', 'client']),
     auditSinks: new AsyncParallelHook(['events']),
+    adminAuthenticate: new AsyncSeriesBailHook(['token', 'request']),
   };
 }
 
@@ -211,5 +254,6 @@ export function createRegistryCatalog(): RegistryCatalog {
     identityProviders: new Registry('identity provider'),
     purgeTargets: new Registry('purge target'),
     cliCommands: new Registry('CLI command'),
+    adminPages: new Registry('admin page'),
   };
 }

@@ -19,6 +19,8 @@ export type {
   LoginInteraction,
   DiscoveryDocument,
   ListenerName,
+  AdminPage,
+  AdminPrincipal,
 } from './hooks.js';
 export * from './contracts.js';
 export * from './errors.js';

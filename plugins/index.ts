@@ -72,3 +72,5 @@ export type {
   TokenAuthMethod,
   UpstreamTokens,
 } from './broker/types.js';
+export { adminUi } from './admin-ui/index.js';
+export { adminUiLogin } from './admin-ui-login/index.js';

@@ -4,6 +4,7 @@
  */
 import type { PluginInstance } from 'authplane';
 import {
+  adminUi,
   auditDb,
   cimd,
   clientCredentials,
@@ -46,5 +47,6 @@ export function defaultPlugins(): PluginInstance[] {
     revocation(),
     issuances(),
     dpop(),
+    adminUi(),
   ];
 }

@@ -15,6 +15,7 @@ import { requestContext, type Tracing } from './request-context.js';
 import { clientErrorResponder, lastResortOnError } from './last-resort.js';
 import { createRequestRecorder } from './request-record.js';
 import type { RouteTable } from './routes.js';
+import { requestInfo } from '../token/endpoint.js';
 
 export interface ListenerDeps {
   config: KernelConfig;
@@ -62,7 +63,9 @@ function buildApp(listener: ListenerName, deps: ListenerDeps, recorder: ReturnTy
   const extra: Middleware[] = [];
   hooks.httpMiddleware.call(extra, listener);
   for (const middleware of extra) app.use(middleware);
-  const { router, middleware } = routes.dispatcher(listener, config.admin.apiKey);
+  const { router, middleware } = routes.dispatcher(listener, config.admin.apiKey, (token, ctx) =>
+    hooks.adminAuthenticate.isUsed() ? hooks.adminAuthenticate.promise(token, requestInfo(ctx, config.server.issuer)) : Promise.resolve(undefined),
+  );
   app.use(middleware);
   app.use(async (ctx) => {
     const match = router.match(ctx.path, ctx.method);

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { BootError, ProblemError } from '../errors.js';
-import type { ListenerName } from '../hooks.js';
+import type { AdminPrincipal, ListenerName } from '../hooks.js';
+import type { Context } from 'koa';
 import type { HttpMethod, RouteHandler, RouteOptions } from '../plugin/api.js';
 import type { Serialized } from '../wellknown/documents.js';
 
@@ -73,7 +74,11 @@ export class RouteTable {
    * one Map lookup instead of the router's scan of every route's pattern — unless a route registered before it
    * also matches that path, which the router would run first; such paths keep going through the router.
    */
-  dispatcher(listener: ListenerName, adminApiKey: string | undefined): { router: Router; middleware: Middleware } {
+  dispatcher(
+    listener: ListenerName,
+    adminApiKey: string | undefined,
+    otherAdmin: AdminAuthenticator = async () => undefined,
+  ): { router: Router; middleware: Middleware } {
     const router = new Router();
     const direct = new Map<string, Middleware>();
     const expected = adminApiKey ? digest(adminApiKey) : undefined;
@@ -82,7 +87,7 @@ export class RouteTable {
       const tag: Middleware = async (ctx, next) => {
         ctx.state.route = route.path;
         if (route.options.errors) ctx.state.errorStyle = route.options.errors;
-        if (needsKey) requireAdminKey(ctx.get('authorization'), expected);
+        if (needsKey) await requireAdmin(ctx, expected, otherAdmin);
         await next();
       };
       const handler: Middleware = async (ctx) => {
@@ -114,18 +119,29 @@ export class RouteTable {
 const STATIC_PATH = /^[^:*{}()\\]*$/;
 const noNext = async () => {};
 
-/** Constant-time comparison of digests, so neither the key nor its length leaks through timing. */
-function requireAdminKey(header: string, expected: Buffer | undefined): void {
+/** A bearer that is not the admin API key, offered to the `adminAuthenticate` taps (the console's signed-in user). */
+export type AdminAuthenticator = (token: string, ctx: Context) => Promise<AdminPrincipal | undefined>;
+
+/**
+ * The admin API key (constant-time comparison of digests, so neither the key nor its length leaks through timing),
+ * else a token an `adminAuthenticate` tap accepts; the principal it names is kept for `adminActor`.
+ */
+async function requireAdmin(ctx: Context, expected: Buffer | undefined, otherAdmin: AdminAuthenticator): Promise<void> {
   const challenge = { 'WWW-Authenticate': 'Bearer realm="admin"' };
-  const match = /^Bearer\s+(.+)$/i.exec(header);
+  const match = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
+  const token = match?.[1]!.trim();
+  if (token && expected && timingSafeEqual(digest(token), expected)) return;
+  const principal = token ? await otherAdmin(token, ctx) : undefined;
+  if (principal) {
+    ctx.state.adminPrincipal = principal;
+    return;
+  }
   if (!expected) {
     throw new ProblemError(401, 'Unauthorized', 'the admin API is disabled until AUTHPLANE_ADMIN_API_KEY is set', {
       headers: challenge,
     });
   }
-  if (!match || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
-    throw new ProblemError(401, 'Unauthorized', 'a valid admin API key is required (Authorization: Bearer <key>)', {
-      headers: challenge,
-    });
-  }
+  throw new ProblemError(401, 'Unauthorized', 'a valid admin API key is required (Authorization: Bearer <key>)', {
+    headers: challenge,
+  });
 }

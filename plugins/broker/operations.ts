@@ -13,7 +13,7 @@ import type { BrokerProvider, ProviderProtocol } from './types.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
-  actor_id: 'admin-api' | 'cli' | 'seed';
+  actor_id: 'admin-api' | `user:${string}` | 'cli' | 'seed';
   ip?: string | null;
   request_id?: string | null;
 }

@@ -12,6 +12,7 @@
  *   client_revoked, client_reactivated, client_registered (dcr, cimd). Metric: authserver_clients_registered_total{source}.
  * - Agent identity (agent-claims.ts, docs/agents.md): taps `tokenRequest` (which clients named by presented tokens
  *   are agents) and `accessTokenClaims` (`agent_id`, `agent_chain`). Metric: authplane_agent_tokens_issued_total{grant_type}.
+ * - Admin console page `clients` (`adminPages`, admin-ui/ap-clients-page.ts).
  */
 import { definePlugin } from 'authplane';
 import type { ClientRegistry } from './types.js';
@@ -39,6 +40,16 @@ export const clients = definePlugin({
   errors: clientErrors,
   register(api, options) {
     api.migrations(clientMigrations);
+    api.registries.adminPages.register('clients', {
+      path: 'clients',
+      title: 'Clients',
+      icon: 'apps',
+      module: new URL('./admin-ui/ap-clients-page.ts', import.meta.url).href,
+      element: 'ap-clients-page',
+      permission: 'admin',
+      section: 'Manage',
+      order: 10,
+    });
     const runtime = api.runtime;
     const cache = new ClientCache(options.cacheTtl * 1000, () => runtime().now());
     // A write here drops the entry here and, through runtime.replicas, on every other replica (topic `clients`).

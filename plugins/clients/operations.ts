@@ -20,7 +20,7 @@ import type { ClientStore, StoredClient } from './store.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
-  actor_id: 'admin-api' | 'cli';
+  actor_id: 'admin-api' | `user:${string}` | 'cli';
   ip?: string | null;
   request_id?: string | null;
 }

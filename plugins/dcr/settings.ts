@@ -33,7 +33,7 @@ interface SettingRow {
 }
 
 export interface SettingsActor {
-  actor_id: 'admin-api' | 'cli';
+  actor_id: 'admin-api' | `user:${string}` | 'cli';
   ip?: string | null;
   request_id?: string | null;
 }

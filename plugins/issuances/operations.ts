@@ -9,7 +9,7 @@ import type { IssuanceStore, IssuanceView } from './store.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
-  actor_id: 'admin-api' | 'cli';
+  actor_id: 'admin-api' | `user:${string}` | 'cli';
   ip?: string | null;
   request_id?: string | null;
 }

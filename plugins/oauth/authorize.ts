@@ -14,7 +14,7 @@ import {
   validateAuthorizationRequest,
   type AuthorizationRequest,
 } from './authorize-request.js';
-import { auditBase, sendPage, type OAuthState } from './context.js';
+import { auditBase, redirectSource, sendPage, type OAuthState } from './context.js';
 import { isLoopbackUri, withParams } from './redirect.js';
 import { consentPage } from './views/consent.js';
 
@@ -166,6 +166,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
             userEmail: who.user.email,
             params: params as Record<string, string>,
           }),
+          redirectSource(request.redirectUri),
         );
       });
     },

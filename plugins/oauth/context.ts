@@ -54,10 +54,37 @@ export function createOAuthState(api: RegisterApi, options: Readonly<OAuthOption
   };
 }
 
-/** Writes a server-rendered page: the kernel's page CSP, never cached. */
-export function sendPage(ctx: Context, status: number, body: string): void {
+/**
+ * The CSP source of where a form's answer may end up redirecting: the origin of a client's redirect URI (or its
+ * private-use scheme). Browsers apply `form-action` to every redirect after a form is posted, so the consent page's
+ * form, and the login form whose answer leads through the authorization endpoint, must allow the client's redirect
+ * URI, or `form-action 'self'` stops the browser on its way back to the client.
+ */
+export function redirectSource(redirectUri: string | undefined): string | undefined {
+  if (!redirectUri) return undefined;
+  try {
+    const url = new URL(redirectUri);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+    return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The redirect URI an authorize or consent URL we return to carries, as a CSP source. */
+export function returnToSource(returnTo: string | undefined): string | undefined {
+  if (!returnTo) return undefined;
+  try {
+    return redirectSource(new URL(returnTo, 'http://return.invalid').searchParams.get('redirect_uri') ?? undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a server-rendered page: the kernel's page CSP (its forms may also lead to `formTarget`), never cached. */
+export function sendPage(ctx: Context, status: number, body: string, formTarget?: string): void {
   ctx.status = status;
-  ctx.set('Content-Security-Policy', PAGE_CSP);
+  ctx.set('Content-Security-Policy', formTarget ? PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${formTarget}`) : PAGE_CSP);
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = body;

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'koa';
 import { PageError, readForm, type IdentityProof, type IdentityProvider, type LoginFailure, type LoginInteraction } from 'authplane';
-import { auditBase, sendPage, type OAuthState } from './context.js';
+import { auditBase, returnToSource, sendPage, type OAuthState } from './context.js';
 import { InteractionCookie } from './interaction-cookie.js';
 import type { ReturnPaths } from './return-paths.js';
 import { loginFailedPage, loginPage, messagePage, type LoginEntry } from './views/login.js';
@@ -187,7 +187,12 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
       if (failure.retryAfter !== undefined) ctx.set('Retry-After', String(failure.retryAfter));
       if (!disabled.has(failed.provider) && providers().get(failed.provider)?.loginForm) {
         const fields = ctx.method === 'POST' ? readForm(ctx) : {};
-        return sendPage(ctx, failure.status, service.page(ctx, failed.returnTo, { provider: failed.provider, error: failure.error, fields }));
+        return sendPage(
+          ctx,
+          failure.status,
+          service.page(ctx, failed.returnTo, { provider: failed.provider, error: failure.error, fields }),
+          returnToSource(failed.returnTo),
+        );
       }
       sendPage(ctx, failure.status, loginFailedPage(failure.error, loginPath('/login', failed.returnTo)));
     },

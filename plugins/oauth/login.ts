@@ -1,5 +1,5 @@
 import { PageError, readForm, readQuery, type RegisterApi } from 'authplane';
-import { auditBase, sendPage, type OAuthState } from './context.js';
+import { auditBase, returnToSource, sendPage, type OAuthState } from './context.js';
 import type { Interactions } from './interactions.js';
 import type { ReturnPaths } from './return-paths.js';
 import { logoutPage, messagePage } from './views/login.js';
@@ -27,7 +27,7 @@ export function registerLogin(api: RegisterApi, state: OAuthState, interactions:
       const user = await state.runtime().use('users').get(session.userId);
       return sendPage(ctx, 200, messagePage('Signed in', `You are signed in as ${user?.email ?? 'unknown'}.`));
     }
-    sendPage(ctx, 200, interactions.page(ctx, returnTo));
+    sendPage(ctx, 200, interactions.page(ctx, returnTo), returnToSource(returnTo));
   }, page);
 
   // The local provider's callback at its historic URL: a 404 like any other route of a disabled provider.

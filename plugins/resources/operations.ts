@@ -14,7 +14,7 @@ import { MAX_URI_KEY_LENGTH, normalizeResourceUri, ResourceUriError } from './ur
 
 /** Who asked, for the audit trail. */
 export interface Actor {
-  actor_id: 'admin-api' | 'cli' | 'seed';
+  actor_id: 'admin-api' | `user:${string}` | 'cli' | 'seed';
   ip?: string | null;
   request_id?: string | null;
 }

@@ -10,7 +10,7 @@ import { canonicalEmail, toUser, type IdentityLink, type StoredUser, type UserSt
 
 /** Who asked, for the audit trail. */
 export interface Actor {
-  actor_id: 'admin-api' | 'cli';
+  actor_id: 'admin-api' | `user:${string}` | 'cli';
   ip?: string | null;
   request_id?: string | null;
 }
