@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { test, type TestContext } from 'node:test';
 import type { Knex } from 'knex';
 import { MISS_REFRESH_GAP_MS, NEGATIVE_TTL_MS } from '../../../plugins/resources/catalog.js';
@@ -18,7 +19,27 @@ const PRM = '/.well-known/oauth-protected-resource';
 const RESOURCES = 1000;
 const SCOPES = 5;
 
-const get = (url: string) => fetch(url, { signal: AbortSignal.timeout(60_000) });
+/**
+ * A fresh connection per request, at most 100 open: hundreds of concurrent requests on kept-alive sockets would race
+ * the server closing idle ones (a reused socket closed under the request fails it).
+ */
+const agent = new Agent({ keepAlive: false, maxSockets: 100 });
+function get(url: string): Promise<{ status: number; json: () => Promise<Record<string, unknown>>; text: () => Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, timeout: 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode!, text: async () => text, json: async () => JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within 60 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Rows shaped like the ones operations.ts writes, inserted straight into the table. */
 async function insertResources(db: Knex, from: number, count: number): Promise<void> {
