@@ -16,6 +16,7 @@ import type { BackendsRegistry } from './backends.js';
 import type { DependentsRegistry } from './dependents.js';
 import type { Resource, ResourceBackend, ResourceBackendKind, ResourceDependents, ResourceRegistry } from './types.js';
 import { NegativeCache } from './negative-cache.js';
+import { SLUG_PATTERN } from './schema.js';
 import { CatalogSnapshot } from './snapshot.js';
 import { MAX_URI_KEY_LENGTH, normalizeResourceUri, ResourceUriError } from './uri.js';
 import { toResource, type ResourceStore, type StoredResource } from './store.js';
@@ -34,6 +35,10 @@ export const NEGATIVE_MAX = 4_096;
  * after a later one was read and a replica whose clock is behind (replica clocks must agree within this).
  */
 export const REFRESH_OVERLAP_MS = 60_000;
+
+const SLUG = new RegExp(SLUG_PATTERN);
+/** The width of `resources.id` (a UUID). */
+const ID_LENGTH = 36;
 
 /** What a Protected Resource Metadata path matched. */
 export type PathMatch = { resource: StoredResource } | { ambiguous: true } | undefined;
@@ -135,7 +140,11 @@ export class ResourceCatalog implements ResourceRegistry {
 
   /** By comparison key when it looks like a URI, by slug otherwise (a slug has no colon). */
   async find(uriOrSlug: string): Promise<StoredResource | undefined> {
-    if (!uriOrSlug.includes(':')) return this.#lookup(`slug ${uriOrSlug}`, () => this.#snapshot.bySlug.get(uriOrSlug));
+    if (!uriOrSlug.includes(':')) {
+      // Only a valid slug can be stored: anything else is unknown without a refresh (and never fills the cache).
+      if (!SLUG.test(uriOrSlug)) return undefined;
+      return this.#lookup(`slug ${uriOrSlug}`, () => this.#snapshot.bySlug.get(uriOrSlug));
+    }
     let key: string;
     try {
       key = normalizeResourceUri(uriOrSlug).key;
@@ -154,6 +163,7 @@ export class ResourceCatalog implements ResourceRegistry {
   }
 
   async findById(id: string): Promise<StoredResource | undefined> {
+    if (id.length > ID_LENGTH) return undefined;
     return this.#lookup(`id ${id}`, () => this.#snapshot.byId.get(id));
   }
 
