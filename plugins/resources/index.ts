@@ -3,11 +3,13 @@
  * RFC 9728 Protected Resource Metadata.
  * - Table `resources` (migrations/resources); URIs also stored as a normalized key (uri.ts) so spellings meet.
  * - Provides service `resources` (ResourceRegistry: resolve by URI or slug, get, list, allScopes) over an in-memory
- *   copy of the table (catalog.ts), refreshed on change, on a short interval and on a miss; other plugins whose
+ *   copy of the table (catalog.ts), refreshed incrementally on change, on a short interval and on a miss (bounded:
+ *   a negative cache, one shared refresh at a time); other plugins whose
  *   records refer to resources register them (`registerDependents`, dependents.ts), and a delete is refused while
  *   any exist unless it cascades. A resource that is not `mint` is accepted only when a plugin serves its backend
  *   (`registerBackend`, backends.ts: the broker serves `broker`), which checks it on every write.
- * - Taps `discoveryMetadata`: `scopes_supported` = every resource's scopes + `offline_access`.
+ * - Taps `discoveryMetadata`: `scopes_supported` = every resource's scopes + `offline_access` while they are at most
+ *   option `discoveryScopeLimit`, only `offline_access` beyond (discovery-scopes.ts).
  * - Routes: `GET /.well-known/oauth-protected-resource[/<path or slug>]` (metadata.ts); admin API
  *   `/admin/resources…` and CLI `authserver admin resource …`, one operations module behind both.
  * - Seeds from option `seed` and from `AUTHPLANE_RESOURCE_URI` + `AUTHPLANE_RESOURCE_SCOPES` (seed.ts).
@@ -17,6 +19,7 @@ import { definePlugin } from 'authplane';
 import { registerResourceRoutes } from './admin-routes.js';
 import { RESOURCES_TOPIC, ResourceCatalog } from './catalog.js';
 import { BackendsRegistry } from './backends.js';
+import { discoveryScopes } from './discovery-scopes.js';
 import { DependentsRegistry } from './dependents.js';
 import { registerResourceCommands } from './cli.js';
 import { protectedResourceMetadata, PRM_PATH } from './metadata.js';
@@ -29,9 +32,6 @@ import { ResourceStore } from './store.js';
 
 export type { ResourceFields, ResourceSeed, ResourcesOptions } from './schema.js';
 
-/** RFC 6749 §6 / OIDC Core §11: the scope clients ask for to get a refresh token. */
-const OFFLINE_ACCESS = 'offline_access';
-
 export const resources = definePlugin({
   name: 'resources',
   schema: optionsSchema,
@@ -43,14 +43,14 @@ export const resources = definePlugin({
     const store = new ResourceStore(runtime);
     const dependents = new DependentsRegistry();
     const backends = new BackendsRegistry();
-    const catalog = new ResourceCatalog(store, runtime, options.refreshInterval * 1000, dependents, backends);
+    const catalog = new ResourceCatalog(store, runtime, dependents, backends);
     const operations = new ResourceOperations(store, catalog, runtime, dependents, backends);
 
     api.provide('resources', catalog);
     // The waterfall is synchronous: it reads the scope union the catalog keeps in memory.
     api.hooks.discoveryMetadata.tap(api.name, (doc) => ({
       ...doc,
-      scopes_supported: [...new Set([...catalog.scopeUnion(), OFFLINE_ACCESS])].sort(),
+      scopes_supported: discoveryScopes(catalog.scopeUnion(), options.discoveryScopeLimit),
     }));
     const metadata = protectedResourceMetadata(catalog, () => api.config.server.issuer);
     api.route('public', 'GET', PRM_PATH, metadata);
@@ -76,14 +76,13 @@ export const resources = definePlugin({
         await catalog.reload();
       },
       async start(rt) {
-        // Another replica's change (or a reconnect, after which one may have been missed): re-read at once.
-        unsubscribe = rt.replicas.subscribe(RESOURCES_TOPIC, () => {
-          catalog.changed(false).catch((err: unknown) => rt.log.warn({ err }, 'resources refresh failed'));
-        });
-        // Keeps discovery's scopes_supported current with changes other replicas make, without waiting for a lookup.
-        refresh = setInterval(() => {
-          catalog.reload().catch((err: unknown) => rt.log.warn({ err }, 'resources refresh failed'));
-        }, options.refreshInterval * 1000);
+        const refreshNow = () => {
+          catalog.refresh().catch((err: unknown) => rt.log.warn({ err }, 'resources refresh failed'));
+        };
+        // Another replica's change (or a reconnect, after which one may have been missed): the changed rows, soon.
+        unsubscribe = rt.replicas.subscribe(RESOURCES_TOPIC, refreshNow);
+        // Keeps discovery's scopes_supported and edits current with changes other replicas make, without a lookup.
+        refresh = setInterval(refreshNow, options.refreshInterval * 1000);
         refresh.unref();
       },
       async stop() {

@@ -21,10 +21,9 @@ const SLUG = new RegExp(SLUG_PATTERN);
 export function protectedResourceMetadata(catalog: ResourceCatalog, issuer: () => string): RouteHandler {
   return async (ctx) => {
     const suffix = ctx.path.slice(PRM_PATH.length);
-    const match = await catalog.byPath(suffix, ctx.host);
-    let resource: StoredResource | undefined = match && 'resource' in match ? match.resource : undefined;
     const slug = suffix.slice(1);
-    if (!resource && SLUG.test(slug)) resource = await catalog.find(slug);
+    const match = await catalog.forMetadata(suffix, ctx.host, SLUG.test(slug) ? slug : undefined);
+    const resource: StoredResource | undefined = match && 'resource' in match ? match.resource : undefined;
     if (!resource) {
       throw notFound(
         match && 'ambiguous' in match

@@ -94,7 +94,7 @@ export class ResourceOperations {
       updated_at: now,
     };
     await this.#write(() => this.store.insert(resource));
-    await this.catalog.changed();
+    await this.catalog.changed(resource.id);
     this.#audit('resource_created', resource, actor, { slug: resource.slug, uri: resource.uri, backend_kind: resource.backend_kind });
     return toResource(resource);
   }
@@ -141,13 +141,15 @@ export class ResourceOperations {
       broker_provider_id: checked.broker_provider_id,
       scopes: fields.scopes,
       policy: completePolicy(fields.policy),
-      updated_at: Date.now(),
+      // Strictly later than the stored row even within one millisecond or on a replica whose clock is behind: the
+      // catalogs of the replicas tell an edited row by its `updated_at`.
+      updated_at: Math.max(Date.now(), current.updated_at + 1),
     };
     const changed = (Object.keys(values) as (keyof StoredResource)[]).filter(
       (key) => key !== 'updated_at' && key !== 'uri_key' && JSON.stringify(values[key]) !== JSON.stringify(current[key]),
     );
     if (!(await this.#write(() => this.store.update(current.id, values)))) throw notFound(`resource '${idOrSlug}' not found`);
-    await this.catalog.changed();
+    await this.catalog.changed(current.id);
     const updated: StoredResource = { ...current, ...values };
     this.#audit('resource_updated', updated, actor, { slug: updated.slug, changed });
     return toResource(updated);
@@ -168,7 +170,7 @@ export class ResourceOperations {
     }
     if (dependents.length) await this.dependents.remove(current.id, actor);
     if (!(await this.store.delete(current.id))) throw notFound(`resource '${idOrSlug}' not found`);
-    await this.catalog.changed();
+    await this.catalog.changed(current.id);
     const cascaded = dependents.length ? { cascaded: dependents.map(({ kind, id }) => ({ kind, id })) } : {};
     this.#audit('resource_deleted', current, actor, { slug: current.slug, uri: current.uri, ...cascaded });
   }

@@ -115,7 +115,14 @@ export const optionsSchema = Type.Object(
       maximum: 3600,
       default: 5,
       description:
-        "How long a server keeps its in-memory copy of the resources before re-reading the table, so replicas see each other's edits (seconds; a lookup miss re-reads at once).",
+        "How often a server reads the resources changed since its last read, so replicas see each other's edits without an announcement (seconds; a lookup miss reads them too, at most twice a second).",
+    }),
+    discoveryScopeLimit: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 100,
+      description:
+        "The most resource scopes discovery's `scopes_supported` lists: while the union of every resource's scopes has at most this many, it is listed (with `offline_access`); beyond, only `offline_access` — each resource's scopes stay in its Protected Resource Metadata. 0 never lists them.",
     }),
   },
   {

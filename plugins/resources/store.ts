@@ -33,6 +33,9 @@ interface ResourceRow {
   updated_at: number | string;
 }
 
+/** Ids per `whereIn`: well below SQLite's and PostgreSQL's bound-parameter limits. */
+const ID_BATCH = 500;
+
 export class ResourceStore {
   constructor(private readonly runtime: () => RuntimeApi) {}
 
@@ -70,7 +73,33 @@ export class ResourceStore {
     return rows.map((row) => this.#fromRow(row));
   }
 
-  /** One indexed lookup by id, slug or comparison key: what a snapshot miss costs. */
+  /** Id and `updated_at` of the rows changed at or after `since` (ms): what an incremental refresh compares. */
+  async stamps(since: number): Promise<{ id: string; updated_at: number }[]> {
+    const rows = (await this.#table().select('id', 'updated_at').where('updated_at', '>=', since)) as Pick<ResourceRow, 'id' | 'updated_at'>[];
+    return rows.map((row) => ({ id: row.id, updated_at: Number(row.updated_at) }));
+  }
+
+  /** The rows with these ids (those still there), a bounded number of ids per query. */
+  async byIds(ids: readonly string[]): Promise<StoredResource[]> {
+    const found: StoredResource[] = [];
+    for (let i = 0; i < ids.length; i += ID_BATCH) {
+      const rows = (await this.#table().whereIn('id', ids.slice(i, i + ID_BATCH))) as ResourceRow[];
+      found.push(...rows.map((row) => this.#fromRow(row)));
+    }
+    return found;
+  }
+
+  async count(): Promise<number> {
+    const row = (await this.#table().count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /** Every id, for finding the rows deleted since the last refresh. */
+  async ids(): Promise<string[]> {
+    return ((await this.#table().pluck('id')) as string[]);
+  }
+
+  /** One indexed lookup by id, slug or comparison key. */
   async findBy(column: 'id' | 'slug' | 'uri_key', value: string): Promise<StoredResource | undefined> {
     const row = await this.#table().where(column, value).first();
     return row ? this.#fromRow(row as ResourceRow) : undefined;

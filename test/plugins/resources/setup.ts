@@ -8,13 +8,22 @@ export type ResourceOptions = Parameters<typeof resources>[0];
 
 export function startResourceServer(
   t: TestContext,
-  options: { resources?: ResourceOptions; env?: NodeJS.ProcessEnv; storage?: 'sqlite' | 'postgres'; dir?: string } = {},
+  options: {
+    resources?: ResourceOptions;
+    env?: NodeJS.ProcessEnv;
+    storage?: 'sqlite' | 'postgres';
+    dir?: string;
+    postgresDsn?: string;
+    now?: () => number;
+  } = {},
 ): Promise<TestServer> {
   return startServer(t, {
     plugins: [resources(options.resources), resourcesProbe()],
     env: options.env,
     storage: options.storage,
     dir: options.dir,
+    postgresDsn: options.postgresDsn,
+    now: options.now,
   });
 }
 
