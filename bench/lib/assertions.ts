@@ -19,6 +19,9 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** The oidc-provider client registered with the public key (bench/servers/oidc-provider.mjs, BENCH_CLIENT_JWK). */
 export const OIDC_KEY_CLIENT = 'bench-key-client';
 
+/** The plugins the JWT-assertion scenarios add to the preset (docs/jwt-assertions.md). */
+export const JWT_PLUGINS = ['trustedIssuers({ allowPrivateAddresses: true })', 'privateKeyJwt()', 'jwtBearer()'];
+
 export interface BenchKey {
   privateKey: CryptoKey;
   publicJwk: JWK;
