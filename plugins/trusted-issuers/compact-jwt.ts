@@ -3,7 +3,7 @@
  * KeyObjects imported once (key-set.ts), and its claims checked as RFC 7519 §4.1 and RFC 7523 §3 ask. Every refusal
  * is an AssertionRejected whose reason is the metric label and audit detail the callers report.
  */
-import { constants, verify, type KeyObject } from 'node:crypto';
+import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { ASSERTION_ALGORITHMS, type AssertionAlgorithm } from './key-set.js';
 import { AssertionRejected } from './types.js';
@@ -71,29 +71,37 @@ export function parseJws(token: string): ParsedJws {
   return { header, alg: alg as AssertionAlgorithm, payload, signingInput: Buffer.from(token.slice(0, second), 'latin1'), signature };
 }
 
-/** RFC 7518 §3.3–3.5, RFC 8037 §3.1: the signature over the signing input, by one key. */
-function signatureValid(jws: ParsedJws, key: KeyObject): boolean {
-  try {
-    switch (jws.alg) {
-      case 'ES256':
-        // RFC 7518 §3.4: R || S, 32 octets each; a DER-encoded signature is not a JWS signature.
-        return jws.signature.length === 64 && verify('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
-      case 'RS256':
-        return verify('sha256', jws.signingInput, key, jws.signature);
-      case 'PS256':
-        return verify('sha256', jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jws.signature);
-      case 'EdDSA':
-        return verify(null, jws.signingInput, key, jws.signature);
+/** node:crypto's `verify` with a callback: the check runs on libuv's pool, as WebCrypto's did, not on the event loop. */
+function verifyOffLoop(algorithm: string | null, data: Buffer, key: VerifyKeyObjectInput | KeyObject, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(algorithm, data, key, signature, (err, valid) => resolve(!err && valid));
+    } catch {
+      resolve(false);
     }
-  } catch {
-    return false;
+  });
+}
+
+/** RFC 7518 §3.3–3.5, RFC 8037 §3.1: the signature over the signing input, by one key. */
+function signatureValid(jws: ParsedJws, key: KeyObject): Promise<boolean> {
+  switch (jws.alg) {
+    case 'ES256':
+      // RFC 7518 §3.4: R || S, 32 octets each; a DER-encoded signature is not a JWS signature.
+      if (jws.signature.length !== 64) return Promise.resolve(false);
+      return verifyOffLoop('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
+    case 'RS256':
+      return verifyOffLoop('sha256', jws.signingInput, key, jws.signature);
+    case 'PS256':
+      return verifyOffLoop('sha256', jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jws.signature);
+    case 'EdDSA':
+      return verifyOffLoop(null, jws.signingInput, key, jws.signature);
   }
 }
 
 /** Whether any of the candidate keys made the signature; none is `unknown_kid`, a wrong one `invalid_signature`. */
-export function checkSignature(jws: ParsedJws, keys: readonly KeyObject[]): void {
+export async function checkSignature(jws: ParsedJws, keys: readonly KeyObject[]): Promise<void> {
   if (keys.length === 0) throw new AssertionRejected('unknown_kid', 'no key of the issuer matches the assertion');
-  for (const key of keys) if (signatureValid(jws, key)) return;
+  for (const key of keys) if (await signatureValid(jws, key)) return;
   throw new AssertionRejected('invalid_signature', 'the assertion signature is invalid');
 }
 

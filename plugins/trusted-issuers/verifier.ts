@@ -94,7 +94,7 @@ export class TrustedIssuerService implements TrustedIssuers {
     let keys: KeyObject[];
     if ('jwksUri' in options.keys) keys = await this.cache.candidates(options.keys.jwksUri, jws.alg, jws.header.kid);
     else keys = this.#local(options.keys.jwks).candidates(jws.alg, jws.header.kid);
-    checkSignature(jws, keys);
+    await checkSignature(jws, keys);
     const now = this.runtime().now();
     checkClaims(jws.payload, { issuer: options.issuer, audience: options.audience, requiredClaims: options.requiredClaims, maxAge: options.maxAge }, now);
     const exp = jws.payload.exp!;
