@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { ensureBuilt } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
-import { benchKey, clientAssertionBodies, idJagFixture, JWT_PLUGINS, keyClient, preparedRequest, startBenchIdp } from './lib/assertions.js';
+import { assertionRequests, JWT_PLUGINS } from './lib/assertions.js';
 import { exchangeRequest, introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './lib/proc.js';
@@ -78,21 +78,8 @@ async function start(
   });
   cleanups.unshift(() => server.stop());
   const fixture = await prepareOurs(server, { codes: false });
-  const tokenUrl = `${server.url}/oauth/token`;
-  const bodies = join(dir, 'bodies.txt');
-  if (values.scenario === 'pkjwt') {
-    const key = await benchKey('bench-client-key');
-    const clientId = await keyClient(fixture, key);
-    const prepare = preparedRequest(tokenUrl, {}, (file, count) => clientAssertionBodies(key, clientId, tokenUrl, count, file), () => bodies);
-    return { label, server, request: (amount) => prepare({ amount }) };
-  }
-  if (values.scenario === 'id-jag') {
-    const idp = await startBenchIdp();
-    cleanups.push(() => idp.close());
-    const x = await idJagFixture(fixture, idp);
-    const prepare = preparedRequest(x.tokenUrl, { authorization: x.authorization }, x.bodies, () => bodies);
-    return { label, server, request: (amount) => prepare({ amount }) };
-  }
+  const assertions = await assertionRequests(values.scenario!, fixture, join(dir, 'bodies.txt'), cleanups);
+  if (assertions) return { label, server, request: assertions };
   const request: LoadRequest =
     values.scenario === 'cc'
       ? fixture.tokenRequest

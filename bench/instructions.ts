@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuilt } from './lib/build.js';
-import { benchKey, clientAssertionBodies, idJagFixture, JWT_PLUGINS, keyClient, preparedRequest, startBenchIdp } from './lib/assertions.js';
+import { assertionRequests, JWT_PLUGINS } from './lib/assertions.js';
 import { introspectionRequest, prepareOurs, send, type OurFixture } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { envList } from './lib/options.js';
@@ -41,21 +41,8 @@ const singleUse = values.scenario === 'pkjwt' || values.scenario === 'id-jag';
 /** The request of a run of `count`: for the assertion scenarios, a fresh file of single-use bodies each time. */
 async function scenarioRequest(fixture: OurFixture, dir: string, cleanups: (() => unknown)[]): Promise<(count: number) => Promise<LoadRequest>> {
   const url = fixture.server.url;
-  const bodies = join(dir, 'bodies.txt');
-  if (values.scenario === 'pkjwt') {
-    const key = await benchKey('bench-client-key');
-    const clientId = await keyClient(fixture, key);
-    const tokenUrl = `${url}/oauth/token`;
-    const prepare = preparedRequest(tokenUrl, {}, (file, count) => clientAssertionBodies(key, clientId, tokenUrl, count, file), () => bodies);
-    return (amount) => prepare({ amount });
-  }
-  if (values.scenario === 'id-jag') {
-    const idp = await startBenchIdp();
-    cleanups.push(() => idp.close());
-    const x = await idJagFixture(fixture, idp);
-    const prepare = preparedRequest(x.tokenUrl, { authorization: x.authorization }, x.bodies, () => bodies);
-    return (amount) => prepare({ amount });
-  }
+  const assertions = await assertionRequests(values.scenario!, fixture, join(dir, 'bodies.txt'), cleanups);
+  if (assertions) return assertions;
   const request: LoadRequest =
     values.scenario === 'introspection'
       ? introspectionRequest(`${url}/oauth/introspect`, fixture.machineAuth, String((await send(fixture.tokenRequest)).access_token))

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { ensureBuilt, REPO_ROOT } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
-import { benchKey, clientAssertionBodies, idJagFixture, JWT_PLUGINS, keyClient, preparedRequest, startBenchIdp } from './lib/assertions.js';
+import { assertionRequests, JWT_PLUGINS } from './lib/assertions.js';
 import { introspectionRequest, mintCodes, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds } from './lib/proc.js';
@@ -126,8 +126,8 @@ try {
   const connections = Number(values.connections);
   let request: LoadRequest | undefined;
   /** Writes a fresh file of single-use bodies (codes, assertions) before each run. */
-  let refill: ((count: number) => Promise<LoadRequest>) | undefined;
-  switch (values.scenario) {
+  let refill: ((count: number) => Promise<LoadRequest>) | undefined = await assertionRequests(values.scenario!, fixture, join(dir, 'bodies.txt'), cleanups);
+  if (!refill) switch (values.scenario) {
     case 'cc':
       request = fixture.tokenRequest;
       break;
@@ -146,22 +146,6 @@ try {
         await mintCodes(fixture, count, file);
         return { url: `${server.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
       };
-      break;
-    }
-    case 'pkjwt': {
-      const key = await benchKey('bench-client-key');
-      const clientId = await keyClient(fixture, key);
-      const tokenUrl = `${server.url}/oauth/token`;
-      const prepare = preparedRequest(tokenUrl, {}, (file, count) => clientAssertionBodies(key, clientId, tokenUrl, count, file), () => join(dir, 'bodies.txt'));
-      refill = (count) => prepare({ amount: count });
-      break;
-    }
-    case 'id-jag': {
-      const idp = await startBenchIdp();
-      cleanups.push(() => idp.close());
-      const x = await idJagFixture(fixture, idp);
-      const prepare = preparedRequest(x.tokenUrl, { authorization: x.authorization }, x.bodies, () => join(dir, 'bodies.txt'));
-      refill = (count) => prepare({ amount: count });
       break;
     }
     default:
