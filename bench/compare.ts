@@ -4,9 +4,9 @@
  * A, B, B, A, … so drift on the machine hits both alike, and prints each run and the medians of req/s and server
  * CPU per request. Absolute figures drift ±25 % on these machines; the B ÷ A ratio is what to read.
  *
- *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|exchange|jwks|discovery
+ *   node --conditions=authplane-source --import tsx bench/compare.ts --scenario cc|introspection|exchange|jwks|discovery|pkjwt|id-jag
  *     [--postgres] [--a-env K=V,…] [--b-env K=V,…] [--a-node="--flag …"] [--b-node="--flag …"] [--a-root DIR] [--runs 6]
- *     [--duration 5] [--server-cores 0,1]
+ *     [--duration 5 | --amount 5000] [--server-cores 0,1]
  *
  * `--a-root` runs side A from another built checkout (e.g. `git worktree add /tmp/base HEAD`, node_modules linked,
  * `npm run build` there), so a code change is measured against the commit before it in the same run.
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { ensureBuilt } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
+import { assertionRequests, JWT_PLUGINS } from './lib/assertions.js';
 import { exchangeRequest, introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './lib/proc.js';
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     'a-root': { type: 'string' },
     runs: { type: 'string', default: '6' },
     duration: { type: 'string', default: '5' },
+    // Requests per run of the scenarios whose bodies are single use (pkjwt, id-jag), instead of --duration.
+    amount: { type: 'string', default: '5000' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     // Servers on more cores than the benchmark's one (a taskset list): how a change behaves where GC threads have room.
@@ -46,13 +49,16 @@ const { values } = parseArgs({
 
 pinSelf(LOAD_CORE);
 ensureBuilt();
+/** Scenarios whose every request consumes a body (a single-use assertion): runs of a fixed count, bodies written before each. */
+const singleUse = values.scenario === 'pkjwt' || values.scenario === 'id-jag';
+const shape = (seconds: string) => (singleUse ? { amount: Number(values.amount), connections: Number(values.connections) } : { seconds: Number(seconds), connections: Number(values.connections) });
 const cleanups: (() => unknown)[] = [];
 async function start(
   label: string,
   env: Record<string, string>,
   nodeArgs: string,
   root?: string,
-): Promise<{ label: string; server: RunningServer; request: LoadRequest }> {
+): Promise<{ label: string; server: RunningServer; request: (amount: number) => Promise<LoadRequest> }> {
   const dir = mkdtempSync(join(tmpdir(), `authplane-compare-${label}-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
@@ -60,7 +66,7 @@ async function start(
     dir,
     mode: 'compiled',
     logLevel: 'warn',
-    args: ['--config', writeOAuthConfig(dir, 'compiled', root)],
+    args: ['--config', writeOAuthConfig(dir, 'compiled', root, singleUse ? JWT_PLUGINS : [])],
     root,
     nodeArgs: nodeArgs.split(' ').filter(Boolean),
     core: values['server-cores'],
@@ -72,6 +78,8 @@ async function start(
   });
   cleanups.unshift(() => server.stop());
   const fixture = await prepareOurs(server, { codes: false });
+  const assertions = await assertionRequests(values.scenario!, fixture, join(dir, 'bodies.txt'), cleanups);
+  if (assertions) return { label, server, request: assertions };
   const request: LoadRequest =
     values.scenario === 'cc'
       ? fixture.tokenRequest
@@ -80,7 +88,7 @@ async function start(
         : values.scenario === 'exchange'
           ? await exchangeRequest(fixture)
           : { url: `${server.url}/.well-known/${values.scenario === 'jwks' ? 'jwks.json' : 'openid-configuration'}` };
-  return { label, server, request };
+  return { label, server, request: async () => request };
 }
 
 try {
@@ -88,14 +96,14 @@ try {
     await start('A', envList(values['a-env']!), values['a-node']!, values['a-root']),
     await start('B', envList(values['b-env']!), values['b-node']!),
   ];
-  const connections = Number(values.connections);
-  for (const side of sides) await runLoad(side.request, { seconds: Number(values.warmup), connections });
+  for (const side of sides) await runLoad(await side.request(Number(values.amount)), shape(values.warmup!));
   for (const side of sides) resetPeakRss(side.server.pid);
   const figures = new Map<string, { rps: number[]; cpu: number[]; p99: number[] }>(sides.map((s) => [s.label, { rps: [], cpu: [], p99: [] }]));
   for (let run = 0; run < Number(values.runs); run++) {
     for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
+      const request = await side.request(Number(values.amount));
       const before = cpuSeconds(side.server.pid);
-      const result = await runLoad(side.request, { seconds: Number(values.duration), connections });
+      const result = await runLoad(request, shape(values.duration!));
       const cpu = ((cpuSeconds(side.server.pid) - before) * 1e6) / result.total;
       figures.get(side.label)!.rps.push(result.rps);
       figures.get(side.label)!.cpu.push(cpu);

@@ -4,7 +4,7 @@
  * info against warn, say). The server runs under callgrind (some fifty times slower), is warmed up, its counters are
  * zeroed, `--requests` are sent over `--connections`, and the instructions counted since are divided by them.
  *
- *   node --conditions=authplane-source --import tsx bench/instructions.ts [--scenario cc|introspection|jwks]
+ *   node --conditions=authplane-source --import tsx bench/instructions.ts [--scenario cc|introspection|jwks|pkjwt|id-jag]
  *     [--a-env K=V,…] [--b-env K=V,…] [--a-root DIR] [--b-root DIR] [--requests 3000] [--warmup 5000] [--connections 10]
  *
  * Needs valgrind (callgrind_control) on the PATH. Not part of `npm run bench`.
@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuilt } from './lib/build.js';
-import { introspectionRequest, prepareOurs, send } from './lib/fixtures.js';
+import { assertionRequests, JWT_PLUGINS } from './lib/assertions.js';
+import { introspectionRequest, prepareOurs, send, type OurFixture } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { envList } from './lib/options.js';
 import { authplaneCommand, BENCH_ADMIN_KEY, freePort, waitForOk, writeOAuthConfig, type RunningServer } from './lib/servers.js';
@@ -35,6 +36,21 @@ const { values } = parseArgs({
 });
 
 ensureBuilt();
+const singleUse = values.scenario === 'pkjwt' || values.scenario === 'id-jag';
+
+/** The request of a run of `count`: for the assertion scenarios, a fresh file of single-use bodies each time. */
+async function scenarioRequest(fixture: OurFixture, dir: string, cleanups: (() => unknown)[]): Promise<(count: number) => Promise<LoadRequest>> {
+  const url = fixture.server.url;
+  const assertions = await assertionRequests(values.scenario!, fixture, join(dir, 'bodies.txt'), cleanups);
+  if (assertions) return assertions;
+  const request: LoadRequest =
+    values.scenario === 'introspection'
+      ? introspectionRequest(`${url}/oauth/introspect`, fixture.machineAuth, String((await send(fixture.tokenRequest)).access_token))
+      : values.scenario === 'jwks'
+        ? { url: `${url}/.well-known/jwks.json` }
+        : fixture.tokenRequest;
+  return async () => request;
+}
 
 /** Instructions callgrind has counted in `pid` since its last zeroing, every thread (`callgrind_control -e`). */
 function instructions(pid: number): number {
@@ -50,7 +66,7 @@ async function measure(label: string, env: Record<string, string>, root?: string
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...authplaneCommand('compiled', root), 'serve', '--config', writeOAuthConfig(dir, 'compiled', root)],
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...authplaneCommand('compiled', root), 'serve', '--config', writeOAuthConfig(dir, 'compiled', root, singleUse ? JWT_PLUGINS : [])],
     {
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -69,23 +85,20 @@ async function measure(label: string, env: Record<string, string>, root?: string
       },
     },
   );
+  const cleanups: (() => unknown)[] = [];
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   try {
     await waitForOk(`${url}/health`, child, 600_000, 200);
     const server = { name: label, pid: child.pid!, url, adminUrl: `http://127.0.0.1:${adminPort}`, readyMs: 0, stderr: () => stderr, stop: async () => null } as RunningServer;
     const fixture = await prepareOurs(server, { codes: false });
-    const request: LoadRequest =
-      values.scenario === 'introspection'
-        ? introspectionRequest(`${url}/oauth/introspect`, fixture.machineAuth, String((await send(fixture.tokenRequest)).access_token))
-        : values.scenario === 'jwks'
-          ? { url: `${url}/.well-known/jwks.json` }
-          : fixture.tokenRequest;
+    const request = await scenarioRequest(fixture, dir, cleanups);
     const connections = Number(values.connections);
-    await runLoad(request, { amount: Number(values.warmup), connections });
+    await runLoad(await request(Number(values.warmup)), { amount: Number(values.warmup), connections });
+    const measured = await request(Number(values.requests));
     spawnSync('callgrind_control', ['-z', String(child.pid)]);
     const before = instructions(child.pid!);
-    const result = await runLoad(request, { amount: Number(values.requests), connections });
+    const result = await runLoad(measured, { amount: Number(values.requests), connections });
     const perRequest = (instructions(child.pid!) - before) / result.total;
     console.log(`${label} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}): ${Math.round(perRequest)} instructions per request (${result.total} requests, ${result.non2xx} non-2xx)`);
     return perRequest;
@@ -94,6 +107,7 @@ async function measure(label: string, env: Record<string, string>, root?: string
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('close', r));
+    for (const cleanup of cleanups) await cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,8 +3,8 @@
  * benchmark), applies the load, stops it and prints the heaviest functions and packages by self time. The
  * .cpuprofile is kept for Chrome DevTools / speedscope.
  *
- *   node --conditions=authplane-source --import tsx bench/profile.ts [--scenario cc|introspection|jwks|discovery|code]
- *     [--duration 8] [--connections 50] [--log-level warn] [--postgres] [--source] [--top 30]
+ *   node --conditions=authplane-source --import tsx bench/profile.ts [--scenario cc|introspection|jwks|discovery|code|pkjwt|id-jag]
+ *     [--duration 8 | --amount 5000] [--connections 50] [--log-level warn] [--postgres] [--source] [--top 30]
  *     [--no-profile --runs 3]   (just the figures: req/s and server CPU per request, no profiler overhead)
  *     [--env K=V,…]             (extra environment for the server, e.g. NODE_OPTIONS=--require=./probe.cjs)
  *     [--alloc]                 (bytes allocated per request, by function, instead of CPU: see lib/alloc-probe.cjs)
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { ensureBuilt, REPO_ROOT } from './lib/build.js';
 import { LOAD_CORE, pinSelf } from './lib/cpu.js';
+import { assertionRequests, JWT_PLUGINS } from './lib/assertions.js';
 import { introspectionRequest, mintCodes, prepareOurs, send } from './lib/fixtures.js';
 import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds } from './lib/proc.js';
@@ -78,6 +79,8 @@ const { values } = parseArgs({
     postgres: { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     top: { type: 'string', default: '30' },
+    // Requests per run of the scenarios whose bodies are single use (code, pkjwt, id-jag), instead of --duration.
+    amount: { type: 'string', default: '5000' },
     profile: { type: 'boolean', default: true },
     runs: { type: 'string', default: '1' },
     env: { type: 'string', default: '' },
@@ -95,13 +98,14 @@ const profileDir = join(dir, 'profile');
 const allocFile = join(dir, 'alloc.heapprofile');
 // Allocation sampling replaces the CPU profile: the two profilers would distort each other's figures.
 const cpuProfile = values.profile && !values.alloc;
+const assertions = values.scenario === 'pkjwt' || values.scenario === 'id-jag';
 const cleanups: (() => unknown)[] = [];
 const dsn = values.postgres ? await freshPostgresDatabase({ after: (fn) => cleanups.push(fn) }) : undefined;
 const server = await startAuthPlane({
   dir,
   mode,
   logLevel: values['log-level'],
-  args: ['--config', writeOAuthConfig(dir, mode)],
+  args: ['--config', writeOAuthConfig(dir, mode, undefined, assertions ? JWT_PLUGINS : [])],
   nodeArgs: [...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...values.node.split(' ').filter(Boolean)],
   env: {
     ...(values.alloc
@@ -120,9 +124,10 @@ try {
   const fixture = await prepareOurs(server, { codes: values.scenario === 'code' });
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
-  let request: LoadRequest;
-  let amount: number | undefined;
-  switch (values.scenario) {
+  let request: LoadRequest | undefined;
+  /** Writes a fresh file of single-use bodies (codes, assertions) before each run. */
+  let refill: ((count: number) => Promise<LoadRequest>) | undefined = await assertionRequests(values.scenario!, fixture, join(dir, 'bodies.txt'), cleanups);
+  if (!refill) switch (values.scenario) {
     case 'cc':
       request = fixture.tokenRequest;
       break;
@@ -136,26 +141,27 @@ try {
       request = { url: `${server.url}/.well-known/openid-configuration` };
       break;
     case 'code': {
-      amount = 5000;
       const file = join(dir, 'codes.txt');
-      await mintCodes(fixture, amount, file);
-      request = { url: `${server.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
+      refill = async (count) => {
+        await mintCodes(fixture, count, file);
+        return { url: `${server.url}/oauth/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, bodiesFile: file };
+      };
       break;
     }
     default:
       throw new Error(`unknown scenario ${values.scenario}`);
   }
+  const amount = Number(values.amount);
   let allocRequests = 0;
   if (values.alloc) {
     // Warm first (JIT, caches, pools), then sample exactly the measured run.
-    await runLoad(request, amount ? { amount: Math.min(amount, 500), connections } : { seconds: 2, connections });
-    if (values.scenario === 'code') await mintCodes(fixture, amount!, (request as { bodiesFile: string }).bodiesFile);
+    await runLoad(refill ? await refill(Math.min(amount, 500)) : request!, refill ? { amount: Math.min(amount, 500), connections } : { seconds: 2, connections });
     process.kill(server.pid, 'SIGUSR2');
   }
   for (let run = 0; run < Number(values.runs); run++) {
-    if (run > 0 && values.scenario === 'code') await mintCodes(fixture, amount!, (request as { bodiesFile: string }).bodiesFile);
+    const load = refill ? await refill(amount) : request!;
     const before = cpuSeconds(server.pid);
-    const result = await runLoad(request, amount ? { amount, connections } : { seconds, connections });
+    const result = await runLoad(load, refill ? { amount, connections } : { seconds, connections });
     const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / result.total;
     allocRequests += result.total;
     console.log(

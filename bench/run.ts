@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresAvailable, freshPostgresDatabase } from '../test/helpers/postgres.js';
 import { checkAims, formatAims } from './lib/aims.js';
-import { benchKey, clientAssertionBodies, idJagFixture, keyClient, OIDC_KEY_CLIENT, preparedRequest, probe, startBenchIdp } from './lib/assertions.js';
+import { benchKey, clientAssertionBodies, idJagFixture, JWT_PLUGINS, keyClient, OIDC_KEY_CLIENT, preparedRequest, probe, startBenchIdp } from './lib/assertions.js';
 import { ensureBuilt } from './lib/build.js';
 import { coldStartRows, measureColdStarts } from './cold-start.js';
 import { cpuTimes, LOAD_CORE, machineSummary, pinSelf, stealPercent } from './lib/cpu.js';
@@ -39,8 +39,6 @@ import { quoteInReadme, runDate, writeResults } from './lib/results.js';
 import { oidcProviderVersion, startAuthPlane, startOidcProvider, writeOAuthConfig, type RunningServer } from './lib/servers.js';
 
 const SCENARIOS = ['cc-sqlite', 'cc-postgres', 'introspection', 'jwks', 'discovery', 'code', 'exchange', 'pkjwt', 'id-jag', 'cold-start'] as const;
-/** The plugins the JWT-assertion scenarios add to the preset (docs/jwt-assertions.md). */
-const JWT_PLUGINS = ['trustedIssuers({ allowPrivateAddresses: true })', 'privateKeyJwt()', 'jwtBearer()'];
 type ScenarioKey = (typeof SCENARIOS)[number];
 
 const options = benchOptions();

@@ -19,6 +19,9 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** The oidc-provider client registered with the public key (bench/servers/oidc-provider.mjs, BENCH_CLIENT_JWK). */
 export const OIDC_KEY_CLIENT = 'bench-key-client';
 
+/** The plugins the JWT-assertion scenarios add to the preset (docs/jwt-assertions.md). */
+export const JWT_PLUGINS = ['trustedIssuers({ allowPrivateAddresses: true })', 'privateKeyJwt()', 'jwtBearer()'];
+
 export interface BenchKey {
   privateKey: CryptoKey;
   publicJwk: JWK;
@@ -135,4 +138,32 @@ export async function probe(url: string, authorization: string | undefined, writ
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The request of a run of `count` for the JWT-assertion scenarios of bench/profile.ts, compare.ts and
+ * instructions.ts (`pkjwt`, `id-jag`) on our server alone: each call writes a fresh file of single-use bodies.
+ * Undefined for any other scenario.
+ */
+export async function assertionRequests(
+  scenario: string,
+  fixture: OurFixture,
+  bodiesFile: string,
+  cleanups: (() => unknown)[],
+): Promise<((count: number) => Promise<LoadRequest>) | undefined> {
+  if (scenario === 'pkjwt') {
+    const key = await benchKey('bench-client-key');
+    const clientId = await keyClient(fixture, key);
+    const tokenUrl = `${fixture.server.url}/oauth/token`;
+    const prepare = preparedRequest(tokenUrl, {}, (file, count) => clientAssertionBodies(key, clientId, tokenUrl, count, file), () => bodiesFile);
+    return (amount) => prepare({ amount });
+  }
+  if (scenario === 'id-jag') {
+    const idp = await startBenchIdp();
+    cleanups.push(() => idp.close());
+    const x = await idJagFixture(fixture, idp);
+    const prepare = preparedRequest(x.tokenUrl, { authorization: x.authorization }, x.bodies, () => bodiesFile);
+    return (amount) => prepare({ amount });
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ListenerName } from '../hooks.js';
+import { fixedInfoLine } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { RequestScope } from '../observe/request-scope.js';
 import { RequestMetrics } from '../observe/request-metrics.js';
@@ -24,6 +25,7 @@ export interface RequestRecord {
 export function createRequestRecorder(options: { listener: ListenerName; log: Logger; metrics: Metrics }) {
   const { listener, log, metrics } = options;
   const figures = RequestMetrics.of(metrics);
+  const accessLine = fixedInfoLine(log, 'request', ['listener', 'method', 'route', 'path', 'status', 'duration_ms', 'request_id', 'trace_id', 'span_id']);
 
   return {
     /** The caller's X-Request-ID when it is safe to echo and log, a fresh UUID otherwise. */
@@ -36,20 +38,17 @@ export function createRequestRecorder(options: { listener: ListenerName; log: Lo
       figures.observe(r.method, r.route, r.status, seconds);
       // Built only when it is written: at warn every request would otherwise allocate a line nobody reads.
       if (!log.isLevelEnabled('info')) return;
-      log.info(
-        {
-          listener,
-          method: r.method,
-          route: r.route,
-          path: r.path,
-          status: r.status,
-          duration_ms: Math.round(seconds * 1e6) / 1e3,
-          request_id: r.scope.request_id,
-          trace_id: r.scope.trace_id,
-          span_id: r.scope.span_id,
-        },
-        'request',
-      );
+      accessLine({
+        listener,
+        method: r.method,
+        route: r.route,
+        path: r.path,
+        status: r.status,
+        duration_ms: Math.round(seconds * 1e6) / 1e3,
+        request_id: r.scope.request_id,
+        trace_id: r.scope.trace_id,
+        span_id: r.scope.span_id,
+      });
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Counter } from 'prom-client';
 import type { AuditBus, AuditEvent, AuditInput } from '../contracts.js';
 import type { HookCatalog } from '../hooks.js';
 import { uuidv7 } from '../storage/ids.js';
+import { fixedInfoLine } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 /** Largest batch handed to the sinks at once. */
@@ -33,6 +34,7 @@ export class AuditQueue implements AuditBus {
   #traceId: () => string | undefined = () => undefined;
 
   #droppedTotal: Counter<'reason'> | undefined;
+  readonly #line: ReturnType<typeof fixedInfoLine<'audit' | 'user_id' | 'client_id' | 'request_id'>>;
 
   constructor(
     private readonly hook: HookCatalog['auditSinks'],
@@ -40,6 +42,7 @@ export class AuditQueue implements AuditBus {
     private readonly minIntervalMs = MIN_INTERVAL_MS,
     metrics?: Metrics,
   ) {
+    this.#line = fixedInfoLine(log, 'audit', ['audit', 'user_id', 'client_id', 'request_id']);
     this.#droppedTotal = metrics?.counter({
       name: 'authserver_audit_events_dropped_total',
       help: 'Audit events a sink could not store, by reason (each is also logged at error level)',
@@ -66,7 +69,7 @@ export class AuditQueue implements AuditBus {
       detail: input.detail,
     };
     if (this.log.isLevelEnabled('info')) {
-      this.log.info({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
+      this.#line({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id });
     }
     if (!this.hook.isUsed()) return;
     this.#queue.push(event);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { KernelConfig } from '../config/types.js';
-import { scopeMixin } from './request-scope.js';
+import { liveScope, scopeMixin } from './request-scope.js';
 
 /**
  * JSON logs. Secrets are redacted by path (schema `x-secret` paths plus credentials that appear in requests) so a
@@ -207,4 +207,72 @@ function isoTimeByMillisecond(): string {
     lastTime = `,"time":"${new Date(now).toISOString()}"`;
   }
   return lastTime;
+}
+
+type LineValue = string | number | null | undefined;
+
+const PLAIN = /^[^"\\\u0000-\u001f]*$/;
+const CONTROL = /[\u0000-\u001f]/;
+const QUOTE_OR_BACKSLASH = /["\\]/g;
+/**
+ * A string as pino (10, on node < 25) writes it: up to 100 UTF-16 units without control characters with only `"`
+ * and `\` escaped, anything else through JSON.stringify.
+ */
+export function pinoString(value: string): string {
+  if (value.length > 100) return JSON.stringify(value);
+  if (PLAIN.test(value)) return `"${value}"`;
+  return CONTROL.test(value) ? JSON.stringify(value) : `"${value.replace(QUOTE_OR_BACKSLASH, '\\$&')}"`;
+}
+
+const lineValue = (value: LineValue): string =>
+  typeof value === 'string' ? pinoString(value) : typeof value === 'number' && Number.isFinite(value) ? String(value) : 'null';
+
+/**
+ * An info line with fixed keys, written byte for byte as `log.info(fields, msg)` writes it but without pino's walk
+ * over an arbitrary object (its per-key serializer, redaction and type checks, the mixin's merge): at info every
+ * request writes one (a token two), and pino's generic path cost about twice a line built here
+ * (docs/performance.md). The request scope's trace ids are added as the mixin would add them. Where the logger
+ * does something to a line this cannot reproduce — a serializer or redaction on one of the keys, a log formatter,
+ * a write hook, a message prefix, another mixin, a stream that wants metadata — the writer is `log.info` itself.
+ * Callers check `log.isLevelEnabled('info')` first.
+ */
+export function fixedInfoLine<K extends string>(log: Logger, msg: string, keys: readonly K[]): (fields: Record<K, LineValue>) => void {
+  const plain = (fields: Record<K, LineValue>) => log.info(fields as object, msg);
+  const internals = log as unknown as Record<symbol, unknown>;
+  // pino.symbols at run time has more than its type declares (msgPrefixSym, mixinMergeStrategySym).
+  const s = pino.symbols as typeof pino.symbols & Record<'msgPrefixSym' | 'mixinMergeStrategySym', symbol>;
+  const serializers = internals[s.serializersSym] as Record<string, unknown>;
+  const stringifiers = internals[s.stringifiersSym] as Record<string | symbol, unknown>;
+  const formatters = internals[s.formattersSym] as { log?: unknown };
+  const stream = internals[s.streamSym] as DestinationStream & Record<symbol, unknown>;
+  const reproducible =
+    keys.every((key) => serializers[key] === undefined && stringifiers[key] === undefined) &&
+    stringifiers[s.wildcardFirstSym] === undefined &&
+    serializers[internals[s.messageKeySym] as string] === undefined &&
+    formatters.log === undefined &&
+    (internals[s.hooksSym] as { streamWrite?: unknown }).streamWrite === undefined &&
+    !internals[s.msgPrefixSym] &&
+    !internals[s.nestedKeySym] &&
+    stream[s.needsMetadataGsym] !== true &&
+    (internals[s.mixinSym] === undefined || (internals[s.mixinSym] === scopeMixin.mixin && internals[s.mixinMergeStrategySym] === scopeMixin.mixinMergeStrategy));
+  if (!reproducible) return plain;
+  const levelCache = internals[s.lsCacheSym] as Record<number, string>;
+  const time = internals[s.timeSym] as () => string;
+  const chindings = internals[s.chindingsSym] as string;
+  const tail = `,${pinoString(internals[s.messageKeySym] as string)}:${pinoString(msg)}${internals[s.endSym] as string}`;
+  const prefixes = keys.map((key) => `,${pinoString(key)}:`);
+  // The mixin adds the scope's ids to a line that names a request but carries no trace of its own.
+  const scoped = internals[s.mixinSym] !== undefined && keys.includes('request_id' as K) && !keys.includes('trace_id' as K);
+  return function handBuilt(fields) {
+    let line = levelCache[30]! + time() + chindings;
+    if (scoped && typeof fields['request_id' as K] === 'string') {
+      const scope = liveScope(fields['request_id' as K] as string);
+      if (scope) line += `,"trace_id":${pinoString(scope.trace_id)},"span_id":${pinoString(scope.span_id)}`;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const value = fields[keys[i]!];
+      if (value !== undefined) line += prefixes[i]! + lineValue(value);
+    }
+    stream.write(line + tail);
+  };
 }

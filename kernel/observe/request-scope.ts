@@ -29,6 +29,11 @@ export function closeScope(scope: RequestScope): void {
   if (live.get(scope.request_id) === scope) live.delete(scope.request_id);
 }
 
+/** The scope of a request being handled, by its request id. */
+export function liveScope(requestId: string): RequestScope | undefined {
+  return live.get(requestId);
+}
+
 /** 16 bytes of trace id and 8 of span id per request, drawn from one buffer refilled now and then. */
 const POOL = Buffer.alloc(24 * 512);
 let offset = POOL.length;

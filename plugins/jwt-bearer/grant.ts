@@ -27,7 +27,7 @@ const scopeTokens = (scope: unknown) => (typeof scope === 'string' ? [...new Set
 /**
  * RFC 7523 §2.1 / §3 with the ID-JAG profile: a confidential client presents an Identity Assertion JWT Authorization
  * Grant its user's IdP minted for it, and gets an access token for that user without a browser. Checks in order:
- * `typ`, a registered enabled issuer, signature and `aud`/`exp`/`iat` (jose, through `trustedIssuers`), the
+ * `typ`, a registered enabled issuer, signature and `aud`/`exp`/`iat` (through `trustedIssuers`), the
  * assertion's `client_id` is the authenticated client, `jti` single use, the resource, a matching Cross-App Access
  * policy, the subject mapping, the scope. Every refusal is audited (`jwt_bearer_denied`) and counted.
  */

@@ -3,8 +3,10 @@
  * issuer just rotated in) but not more often than `refetchInterval` ms (forged kids cost one fetch per interval).
  * Concurrent misses share one fetch. Every fetch goes through the kernel's SSRF-guarded `outboundRequest`.
  */
-import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { JSONWebKeySet } from 'jose';
 import { outboundRequest, OutboundRequestError } from 'authplane';
+import { KeySet, type AssertionAlgorithm } from './key-set.js';
 import { AssertionRejected } from './types.js';
 
 const MAX_DOCUMENT_BYTES = 256 * 1024;
@@ -15,7 +17,7 @@ export interface FetchLimits {
 }
 
 interface Entry {
-  keys: JWTVerifyGetKey;
+  keys: KeySet;
   fetchedAt: number;
   /** Set while a fetch is under way, so concurrent misses wait for the same one. */
   pending?: Promise<Entry>;
@@ -69,25 +71,21 @@ export class JwksCache {
     private readonly onFetch: (result: 'ok' | 'error') => void = () => {},
   ) {}
 
-  /** The key for this header from the set at `url`, refetching as the cache rules allow. */
-  async key(url: string, header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) {
+  /** The keys of the set at `url` that may verify a JWS of `alg` with header `kid`, refetching as the cache rules allow. */
+  async candidates(url: string, alg: AssertionAlgorithm, kid: unknown): Promise<KeyObject[]> {
     let entry = this.#entries.get(url);
     if (!entry || this.now() - entry.fetchedAt >= this.ttlMs) entry = await this.#fetch(url);
-    try {
-      return await entry.keys(header, token);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw err;
-      if (this.now() - (this.#lastMissFetch.get(url) ?? -Infinity) < this.refetchIntervalMs) throw err;
-      this.#lastMissFetch.set(url, this.now());
-      return (await this.#fetch(url)).keys(header, token);
-    }
+    const keys = entry.keys.candidates(alg, kid);
+    if (keys.length > 0 || this.now() - (this.#lastMissFetch.get(url) ?? -Infinity) < this.refetchIntervalMs) return keys;
+    this.#lastMissFetch.set(url, this.now());
+    return (await this.#fetch(url)).keys.candidates(alg, kid);
   }
 
   /** Drops the cached set so the next token fetches it again (the admin refresh endpoint fetches at once). */
   async refresh(url: string): Promise<number> {
     this.#entries.delete(url);
     const set = checkJwks(await fetchJson(url, this.limits), url);
-    this.#entries.set(url, { keys: createLocalJWKSet(set), fetchedAt: this.now() });
+    this.#entries.set(url, { keys: new KeySet(set), fetchedAt: this.now() });
     return set.keys.length;
   }
 
@@ -98,7 +96,7 @@ export class JwksCache {
       try {
         const set = checkJwks(await fetchJson(url, this.limits), url);
         this.onFetch('ok');
-        const entry: Entry = { keys: createLocalJWKSet(set), fetchedAt: this.now() };
+        const entry: Entry = { keys: new KeySet(set), fetchedAt: this.now() };
         this.#entries.set(url, entry);
         return entry;
       } catch (err) {
@@ -112,11 +110,9 @@ export class JwksCache {
         throw err;
       }
     })();
-    this.#entries.set(url, { ...(current ?? { keys: noKeys, fetchedAt: -Infinity }), pending });
+    this.#entries.set(url, { ...(current ?? { keys: NO_KEYS, fetchedAt: -Infinity }), pending });
     return pending;
   }
 }
 
-const noKeys: JWTVerifyGetKey = () => {
-  throw Object.assign(new Error('no keys'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
-};
+const NO_KEYS = new KeySet({ keys: [] });

@@ -1,42 +1,26 @@
 /**
  * The `trustedIssuers` service: issuer lookups (cached briefly), JWKS discovery, JWT verification, single-use jtis
- * and workload rules. Verification is jose's `jwtVerify` with keys from the one JWKS cache; its errors become
- * AssertionRejected with a short reason, so each caller answers in its own protocol's shape.
+ * and workload rules. Verification is compact-jwt.ts with keys imported once (the one JWKS cache for URLs, a WeakMap
+ * by the set object for a client's inline `jwks`); refusals are AssertionRejected with a short reason, so each caller
+ * answers in its own protocol's shape.
  */
-import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { RuntimeApi } from 'authplane';
+import { checkClaims, checkSignature, CLOCK_TOLERANCE_S, parseJws } from './compact-jwt.js';
 import { fetchJson, type FetchLimits, type JwksCache } from './jwks-cache.js';
 import { JtiStore } from './jti.js';
+import { ASSERTION_ALGORITHMS, KeySet } from './key-set.js';
 import type { IssuerStore } from './store.js';
 import { AssertionRejected, type TrustedIssuer, type TrustedIssuers, type VerifiedJwt, type VerifyOptions } from './types.js';
 
-/** The issue's list: ES256, RS256, PS256, EdDSA. `none` and HMAC are never accepted (RFC 8725 §3.1, §3.2). */
-export const ASSERTION_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
-/** Clock skew between us and the signer that `exp`, `nbf` and `iat` tolerate, in seconds. */
-const CLOCK_TOLERANCE_S = 30;
+export { ASSERTION_ALGORITHMS };
 /** Issuer records are read on every assertion; a change made through this server applies at once (invalidate). */
 const ISSUER_CACHE_MS = 5000;
 
 /** RFC 8725 §3.11: `typ` compares case-insensitively, and `application/` may be left off. */
 const typMatches = (typ: unknown, expected: string) =>
   typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === expected.toLowerCase();
-
-function rejection(err: unknown): AssertionRejected {
-  if (err instanceof AssertionRejected) return err;
-  if (err instanceof errors.JWTExpired) {
-    // jose reports an `iat` older than maxTokenAge as expired too.
-    if (err.claim === 'iat') return new AssertionRejected('too_old', 'the assertion was issued too long ago', { cause: err });
-    return new AssertionRejected('expired', 'the assertion has expired', { cause: err });
-  }
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    const reason = { aud: 'wrong_audience', iss: 'wrong_issuer', iat: 'too_old', nbf: 'not_yet_valid' }[err.claim] ?? 'invalid_claims';
-    return new AssertionRejected(reason, `the assertion's ${err.claim} claim is not acceptable: ${err.reason === 'check_failed' ? 'unexpected value' : err.reason}`, { cause: err });
-  }
-  if (err instanceof errors.JWKSNoMatchingKey) return new AssertionRejected('unknown_kid', 'no key of the issuer matches the assertion', { cause: err });
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new AssertionRejected('invalid_signature', 'the assertion signature is invalid', { cause: err });
-  if (err instanceof errors.JOSEAlgNotAllowed) return new AssertionRejected('unsupported_alg', `the assertion must be signed with ${ASSERTION_ALGORITHMS.join(', ')}`, { cause: err });
-  return new AssertionRejected('malformed', 'the assertion is not a valid signed JWT', { cause: err });
-}
 
 /** A claim by dotted path (`kubernetes.io.namespace` walks `kubernetes.io` → `namespace` when that key exists). */
 function claimAt(payload: JWTPayload, path: string): unknown {
@@ -55,7 +39,7 @@ export class TrustedIssuerService implements TrustedIssuers {
   readonly algorithms = ASSERTION_ALGORITHMS;
   readonly #byIssuer = new Map<string, { at: number; issuer: TrustedIssuer | undefined }>();
   readonly #discovered = new Map<string, { at: number; uri: string }>();
-  readonly #inline = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();
+  readonly #inline = new WeakMap<JSONWebKeySet, KeySet>();
   readonly #jtis: JtiStore;
 
   constructor(
@@ -103,36 +87,21 @@ export class TrustedIssuerService implements TrustedIssuers {
   }
 
   async verify(token: string, options: VerifyOptions): Promise<VerifiedJwt> {
-    let header;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch (err) {
-      throw new AssertionRejected('malformed', 'the assertion is not a JWT', { cause: err });
-    }
-    if (options.typ !== undefined && !typMatches(header.typ, options.typ)) {
+    const jws = parseJws(token);
+    if (options.typ !== undefined && !typMatches(jws.header.typ, options.typ)) {
       throw new AssertionRejected('wrong_typ', `the assertion's typ must be ${options.typ}`);
     }
-    const keys = 'jwksUri' in options.keys ? this.#remote(options.keys.jwksUri) : this.#local(options.keys.jwks);
+    let keys: KeyObject[];
+    if ('jwksUri' in options.keys) keys = await this.cache.candidates(options.keys.jwksUri, jws.alg, jws.header.kid);
+    else keys = this.#local(options.keys.jwks).candidates(jws.alg, jws.header.kid);
+    await checkSignature(jws, keys);
     const now = this.runtime().now();
-    let verified;
-    try {
-      verified = await jwtVerify(token, keys, {
-        algorithms: [...ASSERTION_ALGORITHMS],
-        issuer: options.issuer,
-        audience: [...options.audience],
-        requiredClaims: ['exp', ...(options.requiredClaims ?? [])],
-        currentDate: new Date(now),
-        clockTolerance: CLOCK_TOLERANCE_S,
-        ...(options.maxAge !== undefined ? { maxTokenAge: options.maxAge } : {}),
-      });
-    } catch (err) {
-      throw rejection(err);
-    }
-    const exp = verified.payload.exp!;
+    checkClaims(jws.payload, { issuer: options.issuer, audience: options.audience, requiredClaims: options.requiredClaims, maxAge: options.maxAge }, now);
+    const exp = jws.payload.exp!;
     if (options.maxLifetime !== undefined && exp - now / 1000 > options.maxLifetime + CLOCK_TOLERANCE_S) {
       throw new AssertionRejected('lifetime_too_long', `the assertion must expire within ${options.maxLifetime} seconds`);
     }
-    return { header: verified.protectedHeader, payload: verified.payload };
+    return { header: jws.header, payload: jws.payload };
   }
 
   consumeJti(issuer: string, jti: string, expiresAt: number): Promise<boolean> {
@@ -145,14 +114,10 @@ export class TrustedIssuerService implements TrustedIssuers {
     return rules.find((rule) => Object.entries(rule.claims).every(([path, value]) => claimAt(payload, path) === value))?.client_id;
   }
 
-  #remote(uri: string): JWTVerifyGetKey {
-    return (header, token) => this.cache.key(uri, header, token);
-  }
-
   /** Keys registered inline (a client's `jwks`): the same set object keeps its imported keys. */
-  #local(jwks: JSONWebKeySet): JWTVerifyGetKey {
+  #local(jwks: JSONWebKeySet): KeySet {
     let keys = this.#inline.get(jwks);
-    if (!keys) this.#inline.set(jwks, (keys = createLocalJWKSet(jwks)));
+    if (!keys) this.#inline.set(jwks, (keys = new KeySet(jwks)));
     return keys;
   }
 }

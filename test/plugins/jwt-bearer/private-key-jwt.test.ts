@@ -4,6 +4,7 @@
  * against the server.
  */
 import assert from 'node:assert/strict';
+import { KeyObject, sign as nodeSign } from 'node:crypto';
 import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -105,6 +106,37 @@ test('HMAC, none, a wrong audience, a far exp, an expired one and a wrong key ar
   // A client registered for secrets cannot switch to an assertion, nor the other way round.
   await expectError(await fx.post({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: 'guess' }), 'invalid_client', 401);
   await expectError(await fx.post({ grant_type: 'client_credentials', client_assertion_type: 'urn:example:saml', client_assertion: 'x' }), 'invalid_client', 401);
+});
+
+test('each refusal is counted by its reason: replay, DER signature, unknown kid, alg none, audience, expiry, crit', async (t) => {
+  const fx = await jwtServer(t);
+  const key = await signingKey('ES256');
+  const client = await keyClient(fx, key);
+  const id = client.client_id;
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: id, sub: id, aud: fx.tokenUrl, iat: now, exp: now + 60 };
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signedByNode = (header: Record<string, unknown>, jti: string, dsaEncoding: 'der' | 'ieee-p1363') => {
+    const input = `${b64({ alg: 'ES256', kid: key.kid, ...header })}.${b64({ ...claims, jti })}`;
+    return `${input}.${nodeSign('sha256', Buffer.from(input), { key: KeyObject.from(key.privateKey), dsaEncoding }).toString('base64url')}`;
+  };
+  const used = await clientAssertion(key, id, fx.tokenUrl);
+  assert.equal((await fx.post(withAssertion(used, { grant_type: 'client_credentials' }))).status, 200);
+  assert.equal((await fx.post(withAssertion(signedByNode({}, 'raw', 'ieee-p1363'), { grant_type: 'client_credentials' }))).status, 200);
+  const refused = {
+    replayed: used,
+    invalid_signature: signedByNode({}, 'der', 'der'),
+    unknown_kid: await clientAssertion(key, id, fx.tokenUrl, {}, { kid: 'not-registered' }),
+    unsupported_alg: `${b64({ alg: 'none' })}.${b64({ ...claims, jti: 'none' })}.`,
+    wrong_audience: await clientAssertion(key, id, 'https://elsewhere.example.com'),
+    expired: await clientAssertion(key, id, fx.tokenUrl, { exp: now - 600, iat: now - 700 }),
+    malformed: signedByNode({ crit: ['urn:example:ext'], 'urn:example:ext': true }, 'crit', 'ieee-p1363'),
+  };
+  for (const [reason, assertion] of Object.entries(refused)) {
+    await expectError(await fx.post(withAssertion(assertion, { grant_type: 'client_credentials' })), 'invalid_client', 401);
+    const metrics = await (await fx.admin('/metrics')).text();
+    assert.match(metrics, new RegExp(`authplane_xaa_client_assertions_rejected_total\\{reason="${reason}"\\} 1\\b`), reason);
+  }
 });
 
 test('registration refuses private or symmetric keys, both jwks and jwks_uri, and a jwks_uri in the clear', async (t) => {
