@@ -107,6 +107,11 @@ export interface RuntimeApi {
    * are measured with. Read it for expiry and cache ages, so they move with the tokens.
    */
   now(): number;
+  /**
+   * Aborted when the server starts stopping, before the listeners wait for requests in flight: a response that
+   * never ends by itself (a server-sent event stream) ends on it, so it does not hold up the shutdown.
+   */
+  readonly stopping: AbortSignal;
   /** Any client_id through the `resolveClient` taps (database ids, CIMD URLs…). */
   resolveClient(clientId: string, request: RequestInfo): Promise<Client | undefined>;
   /** The kernel's client-authentication pipeline, as the token endpoint uses it. */
