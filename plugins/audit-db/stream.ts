@@ -10,6 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AuditEvent, RegisterApi, RuntimeApi } from 'authplane';
 import { badRequest } from 'authplane';
+import { toRow } from './write.js';
 import { auditEventView, parseAuditQuery, type AuditEventView, type AuditRow } from './query.js';
 
 const STREAM_FILTERS = ['user_id', 'client_id', 'action'] as const;
@@ -42,19 +43,9 @@ export class AuditFeed {
   }
 }
 
+/** The API's shape of an event, as `GET /admin/audit` shows its row. */
 function eventView(e: AuditEvent): AuditEventView {
-  return {
-    id: e.id,
-    time: e.time.toISOString(),
-    action: e.action,
-    actor_id: e.actor_id ?? null,
-    user_id: e.user_id ?? null,
-    client_id: e.client_id ?? null,
-    ip: e.ip ?? null,
-    trace_id: e.trace_id ?? null,
-    request_id: e.request_id ?? null,
-    detail: e.detail ?? {},
-  };
+  return { ...(toRow(e) as unknown as AuditEventView), time: e.time.toISOString(), detail: e.detail ?? {} };
 }
 
 function parseStreamFilters(raw: Readonly<Record<string, string | string[] | undefined>>): Filters {
