@@ -9,9 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { adminUi, issuances } from 'authplane/plugins';
+import { adminUi, issuances, users } from 'authplane/plugins';
 import { chromiumMissing, launchChromium, openPage, type WatchedPage } from '../../helpers/chromium.js';
-import { ADMIN_KEY, REPO_ROOT } from '../../helpers/server.js';
+import { ADMIN_KEY, REPO_ROOT, startServer } from '../../helpers/server.js';
 import { getCode, redeem } from '../oauth/flow.js';
 import { RESOURCE_URI, USER, oauthServer, type OAuthFixture } from '../oauth/setup.js';
 
@@ -28,7 +28,7 @@ async function serverWithToken(t: TestContext): Promise<{ fx: OAuthFixture; acce
 }
 
 /** A tab signed in with the admin API key; every confirm() is accepted. */
-async function signedIn(browser: Browser, fx: OAuthFixture, colorScheme: 'light' | 'dark' = 'light'): Promise<WatchedPage> {
+async function signedIn(browser: Browser, fx: { adminUrl: string }, colorScheme: 'light' | 'dark' = 'light'): Promise<WatchedPage> {
   const watched = await openPage(browser, { colorScheme });
   watched.page.on('dialog', (dialog) => void dialog.accept());
   await watched.page.goto(`${fx.adminUrl}/admin/ui/`);
@@ -152,4 +152,35 @@ test('users, issuances and the audit live tail: revoke a consent and watch its a
   const refused = `console: Failed to load resource: the server responded with a status of 400 (Bad Request) (${fx.adminUrl}/admin/users)`;
   assert.deepEqual(admin.problems, [refused], 'no console errors or CSP violations');
   assert.deepEqual(tail.problems, [], 'no console errors or CSP violations in the tail');
+});
+
+test("without the oauth and issuances plugins, a user's consents and tokens say they are not enabled", { skip }, async (t) => {
+  const server = await startServer(t, { plugins: [users(), adminUi()] });
+  const created = await server.admin('/admin/users', { method: 'POST', body: JSON.stringify({ email: 'lin@example.com', name: 'Lin', password: 'a long enough password' }) });
+  assert.equal(created.status, 201);
+  const browser = await launchChromium(t);
+  const tab = await signedIn(browser, server);
+  await go(tab, 'Users');
+  assert.equal(await tab.page.getByRole('link', { name: 'Issuances' }).count(), 0, 'no page of a plugin that is not enabled');
+  // The first page of the list, as loaded (no action re-rendered it).
+  await tab.page.getByRole('link', { name: 'Lin' }).click();
+  await tab.page.getByRole('heading', { name: 'Lin', level: 1 }).waitFor();
+  const notEnabled = tab.page.getByTestId('not-enabled');
+  await notEnabled.first().waitFor();
+  assert.deepEqual(await notEnabled.allTextContents(), [
+    'Consents is not enabled on this server (plugin oauth).',
+    'Tokens is not enabled on this server (plugin issuances).',
+  ]);
+  await tab.page.getByRole('button', { name: 'Force logout' }).click();
+  await tab.page.getByText('force logout needs the oauth plugin, which is not enabled').waitFor();
+  const notFound = (path: string) => `console: Failed to load resource: the server responded with a status of 404 (Not Found) (${server.adminUrl}${path})`;
+  const user = (await (await server.admin('/admin/users/lin@example.com')).json()) as { id: string };
+  // The Overview's counts of clients and tokens are 404s too on this server; nothing but 404s.
+  const overview = (p: string) => p.includes('/admin/clients)') || p.includes('/admin/issuances?since=');
+  assert.deepEqual(
+    tab.problems.filter((p) => !overview(p)).sort(),
+    [notFound(`/admin/issuances?user=${user.id}&limit=100`), notFound(`/admin/users/${user.id}/grants`), notFound(`/admin/users/${user.id}/tokens`)].sort(),
+    'only the absent endpoints, nothing else',
+  );
+  assert.ok(tab.problems.filter(overview).every((p) => p.includes('status of 404')), tab.problems.join('\n'));
 });
