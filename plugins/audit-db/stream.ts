@@ -149,6 +149,8 @@ export function registerAuditStreamRoute(api: RegisterApi, feed: AuditFeed, opti
     heartbeat.unref();
     res.on('close', () => close('client'));
     runtime.stopping.addEventListener('abort', stopping);
+    // Stopping began while the replay was read: the listener above will not be called.
+    if (runtime.stopping.aborted) return close('stopping');
 
     // The client reconnects after 3 s when the connection drops.
     write(`retry: 3000\n: connected\n\n`);
