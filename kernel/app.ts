@@ -101,6 +101,7 @@ export class AuthPlane {
   #runtimeApis = new Map<string, RuntimeApi>();
   #initialized: string[] = [];
   #stopping: Promise<void> | undefined;
+  readonly #stopSignal = new AbortController();
   #keyReload: NodeJS.Timeout | undefined;
   #keyStore: KeyStore | undefined;
   #unwatchKeys: (() => void) | undefined;
@@ -222,6 +223,9 @@ export class AuthPlane {
       keys: () => this.keys,
       keyStore: () => this.keyStore,
       storageDriver: this.config.storage.driver,
+      issuer: this.config.server.issuer,
+      tokens: () => this.#publicTokens,
+      now: () => this.#now(),
     });
     registerTokenRoute(this.routes, () => ({
       issuer: this.config.server.issuer,
@@ -375,6 +379,7 @@ export class AuthPlane {
         registries: this.registries,
         now: this.#now,
         readRows,
+        stopping: this.#stopSignal.signal,
         resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
         authenticateClient: (request, params) => this.authenticateClient(request, params),
       };
@@ -434,6 +439,7 @@ export class AuthPlane {
   /** Stops accepting, drains in-flight requests (bounded), stops plugins in reverse, flushes audit, closes the db. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#stopSignal.abort();
       const timeoutMs = this.config.shutdown.timeout * 1000;
       clearInterval(this.#keyReload);
       this.#unwatchKeys?.();

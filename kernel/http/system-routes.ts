@@ -5,6 +5,9 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { Metrics } from '../observe/metrics.js';
 import { pingDatabase } from '../storage/dialect.js';
 import type { RouteTable } from './routes.js';
+import type { TokenIssuer } from '../token/contracts.js';
+import { readJson } from './body.js';
+import { inspectToken, parseInspectBody } from './token-inspect.js';
 
 export function keyView(key: PublicKeyInfo) {
   return {
@@ -55,6 +58,10 @@ export function registerSystemRoutes(
     keys: () => KeyRing;
     keyStore: () => KeyStoreStatus;
     storageDriver: string;
+    /** For the token inspector: the issuer, revocation lookups and the server's clock. */
+    issuer: string;
+    tokens: () => TokenIssuer | undefined;
+    now: () => number;
   },
 ): void {
   const admin = (method: 'GET' | 'POST', path: string, handler: Parameters<RouteTable['add']>[0]['handler']) =>
@@ -68,6 +75,7 @@ export function registerSystemRoutes(
     const db = await pingDatabase(deps.db());
     ctx.body = {
       version: deps.version,
+      versions: { authplane: deps.version, node: process.versions.node },
       uptime_secs: Math.floor((Date.now() - deps.startedAt) / 1000),
       subsystems: {
         database: { status: db ? 'ok' : 'error', driver: deps.storageDriver },
@@ -91,5 +99,10 @@ export function registerSystemRoutes(
     const key = await deps.keys().rotate();
     ctx.status = 201;
     ctx.body = keyView(key);
+  });
+  admin('POST', '/admin/keys/inspect', async (ctx) => {
+    const input = parseInspectBody(readJson(ctx));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await inspectToken(input, { keys: deps.keys(), tokens: deps.tokens(), issuer: deps.issuer, now: deps.now() });
   });
 }

@@ -114,6 +114,12 @@ export interface RuntimeApi {
    * does (no `first()`/`pluck()` post-processing). Fails with a 503 problem when too many are waiting.
    */
   readRows<T = Record<string, unknown>>(query: Knex.QueryBuilder | Knex.Raw): Promise<T[]>;
+
+  /**
+   * Aborted when the server starts stopping, before the listeners wait for requests in flight: a response that
+   * never ends by itself (a server-sent event stream) ends on it, so it does not hold up the shutdown.
+   */
+  readonly stopping: AbortSignal;
   /** Any client_id through the `resolveClient` taps (database ids, CIMD URLs…). */
   resolveClient(clientId: string, request: RequestInfo): Promise<Client | undefined>;
   /** The kernel's client-authentication pipeline, as the token endpoint uses it. */

@@ -6,7 +6,8 @@
  * - Routes (admin listener; the console's own routes need no credential, its API calls do): `GET /admin/ui` (to
  *   `/admin/ui/`), `GET /admin/ui/` and `/admin/ui/callback` (the shell), `GET /admin/ui/assets/<file>` (the
  *   bundle, immutable), `GET /admin/ui/session` (who the presented credential is; admin API authentication).
- * - Registers the Overview page (`adminPages: overview`). Strict CSP, no external network, ETags.
+ * - Registers the kernel-level pages (`adminPages`): overview, keys (signing keys and the JWT inspector), system.
+ *   Strict CSP, no external network, ETags.
  * Taps no hooks; provides and uses no services.
  */
 import { definePlugin, ProblemError, type AdminPrincipal, type RegisterApi } from 'authplane';
@@ -29,6 +30,26 @@ export const adminUi = definePlugin({
       element: 'ap-overview-page',
       permission: 'admin',
       section: 'Overview',
+      order: 0,
+    });
+    api.registries.adminPages.register('keys', {
+      path: 'keys',
+      title: 'Signing keys',
+      icon: 'key',
+      module: new URL('./admin-ui/ap-keys-page.ts', import.meta.url).href,
+      element: 'ap-keys-page',
+      permission: 'admin',
+      section: 'Security',
+      order: 20,
+    });
+    api.registries.adminPages.register('system', {
+      path: 'system',
+      title: 'System',
+      icon: 'settings',
+      module: new URL('./admin-ui/ap-system-page.ts', import.meta.url).href,
+      element: 'ap-system-page',
+      permission: 'admin',
+      section: 'System',
       order: 0,
     });
 

@@ -22,7 +22,8 @@ export function isRowError(error: unknown): boolean {
   return code.startsWith('SQLITE_') ? SQLITE_ROW_CODE.test(code) : code.length === 5 && PG_ROW_CLASSES.has(code.slice(0, 2));
 }
 
-function toRow(e: AuditEvent): Row {
+/** An event as its `audit_events` row (time in ms, detail as JSON text). */
+export function toRow(e: AuditEvent): Row {
   return {
     id: e.id,
     time: e.time.getTime(),

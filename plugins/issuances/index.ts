@@ -6,6 +6,7 @@
  *   `GET /admin/issuances/{jti}`, `DELETE /admin/issuances/{jti}` (idempotent revocation through the kernel's jti
  *   denylist, cascading to the tokens derived from it). CLI: `authserver admin issuance list|get|revoke` over the same operations module.
  * Audit: token_revoked (detail.reason = admin). Metric: authserver_tokens_revoked_total{reason="admin"}.
+ * Console page `issuances` (`adminPages`, admin-ui/ap-issuances-page.ts).
  * Taps no hooks; provides and uses no services.
  */
 import { definePlugin } from 'authplane';
@@ -17,6 +18,16 @@ import { IssuanceStore } from './store.js';
 export const issuances = definePlugin({
   name: 'issuances',
   register(api) {
+    api.registries.adminPages.register('issuances', {
+      path: 'issuances',
+      title: 'Issuances',
+      icon: 'shield',
+      module: new URL('./admin-ui/ap-issuances-page.ts', import.meta.url).href,
+      element: 'ap-issuances-page',
+      permission: 'admin',
+      section: 'Security',
+      order: 10,
+    });
     const revoked = api.metrics.counter({
       name: 'authserver_tokens_revoked_total',
       help: 'Tokens revoked, by reason (client_request at /oauth/revoke, admin through the admin API or CLI)',

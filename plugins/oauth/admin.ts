@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { booted, notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
+import { adminActor, booted, notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
 import type { OAuthState } from './context.js';
 import { consentRef, revokeFamilyLineages } from './lineage.js';
 
@@ -87,7 +87,8 @@ export function grantOperations(state: OAuthState) {
 
 export function registerGrantAdmin(api: RegisterApi, state: OAuthState): void {
   const ops = grantOperations(state);
-  const actor = (ctx: Context) => ({ actor: 'admin-api', ip: ctx.state.clientIp as string });
+  // The signed-in console user (`user:<id>`) or `admin-api`, as on every admin route.
+  const actor = (ctx: Context) => ({ actor: adminActor(ctx).actor_id });
   api.route('admin', 'GET', '/admin/users/:id/grants', async (ctx) => {
     ctx.body = await ops.listGrants(api.runtime(), ctx.params.id!);
   });

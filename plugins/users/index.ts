@@ -10,6 +10,7 @@
  * - The `local` identity provider (email and password) that checks them is the oauth plugin's, which owns login.
  * - Admin API `/admin/users…` (CRUD, disable, enable) and CLI `authserver admin user …`, one operations module
  *   behind both. Revoking a user's tokens (`/admin/users/:id/tokens`) belongs to the plugin that owns tokens.
+ * - Console page `users` (`adminPages`, admin-ui/ap-users-page.ts).
  * - Audit: user_created, user_updated, user_deleted, user_disabled, user_enabled, user_identity_linked,
  *   user_identity_unlinked.
  */
@@ -28,6 +29,16 @@ export const users = definePlugin({
   errors: userErrors,
   register(api) {
     api.migrations(userMigrations);
+    api.registries.adminPages.register('users', {
+      path: 'users',
+      title: 'Users',
+      icon: 'people',
+      module: new URL('./admin-ui/ap-users-page.ts', import.meta.url).href,
+      element: 'ap-users-page',
+      permission: 'admin',
+      section: 'Manage',
+      order: 20,
+    });
     const runtime = api.runtime;
     const store = new UserStore(runtime);
     api.provide('users', createUserDirectory(store, runtime));

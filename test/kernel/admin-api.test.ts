@@ -55,8 +55,9 @@ test('/admin/system/status reports version, uptime_secs and subsystems', async (
   const response = await admin('/admin/system/status');
   assert.equal(response.status, 200);
   const body = await response.json();
-  assert.deepEqual(Object.keys(body).sort(), ['subsystems', 'uptime_secs', 'version']);
+  assert.deepEqual(Object.keys(body).sort(), ['subsystems', 'uptime_secs', 'version', 'versions']);
   assert.equal(body.version, VERSION);
+  assert.deepEqual(body.versions, { authplane: VERSION, node: process.versions.node });
   assert.ok(Number.isInteger(body.uptime_secs) && body.uptime_secs >= 0 && body.uptime_secs < 60);
   assert.equal(typeof body.subsystems, 'object');
   assert.equal(body.subsystems.database.status, 'ok');

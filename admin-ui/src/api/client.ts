@@ -35,7 +35,21 @@ export class AdminApi {
   constructor(private readonly credential: () => string | undefined = () => loadCredential()?.secret) {}
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    const response = await this.#fetch(method, path, options, 'application/json, application/problem+json');
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  /**
+   * A GET whose body the caller reads as it arrives (server-sent events: EventSource cannot send the credential,
+   * so the console reads the stream with fetch). Refusals throw as for `request`; `lastEventId` resumes a stream.
+   */
+  stream(path: string, options: Omit<RequestOptions, 'body'> & { lastEventId?: string } = {}): Promise<Response> {
+    return this.#fetch('GET', path, options, 'text/event-stream', options.lastEventId ? { 'last-event-id': options.lastEventId } : {});
+  }
+
+  async #fetch(method: string, path: string, options: RequestOptions, accept: string, extra: Record<string, string> = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept, ...extra };
     const secret = this.credential();
     if (secret) headers.authorization = `Bearer ${secret}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -57,8 +71,7 @@ export class AdminApi {
       if (error.status === 401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail: error }));
       throw error;
     }
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
+    return response;
   }
 
   get<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T> {
