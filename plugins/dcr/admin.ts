@@ -2,8 +2,7 @@
  * The DCR mode at run time: `GET|PATCH /admin/settings/dcr` and `authserver admin dcr get|set --mode …`, both over
  * the same DcrModeSettings, so they validate, store and audit alike.
  */
-import { readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
-import type { Context } from 'koa';
+import { adminActor, readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
 import { dcrErrors } from './errors.js';
 import type { DcrModeSettings, DcrModeView } from './settings.js';
 
@@ -19,16 +18,11 @@ function printView(out: (line: string) => void, json: boolean, view: DcrModeView
 }
 
 export function registerDcrAdmin(api: RegisterApi, settings: DcrModeSettings): void {
-  const actorOf = (ctx: Context) => ({
-    actor_id: 'admin-api' as const,
-    ip: ctx.state.clientIp as string,
-    request_id: ctx.state.requestId as string,
-  });
   api.route('admin', 'GET', '/admin/settings/dcr', async (ctx) => {
     ctx.body = await settings.view();
   });
   api.route('admin', 'PATCH', '/admin/settings/dcr', async (ctx) => {
-    ctx.body = await settings.set(readJson(ctx), actorOf(ctx));
+    ctx.body = await settings.set(readJson(ctx), adminActor(ctx));
   });
 
   const withServer =
