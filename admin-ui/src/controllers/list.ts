@@ -49,6 +49,8 @@ export class ListController<T> {
     if (page) {
       this.items = page.items;
       this.next = page.next;
+      // The task's own update may already have rendered (before these were set): render the rows too.
+      this.#host.requestUpdate();
     }
   }
 
@@ -59,6 +61,7 @@ export class ListController<T> {
     if (page) {
       this.items = [...this.items, ...page.items];
       this.next = page.next;
+      this.#host.requestUpdate();
     }
   }
 
