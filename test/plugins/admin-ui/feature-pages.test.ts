@@ -185,7 +185,7 @@ test('the feature pages: resources and their metadata URL, DCR mode, fronting li
   await page.getByLabel('Scopes').fill('files:read');
   await page.getByLabel('Resources').fill('https://mcp.example.com/files');
   await page.getByRole('button', { name: 'Create policy' }).click();
-  await page.getByRole('cell', { name: 'acme-idp' }).waitFor();
+  await page.getByRole('button', { name: 'Edit the policy of acme-idp' }).waitFor();
   const policies = (await (await server.admin('/admin/xaa/policies')).json()) as { policies: { scopes: string[]; resources: string[] }[] };
   assert.deepEqual(policies.policies.map((p) => [p.scopes, p.resources]), [[['files:read'], ['https://mcp.example.com/files']]]);
 
