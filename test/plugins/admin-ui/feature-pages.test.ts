@@ -145,6 +145,15 @@ test('the feature pages: resources and their metadata URL, DCR mode, fronting li
   await page.getByRole('button', { name: 'Create link' }).click();
   await page.getByRole('cell', { name: 'gw:read → files:read' }).waitFor();
   assert.equal(((await (await server.admin('/admin/fronting')).json()) as { links: unknown[] }).links.length, 1);
+  // While the link refers to it, deleting the gateway is refused, naming the link.
+  await open(page, 'Resources');
+  await page.getByRole('button', { name: 'Delete Gateway' }).click();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  assert.match((await page.getByTestId('dependents').textContent())!, /fronting_link .*gateway → files/);
+  await page.getByRole('button', { name: 'Delete it and its dependents' }).waitFor();
+  await page.locator('ap-dialog#delete').getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await server.admin('/admin/resources/gateway')).status, 200);
+  await open(page, 'Fronting links');
   await page.getByRole('button', { name: 'Delete the link gateway to files' }).click();
   await page.getByRole('button', { name: 'Delete link' }).click();
   await page.getByText('No fronting links').waitFor();
@@ -194,10 +203,10 @@ test('the feature pages: resources and their metadata URL, DCR mode, fronting li
   await page.getByRole('cell', { name: /^Acme ID/ }).waitFor();
   assert.equal(await page.getByTestId('discovery-acme').textContent(), 'ok');
 
-  // The refused saves above are the browser's "failed to load" lines; nothing else, and no CSP violation.
-  const unexpected = problems.filter((p) => !/status of 400 \(Bad Request\)/.test(p) && !overviewProbe(p));
+  // The refused saves and the refused delete above are the browser's "failed to load" lines; nothing else, and no CSP violation.
+  const unexpected = problems.filter((p) => !/status of (400 \(Bad Request\)|409 \(Conflict\))/.test(p) && !overviewProbe(p));
   assert.deepEqual(unexpected, [], 'no console errors or CSP violations');
-  assert.equal(problems.filter((p) => !overviewProbe(p)).length, 3, problems.join('\n'));
+  assert.equal(problems.filter((p) => !overviewProbe(p)).length, 4, problems.join('\n'));
   await context.close();
 
   // Every page in both themes, without console errors.
