@@ -4,6 +4,7 @@
  */
 import { adminActor, readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
 import { dcrErrors } from './errors.js';
+import type { DcrOptions } from './schema.js';
 import type { DcrModeSettings, DcrModeView } from './settings.js';
 
 const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
@@ -17,12 +18,14 @@ function printView(out: (line: string) => void, json: boolean, view: DcrModeView
   if (view.source === 'runtime' && view.configured_mode !== view.mode) out(`configured mode: ${view.configured_mode} (overridden)`);
 }
 
-export function registerDcrAdmin(api: RegisterApi, settings: DcrModeSettings): void {
+export function registerDcrAdmin(api: RegisterApi, settings: DcrModeSettings, options: DcrOptions): void {
+  // The API's answer adds the settings that only the config sets (read only), for the console's DCR page.
+  const withConfigured = (view: DcrModeView) => ({ ...view, approved_redirects: options.approvedRedirects, inactive_client_ttl: options.inactiveClientTtl });
   api.route('admin', 'GET', '/admin/settings/dcr', async (ctx) => {
-    ctx.body = await settings.view();
+    ctx.body = withConfigured(await settings.view());
   });
   api.route('admin', 'PATCH', '/admin/settings/dcr', async (ctx) => {
-    ctx.body = await settings.set(readJson(ctx), adminActor(ctx));
+    ctx.body = withConfigured(await settings.set(readJson(ctx), adminActor(ctx)));
   });
 
   const withServer =

@@ -31,7 +31,7 @@ export const dcr = definePlugin({
     const settings = new DcrModeSettings(api.runtime, options.mode);
     api.provide('dcrSettings', settings);
     registerRegistrationEndpoint(api, options, () => settings.mode());
-    registerDcrAdmin(api, settings);
+    registerDcrAdmin(api, settings, options);
     api.registries.adminPages.register('dcr', {
       path: 'dcr',
       title: 'DCR mode',

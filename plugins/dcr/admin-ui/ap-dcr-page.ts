@@ -1,6 +1,7 @@
 /**
  * The DCR mode page: who may register clients at `POST /oauth/register` (RFC 7591) — the mode in force, whether it
- * is the configured one or an administrator's switch (who, when) — and the switch itself (`PATCH
+ * is the configured one or an administrator's switch (who, when), the settings only the config sets (approved
+ * redirect URIs, the clean-up delay) — and the switch itself (`PATCH
  * /admin/settings/dcr`), with a refused value shown next to its field.
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -13,6 +14,8 @@ interface DcrView {
   configured_mode: string;
   updated_at: string | null;
   updated_by: string | null;
+  approved_redirects: string[];
+  inactive_client_ttl: number;
 }
 
 const MODES = [
@@ -86,7 +89,13 @@ export class ApDcrPage extends LitElement {
         <dt>In force</dt><dd data-testid="dcr-mode"><strong>${view.mode}</strong></dd>
         <dt>Set by</dt><dd>${view.source === 'runtime' ? html`${view.updated_by} at ${new Date(view.updated_at!).toLocaleString()}` : 'the configuration'}</dd>
         <dt>Configured mode</dt><dd>${view.configured_mode}${view.source === 'runtime' && view.configured_mode !== view.mode ? ' (overridden)' : nothing}</dd>
+        <dt>Approved redirect URIs</dt>
+        <dd data-testid="approved-redirects">${view.approved_redirects.length
+          ? view.approved_redirects.map((uri) => html`<code>${uri}</code><br />`)
+          : html`<span class="muted">none</span>`}</dd>
+        <dt>Unused clients deleted after</dt><dd>${Math.round(view.inactive_client_ttl / 86_400)} days (by <code>authserver purge</code>)</dd>
       </dl>
+      <p class="muted">Approved redirect URIs and the clean-up delay are set in the configuration (<code>dcr({ approvedRedirects, inactiveClientTtl })</code>).</p>
       <form @submit=${this.#submit}>
         ${general ? html`<p class="form-problem" role="alert">${general}</p>` : nothing}
         <ap-form-field name="mode" label="Mode" type="select" .value=${this.mode} .options=${MODES} .error=${fieldError}

@@ -49,7 +49,7 @@ async function featureServer(t: TestContext): Promise<{ server: TestServer; acme
       users(),
       resources(),
       oauth(),
-      dcr(),
+      dcr({ approvedRedirects: ['https://app.example.com/callback'] }),
       fronting(),
       tokenExchange(),
       broker(),
@@ -122,6 +122,7 @@ test('the feature pages: resources and their metadata URL, DCR mode, fronting li
   // DCR mode: switch it; a value the server refuses (as an outdated console might send) is shown at its field.
   await open(page, 'DCR mode');
   assert.equal(await page.getByTestId('dcr-mode').textContent(), 'open');
+  assert.equal(await page.getByTestId('approved-redirects').textContent(), 'https://app.example.com/callback');
   await page.getByLabel('Mode').selectOption('admin_only');
   await page.getByRole('button', { name: 'Save mode' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
