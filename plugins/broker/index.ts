@@ -22,6 +22,7 @@
  *   service), gated by the user's token scopes, agent attestation and consent (`consents` service of oauth),
  *   the user's upstream grant; refreshes it near expiry. Metric upstream_token_refresh_total; audit
  *   broker_grant_updated, broker_grant_revoked.
+ * - Admin console page `broker` (`adminPages`, admin-ui/ap-broker-page.ts).
  */
 import { definePlugin } from 'authplane';
 import { registerProviderRoutes } from './admin-routes.js';
@@ -89,6 +90,16 @@ export const broker = definePlugin({
       prepareSeeds: async () => void (await seed()),
     });
     registerProviderRoutes(api, operations);
+    api.registries.adminPages.register('broker', {
+      path: 'broker',
+      title: 'Broker',
+      icon: 'key',
+      module: new URL('./admin-ui/ap-broker-page.ts', import.meta.url).href,
+      element: 'ap-broker-page',
+      permission: 'admin',
+      section: 'Manage',
+      order: 40,
+    });
     registerProviderCommands(api, operations);
 
     // Built at init, so a missing or malformed key stops boot rather than the first connect hours later.

@@ -2,9 +2,9 @@
  * The DCR mode at run time: `GET|PATCH /admin/settings/dcr` and `authserver admin dcr get|set --mode …`, both over
  * the same DcrModeSettings, so they validate, store and audit alike.
  */
-import { readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
-import type { Context } from 'koa';
+import { adminActor, readJson, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
 import { dcrErrors } from './errors.js';
+import type { DcrOptions } from './schema.js';
 import type { DcrModeSettings, DcrModeView } from './settings.js';
 
 const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } as const;
@@ -18,17 +18,14 @@ function printView(out: (line: string) => void, json: boolean, view: DcrModeView
   if (view.source === 'runtime' && view.configured_mode !== view.mode) out(`configured mode: ${view.configured_mode} (overridden)`);
 }
 
-export function registerDcrAdmin(api: RegisterApi, settings: DcrModeSettings): void {
-  const actorOf = (ctx: Context) => ({
-    actor_id: 'admin-api' as const,
-    ip: ctx.state.clientIp as string,
-    request_id: ctx.state.requestId as string,
-  });
+export function registerDcrAdmin(api: RegisterApi, settings: DcrModeSettings, options: DcrOptions): void {
+  // The API's answer adds the settings that only the config sets (read only), for the console's DCR page.
+  const withConfigured = (view: DcrModeView) => ({ ...view, approved_redirects: options.approvedRedirects, inactive_client_ttl: options.inactiveClientTtl });
   api.route('admin', 'GET', '/admin/settings/dcr', async (ctx) => {
-    ctx.body = await settings.view();
+    ctx.body = withConfigured(await settings.view());
   });
   api.route('admin', 'PATCH', '/admin/settings/dcr', async (ctx) => {
-    ctx.body = await settings.set(readJson(ctx), actorOf(ctx));
+    ctx.body = withConfigured(await settings.set(readJson(ctx), adminActor(ctx)));
   });
 
   const withServer =

@@ -9,6 +9,7 @@
  * - Purge target `dcr_clients`: clients registered here and unused for `inactiveClientTtl`.
  * - Taps `discoveryMetadata` (`registration_endpoint`). Provides service `dcrSettings` (the mode, read by cimd:
  *   `admin_only` stops CIMD too). Uses service `clients`.
+ * - Admin console page `dcr` (`adminPages`, admin-ui/ap-dcr-page.ts).
  */
 import { definePlugin } from 'authplane';
 import { registerDcrAdmin } from './admin.js';
@@ -30,7 +31,17 @@ export const dcr = definePlugin({
     const settings = new DcrModeSettings(api.runtime, options.mode);
     api.provide('dcrSettings', settings);
     registerRegistrationEndpoint(api, options, () => settings.mode());
-    registerDcrAdmin(api, settings);
+    registerDcrAdmin(api, settings, options);
+    api.registries.adminPages.register('dcr', {
+      path: 'dcr',
+      title: 'DCR mode',
+      icon: 'settings',
+      module: new URL('./admin-ui/ap-dcr-page.ts', import.meta.url).href,
+      element: 'ap-dcr-page',
+      permission: 'admin',
+      section: 'Security',
+      order: 40,
+    });
 
     api.registries.purgeTargets.register('dcr_clients', {
       description: `dynamically registered clients unused for ${options.inactiveClientTtl} s (dcr.inactiveClientTtl)`,

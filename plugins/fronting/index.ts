@@ -9,6 +9,7 @@
  * - Admin API `/admin/fronting…` (create refuses a link that closes a cycle; `?dry_run=true`) and CLI
  *   `authserver admin fronting …`, one operations module behind both.
  * - Audit: fronting_link_created, fronting_link_deleted.
+ * - Admin console page `fronting` (`adminPages`, admin-ui/ap-fronting-page.ts).
  */
 import { definePlugin } from 'authplane';
 import { registerFrontingRoutes } from './admin-routes.js';
@@ -41,6 +42,16 @@ export const fronting = definePlugin({
       remove: (resourceId, actor) => operations.removeDependents(resourceId, actor),
     });
     registerFrontingRoutes(api, operations);
+    api.registries.adminPages.register('fronting', {
+      path: 'fronting',
+      title: 'Fronting links',
+      icon: 'link',
+      module: new URL('./admin-ui/ap-fronting-page.ts', import.meta.url).href,
+      element: 'ap-fronting-page',
+      permission: 'admin',
+      section: 'Manage',
+      order: 30,
+    });
     registerFrontingCommands(api, operations);
   },
 });

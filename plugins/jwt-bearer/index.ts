@@ -14,6 +14,7 @@
  * Uses services `trustedIssuers` (keys, jtis) and `resources` (the target): hence the dependencies.
  * Audit: jwt_bearer_issued, jwt_bearer_denied (detail.reason), xaa_policy_*, xaa_subject_mapping_*.
  * Metrics: authplane_xaa_grants_total{idp}, authplane_xaa_grants_denied_total{reason}.
+ * - Admin console page `xaa` (`adminPages`, admin-ui/ap-xaa-page.ts).
  */
 import { definePlugin } from 'authplane';
 import { ID_JAG_PROFILE, JWT_BEARER, jwtBearerGrant } from './grant.js';
@@ -34,6 +35,16 @@ export const jwtBearer = definePlugin({
     const tokenTtl = options.tokenTtl ?? api.config.tokens.accessTokenTtl;
     api.registries.grantTypes.register(JWT_BEARER, jwtBearerGrant(api, options, tokenTtl, store));
     registerXaaRoutes(api, store);
+    api.registries.adminPages.register('xaa', {
+      path: 'xaa',
+      title: 'XAA policies',
+      icon: 'shield',
+      module: new URL('./admin-ui/ap-xaa-page.ts', import.meta.url).href,
+      element: 'ap-xaa-page',
+      permission: 'admin',
+      section: 'Security',
+      order: 55,
+    });
     api.hooks.discoveryMetadata.tap(api.name, (doc) => {
       const profiles = (doc.authorization_grant_profiles_supported as string[] | undefined) ?? [];
       return { ...doc, authorization_grant_profiles_supported: [...new Set([...profiles, ID_JAG_PROFILE])] };

@@ -12,6 +12,8 @@
  * - `showLocalLogin: false` disables the `local` provider (its form and `POST /login`).
  * - Outbound calls only to the issuer's discovery document and the token and JWKS endpoints it names, through the
  *   kernel's guarded request (no redirects, deadline, byte cap, SSRF guard).
+ * - Admin API `GET /admin/federation/providers` (read only: the configured providers, their discovery and last JWKS
+ *   fetch) and the console page `federation` (admin-ui/ap-federation-page.ts).
  * - Table `oidc_login_attempts` (nonce and PKCE verifier per login in flight), purge target `oidc_login_attempts`.
  * - Metrics: authserver_oidc_exchange_duration_seconds{provider,outcome}, authserver_oidc_jwks_cache_hits_total and
  *   authserver_oidc_jwks_cache_misses_total{provider}. Audit: user_oidc_login, user_oidc_login_failed.
@@ -103,6 +105,33 @@ export const oidcFederation = definePlugin({
       const params = readQuery(ctx);
       await interactions.complete(ctx, ours(ctx.params.provider as string), params);
     }, page);
+
+    // Read only: the providers come from the config. What the console's Federated providers page lists.
+    api.route('admin', 'GET', '/admin/federation/providers', (ctx) => {
+      ctx.body = {
+        providers: [...upstreams.values()].map((upstream) => ({
+          id: upstream.options.id,
+          display_name: upstream.options.displayName,
+          issuer: upstream.options.issuer,
+          client_id: upstream.options.clientId,
+          scopes: [...new Set(['openid', ...(upstream.options.scopes ?? ['openid', 'email', 'profile'])])],
+          client_authentication: upstream.options.clientSecretEnv ? (upstream.options.tokenEndpointAuthMethod ?? 'client_secret_basic') : 'none',
+          role_rules: upstream.options.roles?.length ?? 0,
+          ...upstream.status,
+        })),
+        local_login: options.showLocalLogin,
+      };
+    });
+    api.registries.adminPages.register('federation', {
+      path: 'federation',
+      title: 'Federated providers',
+      icon: 'link',
+      module: new URL('./admin-ui/ap-federation-page.ts', import.meta.url).href,
+      element: 'ap-federation-page',
+      permission: 'admin',
+      section: 'Security',
+      order: 60,
+    });
 
     api.registries.purgeTargets.register('oidc_login_attempts', {
       description: 'upstream sign-ins that expired or came back',

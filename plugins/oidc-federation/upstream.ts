@@ -51,9 +51,19 @@ export class ExchangeFailure extends Error {
 
 const without = (url: URL) => `${url.origin}${url.pathname}`;
 
+/** What `GET /admin/federation/providers` shows of one upstream: its discovery and its last JWKS fetch. */
+export interface UpstreamStatus {
+  discovery: 'pending' | 'ok' | 'failed';
+  discovered_at: string | null;
+  discovery_error: string | null;
+  jwks_uri: string | null;
+  last_jwks_fetch_at: string | null;
+}
+
 export class Upstream {
   #metadata: ServerMetadata | undefined;
   #jwksCache: JwksCache | undefined;
+  #status: UpstreamStatus = { discovery: 'pending', discovered_at: null, discovery_error: null, jwks_uri: null, last_jwks_fetch_at: null };
 
   constructor(
     readonly options: Readonly<UpstreamProviderOptions>,
@@ -62,6 +72,14 @@ export class Upstream {
 
   get ready(): boolean {
     return this.#metadata !== undefined;
+  }
+
+  get status(): Readonly<UpstreamStatus> {
+    return this.#status;
+  }
+
+  #at(): string {
+    return new Date(this.deps.now()).toISOString();
   }
 
   #insecure(): boolean {
@@ -81,6 +99,16 @@ export class Upstream {
    * openid-client checks that its `issuer` is the configured one exactly.
    */
   async discover(): Promise<void> {
+    try {
+      await this.#discover();
+      this.#status = { ...this.#status, discovery: 'ok', discovered_at: this.#at(), discovery_error: null, jwks_uri: this.#metadata!.jwks_uri ?? null };
+    } catch (err) {
+      this.#status = { ...this.#status, discovery: 'failed', discovery_error: (err as Error).message };
+      throw err;
+    }
+  }
+
+  async #discover(): Promise<void> {
     const issuer = new URL(this.options.issuer);
     const wellKnown = `${issuer.origin}${issuer.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
     const fetch = upstreamFetch(this.deps.outbound, (url) => without(url) === wellKnown);
@@ -170,6 +198,7 @@ export class Upstream {
     } finally {
       // Keys fetched during a failed check are still good keys.
       this.#jwksCache = getJwksCache(config) ?? this.#jwksCache;
+      if (fetchedKeys) this.#status = { ...this.#status, last_jwks_fetch_at: this.#at() };
     }
     this.deps.jwks(this.options.id, fetchedKeys ? 'miss' : 'hit');
     if (!claims) throw new ExchangeFailure('invalid_id_token', 'the token response had no ID token');

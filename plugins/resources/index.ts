@@ -14,6 +14,7 @@
  *   `/admin/resources…` and CLI `authserver admin resource …`, one operations module behind both.
  * - Seeds from option `seed` and from `AUTHPLANE_RESOURCE_URI` + `AUTHPLANE_RESOURCE_SCOPES` (seed.ts).
  * - Audit: resource_created, resource_updated, resource_deleted.
+ * - Admin console page `resources` (`adminPages`, admin-ui/ap-resources-page.ts).
  */
 import { definePlugin } from 'authplane';
 import { registerResourceRoutes } from './admin-routes.js';
@@ -55,7 +56,17 @@ export const resources = definePlugin({
     const metadata = protectedResourceMetadata(catalog, () => api.config.server.issuer);
     api.route('public', 'GET', PRM_PATH, metadata);
     api.route('public', 'GET', `${PRM_PATH}/*path`, metadata);
-    registerResourceRoutes(api, operations);
+    registerResourceRoutes(api, operations, catalog);
+    api.registries.adminPages.register('resources', {
+      path: 'resources',
+      title: 'Resources',
+      icon: 'list',
+      module: new URL('./admin-ui/ap-resources-page.ts', import.meta.url).href,
+      element: 'ap-resources-page',
+      permission: 'admin',
+      section: 'Manage',
+      order: 20,
+    });
     registerResourceCommands(api, operations);
 
     let refresh: NodeJS.Timeout | undefined;

@@ -12,6 +12,7 @@ import { notFound, type RouteHandler } from 'authplane';
 import type { ResourceCatalog } from './catalog.js';
 import type { StoredResource } from './store.js';
 import { SLUG_PATTERN } from './schema.js';
+import { normalizeResourceUri } from './uri.js';
 
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
 /** Short: a scope added through the admin API should reach clients within a minute. */
@@ -40,4 +41,16 @@ export function protectedResourceMetadata(catalog: ResourceCatalog, issuer: () =
       resource_name: resource.display_name,
     };
   };
+}
+
+/**
+ * The metadata URL to give the resource's MCP server (its 401's `resource_metadata`): on the issuer, by the path of
+ * its URI when that path finds this resource (as a request to the issuer's host would), else by slug.
+ */
+export async function metadataUrl(catalog: ResourceCatalog, issuer: string, resource: { id: string; slug: string; uri: string }): Promise<string> {
+  const base = `${issuer.replace(/\/+$/, '')}${PRM_PATH}`;
+  const { path } = normalizeResourceUri(resource.uri);
+  const match = await catalog.byPath(path, new URL(issuer).host);
+  if (match && 'resource' in match && match.resource.id === resource.id) return `${base}${path}`;
+  return `${base}/${resource.slug}`;
 }

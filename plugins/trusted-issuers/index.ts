@@ -13,6 +13,7 @@
  *   `authserver admin idp …`, one operations module behind both.
  * - Purge target `assertion_jti`. Audit: idp_created, idp_updated, idp_deleted, idp_jwks_refreshed,
  *   workload_rule_created, workload_rule_deleted. Metric: authplane_xaa_jwks_fetches_total{result}.
+ * - Admin console page `trusted-issuers` (`adminPages`, admin-ui/ap-trusted-issuers-page.ts).
  */
 import { definePlugin } from 'authplane';
 import { registerIssuerRoutes } from './admin-routes.js';
@@ -49,6 +50,16 @@ export const trustedIssuers = definePlugin({
     api.provide('trustedIssuers', service);
     const operations = new IssuerOperations(store, service, api.runtime);
     registerIssuerRoutes(api, operations);
+    api.registries.adminPages.register('trusted-issuers', {
+      path: 'trusted-issuers',
+      title: 'Trusted issuers',
+      icon: 'shield',
+      module: new URL('./admin-ui/ap-trusted-issuers-page.ts', import.meta.url).href,
+      element: 'ap-trusted-issuers-page',
+      permission: 'admin',
+      section: 'Security',
+      order: 50,
+    });
     registerIssuerCommands(api, operations);
     registerJtiPurge(api);
     return {

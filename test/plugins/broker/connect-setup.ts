@@ -59,7 +59,10 @@ async function startOidcProvider(t: TestContext, redirectUri: string): Promise<s
   return issuer;
 }
 
-export async function connectFixture(t: TestContext, options: { storage?: Storage; now?: () => number; dir?: string } = {}): Promise<ConnectFixture> {
+export async function connectFixture(
+  t: TestContext,
+  options: { storage?: Storage; now?: () => number; dir?: string; extra?: NonNullable<Parameters<typeof startBrokerServer>[1]>['extra'] } = {},
+): Promise<ConnectFixture> {
   const server = await startBrokerServer(t, {
     exactIssuer: true,
     broker: { outbound: { allowPrivateAddresses: true } },

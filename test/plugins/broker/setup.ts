@@ -39,10 +39,12 @@ export function startBrokerServer(
     exactIssuer?: boolean;
     /** The server's clock (a `testClock()`), to move past a connect's expiry. */
     now?: () => number;
+    /** More plugins (the admin console). */
+    extra?: NonNullable<Parameters<typeof startServer>[1]>['plugins'];
   } = {},
 ): Promise<TestServer> {
   return startServer(t, {
-    plugins: [...brokerDependencies(options.resources), broker(options.broker), brokerProbe()],
+    plugins: [...brokerDependencies(options.resources), broker(options.broker), brokerProbe(), ...(options.extra ?? [])],
     ...(options.exactIssuer ? { exactIssuer: true } : {}),
     ...(options.now ? { now: options.now } : {}),
     env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET, AUTHPLANE_BROKER_MASTER_KEY: MASTER_KEY, ...options.env },
