@@ -12,7 +12,6 @@
  *                           --drivers sqlite,postgres --expired 0.2 --deep 100k --probe-connections 8 --idle 5]
  *                        [--duration 5 --runs 3 --warmup 2 --connections 50] [--source] [--no-write]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +25,8 @@ import { benchOptions } from './lib/options.js';
 import { rssMiB } from './lib/proc.js';
 import { runDate, writeResults } from './lib/results.js';
 import { benchClientId, captureTemplates, fill, query, tableSize, type Driver, type Target } from './lib/scale-fill.js';
-import { startProbe, timeList, underProbe, type ListSpec, type PageTiming, type ProbeResult } from './lib/scale-measure.js';
-import { authplaneCommand, BENCH_ADMIN_KEY, startAuthPlane, writeOAuthConfig, type RunningServer } from './lib/servers.js';
+import { purgeTarget, startProbe, timeList, underProbe, type ListSpec, type PageTiming, type ProbeResult } from './lib/scale-measure.js';
+import { BENCH_ADMIN_KEY, startAuthPlane, writeOAuthConfig, type RunningServer } from './lib/servers.js';
 import { fixed, formatTable, markdownTable } from './lib/stats.js';
 
 /** `100k`, `1M`, `5m`, `2500` → a count. */
@@ -110,32 +109,6 @@ function serverEnv(dir: string, target: Target): NodeJS.ProcessEnv {
 
 async function startServer(dir: string, target: Target): Promise<RunningServer> {
   return startAuthPlane({ dir, mode, logLevel: options.logLevel ?? 'warn', args: ['--config', writeOAuthConfig(dir, mode)], env: serverEnv(dir, target) });
-}
-
-/** `authserver purge --only <target>` as an operator runs it, next to the running server; seconds and rows deleted. */
-function purge(dir: string, target: Target, name: string): Promise<{ target: string; deleted: number; seconds: number; output: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    AUTHPLANE_SIGNING_KEY_PATH: join(dir, 'keys'),
-    AUTHPLANE_ADMIN_API_KEY: BENCH_ADMIN_KEY,
-    AUTHPLANE_LOG_LEVEL: 'warn',
-    ...serverEnv(dir, target),
-  };
-  const started = performance.now();
-  const child = spawn(process.execPath, [...authplaneCommand(mode), 'purge', '--only', name, '--timeout', '30m', '--config', 'bench.config.mjs'], { cwd: dir, env });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  return new Promise((resolve, reject) =>
-    child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      const match = new RegExp(`^${name}: (\\d+) deleted`, 'm').exec(output);
-      if (code !== 0 || !match) return reject(new Error(`purge ${name} exited with ${code}: ${output}`));
-      resolve({ target: name, deleted: Number(match[1]), seconds, output: output.trim() });
-    }),
-  );
 }
 
 async function freshTarget(driver: Driver, dir: string, cleanups: (() => unknown)[]): Promise<Target> {
@@ -238,7 +211,7 @@ async function measure(driver: Driver, issuances: number, cleanups: (() => unkno
     const { probe: duringPurge, result: purges } = await underProbe(tokenRequest, scale.probeConnections, async () => {
       const done = [];
       for (const name of PURGE_TARGETS) {
-        done.push(await purge(dir, target, name));
+        done.push(await purgeTarget({ mode, dir, env: serverEnv(dir, target), name }));
         log(`purged ${name}: ${done.at(-1)!.deleted} rows in ${done.at(-1)!.seconds.toFixed(1)} s`);
       }
       return done;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LOAD_CORE, pinned } from './cpu.js';
 import type { LoadRequest } from './load.js';
 import { median } from './stats.js';
-import { BENCH_ADMIN_KEY, type RunningServer } from './servers.js';
+import { authplaneCommand, BENCH_ADMIN_KEY, type AuthPlaneOptions, type RunningServer } from './servers.js';
 
 export interface PageTiming {
   list: string;
@@ -144,4 +144,42 @@ export async function underProbe<T>(request: LoadRequest, connections: number, w
     throw err;
   }
   return { probe: await probe.stop(), result };
+}
+
+export interface PurgeResult {
+  target: string;
+  deleted: number;
+  seconds: number;
+  output: string;
+}
+
+/**
+ * `authserver purge --only <name>` as an operator runs it, next to the running server, with the server's config
+ * (`bench.config.mjs` in `dir`) and storage settings (`env`): its duration (CLI start included) and rows deleted.
+ */
+export function purgeTarget(options: { mode: AuthPlaneOptions['mode']; dir: string; env: NodeJS.ProcessEnv; name: string }): Promise<PurgeResult> {
+  const { mode, dir, name } = options;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    AUTHPLANE_SIGNING_KEY_PATH: join(dir, 'keys'),
+    AUTHPLANE_ADMIN_API_KEY: BENCH_ADMIN_KEY,
+    AUTHPLANE_LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const started = performance.now();
+  const args = [...authplaneCommand(mode), 'purge', '--only', name, '--timeout', '30m', '--config', 'bench.config.mjs'];
+  const child = spawn(process.execPath, args, { cwd: dir, env });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      const match = new RegExp(`^${name}: (\\d+) deleted`, 'm').exec(output);
+      if (code !== 0 || !match) return reject(new Error(`purge ${name} exited with ${code}: ${output}`));
+      resolve({ target: name, deleted: Number(match[1]), seconds, output: output.trim() });
+    }),
+  );
 }
