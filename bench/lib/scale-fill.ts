@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import { uuidv7 } from '../../kernel/storage/ids.js';
-import { admin, FIXTURES } from './fixtures.js';
+import { admin, FIXTURES, prepareOurs } from './fixtures.js';
 import { BENCH_ADMIN_KEY, type RunningServer } from './servers.js';
 
 export type Row = Record<string, unknown>;
@@ -72,30 +72,22 @@ const USER_TTL = 15 * 60_000;
 const USER_TOKEN_SPAN = 35 * DAY;
 const AUDIT_SPAN = 100 * DAY;
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
 /** Resources, a machine client, a user and one token through the real server's APIs; the rows read back from the database. */
 export async function captureTemplates(server: RunningServer, target: Target, resources: number): Promise<Templates> {
+  // The bench resource and machine client as `npm run bench` makes them, then the rest of the catalog.
+  const { machineAuth, machineClientId } = await prepareOurs(server, { codes: false });
   const uris = [FIXTURES.resource];
-  for (let i = 1; i < resources; i++) uris.push(`https://mcp${i}.bench.example.com/mcp`);
-  for (const [i, uri] of uris.entries()) {
+  for (let i = 1; i < resources; i++) {
+    uris.push(`https://mcp${i}.bench.example.com/mcp`);
     await admin(server, '/admin/resources', {
-      slug: i === 0 ? 'bench' : `bench-${i}`,
+      slug: `bench-${i}`,
       display_name: `Bench MCP ${i}`,
-      uri,
+      uri: uris[i],
       backend_kind: 'mint',
       scopes: [{ name: FIXTURES.scope, description: 'Read tools' }],
     });
   }
-  const machine = await admin(server, '/admin/clients', {
-    client_name: 'bench machine',
-    grant_types: ['client_credentials'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: FIXTURES.scope,
-  });
   const user = await admin(server, '/admin/users', { email: 'template@bench.example.com', password: 'a long bench password', name: 'Bench Template', role: 'user' });
-  const machineClientId = String(machine.client_id);
-  const machineAuth = basic(machineClientId, String(machine.client_secret));
   const token = await fetch(`${server.url}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: machineAuth },
