@@ -334,7 +334,7 @@ try {
   console.log([`## Scale — ${runDate(started)}`, ...context, '', ...results.map((r) => report(r, false)), '', ...notes].join('\n\n'));
   if (options.write) {
     const markdown = [`## Scale — ${runDate(started)}`, '', ...context.map((c) => `${c}  `), '', ...results.map((r) => report(r, true)), '', ...notes.map((n) => `- ${n}`)].join('\n');
-    const paths = writeResults(`scale-${runDate(started)}`, { date: started.toISOString(), options, scale, machine: machineSummary(), results }, markdown);
+    const paths = writeResults(`scale-${runDate(started)}-${scale.drivers.join('+')}-${scale.sizes.map(human).join('+')}`, { date: started.toISOString(), options, scale, machine: machineSummary(), results }, markdown);
     log(`wrote ${paths.json} and ${paths.markdown}`);
   }
 } finally {
