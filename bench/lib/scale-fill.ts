@@ -159,10 +159,11 @@ export function generators(templates: Templates, plan: FillPlan): Generators {
   const rand = random(plan.seed ?? 25);
   const { now } = plan;
   const userIds = Array.from({ length: plan.users }, (_, i) => uuidv7(now - AUDIT_SPAN + Math.floor((i / plan.users) * (AUDIT_SPAN - DAY))));
-  const clientOf = (i: number) => benchClientId(skewed(rand(), plan.clients));
+  const clientOf = () => benchClientId(skewed(rand(), plan.clients));
   const resourceOf = () => templates.resources[skewed(rand(), templates.resources.length)]!;
   const detail = typeof templates.audit.detail === 'string' ? (JSON.parse(templates.audit.detail) as Record<string, unknown>) : {};
   const int = (value: number) => Math.floor(value);
+  const withResource = 'resource' in templates.issuance;
   return {
     userIds,
     clients(i) {
@@ -183,14 +184,17 @@ export function generators(templates: Templates, plan: FillPlan): Generators {
             : // Within the last half hour: still valid when a long run reaches its purge.
               int(now - rand() * (MACHINE_TTL / 2));
       const machine = kind !== 'user';
-      const client = clientOf(i);
+      const client = clientOf();
       const ttl = machine ? MACHINE_TTL : USER_TTL;
+      const resource = resourceOf();
       const row: Row = {
         ...templates.issuance,
+        // Where the schema has it, the audience's indexed copy (one audience that fits: every row here).
+        ...(withResource ? { resource } : {}),
         jti: uuidv7(issued),
         subject: machine ? client : userIds[skewed(rand(), userIds.length)],
         client_id: client,
-        audience: JSON.stringify([resourceOf()]),
+        audience: JSON.stringify([resource]),
         grant_type: machine ? 'client_credentials' : 'authorization_code',
         issued_at: issued,
         expires_at: issued + ttl,
@@ -199,7 +203,7 @@ export function generators(templates: Templates, plan: FillPlan): Generators {
     },
     audit(i) {
       const time = int(now - rand() * AUDIT_SPAN);
-      const client = clientOf(i);
+      const client = clientOf();
       const user = rand() < 0.5 ? userIds[skewed(rand(), userIds.length)]! : null;
       const jti = uuidv7(time);
       return {
