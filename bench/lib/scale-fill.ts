@@ -8,7 +8,7 @@
  *
  * Loading: secondary indexes are dropped, the rows inserted, the indexes recreated from their own definitions (a
  * sorted build instead of millions of random B-tree inserts). SQLite: one transaction of prepared inserts with the
- * journal off, WAL restored after; PostgreSQL: batches of `INSERT … SELECT * FROM unnest(…)`, then ANALYZE (as
+ * rollback journal in memory, WAL restored after; PostgreSQL: batches of `INSERT … SELECT * FROM unnest(…)`, then ANALYZE (as
  * autovacuum would soon after such a load).
  */
 import { createRequire } from 'node:module';
@@ -176,13 +176,15 @@ export function generators(templates: Templates, plan: FillPlan): Generators {
     },
     issuances(i) {
       const kind = issuanceKind(i, plan.expiredShare);
+      // Each kind's rows in time order (as the server writes them), so the key's B-tree grows at its right edge.
+      const along = i / plan.issuances;
       const issued =
         kind === 'expired-machine'
-          ? int(now - MACHINE_TTL - 60_000 - rand() * 47 * HOUR)
+          ? int(now - 48 * HOUR + along * (47 * HOUR - 60_000) + rand() * 1000)
           : kind === 'user'
-            ? int(now - rand() * USER_TOKEN_SPAN)
+            ? int(now - USER_TOKEN_SPAN + along * USER_TOKEN_SPAN)
             : // Within the last half hour: still valid when a long run reaches its purge.
-              int(now - rand() * (MACHINE_TTL / 2));
+              int(now - MACHINE_TTL / 2 + along * (MACHINE_TTL / 2 - 1000));
       const machine = kind !== 'user';
       const client = clientOf();
       const ttl = machine ? MACHINE_TTL : USER_TTL;
@@ -202,7 +204,7 @@ export function generators(templates: Templates, plan: FillPlan): Generators {
       return row;
     },
     audit(i) {
-      const time = int(now - rand() * AUDIT_SPAN);
+      const time = int(now - AUDIT_SPAN + (i / plan.audit) * AUDIT_SPAN);
       const client = clientOf();
       const user = rand() < 0.5 ? userIds[skewed(rand(), userIds.length)]! : null;
       const jti = uuidv7(time);
@@ -270,7 +272,11 @@ function loadSqlite(file: string, load: TableLoad): void {
   const db = new Database(file);
   try {
     const mode = String(db.pragma('journal_mode', { simple: true }));
-    db.pragma('journal_mode = OFF');
+    // Out of WAL (a journal mode of its own: the load would go through the WAL file first), then a rollback journal in
+    // memory: it holds only the few pages that existed before, the new ones have nothing to roll back to. (OFF is
+    // refused in better-sqlite3's defensive mode.)
+    db.pragma('journal_mode = DELETE');
+    db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -262144');
     const indexes = db.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null").all(load.table) as { name: string; sql: string }[];
