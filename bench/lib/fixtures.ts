@@ -90,6 +90,7 @@ export interface OurFixture {
   server: RunningServer;
   /** `Authorization: Basic …` of the machine client. */
   machineAuth: string;
+  machineClientId: string;
   tokenRequest: LoadRequest;
   codeClientId: string;
   /** Logged in, consent given once: each authorization request now answers with a code at once. */
@@ -127,6 +128,7 @@ export async function prepareOurs(server: RunningServer, options: { codes: boole
   const fixture: OurFixture = {
     server,
     machineAuth,
+    machineClientId: String(machine.client_id),
     tokenRequest: clientCredentialsRequest(`${server.url}/oauth/token`, machineAuth, FIXTURES.resource),
     codeClientId: '',
     browser: new ScriptedBrowser(server.url),

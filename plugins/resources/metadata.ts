@@ -50,7 +50,7 @@ export function protectedResourceMetadata(catalog: ResourceCatalog, issuer: () =
 export async function metadataUrl(catalog: ResourceCatalog, issuer: string, resource: { id: string; slug: string; uri: string }): Promise<string> {
   const base = `${issuer.replace(/\/+$/, '')}${PRM_PATH}`;
   const { path } = normalizeResourceUri(resource.uri);
-  const match = await catalog.byPath(path, new URL(issuer).host);
+  const match = await catalog.forMetadata(path, new URL(issuer).host, undefined);
   if (match && 'resource' in match && match.resource.id === resource.id) return `${base}${path}`;
   return `${base}/${resource.slug}`;
 }
