@@ -52,3 +52,19 @@ export {
   type OutboundRequest,
   type OutboundResponse,
 } from './net/outbound-request.js';
+export {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  PAGE_PARAMETERS,
+  pageRequest,
+  runPage,
+  runMergedPage,
+  pageOfRows,
+  type Page,
+  type PageKey,
+  type PageKeyValue,
+  type PageOrder,
+  type PageRequest,
+} from './storage/keyset-page.js';
+export { sendPage } from './http/page-response.js';
+export { PAGE_OPTIONS, pageFlags, printPages } from './cli/pages.js';

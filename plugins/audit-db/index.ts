@@ -12,6 +12,7 @@ import { registerAuditExportRoute } from './export.js';
 import { writeAuditEvents } from './write.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 import { auditEvents0002 } from '../../migrations/audit-db/0002_actor_fits_client_ids.js';
+import { auditEvents0003 } from '../../migrations/audit-db/0003_audit_paging.js';
 
 export const auditDb = definePlugin({
   name: 'audit-db',
@@ -26,7 +27,7 @@ export const auditDb = definePlugin({
     { additionalProperties: false },
   ),
   register(api, options) {
-    api.migrations([auditEvents0001, auditEvents0002]);
+    api.migrations([auditEvents0001, auditEvents0002, auditEvents0003]);
     const runtime = api.runtime;
     api.hooks.auditSinks.tapPromise(api.name, (events) => writeAuditEvents(runtime(), events));
     api.registries.purgeTargets.register('audit_events', {
