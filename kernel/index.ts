@@ -57,6 +57,7 @@ export {
   MAX_PAGE_LIMIT,
   PAGE_PARAMETERS,
   pageRequest,
+  pageQuery,
   runPage,
   runMergedPage,
   pageOfRows,

@@ -140,6 +140,30 @@ export function pageRequest(
   return { limit, binding, after: body.k, ...(body.p ? { pinned: body.p } : {}) };
 }
 
+/**
+ * A list's whole query string: its own exact-match filters (each at most once, not empty) and the page. Any other
+ * parameter is a 400 naming it, so a mistyped filter is not silently ignored (which would list everything).
+ * `scope` binds the cursor to what the path names (`/admin/users/{id}/…`: the user), like a filter.
+ */
+export function pageQuery<Name extends string>(
+  raw: Readonly<Record<string, unknown>>,
+  order: PageOrder,
+  filterNames: readonly Name[] = [],
+  scope: Readonly<Record<string, string>> = {},
+): { filters: Partial<Record<Name, string>>; page: PageRequest } {
+  const known = [...filterNames, ...PAGE_PARAMETERS] as readonly string[];
+  const filters: Partial<Record<Name, string>> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || (PAGE_PARAMETERS as readonly string[]).includes(name)) continue;
+    const field = (message: string) => badRequest(`${name}: ${message}`, { errors: [{ field: name, message }] });
+    if (!known.includes(name)) throw field(`is not a known parameter (use ${known.join(', ')})`);
+    if (typeof value !== 'string') throw field('must be given once');
+    if (value === '') throw field('must not be empty');
+    filters[name as Name] = value;
+  }
+  return { filters, page: pageRequest(raw, order, { ...filters, ...scope }) };
+}
+
 function encodeCursor(page: PageRequest, keys: PageKeyValue[]): string {
   const body: Omit<CursorBody, 'c'> = { v: CURSOR_VERSION, l: page.binding.list, f: page.binding.filters, k: keys, ...(page.pinned ? { p: { ...page.pinned } } : {}) };
   return Buffer.from(JSON.stringify({ ...body, c: checksum(body) })).toString('base64url');
