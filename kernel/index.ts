@@ -61,6 +61,8 @@ export {
   runPage,
   runMergedPage,
   pageOfRows,
+  creationOrder,
+  mapPage,
   type Page,
   type PageKey,
   type PageKeyValue,

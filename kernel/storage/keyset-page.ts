@@ -45,6 +45,23 @@ export interface PageOrder {
   keys: readonly PageKey[];
 }
 
+/** The usual order of an admin list: by a creation time, the row's unique id breaking ties. */
+export function creationOrder(list: string, options: { id?: string; direction?: 'asc' | 'desc'; time?: string } = {}): PageOrder {
+  return {
+    list,
+    direction: options.direction ?? 'asc',
+    keys: [
+      { column: options.time ?? 'created_at', type: 'number' },
+      { column: options.id ?? 'id', type: 'string' },
+    ],
+  };
+}
+
+/** A page with each row mapped (a stored row to its view). */
+export function mapPage<From, To>(page: Page<From>, map: (row: From) => To): Page<To> {
+  return { rows: page.rows.map(map), next: page.next };
+}
+
 /** A parsed `limit` and `cursor`, checked against the list and its filters. */
 export interface PageRequest {
   readonly limit: number;

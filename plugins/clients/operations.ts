@@ -2,7 +2,7 @@
  * Every admin operation on clients, shared by the admin API and the CLI so both validate, audit and answer the
  * same way. Errors are RFC 9457 problems (the CLI prints their detail).
  */
-import { bodyValidator, conflict, notFound, badRequest, pageQuery, type Page, type RuntimeApi } from 'authplane';
+import { bodyValidator, conflict, mapPage, notFound, badRequest, pageQuery, type Page, type RuntimeApi } from 'authplane';
 import type { Counter } from 'prom-client';
 import { normalizeClientFields, type NormalizedFields } from './metadata.js';
 import { generateClientId, generateClientSecret, secretDigest } from './secrets.js';
@@ -142,8 +142,7 @@ export class ClientOperations {
         errors: [{ field: 'source', message: 'must be a registration source such as admin, dcr or cimd' }],
       });
     }
-    const found = await this.store.list(filter, page);
-    return { rows: found.rows.map(clientView), next: found.next };
+    return mapPage(await this.store.list(filter, page), clientView);
   }
 
   async get(clientId: string): Promise<ClientView> {

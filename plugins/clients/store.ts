@@ -1,17 +1,10 @@
 /** Queries of the `clients` table. Timestamps are integer ms; JSON columns are text through the dialect helper. */
-import { runPage, type Client, type Page, type PageOrder, type PageRequest, type RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, type Client, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 import type { NormalizedFields } from './metadata.js';
 import type { ClientStatus } from './schema.js';
 
 /** The admin list's order: newest first, the client_id breaking ties. */
-export const CLIENT_ORDER: PageOrder = {
-  list: 'clients',
-  direction: 'desc',
-  keys: [
-    { column: 'created_at', type: 'number' },
-    { column: 'client_id', type: 'string' },
-  ],
-};
+export const CLIENT_ORDER = creationOrder('clients', { id: 'client_id', direction: 'desc' });
 
 /** A client as stored, with JSON columns parsed and timestamps as numbers. */
 export interface StoredClient extends NormalizedFields {
@@ -108,8 +101,7 @@ export class ClientStore {
     const query = this.#table().select('*');
     if (filter.status) query.where('status', filter.status);
     if (filter.source) query.where('registration_source', filter.source);
-    const rows = await runPage<ClientRow>(query, CLIENT_ORDER, page);
-    return { rows: rows.rows.map((row) => this.#fromRow(row)), next: rows.next };
+    return mapPage(await runPage<ClientRow>(query, CLIENT_ORDER, page), (row) => this.#fromRow(row));
   }
 
   /**

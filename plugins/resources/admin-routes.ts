@@ -1,5 +1,5 @@
 /** The admin API for resources (`/admin/resources…`), a thin HTTP layer over the shared operations. */
-import { adminActor, queryFlag, readJson, type RegisterApi } from 'authplane';
+import { adminActor, queryFlag, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { ResourceOperations } from './operations.js';
 
@@ -15,7 +15,7 @@ export function registerResourceRoutes(api: RegisterApi, operations: ResourceOpe
   });
 
   api.route('admin', 'GET', '/admin/resources', async (ctx) => {
-    ctx.body = { resources: await operations.list() };
+    sendPage(ctx, 'resources', await operations.list(ctx.query));
   });
 
   api.route('admin', 'GET', '/admin/resources/:id', async (ctx) => {

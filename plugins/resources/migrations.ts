@@ -1,4 +1,5 @@
 import { resources0001 } from '../../migrations/resources/0001_resources.js';
+import { resources0002 } from '../../migrations/resources/0002_resources_paging.js';
 
 /** Every migration of the resources plugin, in order. Forward-only; names never change once released. */
-export const resourceMigrations = [resources0001];
+export const resourceMigrations = [resources0001, resources0002];

@@ -2,7 +2,7 @@
  * Every admin operation on users, shared by the admin API and the CLI so both validate, audit and answer the same
  * way. Errors are RFC 9457 problems (the CLI prints their detail). Passwords are hashed here and never returned.
  */
-import { badRequest, bodyValidator, conflict, notFound, pageQuery, uuidv7, type Page, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, mapPage, notFound, pageQuery, uuidv7, type Page, type RuntimeApi } from 'authplane';
 import type { User } from './types.js';
 import { hashPassword } from './password.js';
 import { createUserSchema, updateUserSchema, type UserFields, type UserPatch, type UserStatus } from './schema.js';
@@ -55,8 +55,7 @@ export class UserOperations {
 
   /** One page of users, oldest first: `raw` is the query (`limit`, `cursor`). */
   async list(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<User>> {
-    const found = await this.store.list(pageQuery(raw, USER_ORDER).page);
-    return { rows: found.rows.map(toUser), next: found.next };
+    return mapPage(await this.store.list(pageQuery(raw, USER_ORDER).page), toUser);
   }
 
   async get(idOrEmail: string): Promise<User> {
@@ -109,8 +108,7 @@ export class UserOperations {
   async identities(idOrEmail: string, raw: Readonly<Record<string, unknown>> = {}): Promise<Page<IdentityView>> {
     const user = await this.#find(idOrEmail);
     const { page } = pageQuery(raw, IDENTITY_ORDER, [], { user: user.id });
-    const found = await this.store.identities(user.id, page);
-    return { rows: found.rows.map(toIdentityView), next: found.next };
+    return mapPage(await this.store.identities(user.id, page), toIdentityView);
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Queries of the `users` table. Timestamps are integer ms; emails are stored lower-cased. */
-import { runPage, type Page, type PageOrder, type PageRequest, type RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, type Page, type PageOrder, type PageRequest, type RuntimeApi } from 'authplane';
 import type { User } from './types.js';
 import type { Role, UserStatus } from './schema.js';
 
@@ -28,14 +28,7 @@ interface UserRow extends Omit<StoredUser, 'created_at' | 'updated_at' | 'last_l
 export const canonicalEmail = (email: string) => email.trim().toLowerCase();
 
 /** The admin list's order: oldest first, the id breaking ties (migrations/users/0003_users_paging.ts). */
-export const USER_ORDER: PageOrder = {
-  list: 'users',
-  direction: 'asc',
-  keys: [
-    { column: 'created_at', type: 'number' },
-    { column: 'id', type: 'string' },
-  ],
-};
+export const USER_ORDER = creationOrder('users');
 
 /** A user's identity links, oldest first; (provider, subject) is the link's key. */
 export const IDENTITY_ORDER: PageOrder = {
@@ -75,8 +68,7 @@ export class UserStore {
   }
 
   async list(page: PageRequest): Promise<Page<StoredUser>> {
-    const found = await runPage<UserRow>(this.#table().select('*'), USER_ORDER, page);
-    return { rows: found.rows.map((row) => this.#fromRow(row)), next: found.next };
+    return mapPage(await runPage<UserRow>(this.#table().select('*'), USER_ORDER, page), (row) => this.#fromRow(row));
   }
 
   async insert(user: StoredUser): Promise<void> {
@@ -107,10 +99,7 @@ export class UserStore {
 
   async identities(userId: string, page: PageRequest): Promise<Page<IdentityLink>> {
     const found = await runPage<IdentityLink & { created_at: number | string }>(this.runtime().db('user_identities').where({ user_id: userId }), IDENTITY_ORDER, page);
-    return {
-      rows: found.rows.map((row) => ({ provider: row.provider, subject: row.subject, user_id: row.user_id, created_at: Number(row.created_at) })),
-      next: found.next,
-    };
+    return mapPage(found, (row) => ({ provider: row.provider, subject: row.subject, user_id: row.user_id, created_at: Number(row.created_at) }));
   }
 
   /** A new user and its first identity together, or neither (a unique index refusing either rolls both back). */

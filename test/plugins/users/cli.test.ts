@@ -28,7 +28,7 @@ test('admin user create, list, get, update, disable, enable and delete work with
 
   const list = await cli('admin', 'user', 'list', '--json');
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual(JSON.parse(list.stdout), { users: [alice] });
+  assert.deepEqual(JSON.parse(list.stdout), { users: [alice], next: null });
   const table = await cli('admin', 'user', 'list');
   assert.match(table.stdout, /^ID\s+EMAIL\s+NAME\s+ROLE\s+STATUS\s+LAST_LOGIN_AT/m);
   assert.match(table.stdout, /alice@example\.com\s+Alice\s+admin\s+active/);
