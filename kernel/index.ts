@@ -62,6 +62,7 @@ export {
   runMergedPage,
   pageOfRows,
   creationOrder,
+  cursorAt,
   mapPage,
   type Page,
   type PageKey,
@@ -69,5 +70,5 @@ export {
   type PageOrder,
   type PageRequest,
 } from './storage/keyset-page.js';
-export { sendPage } from './http/page-response.js';
+export { linkNext, sendPage } from './http/page-response.js';
 export { PAGE_OPTIONS, pageFlags, printPages } from './cli/pages.js';

@@ -2,11 +2,15 @@
 import type { Context } from 'koa';
 import type { Page } from '../storage/keyset-page.js';
 
-export function sendPage<Row extends object>(ctx: Context, key: string, page: Page<Row>, extra: Record<string, unknown> = {}): void {
-  if (page.next !== null) {
-    const params = new URLSearchParams(ctx.querystring);
-    params.set('cursor', page.next);
-    ctx.set('Link', `<${ctx.path}?${params.toString()}>; rel="next"`);
-  }
-  ctx.body = { ...extra, [key]: page.rows, next: page.next };
+/** `Link: <this request with cursor=next>; rel="next"`, when there is a next page. */
+export function linkNext(ctx: Context, next: string | null): void {
+  if (next === null) return;
+  const params = new URLSearchParams(ctx.querystring);
+  params.set('cursor', next);
+  ctx.set('Link', `<${ctx.path}?${params.toString()}>; rel="next"`);
+}
+
+export function sendPage<Row extends object>(ctx: Context, key: string, page: Page<Row>): void {
+  linkNext(ctx, page.next);
+  ctx.body = { [key]: page.rows, next: page.next };
 }

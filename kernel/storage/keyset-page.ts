@@ -186,6 +186,14 @@ function encodeCursor(page: PageRequest, keys: PageKeyValue[]): string {
   return Buffer.from(JSON.stringify({ ...body, c: checksum(body) })).toString('base64url');
 }
 
+/**
+ * The cursor resuming after a row with these keys, for a list that reads its page in parts (several queries in
+ * sequence) and so builds `next` itself; `keys` follow the list's own order.
+ */
+export function cursorAt(page: PageRequest, keys: PageKeyValue[]): string {
+  return encodeCursor(page, keys);
+}
+
 function keysOf(row: Record<string, unknown>, order: PageOrder): PageKeyValue[] {
   return order.keys.map((key) => {
     const value = row[key.field ?? key.column];
