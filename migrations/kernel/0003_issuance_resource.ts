@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
  * Issue 25: `GET /admin/issuances?resource=` read every row's JSON `audience` (2.2 s at 5M rows). `resource` holds
  * the token's audience when it has exactly one that fits the column (every built-in grant issues one), written with
  * the row by the issuer; the admin filter is then a range scan of (resource, issued_at, jti), and only the rare rows
- * left NULL (several audiences) are matched on their JSON. Existing rows are backfilled here.
+ * left NULL (several audiences) are matched on their JSON, through a partial index holding only them. Existing rows
+ * are backfilled here.
  *
  * The list indexes gain `jti` as their last column, the tie-break of keyset paging (kernel/storage/keyset-page.ts),
  * each replacing the one it extends.
@@ -28,6 +29,8 @@ export const issuanceResource0003 = {
     }
     await knex.schema.alterTable('token_issuances', (t) => {
       t.index(['resource', 'issued_at', 'jti']);
+      // The rows left NULL, in page order: a partial index, so the tokens that have a `resource` cost it nothing.
+      t.index(['issued_at', 'jti'], 'token_issuances_unresolved_audience_index', { predicate: knex.whereNull('resource') });
       for (const lead of [[], ['subject'], ['client_id']]) {
         t.dropIndex([...lead, 'issued_at']);
         t.index([...lead, 'issued_at', 'jti']);
