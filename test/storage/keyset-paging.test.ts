@@ -4,13 +4,20 @@
  * bounds, and each page (and the issuances `resource` filter) planned as an index range scan, not a table scan.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import knexModule, { type Knex } from 'knex';
 import { clients, issuances, users } from 'authplane/plugins';
 import { uuidv7 } from 'authplane';
-import { requirePostgres } from '../helpers/postgres.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { tokenIssuances0001 } from '../../migrations/kernel/0001_token_issuances.js';
+import { issuanceLineage0002 } from '../../migrations/kernel/0002_issuance_lineage.js';
+import { issuanceResource0003 } from '../../migrations/kernel/0003_issuance_resource.js';
+import { errorLines, repoTempDir, writeConfigFile } from '../helpers/config-files.js';
+import { freshPostgresDatabase, requirePostgres } from '../helpers/postgres.js';
+import { runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
+
+const knexFactory = ((knexModule as unknown as { default?: unknown }).default ?? knexModule) as typeof knexModule;
 
 type Kind = 'sqlite' | 'postgres';
 const T0 = Date.UTC(2026, 0, 1);
@@ -289,3 +296,76 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     }
   });
 }
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  test(`${kind}: the issuance resource migration backfills the sole audience of existing rows and leaves several audiences NULL`, async (t) => {
+    let config: Knex.Config;
+    if (kind === 'sqlite') {
+      config = { client: 'better-sqlite3', connection: { filename: join(tempDir(t, 'authplane-backfill-'), 'db.sqlite') }, useNullAsDefault: true };
+    } else {
+      if (!(await requirePostgres(t))) return;
+      config = { client: 'pg', connection: await freshPostgresDatabase(t) };
+    }
+    const knex = knexFactory(config);
+    t.after(() => knex.destroy());
+    await tokenIssuances0001.up(knex);
+    await issuanceLineage0002.up(knex);
+    const row = (jti: string, audience: string[]) => ({
+      jti,
+      subject: 's',
+      client_id: 'c',
+      audience: JSON.stringify(audience),
+      scope: '',
+      grant_type: 'client_credentials',
+      issued_at: T0,
+      expires_at: T0 + 1000,
+    });
+    const long = `https://example.com/${'x'.repeat(2100)}`;
+    await knex('token_issuances').insert([
+      row('one', [RESOURCE]),
+      row('two', [RESOURCE, 'https://other.example.com']),
+      row('none', []),
+      row('long', [long]),
+      row('quoted', ['https://example.com/a"b']),
+    ]);
+    await issuanceResource0003.up(knex);
+    const resources = Object.fromEntries((await knex('token_issuances').select('jti', 'resource')).map((r: { jti: string; resource: string | null }) => [r.jti, r.resource]));
+    assert.deepEqual(resources, { one: RESOURCE, two: null, none: null, long: null, quoted: 'https://example.com/a"b' });
+  });
+}
+
+test('sqlite: authserver admin audit list walks every page, or stops after --pages and resumes from the cursor it printed', async (t) => {
+  const dir = repoTempDir(t, 'paging-cli-');
+  writeConfigFile(dir, { settings: { storage: { sqlite: { path: join(dir, 'authserver.db') } }, signing: { keyPath: join(dir, 'keys') } } });
+  const srv = await startServer(t, { dir });
+  const events = await seedAudit(db(srv), 25, Date.now());
+  await srv.stop();
+  const env = { AUTHPLANE_ADMIN_ENABLED: 'false' };
+  const cli = (...args: string[]) => runCli(['admin', 'audit', 'list', ...args], { cwd: dir, env });
+
+  const all = await cli('--limit', '4', '--json');
+  assert.equal(all.code, 0, all.stderr);
+  const document = JSON.parse(all.stdout);
+  assert.equal(document.next, null);
+  assertEachOnce(ids(document.events), events, 'the CLI walk');
+
+  const table = await cli('--limit', '10');
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^TIME\s+ACTION\s+ACTOR_ID/);
+  assert.equal(lines.length, 1 + 25, 'one header, then every event over three pages');
+
+  const firstPages = await cli('--limit', '4', '--pages', '2');
+  assert.equal(firstPages.code, 0, firstPages.stderr);
+  const tail = firstPages.stdout.trimEnd().split('\n');
+  assert.equal(tail.length, 1 + 8 + 1);
+  const next = /^next: (\S+)$/.exec(tail[tail.length - 1]!)?.[1];
+  assert.ok(next, firstPages.stdout);
+  const rest = await cli('--limit', '4', '--cursor', next, '--json');
+  assert.equal(rest.code, 0, rest.stderr);
+  assert.equal(JSON.parse(rest.stdout).events.length, 25 - 8, 'the rest, from where it stopped');
+
+  const bad = await cli('--cursor', 'nonsense');
+  assert.equal(bad.code, 1);
+  assert.match(errorLines(bad.stderr)[0] ?? '', /^error: cursor: /);
+});

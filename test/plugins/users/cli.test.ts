@@ -48,7 +48,7 @@ test('admin user create, list, get, update, disable, enable and delete work with
   await server.stop();
 
   assert.equal((await cli('admin', 'user', 'delete', alice.id)).code, 0);
-  assert.deepEqual(JSON.parse((await cli('admin', 'user', 'list', '--json')).stdout), { users: [] });
+  assert.deepEqual(JSON.parse((await cli('admin', 'user', 'list', '--json')).stdout), { users: [], next: null });
 });
 
 test('admin user create reads the password from stdin and refuses a short one', async (t) => {
