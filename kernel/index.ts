@@ -60,7 +60,6 @@ export {
   pageQuery,
   runPage,
   runMergedPage,
-  pageOfRows,
   creationOrder,
   cursorAt,
   mapPage,

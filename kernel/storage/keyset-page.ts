@@ -231,7 +231,8 @@ export async function runPage<Row extends object>(query: Knex.QueryBuilder, orde
 
 /**
  * One page of a list read as several queries over disjoint rows in the same order (an indexed branch and a rare
- * fallback): each branch's page, merged.
+ * fallback): each branch's page, merged. The merge compares keys in JavaScript, so they must sort there as in the
+ * database: numbers, and ids of one fixed ASCII shape (UUIDs).
  */
 export async function runMergedPage<Row extends object>(queries: readonly Knex.QueryBuilder[], order: PageOrder, page: PageRequest): Promise<Page<Row>> {
   const pages = await Promise.all(queries.map((query) => runPage<Row>(query, order, page)));
@@ -250,15 +251,4 @@ function compareKeys(a: readonly PageKeyValue[], b: readonly PageKeyValue[]): nu
     if (a[i]! > b[i]!) return 1;
   }
   return 0;
-}
-
-/** A list held in memory (a small configuration table read whole), paged by the same cursors as a query. */
-export function pageOfRows<Row extends object>(rows: readonly Row[], order: PageOrder, page: PageRequest): Page<Row> {
-  const sign = order.direction === 'desc' ? -1 : 1;
-  const keyed = rows.map((row) => ({ row, keys: keysOf(row as Record<string, unknown>, order) }));
-  keyed.sort((a, b) => sign * compareKeys(a.keys, b.keys));
-  const after = page.after;
-  const start = after ? keyed.findIndex((r) => sign * compareKeys(r.keys, after) > 0) : 0;
-  const rest = start < 0 ? [] : keyed.slice(start, start + page.limit + 1);
-  return toPage(rest.map((r) => r.row), order, page);
 }

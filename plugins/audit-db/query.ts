@@ -2,7 +2,7 @@
  * Reading the audit trail back: one parser for the filters (shared by `GET /admin/audit` and
  * `authserver admin audit list`) and one query. Bounds keep a single request from scanning the whole table.
  */
-import { badRequest, pageRequest, runPage, type Page, type PageOrder, type PageRequest, type RuntimeApi } from 'authplane';
+import { badRequest, creationOrder, pageRequest, runPage, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 
 /** Without `since`/`until`, the last day. */
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
@@ -29,14 +29,7 @@ export interface AuditQuery {
 }
 
 /** Newest first; UUIDv7 ids are time-ordered and unique, so they break ties between events of the same millisecond. */
-export const AUDIT_ORDER: PageOrder = {
-  list: 'audit',
-  direction: 'desc',
-  keys: [
-    { column: 'time', type: 'number' },
-    { column: 'id', type: 'string' },
-  ],
-};
+export const AUDIT_ORDER = creationOrder('audit', { time: 'time', direction: 'desc' });
 
 export interface AuditEventView {
   id: string;

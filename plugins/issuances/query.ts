@@ -2,21 +2,14 @@
  * The filters of `GET /admin/issuances` and `authserver admin issuance list`, parsed once for both, with the page
  * (`limit`, `cursor`): every filter and the walk without one are range scans of an index ending in (issued_at, jti).
  */
-import { badRequest, PAGE_PARAMETERS, pageRequest, type PageOrder, type PageRequest } from 'authplane';
+import { badRequest, creationOrder, PAGE_PARAMETERS, pageRequest, type PageRequest } from 'authplane';
 
 export const ISSUANCE_FILTERS = ['user', 'client', 'resource', 'jti', 'since'] as const;
 const PARAMETERS = [...ISSUANCE_FILTERS, ...PAGE_PARAMETERS] as const;
 type Parameter = (typeof PARAMETERS)[number];
 
 /** Newest first; the jti (a UUIDv7) breaks ties between tokens issued in the same second. */
-export const ISSUANCE_ORDER: PageOrder = {
-  list: 'issuances',
-  direction: 'desc',
-  keys: [
-    { column: 'issued_at', type: 'number' },
-    { column: 'jti', type: 'string' },
-  ],
-};
+export const ISSUANCE_ORDER = creationOrder('issuances', { time: 'issued_at', id: 'jti', direction: 'desc' });
 /** Column widths of token_issuances (subject 512, client_id 512, jti 64); the audience text has no width. */
 const MAX_LENGTH = { user: 512, client: 512, resource: 2048, jti: 64 } as const;
 
