@@ -44,11 +44,12 @@ export function grantOperations(state: OAuthState) {
         const last = consents[consents.length - 1];
         if (found.next !== null) next = cursorAt(page, [0, last!.updated_at, last!.id]);
       }
-      // The families fill what the consents left of the page (none left: a probe of one row says whether any follow).
+      // The families fill what the consents left of the page; with nothing left, one row read says whether any follow.
       const familyAfter = part === 1 ? [Number(time), String(id)] : [...FAMILIES_START];
-      const found = next === null ? await state.refresh().familyPage(user.id, { ...page, limit: page.limit - consents.length, after: familyAfter }) : undefined;
-      const families = found?.rows ?? [];
-      if (found?.next) {
+      const room = page.limit - consents.length;
+      const found = next === null ? await state.refresh().familyPage(user.id, { ...page, limit: Math.max(room, 1), after: familyAfter }) : undefined;
+      const families = room > 0 ? (found?.rows ?? []) : [];
+      if (found && (room > 0 ? found.next !== null : found.rows.length > 0)) {
         const last = families[families.length - 1];
         next = cursorAt(page, last ? [1, Number(last.created_at), last.id] : [1, ...FAMILIES_START]);
       }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import knexModule, { type Knex } from 'knex';
-import { clients, issuances, users } from 'authplane/plugins';
+import { clients, issuances, oauth, resources, users } from 'authplane/plugins';
 import { uuidv7 } from 'authplane';
 import { tokenIssuances0001 } from '../../migrations/kernel/0001_token_issuances.js';
 import { issuanceLineage0002 } from '../../migrations/kernel/0002_issuance_lineage.js';
@@ -369,3 +369,54 @@ test('sqlite: authserver admin audit list walks every page, or stops after --pag
   assert.equal(bad.code, 1);
   assert.match(errorLines(bad.stderr)[0] ?? '', /^error: cursor: /);
 });
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  test(`${kind}: a user's grants page its consents, then its live refresh families, each once under one cursor`, async (t) => {
+    if (kind === 'postgres' && !(await requirePostgres(t))) return;
+    const srv = await startServer(t, { storage: kind, plugins: [clients(), resources(), users(), oauth()] });
+    const knex = db(srv);
+    const userId = uuidv7();
+    await knex('users').insert({ id: userId, email: 'g@example.com', name: 'G', role: 'user', status: 'active', provider: 'local', password_hash: null, created_at: T0, updated_at: T0, last_login_at: null });
+    const consents = Array.from({ length: 5 }, (_, i) => ({ id: uuidv7(), user_id: userId, client_id: `c${i}`, resource_id: 'r', scopes: '["a"]', created_at: T0, updated_at: T0 }));
+    await knex('consents').insert(consents);
+    const far = Date.now() + 3_600_000;
+    const families = Array.from({ length: 7 }, (_, i) => ({
+      id: uuidv7(),
+      client_id: `c${i}`,
+      user_id: userId,
+      resource_id: 'r',
+      created_at: T0,
+      expires_at: i === 5 ? T0 : far,
+      revoked_at: i === 6 ? T0 : null,
+      revoked_reason: i === 6 ? 'admin_logout' : null,
+    }));
+    await knex('refresh_families').insert(families);
+
+    for (const limit of [1, 3, 5, 6, 100]) {
+      const seenConsents: string[] = [];
+      const seenFamilies: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const response: Response = await srv.admin(`/admin/users/${userId}/grants?${query}`);
+        const body = await response.json();
+        assert.equal(response.status, 200, JSON.stringify(body));
+        assert.ok(body.consents.length + body.refresh_families.length <= limit);
+        if (seenFamilies.length > 0) assert.equal(body.consents.length, 0, 'consents come first');
+        seenConsents.push(...body.consents.map((c: { id: string }) => c.id));
+        seenFamilies.push(...body.refresh_families.map((f: { id: string }) => f.id));
+        cursor = body.next;
+        assert.ok(++pages < 50);
+      } while (cursor !== null);
+      assertEachOnce(seenConsents, consents.map((c) => c.id), `consents, limit ${limit}`);
+      assertEachOnce(seenFamilies, families.slice(0, 5).map((f) => f.id), `live families, limit ${limit}`);
+    }
+    const other = uuidv7();
+    await knex('users').insert({ id: other, email: 'h@example.com', name: 'H', role: 'user', status: 'active', provider: 'local', password_hash: null, created_at: T0, updated_at: T0, last_login_at: null });
+    const first = await (await srv.admin(`/admin/users/${userId}/grants?limit=1`)).json();
+    const foreign = await srv.admin(`/admin/users/${other}/grants?cursor=${encodeURIComponent(first.next)}`);
+    assert.equal(foreign.status, 400, "another user's cursor");
+    assert.deepEqual((await foreign.json()).errors.map((e: { field: string }) => e.field), ['cursor']);
+  });
+}
