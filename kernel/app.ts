@@ -34,6 +34,7 @@ import { registerTokenPurgeTargets } from './token/purge-targets.js';
 import { registerTokenRoute } from './token/route.js';
 import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
 import { issuanceLineage0002 } from '../migrations/kernel/0002_issuance_lineage.js';
+import { issuanceResource0003 } from '../migrations/kernel/0003_issuance_resource.js';
 import { packageVersion } from './version.js';
 import { Discovery } from './wellknown/discovery.js';
 import { registerBuiltinCommands } from './cli/builtin.js';
@@ -163,7 +164,7 @@ export class AuthPlane {
   }
 
   #register(): void {
-    this.#migrations.push(tokenIssuances0001, issuanceLineage0002);
+    this.#migrations.push(tokenIssuances0001, issuanceLineage0002, issuanceResource0003);
     registerTokenPurgeTargets(this.registries, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
     const instances = ordered.map((p) => p.instance);

@@ -57,3 +57,22 @@ export {
   type OutboundRequest,
   type OutboundResponse,
 } from './net/outbound-request.js';
+export {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  PAGE_PARAMETERS,
+  pageRequest,
+  pageQuery,
+  runPage,
+  runMergedPage,
+  creationOrder,
+  cursorAt,
+  mapPage,
+  type Page,
+  type PageKey,
+  type PageKeyValue,
+  type PageOrder,
+  type PageRequest,
+} from './storage/keyset-page.js';
+export { linkNext, sendPage } from './http/page-response.js';
+export { PAGE_OPTIONS, pageFlags, printPages } from './cli/pages.js';

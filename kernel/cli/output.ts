@@ -4,7 +4,8 @@ import type { CliContext, CliOption } from './command.js';
 /** The `--json` flag every read command takes. */
 export const JSON_OPTION = { json: { type: 'boolean', description: 'Print JSON' } } satisfies Record<string, CliOption>;
 
-const cell = (value: unknown): string =>
+/** One value as a table cell. */
+export const cell = (value: unknown): string =>
   value === null || value === undefined || value === ''
     ? '-'
     : Array.isArray(value)

@@ -21,6 +21,15 @@ export interface AccessTokenIssuer extends TokenIssuer {
 
 /** token_issuances.grant_ref's width (migrations/kernel/0002_issuance_lineage.ts). */
 const GRANT_REF_MAX = 128;
+/** token_issuances.resource's width (migrations/kernel/0003_issuance_resource.ts), in bytes: it is indexed. */
+const RESOURCE_MAX_BYTES = 2048;
+
+/** The indexed `resource` of an issuance row: its audience when it has exactly one that fits, else NULL. */
+function indexedResource(audience: readonly string[]): string | null {
+  if (audience.length !== 1) return null;
+  const only = audience[0]!;
+  return only.length <= RESOURCE_MAX_BYTES / 4 || Buffer.byteLength(only) <= RESOURCE_MAX_BYTES ? only : null;
+}
 
 const ISSUANCE_COLUMNS = ['jti', 'subject', 'client_id', 'audience', 'grant_type', 'parent_jti', 'grant_ref'] as const;
 type IssuanceRow = {
@@ -118,6 +127,7 @@ export function createTokenIssuer(options: {
       subject: input.subject,
       client_id: input.clientId,
       audience: JSON.stringify(input.audience),
+      resource: indexedResource(input.audience),
       scope: input.scope,
       grant_type: input.grantType,
       issued_at: iat * 1000,

@@ -1,5 +1,5 @@
-/** `GET /admin/audit`: the audit trail, filtered and bounded, newest first. */
-import type { RegisterApi } from 'authplane';
+/** `GET /admin/audit`: the audit trail, filtered and paged, newest first. */
+import { sendPage, type RegisterApi } from 'authplane';
 import { parseAuditQuery, queryAuditEvents } from './query.js';
 
 export function registerAuditRoutes(api: RegisterApi): void {
@@ -7,6 +7,6 @@ export function registerAuditRoutes(api: RegisterApi): void {
     const query = parseAuditQuery(ctx.query);
     // Events this server emitted a moment ago may still wait for their batch: the trail includes them.
     await api.runtime().audit.flush();
-    ctx.body = { events: await queryAuditEvents(api.runtime(), query) };
+    sendPage(ctx, 'events', await queryAuditEvents(api.runtime(), query));
   });
 }

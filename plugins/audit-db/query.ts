@@ -2,17 +2,15 @@
  * Reading the audit trail back: one parser for the filters (shared by `GET /admin/audit` and
  * `authserver admin audit list`) and one query. Bounds keep a single request from scanning the whole table.
  */
-import { badRequest, type RuntimeApi } from 'authplane';
+import { badRequest, creationOrder, pageRequest, runPage, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 
 /** Without `since`/`until`, the last day. */
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 /** The widest window one request may ask for. */
 const MAX_WINDOW_MS = 30 * 86_400_000;
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
 
 /** Query parameters, in the API's spelling. */
-export const AUDIT_FILTERS = ['since', 'until', 'user_id', 'client_id', 'action', 'limit'] as const;
+export const AUDIT_FILTERS = ['since', 'until', 'user_id', 'client_id', 'action', 'limit', 'cursor'] as const;
 export type AuditFilterName = (typeof AUDIT_FILTERS)[number];
 
 /** Longest value of each exact-match filter (the column widths of audit_events). */
@@ -27,8 +25,11 @@ export interface AuditQuery {
   user_id?: string;
   client_id?: string;
   action?: string;
-  limit: number;
+  page: PageRequest;
 }
+
+/** Newest first; UUIDv7 ids are time-ordered and unique, so they break ties between events of the same millisecond. */
+export const AUDIT_ORDER = creationOrder('audit', { time: 'time', direction: 'desc' });
 
 export interface AuditEventView {
   id: string;
@@ -87,20 +88,23 @@ export function parseAuditQuery(raw: Readonly<Record<string, string | string[] |
   if (since > until) throw invalid('since', `must not be later than until (${new Date(until).toISOString()})`);
   if (until - since > MAX_WINDOW_MS) throw invalid('since', 'the window from since to until must not exceed 30 days');
 
-  let limit = DEFAULT_LIMIT;
-  if (params.limit !== undefined) {
-    limit = /^\d{1,7}$/.test(params.limit) ? Number(params.limit) : NaN;
-    if (!(limit >= 1 && limit <= MAX_LIMIT)) throw invalid('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
-  }
-  const query: AuditQuery = { since, until, limit };
   for (const name of ['user_id', 'client_id', 'action'] as const) {
     const value = params[name];
     if (value === undefined) continue;
     if (value === '') throw invalid(name, 'must not be empty');
     if (value.length > MAX_LENGTH[name]) throw invalid(name, `must be at most ${MAX_LENGTH[name]} characters`);
-    query[name] = value;
   }
-  return query;
+  const filters = { since: params.since, until: params.until, user_id: params.user_id, client_id: params.client_id, action: params.action };
+  // A window defaulting to "now" is fixed by the first page, so every later page walks the same one.
+  const page = pageRequest(params, AUDIT_ORDER, filters, { since, until });
+  return {
+    since: Number(page.pinned?.since ?? since),
+    until: Number(page.pinned?.until ?? until),
+    ...(params.user_id !== undefined ? { user_id: params.user_id } : {}),
+    ...(params.client_id !== undefined ? { client_id: params.client_id } : {}),
+    ...(params.action !== undefined ? { action: params.action } : {}),
+    page,
+  };
 }
 
 export interface AuditRow {
@@ -116,20 +120,14 @@ export interface AuditRow {
   detail: string | null;
 }
 
-/** Events inside the window matching every filter, newest first. */
-export async function queryAuditEvents(runtime: RuntimeApi, query: AuditQuery): Promise<AuditEventView[]> {
-  const select = runtime
-    .db<AuditRow>('audit_events')
-    .where('time', '>=', query.since)
-    .andWhere('time', '<=', query.until)
-    // UUIDv7 ids are time-ordered, so they break ties between events of the same millisecond.
-    .orderBy([{ column: 'time', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(query.limit);
+/** One page of the events inside the window matching every filter, newest first. */
+export async function queryAuditEvents(runtime: RuntimeApi, query: AuditQuery): Promise<Page<AuditEventView>> {
+  const select = runtime.db<AuditRow>('audit_events').where('time', '>=', query.since).andWhere('time', '<=', query.until);
   for (const name of ['user_id', 'client_id', 'action'] as const) {
     if (query[name] !== undefined) select.andWhere(name, query[name]);
   }
-  const rows = (await select) as AuditRow[];
-  return rows.map((row) => auditEventView(runtime, row));
+  const page = await runPage<AuditRow>(select, AUDIT_ORDER, query.page);
+  return { rows: page.rows.map((row) => auditEventView(runtime, row)), next: page.next };
 }
 
 /** A stored row as the API shows it: RFC 3339 time, detail parsed. */

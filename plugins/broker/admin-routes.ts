@@ -1,5 +1,5 @@
 /** The admin API for broker providers (`/admin/broker-providers…`), a thin HTTP layer over the shared operations. */
-import { adminActor, queryFlag, readJson, type RegisterApi } from 'authplane';
+import { adminActor, queryFlag, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { ProviderOperations } from './operations.js';
 
@@ -15,7 +15,7 @@ export function registerProviderRoutes(api: RegisterApi, operations: ProviderOpe
   });
 
   api.route('admin', 'GET', '/admin/broker-providers', async (ctx) => {
-    ctx.body = { providers: await operations.list() };
+    sendPage(ctx, 'providers', await operations.page(ctx.query));
   });
 
   api.route('admin', 'GET', '/admin/broker-providers/:id', async (ctx) => {

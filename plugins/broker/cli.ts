@@ -3,7 +3,7 @@
  * with the admin listener off. Flags are the API's JSON fields in kebab-case (config members included);
  * `--data` takes the API body itself.
  */
-import { booted, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
+import { booted, dataOption, JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
 import { brokerErrors } from './errors.js';
 import type { ProviderOperations } from './operations.js';
 import type { BrokerProvider } from './types.js';
@@ -101,15 +101,16 @@ export function registerProviderCommands(api: RegisterApi, operations: ProviderO
     }),
   });
   add('list', {
-    description: 'List broker providers, oldest first',
-    options: JSON_OPTION,
+    description: 'List broker providers, oldest first, page after page',
+    options: { ...PAGE_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ options, out }) => {
-      const providers = await operations.list();
-      const rows: Record<string, unknown>[] =
-        options.json === true
-          ? providers.map((p) => ({ ...p }))
-          : providers.map((p) => ({ id: p.id, slug: p.slug, protocol: p.protocol, display_name: p.display_name }));
-      printRecords(out, options.json === true, 'providers', rows);
+      const flags = pageFlags(options);
+      await printPages({ options, out }, 'providers', (cursor) => operations.page({ ...flags, cursor }), (p) => ({
+        id: p.id,
+        slug: p.slug,
+        protocol: p.protocol,
+        display_name: p.display_name,
+      }));
     }),
   });
   add('show', {

@@ -4,11 +4,11 @@
  * provider holds the NAME of the variable with its secret, never the secret: nothing here reads the value except to
  * warn that it is missing.
  */
-import { badRequest, bodyValidator, conflict, notFound, ProblemError, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, mapPage, notFound, pageQuery, ProblemError, uuidv7, type Page, type RuntimeApi } from 'authplane';
 import type { BackendResourceFields, Resource, ResourceRegistry } from '../resources/types.js';
 import { CONFIG_SCHEMAS, createProviderSchema, updateProviderSchema } from './provider-schema.js';
 import { configProblems, type FieldProblem } from './provider-rules.js';
-import { toProvider, type ProviderStore, type StoredProvider } from './store.js';
+import { PROVIDER_ORDER, toProvider, type ProviderStore, type StoredProvider } from './store.js';
 import type { BrokerProvider, ProviderProtocol } from './types.js';
 
 /** Who asked, for the audit trail. */
@@ -77,6 +77,11 @@ export class ProviderOperations {
 
   async list(): Promise<BrokerProvider[]> {
     return (await this.store.all()).map(toProvider);
+  }
+
+  /** One page of providers, oldest first: `raw` is the query (`limit`, `cursor`). */
+  async page(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<BrokerProvider>> {
+    return mapPage(await this.store.page(pageQuery(raw, PROVIDER_ORDER).page), toProvider);
   }
 
   async get(idOrSlug: string): Promise<BrokerProvider> {

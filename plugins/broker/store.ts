@@ -1,5 +1,5 @@
 /** Queries of the `broker_providers` table. Timestamps are integer ms; `config` is JSON text (no secret in it). */
-import type { RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 import type { BrokerProvider, ProviderProtocol } from './types.js';
 
 /** A provider as stored: the record with numeric timestamps. */
@@ -24,6 +24,9 @@ interface ProviderRow {
   updated_at: number | string;
 }
 
+/** The admin list's order: oldest first, the id breaking ties (migrations/broker/0002_broker_paging.ts). */
+export const PROVIDER_ORDER = creationOrder('broker-providers');
+
 export class ProviderStore {
   constructor(private readonly runtime: () => RuntimeApi) {}
 
@@ -41,6 +44,11 @@ export class ProviderStore {
       created_at: Number(row.created_at),
       updated_at: Number(row.updated_at),
     };
+  }
+
+  /** One page of the admin list, oldest first. */
+  async page(page: PageRequest): Promise<Page<StoredProvider>> {
+    return mapPage(await runPage<ProviderRow>(this.#table().select('*'), PROVIDER_ORDER, page), (row) => this.#fromRow(row));
   }
 
   /** Oldest first. */

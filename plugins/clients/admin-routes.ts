@@ -1,26 +1,7 @@
 /** The admin API for clients (`/admin/clients…`), a thin HTTP layer over the shared operations. */
-import { adminActor, badRequest, readJson, type RegisterApi } from 'authplane';
+import { adminActor, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { ClientOperations, Transition } from './operations.js';
-
-const LIST_FILTERS = ['status', 'source'] as const;
-
-/** Query filters, each at most once; an unknown one is a 400 rather than silently ignored (a typo lists all). */
-function listFilter(ctx: Context): { status?: string; source?: string } {
-  const filter: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.query)) {
-    if (!(LIST_FILTERS as readonly string[]).includes(name)) {
-      throw badRequest(`${name}: is not a known filter (use ${LIST_FILTERS.join(', ')})`, {
-        errors: [{ field: name, message: 'is not a known filter' }],
-      });
-    }
-    if (typeof value !== 'string') {
-      throw badRequest(`${name}: must be given once`, { errors: [{ field: name, message: 'must be given once' }] });
-    }
-    filter[name] = value;
-  }
-  return filter;
-}
 
 /** Responses carrying a secret must not be stored by any cache on the way. */
 function noStore(ctx: Context): void {
@@ -39,7 +20,7 @@ export function registerClientRoutes(api: RegisterApi, operations: ClientOperati
   });
 
   api.route('admin', 'GET', '/admin/clients', async (ctx) => {
-    ctx.body = { clients: await operations.list(listFilter(ctx)) };
+    sendPage(ctx, 'clients', await operations.list(ctx.query));
   });
 
   api.route('admin', 'GET', '/admin/clients/:id', async (ctx) => {

@@ -2,7 +2,7 @@
  * `authserver admin client …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { dataOption, JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
 import { clientErrors } from './errors.js';
 import type { ClientOperations, ClientView, ClientWithSecret } from './operations.js';
 
@@ -84,20 +84,20 @@ export function registerClientCommands(api: RegisterApi, operations: ClientOpera
     }),
   });
   add('list', {
-    description: 'List clients, newest first',
+    description: 'List clients, newest first, page after page',
     options: {
       status: { type: 'string', description: 'Only clients in this status: active, suspended, revoked' },
       source: { type: 'string', description: 'Only clients of this registration source: admin, dcr, cimd' },
+      ...PAGE_OPTIONS,
       ...JSON_OPTION,
     },
     run: booted(async ({ options, out }) => {
-      const filter = {
+      const query = {
+        ...pageFlags(options),
         ...(typeof options.status === 'string' ? { status: options.status } : {}),
         ...(typeof options.source === 'string' ? { source: options.source } : {}),
       };
-      const clients = await operations.list(filter);
-      const rows: Record<string, unknown>[] = options.json === true ? clients.map((c) => ({ ...c })) : clients.map(summary);
-      printRecords(out, options.json === true, 'clients', rows);
+      await printPages({ options, out }, 'clients', (cursor) => operations.list({ ...query, cursor }), summary);
     }),
   });
   add('get', {

@@ -2,7 +2,7 @@
  * Every admin operation on clients, shared by the admin API and the CLI so both validate, audit and answer the
  * same way. Errors are RFC 9457 problems (the CLI prints their detail).
  */
-import { bodyValidator, conflict, notFound, badRequest, type RuntimeApi } from 'authplane';
+import { bodyValidator, conflict, mapPage, notFound, badRequest, pageQuery, type Page, type RuntimeApi } from 'authplane';
 import type { Counter } from 'prom-client';
 import { normalizeClientFields, type NormalizedFields } from './metadata.js';
 import { generateClientId, generateClientSecret, secretDigest } from './secrets.js';
@@ -16,7 +16,7 @@ import {
   type ClientPatch,
   type ClientStatus,
 } from './schema.js';
-import type { ClientStore, StoredClient } from './store.js';
+import { CLIENT_ORDER, type ClientStore, type StoredClient } from './store.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
@@ -129,7 +129,9 @@ export class ClientOperations {
     return { ...clientView(client), ...(secret ? { client_secret: secret } : {}) };
   }
 
-  async list(filter: { status?: string; source?: string } = {}): Promise<ClientView[]> {
+  /** One page of clients, newest first: `raw` is the query (`status`, `source`, `limit`, `cursor`). */
+  async list(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<ClientView>> {
+    const { filters: filter, page } = pageQuery(raw, CLIENT_ORDER, ['status', 'source'] as const);
     if (filter.status !== undefined && !(CLIENT_STATUSES as readonly string[]).includes(filter.status)) {
       throw badRequest(`status: must be one of: ${CLIENT_STATUSES.join(', ')}`, {
         errors: [{ field: 'status', message: `must be one of: ${CLIENT_STATUSES.join(', ')}` }],
@@ -140,7 +142,7 @@ export class ClientOperations {
         errors: [{ field: 'source', message: 'must be a registration source such as admin, dcr or cimd' }],
       });
     }
-    return (await this.store.list(filter)).map(clientView);
+    return mapPage(await this.store.list(filter, page), clientView);
   }
 
   async get(clientId: string): Promise<ClientView> {

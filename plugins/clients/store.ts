@@ -1,7 +1,10 @@
 /** Queries of the `clients` table. Timestamps are integer ms; JSON columns are text through the dialect helper. */
-import { deleteInBatches, type Client, type RuntimeApi } from 'authplane';
+import { creationOrder, deleteInBatches, mapPage, runPage, type Client, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 import type { NormalizedFields } from './metadata.js';
 import type { ClientStatus } from './schema.js';
+
+/** The admin list's order: newest first, the client_id breaking ties. */
+export const CLIENT_ORDER = creationOrder('clients', { id: 'client_id', direction: 'desc' });
 
 /** A client as stored, with JSON columns parsed and timestamps as numbers. */
 export interface StoredClient extends NormalizedFields {
@@ -93,11 +96,12 @@ export class ClientStore {
     return row ? this.#fromRow(row as ClientRow) : undefined;
   }
 
-  async list(filter: { status?: string; source?: string }): Promise<StoredClient[]> {
-    const query = this.#table().select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'client_id', order: 'desc' }]);
+  /** One page, newest first (migrations/clients/0003_clients_paging.ts indexes each filter). */
+  async list(filter: { status?: string; source?: string }, page: PageRequest): Promise<Page<StoredClient>> {
+    const query = this.#table().select('*');
     if (filter.status) query.where('status', filter.status);
     if (filter.source) query.where('registration_source', filter.source);
-    return ((await query) as ClientRow[]).map((row) => this.#fromRow(row));
+    return mapPage(await runPage<ClientRow>(query, CLIENT_ORDER, page), (row) => this.#fromRow(row));
   }
 
   /**

@@ -1,5 +1,5 @@
 /** The admin API for fronting links (`/admin/fronting…`), a thin HTTP layer over the shared operations. */
-import { adminActor, badRequest, readJson, type RegisterApi } from 'authplane';
+import { adminActor, badRequest, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { FrontingOperations } from './operations.js';
 
@@ -27,7 +27,7 @@ export function registerFrontingRoutes(api: RegisterApi, operations: FrontingOpe
   });
 
   api.route('admin', 'GET', '/admin/fronting', async (ctx) => {
-    ctx.body = { links: await operations.list({ source: queryParam(ctx, 'source'), target: queryParam(ctx, 'target') }) };
+    sendPage(ctx, 'links', await operations.list(ctx.query));
   });
 
   api.route('admin', 'GET', '/admin/fronting/:id', async (ctx) => {

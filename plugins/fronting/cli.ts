@@ -2,7 +2,7 @@
  * `authserver admin fronting …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off.
  */
-import { booted, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
+import { booted, dataOption, JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, type CliCommand, type CliContext, type RegisterApi } from 'authplane';
 import { frontingErrors } from './errors.js';
 import type { FrontingOperations } from './operations.js';
 import type { FrontingLink } from './types.js';
@@ -73,19 +73,22 @@ export function registerFrontingCommands(api: RegisterApi, operations: FrontingO
     }),
   });
   add('list', {
-    description: 'List fronting links, oldest first',
+    description: 'List fronting links, oldest first, page after page',
     options: {
       source: { type: 'string', description: 'Only links from this resource (id, slug or URI)' },
       target: { type: 'string', description: 'Only links to this resource (id, slug or URI)' },
+      ...PAGE_OPTIONS,
       ...JSON_OPTION,
     },
     run: booted(async ({ options, out }) => {
-      const text = (flag: string) => (typeof options[flag] === 'string' ? (options[flag] as string) : undefined);
-      const links = await operations.list({ source: text('source'), target: text('target') });
-      const rows = options.json === true
-        ? links.map((l) => ({ ...l }))
-        : links.map((l) => ({ id: l.id, source: l.source_slug, target: l.target_slug, scope_map: scopeMapText(l.scope_map) }));
-      printRecords(out, options.json === true, 'links', rows);
+      const query: Record<string, string> = pageFlags(options);
+      for (const flag of ['source', 'target']) if (typeof options[flag] === 'string') query[flag] = options[flag] as string;
+      await printPages({ options, out }, 'links', (cursor) => operations.list({ ...query, cursor }), (l) => ({
+        id: l.id,
+        source: l.source_slug,
+        target: l.target_slug,
+        scope_map: scopeMapText(l.scope_map),
+      }));
     }),
   });
   add('get', {

@@ -2,11 +2,11 @@
  * Every admin operation on fronting links, shared by the admin API and the CLI so both validate, audit and answer
  * the same way. Errors are RFC 9457 problems (the CLI prints their detail).
  */
-import { badRequest, bodyValidator, conflict, notFound, ProblemError, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, notFound, pageQuery, ProblemError, uuidv7, type Page, type RuntimeApi } from 'authplane';
 import type { Resource, ResourceDeleteActor, ResourceDependent, ResourceRegistry } from '../resources/types.js';
 import { cycleThrough } from './cycle.js';
 import { createLinkSchema } from './schema.js';
-import type { LinkStore, StoredLink } from './store.js';
+import { LINK_ORDER, type LinkStore, type StoredLink } from './store.js';
 import type { FrontingLink } from './types.js';
 
 export type Actor = ResourceDeleteActor;
@@ -102,15 +102,17 @@ export class FrontingOperations {
     return answer;
   }
 
-  async list(filter: { source?: string; target?: string }): Promise<FrontingLink[]> {
+  /** One page of links, oldest first: `raw` is the query (`source`, `target` as id, slug or URI; `limit`, `cursor`). */
+  async list(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<FrontingLink>> {
+    const { filters: filter, page } = pageQuery(raw, LINK_ORDER, ['source', 'target'] as const);
     const byId = async (ref: string | undefined, field: string) => {
       if (ref === undefined) return undefined;
       const resource = await this.#resolve(ref);
       if (!resource) throw fieldProblem([{ field, message: `no resource '${ref}'` }]);
       return resource.id;
     };
-    const links = await this.store.list({ source: await byId(filter.source, 'source'), target: await byId(filter.target, 'target') });
-    return Promise.all(links.map((link) => this.#present(link)));
+    const links = await this.store.page({ source: await byId(filter.source, 'source'), target: await byId(filter.target, 'target') }, page);
+    return { rows: await Promise.all(links.rows.map((link) => this.#present(link))), next: links.next };
   }
 
   async get(id: string): Promise<FrontingLink> {

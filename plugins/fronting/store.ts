@@ -1,5 +1,5 @@
 /** Queries of the `fronting_links` table. Timestamps are integer ms; `scope_map` is JSON text. */
-import type { RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 
 export interface StoredLink {
   id: string;
@@ -19,6 +19,9 @@ interface LinkRow {
   created_at: number | string;
   created_by: string;
 }
+
+/** The admin list's order: oldest first, the id breaking ties. */
+export const LINK_ORDER = creationOrder('fronting');
 
 export class LinkStore {
   constructor(private readonly runtime: () => RuntimeApi) {}
@@ -45,6 +48,14 @@ export class LinkStore {
     if (filter.target) query.where('target_resource_id', filter.target);
     const rows = (await query.orderBy([{ column: 'created_at' }, { column: 'id' }])) as LinkRow[];
     return rows.map((row) => this.#fromRow(row));
+  }
+
+  /** One page of the admin list, oldest first (migrations/fronting/0002_fronting_paging.ts). */
+  async page(filter: { source?: string; target?: string }, page: PageRequest): Promise<Page<StoredLink>> {
+    const query = this.#table().select('*');
+    if (filter.source) query.where('source_resource_id', filter.source);
+    if (filter.target) query.where('target_resource_id', filter.target);
+    return mapPage(await runPage<LinkRow>(query, LINK_ORDER, page), (row) => this.#fromRow(row));
   }
 
   async get(id: string): Promise<StoredLink | undefined> {

@@ -1,10 +1,10 @@
 /** The admin API for issuances (`/admin/issuances…`), a thin HTTP layer over the shared operations. */
-import { adminActor, type RegisterApi } from 'authplane';
+import { adminActor, sendPage, type RegisterApi } from 'authplane';
 import type { IssuanceOperations } from './operations.js';
 
 export function registerIssuanceRoutes(api: RegisterApi, operations: IssuanceOperations): void {
   api.route('admin', 'GET', '/admin/issuances', async (ctx) => {
-    ctx.body = { issuances: await operations.list(ctx.query) };
+    sendPage(ctx, 'issuances', await operations.list(ctx.query));
   });
 
   api.route('admin', 'GET', '/admin/issuances/:id', async (ctx) => {

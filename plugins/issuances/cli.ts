@@ -1,5 +1,5 @@
 /** `authserver admin issuance list|get|revoke`: the admin API's operations, run on the database directly. */
-import { booted, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type RegisterApi } from 'authplane';
+import { booted, JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, type CliCommand, type RegisterApi } from 'authplane';
 import type { IssuanceOperations, Actor } from './operations.js';
 import type { IssuanceView } from './store.js';
 
@@ -22,24 +22,22 @@ export function registerIssuanceCommands(api: RegisterApi, operations: IssuanceO
   const add = (name: string, command: CliCommand) => api.registries.cliCommands.register(`admin issuance ${name}`, command);
 
   add('list', {
-    description: 'List issued access tokens, newest first (at least one filter; default at most 100)',
+    description: 'List issued access tokens, newest first, page after page',
     options: {
       user: { type: 'string', description: 'Only tokens whose subject is this user id (or client id, for machine tokens)' },
       client: { type: 'string', description: 'Only tokens issued to this client_id' },
       resource: { type: 'string', description: 'Only tokens whose audience includes this resource URI' },
       jti: { type: 'string', description: 'Only the token with this jti' },
       since: { type: 'string', description: 'Only tokens issued at or after this RFC 3339 date-time' },
-      limit: { type: 'string', description: 'Most tokens to print, 1-5000 (default 100)' },
+      ...PAGE_OPTIONS,
       ...JSON_OPTION,
     },
     run: booted(async ({ options, out }) => {
-      const raw: Record<string, string> = {};
-      for (const name of ['user', 'client', 'resource', 'jti', 'since', 'limit']) {
+      const raw: Record<string, string> = pageFlags(options);
+      for (const name of ['user', 'client', 'resource', 'jti', 'since']) {
         if (typeof options[name] === 'string') raw[name] = options[name] as string;
       }
-      const issuances = await operations.list(raw);
-      const json = options.json === true;
-      printRecords(out, json, 'issuances', json ? issuances.map((i) => ({ ...i })) : issuances.map(summary));
+      await printPages({ options, out }, 'issuances', (cursor) => operations.list({ ...raw, cursor }), summary);
     }),
   });
   add('get', {

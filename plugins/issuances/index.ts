@@ -2,7 +2,7 @@
  * issuances: the record of every issued access token, for administrators. The kernel's issuer writes one
  * immutable `token_issuances` row per token (jti, subject, client, audience, scope, grant, issued/expires/revoked_at,
  * parent_jti) before the token is sent; this plugin reads them back and revokes single tokens.
- * - Admin API: `GET /admin/issuances?user=&client=&resource=&jti=&since=&limit=` (at least one filter, limit ≤ 5000),
+ * - Admin API: `GET /admin/issuances?user=&client=&resource=&jti=&since=&limit=&cursor=` (keyset pages, `next` cursor),
  *   `GET /admin/issuances/{jti}`, `DELETE /admin/issuances/{jti}` (idempotent revocation through the kernel's jti
  *   denylist, cascading to the tokens derived from it). CLI: `authserver admin issuance list|get|revoke` over the same operations module.
  * Audit: token_revoked (detail.reason = admin). Metric: authserver_tokens_revoked_total{reason="admin"}.

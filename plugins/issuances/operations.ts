@@ -2,7 +2,7 @@
  * Every admin operation on issuances, shared by the admin API and the CLI so both validate, audit and answer the
  * same way. Errors are RFC 9457 problems (the CLI prints their detail).
  */
-import { notFound, type RuntimeApi } from 'authplane';
+import { notFound, type Page, type RuntimeApi } from 'authplane';
 import type { Counter } from 'prom-client';
 import { parseIssuanceQuery } from './query.js';
 import type { IssuanceStore, IssuanceView } from './store.js';
@@ -24,7 +24,7 @@ export class IssuanceOperations {
     private readonly revoked: Counter<'reason'>,
   ) {}
 
-  list(raw: Readonly<Record<string, string | string[] | undefined>>): Promise<IssuanceView[]> {
+  list(raw: Readonly<Record<string, string | string[] | undefined>>): Promise<Page<IssuanceView>> {
     return this.store.list(parseIssuanceQuery(raw));
   }
 

@@ -1,6 +1,6 @@
 /** Reads of the kernel's `token_issuances` table (the kernel's issuer writes it; this plugin only reads). */
-import type { RuntimeApi } from 'authplane';
-import type { IssuanceQuery } from './query.js';
+import { runMergedPage, runPage, type Page, type RuntimeApi } from 'authplane';
+import { ISSUANCE_ORDER, type IssuanceQuery } from './query.js';
 
 interface IssuanceRow {
   jti: string;
@@ -65,24 +65,30 @@ export class IssuanceStore {
     return row ? this.#view(row as IssuanceRow, Date.now()) : undefined;
   }
 
-  /** Newest first; every filter given must match. */
-  async list(query: IssuanceQuery): Promise<IssuanceView[]> {
+  /** One page, newest first; every filter given must match. */
+  async list(query: IssuanceQuery): Promise<Page<IssuanceView>> {
     const { db, dialect } = this.runtime();
-    const select = db<IssuanceRow>('token_issuances')
-      .select('*')
-      .orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'jti', order: 'desc' }])
-      .limit(query.limit);
-    if (query.user !== undefined) select.where('subject', query.user);
-    if (query.client !== undefined) select.where('client_id', query.client);
-    if (query.jti !== undefined) select.where('jti', query.jti);
-    if (query.since !== undefined) select.where('issued_at', '>=', query.since);
-    if (query.resource !== undefined) {
-      // `audience` is a JSON array of strings: the JSON-quoted URI is one whole element, never a prefix of one.
-      // A plain substring test (not LIKE) so `%` and `_` in a URI are not wildcards.
+    const select = () => {
+      const q = db<IssuanceRow>('token_issuances').select('*');
+      if (query.user !== undefined) q.where('subject', query.user);
+      if (query.client !== undefined) q.where('client_id', query.client);
+      if (query.jti !== undefined) q.where('jti', query.jti);
+      if (query.since !== undefined) q.where('issued_at', '>=', query.since);
+      return q;
+    };
+    let page: Page<IssuanceRow>;
+    if (query.resource === undefined) page = await runPage<IssuanceRow>(select(), ISSUANCE_ORDER, query.page);
+    else {
+      // The indexed `resource` column holds a token's audience when it has exactly one; the rows it leaves NULL
+      // (several audiences) are matched on the JSON array, where the JSON-quoted URI is one whole element, never a
+      // prefix of one. A plain substring test (not LIKE) so `%` and `_` in a URI are not wildcards.
       const needle = JSON.stringify(query.resource);
-      select.whereRaw(dialect.name === 'postgres' ? 'strpos(audience, ?) > 0' : 'instr(audience, ?) > 0', [needle]);
+      const unindexed = select()
+        .whereNull('resource')
+        .whereRaw(dialect.name === 'postgres' ? 'strpos(audience, ?) > 0' : 'instr(audience, ?) > 0', [needle]);
+      page = await runMergedPage<IssuanceRow>([select().where('resource', query.resource), unindexed], ISSUANCE_ORDER, query.page);
     }
     const now = Date.now();
-    return ((await select) as IssuanceRow[]).map((row) => this.#view(row, now));
+    return { rows: page.rows.map((row) => this.#view(row, now)), next: page.next };
   }
 }

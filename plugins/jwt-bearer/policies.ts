@@ -2,7 +2,7 @@
  * Cross-App Access policies and subject mappings: their table queries and the admin operations behind
  * `/admin/xaa/policies` and `/admin/xaa/subject-mappings`. Errors are RFC 9457 problems.
  */
-import { adminActor, badRequest, bodyValidator, conflict, notFound, readJson, uuidv7, type AdminActor, type RegisterApi, type RuntimeApi } from 'authplane';
+import { adminActor, badRequest, bodyValidator, conflict, creationOrder, mapPage, notFound, pageQuery, readJson, runPage, sendPage, uuidv7, type AdminActor, type Page, type PageRequest, type RegisterApi, type RuntimeApi } from 'authplane';
 import { createMappingSchema, createPolicySchema, updatePolicySchema } from './schema.js';
 
 export interface XaaPolicy {
@@ -33,6 +33,10 @@ const LISTS = ['client_ids', 'scopes', 'resources'] as const;
  * applies at once (every write clears them); one made on another replica within this time.
  */
 const READ_CACHE_MS = 5000;
+
+/** The admin lists' orders: oldest first, the id breaking ties (migrations/jwt-bearer/0002_xaa_paging.ts). */
+const POLICY_ORDER = creationOrder('xaa-policies');
+const MAPPING_ORDER = creationOrder('xaa-subject-mappings');
 
 export class XaaStore {
   readonly #cache = new Map<string, { at: number; value: unknown }>();
@@ -86,6 +90,13 @@ export class XaaStore {
     return ((await query) as Row[]).map((row) => this.#policy(row));
   }
 
+  /** One page of the admin list, under one issuer when given. */
+  async policyPage(idpId: string | undefined, page: PageRequest): Promise<Page<XaaPolicy>> {
+    const query = this.runtime().db('xaa_policies').select('*');
+    if (idpId) query.where({ idp_id: idpId });
+    return mapPage(await runPage<Row>(query, POLICY_ORDER, page), (row) => this.#policy(row));
+  }
+
   async policy(id: string): Promise<XaaPolicy | undefined> {
     const row = (await this.runtime().db('xaa_policies').where({ id }).first()) as Row | undefined;
     return row && this.#policy(row);
@@ -110,10 +121,11 @@ export class XaaStore {
     }
   }
 
-  async mappings(idpId?: string): Promise<SubjectMapping[]> {
-    const query = this.runtime().db('xaa_subject_mappings').select('*').orderBy('created_at');
+  /** One page of the admin list, under one issuer when given. */
+  async mappingPage(idpId: string | undefined, page: PageRequest): Promise<Page<SubjectMapping>> {
+    const query = this.runtime().db('xaa_subject_mappings').select('*');
     if (idpId) query.where({ idp_id: idpId });
-    return ((await query) as Row[]).map((row) => this.#mapping(row));
+    return mapPage(await runPage<Row>(query, MAPPING_ORDER, page), (row) => this.#mapping(row));
   }
 
   async mapped(idpId: string, idpSubject: string): Promise<string | undefined> {
@@ -150,10 +162,11 @@ export function registerXaaRoutes(api: RegisterApi, store: XaaStore): void {
     return found.id;
   };
   const audit = (action: string, actor: AdminActor, detail: Record<string, unknown>) => runtime().audit.emit({ action, ...actor, detail });
-  const filterIdp = async (query: Record<string, unknown>) => (typeof query.idp === 'string' ? idpId(query.idp) : undefined);
+  const filterIdp = async (idp: string | undefined) => (idp === undefined ? undefined : idpId(idp));
 
   api.route('admin', 'GET', '/admin/xaa/policies', async (ctx) => {
-    ctx.body = { policies: await store.policies(await filterIdp(ctx.query)) };
+    const { filters, page } = pageQuery(ctx.query, POLICY_ORDER, ['idp'] as const);
+    sendPage(ctx, 'policies', await store.policyPage(await filterIdp(filters.idp), page));
   });
   api.route('admin', 'POST', '/admin/xaa/policies', async (ctx) => {
     const input = validatePolicy(readJson(ctx));
@@ -198,7 +211,8 @@ export function registerXaaRoutes(api: RegisterApi, store: XaaStore): void {
   });
 
   api.route('admin', 'GET', '/admin/xaa/subject-mappings', async (ctx) => {
-    ctx.body = { subject_mappings: await store.mappings(await filterIdp(ctx.query)) };
+    const { filters, page } = pageQuery(ctx.query, MAPPING_ORDER, ['idp'] as const);
+    sendPage(ctx, 'subject_mappings', await store.mappingPage(await filterIdp(filters.idp), page));
   });
   api.route('admin', 'POST', '/admin/xaa/subject-mappings', async (ctx) => {
     const input = validateMapping(readJson(ctx));

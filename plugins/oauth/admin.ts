@@ -1,7 +1,24 @@
 import type { Context } from 'koa';
-import { adminActor, booted, notFound, printRecords, type RegisterApi, type RuntimeApi } from 'authplane';
+import { adminActor, booted, cursorAt, linkNext, pageQuery, printRecords, notFound, type PageOrder, type RegisterApi, type RuntimeApi } from 'authplane';
 import type { OAuthState } from './context.js';
+import type { ConsentRow } from './consents.js';
 import { consentRef, revokeFamilyLineages } from './lineage.js';
+
+/**
+ * `GET /admin/users/{id}/grants` pages two lists in sequence under one cursor: the consents, then the live refresh
+ * families. The cursor's first key says which (0 consents, 1 families), the others are that list's own keys.
+ */
+const GRANTS_ORDER: PageOrder = {
+  list: 'user-grants',
+  direction: 'asc',
+  keys: [
+    { column: 'part', type: 'number' },
+    { column: 'time', type: 'number' },
+    { column: 'id', type: 'string' },
+  ],
+};
+/** Families resume after this: before every row in their ascending (created_at, id) order. */
+const FAMILIES_START = [-1, ''] as const;
 
 /**
  * Grants a user holds (consents, live refresh families) and force-logout. Shared by the admin API and the CLI:
@@ -14,18 +31,39 @@ export function grantOperations(state: OAuthState) {
     return user;
   };
   return {
-    async listGrants(runtime: RuntimeApi, userId: string) {
+    /** One page of the user's grants (`raw`: `limit`, `cursor`): consents first, then live refresh families. */
+    async listGrants(runtime: RuntimeApi, userId: string, raw: Readonly<Record<string, unknown>> = {}) {
       const user = await userOrThrow(runtime, userId);
-      const consents = await state.consents().forUser(user.id);
-      const families = await state.refresh().activeFamilies(user.id);
-      const resources = new Map((await runtime.use('resources').list()).map((r) => [r.id, r]));
+      const { page } = pageQuery(raw, GRANTS_ORDER, [], { user: user.id });
+      const [part, time, id] = page.after ?? [0];
+      let consents: ConsentRow[] = [];
+      let next: string | null = null;
+      if (part === 0) {
+        const found = await state.consents().page(user.id, { ...page, after: time === undefined ? undefined : [time, id!] });
+        consents = found.rows;
+        const last = consents[consents.length - 1];
+        if (found.next !== null) next = cursorAt(page, [0, last!.updated_at, last!.id]);
+      }
+      // The families fill what the consents left of the page; with nothing left, one row read says whether any follow.
+      const familyAfter = part === 1 ? [Number(time), String(id)] : [...FAMILIES_START];
+      const room = page.limit - consents.length;
+      const found = next === null ? await state.refresh().familyPage(user.id, { ...page, limit: Math.max(room, 1), after: familyAfter }) : undefined;
+      const families = room > 0 ? (found?.rows ?? []) : [];
+      if (found && (room > 0 ? found.next !== null : found.rows.length > 0)) {
+        const last = families[families.length - 1];
+        next = cursorAt(page, last ? [1, Number(last.created_at), last.id] : [1, ...FAMILIES_START]);
+      }
+      const resources = new Map<string, string | null>();
+      for (const resourceId of new Set([...consents, ...families].map((g) => g.resource_id))) {
+        resources.set(resourceId, (await runtime.use('resources').get(resourceId))?.uri ?? null);
+      }
       return {
         user_id: user.id,
         consents: consents.map((c) => ({
           id: c.id,
           type: 'consent',
           client_id: c.client_id,
-          resource: resources.get(c.resource_id)?.uri ?? null,
+          resource: resources.get(c.resource_id) ?? null,
           resource_id: c.resource_id,
           scopes: c.scopes,
           created_at: new Date(c.created_at).toISOString(),
@@ -34,9 +72,10 @@ export function grantOperations(state: OAuthState) {
         refresh_families: families.map((f) => ({
           id: f.id,
           client_id: f.client_id,
-          resource: resources.get(f.resource_id)?.uri ?? null,
+          resource: resources.get(f.resource_id) ?? null,
           expires_at: new Date(Number(f.expires_at)).toISOString(),
         })),
+        next,
       };
     },
 
@@ -90,7 +129,9 @@ export function registerGrantAdmin(api: RegisterApi, state: OAuthState): void {
   // The signed-in console user (`user:<id>`) or `admin-api`, as on every admin route.
   const actor = (ctx: Context) => ({ actor: adminActor(ctx).actor_id });
   api.route('admin', 'GET', '/admin/users/:id/grants', async (ctx) => {
-    ctx.body = await ops.listGrants(api.runtime(), ctx.params.id!);
+    const grants = await ops.listGrants(api.runtime(), ctx.params.id!, ctx.query);
+    linkNext(ctx, grants.next);
+    ctx.body = grants;
   });
   api.route('admin', 'DELETE', '/admin/users/:id/tokens', async (ctx) => {
     const result = await ops.revokeUserTokens(api.runtime(), ctx.params.id!, actor(ctx).actor);
@@ -102,11 +143,20 @@ export function registerGrantAdmin(api: RegisterApi, state: OAuthState): void {
   });
 
   api.registries.cliCommands.register('admin user grants', {
-    description: "List a user's consents and live refresh-token families",
+    description: "List a user's consents and live refresh-token families (every page)",
     usage: '<user-id|email>',
-    options: { json: { type: 'boolean', description: 'Print JSON' } },
+    options: {
+      limit: { type: 'string', description: 'Grants read per page, 1-1000 (default 100)' },
+      json: { type: 'boolean', description: 'Print JSON' },
+    },
     run: booted(async ({ args, options, out }) => {
-      const grants = await ops.listGrants(api.runtime(), required(args[0]));
+      // A user's grants are few: every page is gathered, then printed as one.
+      const limit = typeof options.limit === 'string' ? { limit: options.limit } : {};
+      let grants = await ops.listGrants(api.runtime(), required(args[0]), limit);
+      while (grants.next !== null) {
+        const more = await ops.listGrants(api.runtime(), required(args[0]), { ...limit, cursor: grants.next });
+        grants = { ...more, consents: [...grants.consents, ...more.consents], refresh_families: [...grants.refresh_families, ...more.refresh_families] };
+      }
       if (options.json === true) out(JSON.stringify(grants, null, 2));
       else printRecords(out, false, 'consents', grants.consents.map((c) => ({ id: c.id, client_id: c.client_id, resource: c.resource, scopes: c.scopes.join(' ') })));
     }),

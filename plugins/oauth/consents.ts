@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { uuidv7 } from 'authplane';
+import { creationOrder, mapPage, runPage, uuidv7, type Page, type PageRequest } from 'authplane';
 
 export interface ConsentRow {
   id: string;
@@ -12,6 +12,9 @@ export interface ConsentRow {
 }
 
 /** Consent per (user, client, resource): a later request inside the granted scopes skips the consent screen. */
+/** A user's consents as the admin list pages them (migrations/oauth/0003_grants_paging.ts). */
+export const CONSENT_ORDER = creationOrder('user-consents', { time: 'updated_at', direction: 'desc' });
+
 export class Consents {
   constructor(private readonly db: () => Knex) {}
 
@@ -48,9 +51,9 @@ export class Consents {
       .merge(['scopes', 'updated_at']);
   }
 
-  async forUser(userId: string): Promise<ConsentRow[]> {
-    const rows = await this.db()('consents').where({ user_id: userId }).orderBy('updated_at', 'desc');
-    return rows.map((r: Record<string, unknown>) => this.#parse(r));
+  /** One page of a user's consents, last changed first (`after`: the keys of the previous page's last row). */
+  async page(userId: string, page: PageRequest): Promise<Page<ConsentRow>> {
+    return mapPage(await runPage<Record<string, unknown>>(this.db()('consents').where({ user_id: userId }), CONSENT_ORDER, page), (r) => this.#parse(r));
   }
 
   async get(id: string): Promise<ConsentRow | undefined> {

@@ -15,6 +15,7 @@ import { definePlugin, type RuntimeApi } from 'authplane';
 import { oauthCore0001 } from '../../migrations/oauth/0001_oauth_core.js';
 import { issuanceFamilyRefs0002 } from '../../migrations/oauth/0002_issuance_family_refs.js';
 import { oauthPurgeIndexes0012 } from '../../migrations/oauth/0012_purge_indexes.js';
+import { grantsPaging0003 } from '../../migrations/oauth/0003_grants_paging.js';
 import { registerGrantAdmin } from './admin.js';
 import { registerAuthorize } from './authorize.js';
 import { consentService } from './consent-service.js';
@@ -43,7 +44,7 @@ export const oauth = definePlugin({
   env: [SESSION_SECRET_ENV],
   register(api, options) {
     const session = sessionSecret(api.env, api.config.server.issuer);
-    api.migrations([oauthCore0001, issuanceFamilyRefs0002, oauthPurgeIndexes0012]);
+    api.migrations([oauthCore0001, issuanceFamilyRefs0002, grantsPaging0003, oauthPurgeIndexes0012]);
     const state = createOAuthState(api, options, session.secret);
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     registerAuthorize(api, state);

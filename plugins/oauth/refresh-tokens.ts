@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { uuidv7 } from 'authplane';
+import { creationOrder, runPage, uuidv7, type Page, type PageRequest } from 'authplane';
 import { digest, randomToken } from './codes.js';
 
 /**
@@ -56,6 +56,9 @@ export interface RefreshRow {
   consumed_scope_key: string | null;
   dpop_jkt: string | null;
 }
+
+/** A user's refresh families as the admin list pages them (migrations/oauth/0003_grants_paging.ts). */
+export const FAMILY_ORDER = creationOrder('user-refresh-families');
 
 export interface FamilyRow {
   id: string;
@@ -191,7 +194,10 @@ export class RefreshTokens {
     return ids;
   }
 
-  async activeFamilies(userId: string): Promise<FamilyRow[]> {
-    return this.db()('refresh_families').where({ user_id: userId }).whereNull('revoked_at').where('expires_at', '>', Date.now());
+  /** One page of a user's live families, oldest first. */
+  familyPage(userId: string, page: PageRequest): Promise<Page<FamilyRow & { created_at: number | string }>> {
+    const live = this.db()('refresh_families').where({ user_id: userId }).whereNull('revoked_at').where('expires_at', '>', Date.now());
+    return runPage(live, FAMILY_ORDER, page);
   }
+
 }

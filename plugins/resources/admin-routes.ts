@@ -1,5 +1,5 @@
 /** The admin API for resources (`/admin/resources…`), a thin HTTP layer over the shared operations. */
-import { adminActor, queryFlag, readJson, type RegisterApi } from 'authplane';
+import { adminActor, queryFlag, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { ResourceCatalog } from './catalog.js';
 import { metadataUrl } from './metadata.js';
@@ -20,7 +20,8 @@ export function registerResourceRoutes(api: RegisterApi, operations: ResourceOpe
   });
 
   api.route('admin', 'GET', '/admin/resources', async (ctx) => {
-    ctx.body = { resources: await Promise.all((await operations.list()).map(view)) };
+    const page = await operations.list(ctx.query);
+    sendPage(ctx, 'resources', { rows: await Promise.all(page.rows.map(view)), next: page.next });
   });
 
   api.route('admin', 'GET', '/admin/resources/:id', async (ctx) => {

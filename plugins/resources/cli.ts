@@ -2,7 +2,7 @@
  * `authserver admin resource …`: the same operations as the admin API, run on the database directly, so they work
  * with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the API body itself.
  */
-import { dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { dataOption, JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
 import type { Resource } from './types.js';
 import type { ResourceOperations } from './operations.js';
 
@@ -94,12 +94,11 @@ export function registerResourceCommands(api: RegisterApi, operations: ResourceO
     }),
   });
   add('list', {
-    description: 'List protected resources, oldest first',
-    options: JSON_OPTION,
+    description: 'List protected resources, oldest first, page after page',
+    options: { ...PAGE_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ options, out }) => {
-      const resources = await operations.list();
-      const rows: Record<string, unknown>[] = options.json === true ? resources.map((r) => ({ ...r })) : resources.map(summary);
-      printRecords(out, options.json === true, 'resources', rows);
+      const flags = pageFlags(options);
+      await printPages({ options, out }, 'resources', (cursor) => operations.list({ ...flags, cursor }), summary);
     }),
   });
   add('get', {

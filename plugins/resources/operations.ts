@@ -3,13 +3,13 @@
  * same way. Errors are RFC 9457 problems (the CLI prints their detail). Each change refreshes this process's copy
  * of the table and the discovery document before it answers.
  */
-import { badRequest, bodyValidator, conflict, notFound, ProblemError, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, mapPage, notFound, pageQuery, ProblemError, uuidv7, type Page, type RuntimeApi } from 'authplane';
 import type { BackendsRegistry } from './backends.js';
 import type { DependentsRegistry } from './dependents.js';
 import type { Resource, ResourcePolicy } from './types.js';
 import type { ResourceCatalog } from './catalog.js';
 import { createResourceSchema, updateResourceSchema, type ResourceCreate, type ResourceFields, type ResourcePatch } from './schema.js';
-import { toResource, type ResourceStore, type StoredResource } from './store.js';
+import { RESOURCE_ORDER, toResource, type ResourceStore, type StoredResource } from './store.js';
 import { MAX_URI_KEY_LENGTH, normalizeResourceUri, ResourceUriError } from './uri.js';
 
 /** Who asked, for the audit trail. */
@@ -99,8 +99,9 @@ export class ResourceOperations {
     return toResource(resource);
   }
 
-  async list(): Promise<Resource[]> {
-    return (await this.store.all()).map(toResource);
+  /** One page of resources, oldest first: `raw` is the query (`limit`, `cursor`). */
+  async list(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<Resource>> {
+    return mapPage(await this.store.page(pageQuery(raw, RESOURCE_ORDER).page), toResource);
   }
 
   async get(idOrSlug: string): Promise<Resource> {

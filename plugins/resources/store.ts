@@ -1,7 +1,10 @@
 /** Queries of the `resources` table. Timestamps are integer ms; scopes and policy are JSON text. */
-import type { RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 import type { Resource, ResourcePolicy, ResourceScope } from './types.js';
 import type { BackendKind } from './schema.js';
+
+/** The admin list's order: oldest first, the id breaking ties (migrations/resources/0002_resources_paging.ts). */
+export const RESOURCE_ORDER = creationOrder('resources');
 
 /** A resource as stored: the contract record with numeric timestamps and its comparison key. */
 export interface StoredResource {
@@ -99,7 +102,12 @@ export class ResourceStore {
     return ((await this.#table().pluck('id')) as string[]);
   }
 
-  /** One indexed lookup by id, slug or comparison key. */
+  /** One page of the admin list, read from the table (not the catalog's snapshot, which may be partial). */
+  async page(page: PageRequest): Promise<Page<StoredResource>> {
+    return mapPage(await runPage<ResourceRow>(this.#table().select('*'), RESOURCE_ORDER, page), (row) => this.#fromRow(row));
+  }
+
+  /** One indexed lookup by id, slug or comparison key: what a snapshot miss costs. */
   async findBy(column: 'id' | 'slug' | 'uri_key', value: string): Promise<StoredResource | undefined> {
     const row = await this.#table().where(column, value).first();
     return row ? this.#fromRow(row as ResourceRow) : undefined;

@@ -1,5 +1,5 @@
 /** The admin API for trusted issuers (`/admin/idps…`), a thin HTTP layer over the shared operations. */
-import { adminActor, readJson, type RegisterApi } from 'authplane';
+import { adminActor, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { IssuerOperations } from './operations.js';
 
@@ -13,7 +13,7 @@ export function registerIssuerRoutes(api: RegisterApi, operations: IssuerOperati
     ctx.body = issuer;
   });
   api.route('admin', 'GET', '/admin/idps', async (ctx) => {
-    ctx.body = { idps: await operations.list() };
+    sendPage(ctx, 'idps', await operations.list(ctx.query));
   });
   api.route('admin', 'GET', '/admin/idps/:id', async (ctx) => {
     ctx.body = await operations.get(id(ctx));

@@ -2,7 +2,7 @@
  * `authserver admin idp …`: the same operations as the admin API (`/admin/idps`), run on the database directly, so
  * they work with the admin listener off. Flags are the API's JSON fields in kebab-case; `--data` takes the body.
  */
-import { booted, dataOption, JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
+import { booted, dataOption, JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi } from 'authplane';
 import { trustedIssuerErrors } from './errors.js';
 import type { IssuerOperations } from './operations.js';
 
@@ -45,11 +45,18 @@ export function registerIssuerCommands(api: RegisterApi, operations: IssuerOpera
     run: booted(async ({ options, out }) => printRecord(out, options.json === true, await operations.create(bodyFromOptions(options), CLI_ACTOR))),
   });
   add('list', {
-    description: 'List trusted issuers',
-    options: { ...JSON_OPTION },
+    description: 'List trusted issuers by name, page after page',
+    options: { ...PAGE_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ options, out }) => {
-      const rows = await operations.list();
-      printRecords(out, options.json === true, 'idps', options.json === true ? rows : rows.map((r) => ({ id: r.id, name: r.name, issuer: r.issuer, enabled: r.enabled, workload: r.workload, subject_mode: r.subject_mode })));
+      const flags = pageFlags(options);
+      await printPages({ options, out }, 'idps', (cursor) => operations.list({ ...flags, cursor }), (r) => ({
+        id: r.id,
+        name: r.name,
+        issuer: r.issuer,
+        enabled: r.enabled,
+        workload: r.workload,
+        subject_mode: r.subject_mode,
+      }));
     }),
   });
   add('get', {

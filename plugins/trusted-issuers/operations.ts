@@ -2,9 +2,9 @@
  * Every admin operation on trusted issuers and their workload rules, shared by the admin API and the CLI so both
  * validate, audit and answer the same way. Errors are RFC 9457 problems (the CLI prints their detail).
  */
-import { badRequest, bodyValidator, conflict, notFound, ProblemError, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, notFound, pageQuery, ProblemError, uuidv7, type Page, type RuntimeApi } from 'authplane';
 import { createIssuerSchema, createRuleSchema, updateIssuerSchema, type IssuerFields } from './schema.js';
-import type { IssuerStore, IssuerValues } from './store.js';
+import { IDP_ORDER, type IssuerStore, type IssuerValues } from './store.js';
 import { AssertionRejected, type TrustedIssuer, type WorkloadRule } from './types.js';
 import type { TrustedIssuerService } from './verifier.js';
 
@@ -79,8 +79,9 @@ export class IssuerOperations {
     return created;
   }
 
-  list(): Promise<TrustedIssuer[]> {
-    return this.store.list();
+  /** One page of trusted issuers, by name: `raw` is the query (`limit`, `cursor`). */
+  list(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<TrustedIssuer>> {
+    return this.store.page(pageQuery(raw, IDP_ORDER).page);
   }
 
   async get(idOrName: string): Promise<TrustedIssuer> {

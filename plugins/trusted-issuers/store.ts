@@ -1,5 +1,5 @@
 /** Queries of `trusted_issuers`, `workload_rules` and `assertion_jtis`. Timestamps are integer ms. */
-import type { RuntimeApi } from 'authplane';
+import { mapPage, runPage, type Page, type PageOrder, type PageRequest, type RuntimeApi } from 'authplane';
 import type { SubjectMode, TrustedIssuer, WorkloadRule } from './types.js';
 
 interface IssuerRow {
@@ -28,6 +28,9 @@ const iso = (ms: number | string) => new Date(Number(ms)).toISOString();
 
 export type IssuerValues = Omit<TrustedIssuer, 'created_at' | 'updated_at'> & { created_at: number; updated_at: number };
 
+/** The admin list's order: by name, which is unique. */
+export const IDP_ORDER: PageOrder = { list: 'idps', direction: 'asc', keys: [{ column: 'name', type: 'string' }] };
+
 export class IssuerStore {
   constructor(private readonly runtime: () => RuntimeApi) {}
 
@@ -49,6 +52,11 @@ export class IssuerStore {
   async insert(values: IssuerValues): Promise<TrustedIssuer> {
     await this.runtime().db('trusted_issuers').insert(values);
     return this.#fromRow(values);
+  }
+
+  /** One page of the admin list, by name (unique: its index serves the page). */
+  async page(page: PageRequest): Promise<Page<TrustedIssuer>> {
+    return mapPage(await runPage<IssuerRow>(this.runtime().db('trusted_issuers').select('*'), IDP_ORDER, page), (row) => this.#fromRow(row));
   }
 
   async list(): Promise<TrustedIssuer[]> {

@@ -1,5 +1,5 @@
 /** The admin API for users (`/admin/users…`), a thin HTTP layer over the shared operations. */
-import { adminActor, readJson, type RegisterApi } from 'authplane';
+import { adminActor, readJson, sendPage, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import type { Transition, UserOperations } from './operations.js';
 
@@ -14,7 +14,7 @@ export function registerUserRoutes(api: RegisterApi, operations: UserOperations)
   });
 
   api.route('admin', 'GET', '/admin/users', async (ctx) => {
-    ctx.body = { users: await operations.list() };
+    sendPage(ctx, 'users', await operations.list(ctx.query));
   });
 
   api.route('admin', 'GET', '/admin/users/:id', async (ctx) => {
@@ -31,7 +31,7 @@ export function registerUserRoutes(api: RegisterApi, operations: UserOperations)
   });
 
   api.route('admin', 'GET', '/admin/users/:id/identities', async (ctx) => {
-    ctx.body = { identities: await operations.identities(id(ctx)) };
+    sendPage(ctx, 'identities', await operations.identities(id(ctx), ctx.query));
   });
 
   api.route('admin', 'POST', '/admin/users/:id/identities', async (ctx) => {

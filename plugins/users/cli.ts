@@ -3,7 +3,7 @@
  * the admin listener off (and create the first admin before any API key exists). `--password-stdin` keeps the
  * password out of the process list and shell history.
  */
-import { JSON_OPTION, oneArgument, printRecord, printRecords, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
+import { JSON_OPTION, oneArgument, PAGE_OPTIONS, pageFlags, printPages, printRecord, type CliCommand, type CliContext, type CliOption, type RegisterApi, booted } from 'authplane';
 import type { User } from './types.js';
 import { userErrors } from './errors.js';
 import type { Transition, UserOperations } from './operations.js';
@@ -51,12 +51,11 @@ export function registerUserCommands(api: RegisterApi, operations: UserOperation
     }),
   });
   add('list', {
-    description: 'List users, oldest first',
-    options: JSON_OPTION,
+    description: 'List users, oldest first, page after page',
+    options: { ...PAGE_OPTIONS, ...JSON_OPTION },
     run: booted(async ({ options, out }) => {
-      const users = await operations.list();
-      const rows: Record<string, unknown>[] = options.json === true ? users.map((u) => ({ ...u })) : users.map(summary);
-      printRecords(out, options.json === true, 'users', rows);
+      const flags = pageFlags(options);
+      await printPages({ options, out }, 'users', (cursor) => operations.list({ ...flags, cursor }), summary);
     }),
   });
   add('get', {

@@ -2,11 +2,11 @@
  * Every admin operation on users, shared by the admin API and the CLI so both validate, audit and answer the same
  * way. Errors are RFC 9457 problems (the CLI prints their detail). Passwords are hashed here and never returned.
  */
-import { badRequest, bodyValidator, conflict, notFound, uuidv7, type RuntimeApi } from 'authplane';
+import { badRequest, bodyValidator, conflict, mapPage, notFound, pageQuery, uuidv7, type Page, type RuntimeApi } from 'authplane';
 import type { User } from './types.js';
 import { hashPassword } from './password.js';
 import { createUserSchema, updateUserSchema, type UserFields, type UserPatch, type UserStatus } from './schema.js';
-import { canonicalEmail, toUser, type IdentityLink, type StoredUser, type UserStore } from './store.js';
+import { canonicalEmail, IDENTITY_ORDER, toUser, USER_ORDER, type IdentityLink, type StoredUser, type UserStore } from './store.js';
 
 /** Who asked, for the audit trail. */
 export interface Actor {
@@ -53,8 +53,9 @@ export class UserOperations {
     return toUser(user);
   }
 
-  async list(): Promise<User[]> {
-    return (await this.store.list()).map(toUser);
+  /** One page of users, oldest first: `raw` is the query (`limit`, `cursor`). */
+  async list(raw: Readonly<Record<string, unknown>> = {}): Promise<Page<User>> {
+    return mapPage(await this.store.list(pageQuery(raw, USER_ORDER).page), toUser);
   }
 
   async get(idOrEmail: string): Promise<User> {
@@ -104,9 +105,10 @@ export class UserOperations {
   }
 
   /** The upstream identities linked to a user. */
-  async identities(idOrEmail: string): Promise<IdentityView[]> {
+  async identities(idOrEmail: string, raw: Readonly<Record<string, unknown>> = {}): Promise<Page<IdentityView>> {
     const user = await this.#find(idOrEmail);
-    return (await this.store.identities(user.id)).map(toIdentityView);
+    const { page } = pageQuery(raw, IDENTITY_ORDER, [], { user: user.id });
+    return mapPage(await this.store.identities(user.id, page), toIdentityView);
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Queries of the `users` table. Timestamps are integer ms; emails are stored lower-cased. */
-import type { RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, type Page, type PageOrder, type PageRequest, type RuntimeApi } from 'authplane';
 import type { User } from './types.js';
 import type { Role, UserStatus } from './schema.js';
 
@@ -27,6 +27,20 @@ interface UserRow extends Omit<StoredUser, 'created_at' | 'updated_at' | 'last_l
 /** RFC 5321 §2.4 leaves the local part case-sensitive, but no mail system in use treats it so: one account per address. */
 export const canonicalEmail = (email: string) => email.trim().toLowerCase();
 
+/** The admin list's order: oldest first, the id breaking ties (migrations/users/0003_users_paging.ts). */
+export const USER_ORDER = creationOrder('users');
+
+/** A user's identity links, oldest first; (provider, subject) is the link's key. */
+export const IDENTITY_ORDER: PageOrder = {
+  list: 'user-identities',
+  direction: 'asc',
+  keys: [
+    { column: 'created_at', type: 'number' },
+    { column: 'provider', type: 'string' },
+    { column: 'subject', type: 'string' },
+  ],
+};
+
 export class UserStore {
   constructor(private readonly runtime: () => RuntimeApi) {}
 
@@ -53,9 +67,8 @@ export class UserStore {
     return row ? this.#fromRow(row as UserRow) : undefined;
   }
 
-  async list(): Promise<StoredUser[]> {
-    const rows = (await this.#table().select('*').orderBy([{ column: 'created_at' }, { column: 'id' }])) as UserRow[];
-    return rows.map((row) => this.#fromRow(row));
+  async list(page: PageRequest): Promise<Page<StoredUser>> {
+    return mapPage(await runPage<UserRow>(this.#table().select('*'), USER_ORDER, page), (row) => this.#fromRow(row));
   }
 
   async insert(user: StoredUser): Promise<void> {
@@ -84,9 +97,9 @@ export class UserStore {
     return row ? this.#fromRow(row as UserRow) : undefined;
   }
 
-  async identities(userId: string): Promise<IdentityLink[]> {
-    const rows = (await this.runtime().db('user_identities').where({ user_id: userId }).orderBy([{ column: 'created_at' }, { column: 'provider' }])) as (IdentityLink & { created_at: number | string })[];
-    return rows.map((row) => ({ provider: row.provider, subject: row.subject, user_id: row.user_id, created_at: Number(row.created_at) }));
+  async identities(userId: string, page: PageRequest): Promise<Page<IdentityLink>> {
+    const found = await runPage<IdentityLink & { created_at: number | string }>(this.runtime().db('user_identities').where({ user_id: userId }), IDENTITY_ORDER, page);
+    return mapPage(found, (row) => ({ provider: row.provider, subject: row.subject, user_id: row.user_id, created_at: Number(row.created_at) }));
   }
 
   /** A new user and its first identity together, or neither (a unique index refusing either rolls both back). */

@@ -34,6 +34,7 @@ const FROM_THE_EDGE: Record<string, number> = {
   'refresh_tokens.client_id': CLIENT_ID,
   'token_issuances.client_id': CLIENT_ID,
   'token_issuances.subject': CLIENT_ID, // a user id, or the client id for client_credentials
+  'token_issuances.resource': 2048, // the sole audience (a resources.uri), NULL when longer: kernel/token/issuer.ts
   'users.email': 320, // users/schema.ts maxLength (ASCII by format: lower-casing keeps the length)
   'users.name': 200,
   'user_identities.subject': 255, // an upstream ID token's sub: oidc-federation/provider.ts refuses a longer one

@@ -3,9 +3,9 @@
  * work with the admin listener off. (`admin user grants` is the oauth plugin's: a user's consents and refresh
  * families at this server, not upstream accounts.)
  */
-import { booted, JSON_OPTION, printRecords, type RegisterApi } from 'authplane';
+import { booted, JSON_OPTION, PAGE_OPTIONS, pageFlags, printPages, type RegisterApi } from 'authplane';
 import { brokerErrors } from '../errors.js';
-import { MAX_LIST_LIMIT, parseListQuery, type GrantOperations } from './operations.js';
+import { parseListQuery, type GrantOperations } from './operations.js';
 
 const CLI_ACTOR = { actor_id: 'cli' } as const;
 
@@ -18,27 +18,26 @@ export function registerGrantCommands(api: RegisterApi, operations: GrantOperati
     options: {
       'user-id': { type: 'string', description: 'Only the grants of this user (id)' },
       provider: { type: 'string', description: 'Only grants with this provider (slug or id)' },
-      limit: { type: 'string', description: `Most grants to print, 1-${MAX_LIST_LIMIT} (default 100)` },
+      ...PAGE_OPTIONS,
       ...JSON_OPTION,
     },
     run: booted(async ({ options, out }) => {
-      const params: Record<string, string> = {};
+      const params: Record<string, string> = pageFlags(options);
       if (typeof options['user-id'] === 'string') params.user_id = options['user-id'];
       if (typeof options.provider === 'string') params.provider = options.provider;
-      if (typeof options.limit === 'string') params.limit = options.limit;
-      const grants = await operations.list(parseListQuery(params));
-      const json = options.json === true;
-      const rows = json
-        ? grants.map((g) => ({ ...g }))
-        : grants.map((g) => ({
-            user_id: g.user_id,
-            provider: g.provider ?? g.provider_id,
-            version: g.version,
-            scopes: g.scopes.join(' '),
-            refresh: g.has_refresh_token ? 'yes' : 'no',
-            updated_at: g.updated_at,
-          }));
-      printRecords(out, json, 'grants', rows);
+      await printPages(
+        { options, out },
+        'grants',
+        (cursor) => operations.list(parseListQuery({ ...params, ...(cursor ? { cursor } : {}) })),
+        (g) => ({
+          user_id: g.user_id,
+          provider: g.provider ?? g.provider_id,
+          version: g.version,
+          scopes: g.scopes.join(' '),
+          refresh: g.has_refresh_token ? 'yes' : 'no',
+          updated_at: g.updated_at,
+        }),
+      );
     }),
   });
 

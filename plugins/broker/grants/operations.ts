@@ -4,9 +4,9 @@
  * cascade of a provider's deletion. What any of them returns or audits is built from the clear columns only: never
  * the ciphertext, never a token (the tokens are not even decrypted here).
  */
-import { badRequest, notFound, type FormParams, type RuntimeApi } from 'authplane';
+import { badRequest, notFound, PAGE_PARAMETERS, pageRequest, type FormParams, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 import type { BrokerProvider, ProviderDirectory } from '../types.js';
-import type { GrantInfo, GrantStore } from './store.js';
+import { GRANT_ORDER, type GrantInfo, type GrantStore } from './store.js';
 
 /** Who acted, for the audit trail: the user themself, `admin-api` or `cli`. */
 export interface GrantActor {
@@ -54,28 +54,22 @@ export interface GrantListQuery {
   userId?: string;
   /** Slug or id. */
   provider?: string;
-  limit: number;
+  page: PageRequest;
 }
 
-export const DEFAULT_LIST_LIMIT = 100;
-export const MAX_LIST_LIMIT = 1000;
-const LIST_PARAMETERS = new Set(['user_id', 'provider', 'limit']);
+const LIST_PARAMETERS = new Set(['user_id', 'provider', ...PAGE_PARAMETERS]);
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** `GET /admin/broker-grants` parameters (and the CLI's flags): unknown ones and a bad limit are a 400 naming them. */
 export function parseListQuery(params: FormParams): GrantListQuery {
   const field = (name: string, message: string) => badRequest(`${name}: ${message}`, { errors: [{ field: name, message }] });
-  for (const name of Object.keys(params)) if (!LIST_PARAMETERS.has(name)) throw field(name, 'is not a parameter of this list (user_id, provider, limit)');
-  let limit = DEFAULT_LIST_LIMIT;
-  if (params.limit !== undefined) {
-    limit = /^\d{1,5}$/.test(params.limit) ? Number(params.limit) : NaN;
-    if (!(limit >= 1 && limit <= MAX_LIST_LIMIT)) throw field('limit', `must be an integer from 1 to ${MAX_LIST_LIMIT}`);
-  }
+  for (const name of Object.keys(params)) if (!LIST_PARAMETERS.has(name)) throw field(name, 'is not a parameter of this list (user_id, provider, limit, cursor)');
   for (const name of ['user_id', 'provider'] as const) {
     if (params[name] !== undefined && params[name]!.length > 256) throw field(name, 'is longer than 256 characters');
   }
-  return { ...(params.user_id ? { userId: params.user_id } : {}), ...(params.provider ? { provider: params.provider } : {}), limit };
+  const filters = { ...(params.user_id ? { userId: params.user_id } : {}), ...(params.provider ? { provider: params.provider } : {}) };
+  return { ...filters, page: pageRequest(params, GRANT_ORDER, filters) };
 }
 
 export class GrantOperations {
@@ -86,15 +80,11 @@ export class GrantOperations {
   ) {}
 
   /** Newest first (last written first). An unknown provider is a 404; an unknown user simply has no grants. */
-  async list(query: GrantListQuery): Promise<AdminGrant[]> {
+  async list(query: GrantListQuery): Promise<Page<AdminGrant>> {
     const provider = query.provider === undefined ? undefined : await this.#provider(query.provider);
-    const grants = await this.store.list({
-      ...(query.userId ? { userId: query.userId } : {}),
-      ...(provider ? { providerId: provider.id } : {}),
-      limit: query.limit,
-    });
+    const grants = await this.store.page({ ...(query.userId ? { userId: query.userId } : {}), ...(provider ? { providerId: provider.id } : {}) }, query.page);
     const slugs = new Map((await this.providers.list()).map((p) => [p.id, p.slug]));
-    return grants.map((g) => toAdminGrant(g, slugs.get(g.provider_id) ?? null));
+    return { rows: grants.rows.map((g) => toAdminGrant(g, slugs.get(g.provider_id) ?? null)), next: grants.next };
   }
 
   /** The user's connected accounts, newest first. */

@@ -4,7 +4,7 @@
  * the vend's scope check — never a token. `version` goes up on every write: a refresh saves only over the version
  * it started from, so two replicas refreshing at once cannot both rotate the refresh token.
  */
-import { uuidv7, type RuntimeApi } from 'authplane';
+import { creationOrder, mapPage, runPage, uuidv7, type Page, type PageRequest, type RuntimeApi } from 'authplane';
 import type { SecretBox, UpstreamTokens } from '../types.js';
 import { openGrantTokens, sealGrantTokens } from '../crypto/grant-seal.js';
 
@@ -39,6 +39,9 @@ interface GrantRow {
 }
 
 const INFO_COLUMNS = ['id', 'user_id', 'provider_id', 'version', 'key_id', 'scopes', 'access_expires_at', 'has_refresh_token', 'created_at', 'updated_at'];
+
+/** The admin list's order: last written first, the id breaking ties (migrations/broker/0002_broker_paging.ts). */
+export const GRANT_ORDER = creationOrder('broker-grants', { time: 'updated_at', direction: 'desc' });
 
 function toInfo(row: Omit<GrantRow, 'ciphertext'>): GrantInfo {
   return {
@@ -131,6 +134,14 @@ export class GrantStore {
     if (filter.limit !== undefined) query.limit(filter.limit);
     const rows = (await query.orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'id', order: 'desc' }])) as unknown as GrantRow[];
     return rows.map(toInfo);
+  }
+
+  /** One page of the admin list, narrowed by user and/or provider. */
+  async page(filter: { userId?: string; providerId?: string }, page: PageRequest): Promise<Page<GrantInfo>> {
+    const query = this.#table().select(...INFO_COLUMNS);
+    if (filter.userId) query.where('user_id', filter.userId);
+    if (filter.providerId) query.where('provider_id', filter.providerId);
+    return mapPage(await runPage<GrantRow>(query, GRANT_ORDER, page), toInfo);
   }
 
   /** True when there was a grant to delete. */

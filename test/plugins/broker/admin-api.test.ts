@@ -31,7 +31,7 @@ for (const storage of STORAGES) {
     });
     assert.ok(!Number.isNaN(Date.parse(provider.created_at)));
 
-    assert.deepEqual(await (await admin('/admin/broker-providers')).json(), { providers: [provider] });
+    assert.deepEqual(await (await admin('/admin/broker-providers')).json(), { providers: [provider], next: null });
     assert.deepEqual(await (await admin(`/admin/broker-providers/${provider.id}`)).json(), provider);
     assert.deepEqual(await (await admin('/admin/broker-providers/github')).json(), provider);
     // The service other plugins use answers the same records, by slug or id.

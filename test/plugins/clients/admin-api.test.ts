@@ -155,7 +155,7 @@ test('the client list refuses unknown or malformed filters', async (t) => {
     assert.equal(response.status, 400, query);
     assert.equal(response.headers.get('content-type'), 'application/problem+json');
   }
-  assert.deepEqual(await json(await admin('/admin/clients?source=dcr')), { clients: [] });
+  assert.deepEqual(await json(await admin('/admin/clients?source=dcr')), { clients: [], next: null });
 });
 
 test('the admin API for clients requires the admin key', async (t) => {

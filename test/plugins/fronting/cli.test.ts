@@ -46,7 +46,7 @@ test('admin fronting create (with --dry-run), list, get and delete work with the
   const table = await cli('admin', 'fronting', 'list');
   assert.match(table.stdout, /^ID\s+SOURCE\s+TARGET\s+SCOPE_MAP$/m);
   assert.match(table.stdout, new RegExp(`^${link.id}\\s+gateway\\s+files\\s+gateway:read=files:read; gateway:write=files:read,files:write$`, 'm'));
-  assert.deepEqual(JSON.parse((await cli('admin', 'fronting', 'list', '--target', 'files', '--json')).stdout), { links: [link] });
+  assert.deepEqual(JSON.parse((await cli('admin', 'fronting', 'list', '--target', 'files', '--json')).stdout), { links: [link], next: null });
   assert.match((await cli('admin', 'fronting', 'get', link.id)).stdout, /^source_slug\s+gateway$/m);
 
   // The resource is guarded: refused without --cascade, the link named.

@@ -22,7 +22,7 @@ test('a resource is created, listed, read by id and slug, updated and deleted ov
   assert.ok(!Number.isNaN(Date.parse(resource.created_at)));
 
   const list = await (await admin('/admin/resources')).json();
-  assert.deepEqual(list, { resources: [resource] });
+  assert.deepEqual(list, { resources: [resource], next: null });
   assert.deepEqual(await (await admin(`/admin/resources/${resource.id}`)).json(), resource);
   assert.deepEqual(await (await admin('/admin/resources/files')).json(), resource);
 

@@ -22,7 +22,7 @@ test('a user is created, listed, read, updated and deleted over the admin API, n
   assert.equal(bob.role, 'user', 'role defaults to user');
 
   const list = await (await admin('/admin/users')).json();
-  assert.deepEqual(list, { users: [user, bob] });
+  assert.deepEqual(list, { users: [user, bob], next: null });
   assert.deepEqual(await (await admin(`/admin/users/${user.id}`)).json(), user);
 
   const updated = await admin(`/admin/users/${user.id}`, json({ name: 'Alice A.', role: 'user', email: 'ALICE@new.example.com' }, 'PATCH'));

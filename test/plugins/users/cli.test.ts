@@ -28,7 +28,7 @@ test('admin user create, list, get, update, disable, enable and delete work with
 
   const list = await cli('admin', 'user', 'list', '--json');
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual(JSON.parse(list.stdout), { users: [alice] });
+  assert.deepEqual(JSON.parse(list.stdout), { users: [alice], next: null });
   const table = await cli('admin', 'user', 'list');
   assert.match(table.stdout, /^ID\s+EMAIL\s+NAME\s+ROLE\s+STATUS\s+LAST_LOGIN_AT/m);
   assert.match(table.stdout, /alice@example\.com\s+Alice\s+admin\s+active/);
@@ -48,7 +48,7 @@ test('admin user create, list, get, update, disable, enable and delete work with
   await server.stop();
 
   assert.equal((await cli('admin', 'user', 'delete', alice.id)).code, 0);
-  assert.deepEqual(JSON.parse((await cli('admin', 'user', 'list', '--json')).stdout), { users: [] });
+  assert.deepEqual(JSON.parse((await cli('admin', 'user', 'list', '--json')).stdout), { users: [], next: null });
 });
 
 test('admin user create reads the password from stdin and refuses a short one', async (t) => {
