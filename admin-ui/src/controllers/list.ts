@@ -49,6 +49,8 @@ export class ListController<T> {
     if (page) {
       this.items = page.items;
       this.next = page.next;
+      // The task re-rendered the host when it settled, before these rows were here.
+      this.#host.requestUpdate();
     }
   }
 
@@ -59,6 +61,7 @@ export class ListController<T> {
     if (page) {
       this.items = [...this.items, ...page.items];
       this.next = page.next;
+      this.#host.requestUpdate();
     }
   }
 

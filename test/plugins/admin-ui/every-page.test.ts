@@ -74,11 +74,18 @@ export function glanceSection(pages: readonly NavEntry[]): string {
  */
 async function axeViolations(page: Page): Promise<Violation[]> {
   await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+  const { passes, violations } = await page.evaluate(async () => {
+    type Result = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+    const axe = (globalThis as unknown as { axe: { run(context: Document, options: object): Promise<{ passes: Result[]; violations: Result[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
+    return {
+      passes: result.passes.map((r) => r.id),
+      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) })),
+    };
   });
+  // axe reaches into the shadow roots: the rules about the console's own controls ran.
+  assert.ok(passes.includes('color-contrast') || violations.some((v) => v.id === 'color-contrast'), `axe checked contrast: ${passes.join(' ')}`);
+  return violations;
 }
 
 test('every page in the navigation renders, has no serious accessibility violation, and is shown in docs/admin-ui.md', { skip, timeout: 900_000 }, async (t) => {
@@ -107,7 +114,7 @@ test('every page in the navigation renders, has no serious accessibility violati
   // Something on the pages: a client and a user.
   const created = await server.admin('/admin/clients', {
     method: 'POST',
-    body: JSON.stringify({ client_name: 'Notes app', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' }),
+    body: JSON.stringify({ client_name: 'Notes app', redirect_uris: ['https://notes.example.com/callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_basic', scope: 'notes:read' }),
   });
   assert.equal(created.status, 201, await created.clone().text());
   const user = await server.admin('/admin/users', {
@@ -119,15 +126,20 @@ test('every page in the navigation renders, has no serious accessibility violati
   const browser = await launchChromium(t);
   mkdirSync(SHOTS, { recursive: true });
   const serious: string[] = [];
+  const checkAxe = async (page: Page, where: string) => {
+    for (const v of await axeViolations(page)) {
+      const line = `${where}: ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`;
+      if (v.impact === 'serious' || v.impact === 'critical') serious.push(line);
+      else t.diagnostic(line);
+    }
+  };
   let pages: NavEntry[] = [];
   for (const theme of THEMES) {
     const { page, problems, context } = await openPage(browser, { colorScheme: theme });
     await page.goto(`${server.adminUrl}/admin/ui/`);
     // The sign-in screen is a page of its own: checked once per theme, not screenshotted for the docs.
     await page.getByLabel('Admin API key').waitFor();
-    for (const v of await axeViolations(page)) {
-      if (v.impact === 'serious' || v.impact === 'critical') serious.push(`sign-in (${theme}): ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`);
-    }
+    await checkAxe(page, `sign-in (${theme})`);
     await page.getByLabel('Admin API key').fill(ADMIN_KEY);
     await page.getByRole('button', { name: 'Sign in with the API key' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
@@ -145,11 +157,11 @@ test('every page in the navigation renders, has no serious accessibility violati
       await page.getByRole('heading', { name: entry.title, level: 1 }).waitFor();
       // Loaded: no spinner left (the locator pierces the pages' shadow roots).
       await page.locator('ap-loading').first().waitFor({ state: 'detached' });
+      // A list shows its rows once loaded (it once rendered its empty state until something else re-rendered it).
+      if (entry.path === 'clients') await page.getByRole('cell', { name: /^Notes app/ }).waitFor();
       assert.equal(await page.title().then((title) => title.includes(entry.title)), true, `the document title names ${entry.title}`);
       await page.screenshot({ path: join(SHOTS, `${entry.path}-${theme}.png`), fullPage: true });
-      for (const v of await axeViolations(page)) {
-        if (v.impact === 'serious' || v.impact === 'critical') serious.push(`${entry.path} (${theme}): ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`);
-      }
+      await checkAxe(page, `${entry.path} (${theme})`);
     }
     assert.deepEqual(problems, [], `no console errors or CSP violations (${theme})`);
     await context.close();

@@ -192,11 +192,10 @@ export class ApApp extends LitElement {
     const { page, rest } = routeOf(this.hash, this.pages);
     if (page) document.title = `${page.title} · AuthPlane admin`;
     const who = view.who.kind === 'key' ? 'Admin API key' : (view.who.user?.email ?? 'admin');
-    return html`<a class="skip" href="#main" @click=${(e: Event) => {
-        e.preventDefault();
-        this.renderRoot.querySelector<HTMLElement>('main')?.focus();
-      }}>Skip to content</a>
-      <header>
+    // The skip control is a button in the banner: a link to `#main` would be a route (the hash) and its target is
+    // in this shadow root, out of the document's reach.
+    return html`<header>
+        <button type="button" class="skip" @click=${() => this.renderRoot.querySelector<HTMLElement>('main')?.focus()}>Skip to content</button>
         <span class="brand">AuthPlane</span>
         <span class="muted" data-testid="who">${who}</span>
         <button type="button" aria-label=${this.theme === 'dark' ? 'Switch to the light theme' : 'Switch to the dark theme'} @click=${this.#toggleTheme}>
