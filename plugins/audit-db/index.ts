@@ -3,12 +3,14 @@
  * an event the database refuses is reported dropped (logged, counted) without losing the rest of its batch.
  * Taps: `auditSinks`. Registers: purge target `audit_events` (rows older than `retentionDays`).
  * Reads it back: `GET /admin/audit` and `authserver admin audit list` (filters since, until, user_id, client_id,
- * action, limit; bounded window); `GET /admin/audit/export?since&until` streams the whole window as NDJSON.
+ * action, limit; bounded window); `GET /admin/audit/export?since&until` streams the whole window as NDJSON;
+ * `GET /admin/audit/summary?since&until` counts the window's events by action and its refusals by reason.
  */
 import { definePlugin, Type } from 'authplane';
 import { registerAuditRoutes } from './admin-routes.js';
 import { registerAuditCommands } from './cli.js';
 import { registerAuditExportRoute } from './export.js';
+import { registerAuditSummaryRoute } from './summary.js';
 import { writeAuditEvents } from './write.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 import { auditEvents0002 } from '../../migrations/audit-db/0002_actor_fits_client_ids.js';
@@ -39,6 +41,7 @@ export const auditDb = definePlugin({
     });
     registerAuditRoutes(api);
     registerAuditExportRoute(api);
+    registerAuditSummaryRoute(api);
     registerAuditCommands(api);
   },
 });
