@@ -111,7 +111,7 @@ test('every page in the navigation renders, has no serious accessibility violati
       adminUi(),
     ],
   });
-  // Something on the pages: a client and a user.
+  // Something on the pages: a client, a user, refusals.
   const created = await server.admin('/admin/clients', {
     method: 'POST',
     body: JSON.stringify({ client_name: 'Notes app', redirect_uris: ['https://notes.example.com/callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_basic', scope: 'notes:read' }),
@@ -122,6 +122,11 @@ test('every page in the navigation renders, has no serious accessibility violati
     body: JSON.stringify({ email: 'ada@example.com', name: 'Ada', password: 'a long enough password', role: 'admin' }),
   });
   assert.equal(user.status, 201, await user.clone().text());
+  const audit = server.server.runtimeApi().audit;
+  for (const reason of ['subject_token_invalid', 'subject_token_invalid', 'resource_not_allowed']) {
+    audit.emit({ action: 'token_exchange_denied', detail: { reason, error: 'invalid_grant' } });
+  }
+  await audit.flush();
 
   const browser = await launchChromium(t);
   mkdirSync(SHOTS, { recursive: true });
