@@ -12,29 +12,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  adminUi,
-  broker,
-  cimd,
-  clientCredentials,
-  clients,
-  dcr,
-  dpop,
-  fronting,
-  introspection,
-  issuances,
-  jwtBearer,
-  oauth,
-  privateKeyJwt,
-  resources,
-  revocation,
-  tokenExchange,
-  trustedIssuers,
-  users,
-} from 'authplane/plugins';
+import { broker } from 'authplane/plugins';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
-import { ADMIN_KEY, REPO_ROOT, startServer } from '../../helpers/server.js';
+import { ADMIN_KEY, REPO_ROOT, basePlugins, startServer, tempDir } from '../../helpers/server.js';
+import exampleConfig from '../../../authplane.config.js';
 
 const UPDATE = process.env.AUTHPLANE_UPDATE_SCREENSHOTS === '1';
 const SHOTS = join(REPO_ROOT, UPDATE ? 'docs/img/admin-ui' : 'test-artifacts/admin-ui');
@@ -89,28 +71,14 @@ async function axeViolations(page: Page): Promise<Violation[]> {
 }
 
 test('every page in the navigation renders, has no serious accessibility violation, and is shown in docs/admin-ui.md', { skip, timeout: 900_000 }, async (t) => {
-  const server = await startServer(t, {
-    plugins: [
-      clients(),
-      resources(),
-      users(),
-      oauth(),
-      dcr(),
-      cimd(),
-      clientCredentials(),
-      fronting(),
-      tokenExchange(),
-      broker(),
-      trustedIssuers(),
-      privateKeyJwt(),
-      jwtBearer(),
-      introspection(),
-      revocation(),
-      issuances(),
-      dpop(),
-      adminUi(),
-    ],
-  });
+  // The example config's plugins (every feature a page may come from), after the kit's storage, keys and audit;
+  // the broker's development master key in a temporary folder rather than ./data.
+  const base = new Set(basePlugins().map((p) => p.definition.name));
+  const devKeyFile = join(tempDir(t), 'broker-master.key');
+  const plugins = exampleConfig.plugins!
+    .filter((p) => !base.has(p.definition.name))
+    .map((p) => (p.definition.name === 'broker' ? broker({ encryption: { devKeyFile } }) : p));
+  const server = await startServer(t, { plugins });
   // Something on the pages: a client, a user, refusals.
   const created = await server.admin('/admin/clients', {
     method: 'POST',

@@ -4,16 +4,21 @@
  * with no request the browser logs as failed.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { adminUi, broker, clients, fronting, oauth, resources, tokenExchange, users } from 'authplane/plugins';
 import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
-import { ADMIN_KEY, startServer } from '../../helpers/server.js';
+import { ADMIN_KEY, startServer, tempDir } from '../../helpers/server.js';
 
 const missing = chromiumMissing();
 const skip = missing && process.env.CI !== 'true' ? missing : false;
 
 test('the overview counts connected accounts and shows the last day\'s refusals by reason', { skip }, async (t) => {
-  const server = await startServer(t, { plugins: [clients(), resources(), users(), oauth(), fronting(), tokenExchange(), broker(), adminUi()] });
+  // The broker's development master key in a temporary folder rather than ./data.
+  const devKeyFile = join(tempDir(t), 'broker-master.key');
+  const server = await startServer(t, {
+    plugins: [clients(), resources(), users(), oauth(), fronting(), tokenExchange(), broker({ encryption: { devKeyFile } }), adminUi()],
+  });
   const audit = server.server.runtimeApi().audit;
   for (let i = 0; i < 3; i++) audit.emit({ action: 'token_exchange_denied', detail: { reason: 'subject_token_invalid', error: 'invalid_grant' } });
   audit.emit({ action: 'user_login_failed', detail: { reason: 'bad_password', provider: 'local' } });
