@@ -9,11 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { broker } from 'authplane/plugins';
 import type { Page } from 'playwright-core';
+import { seriousViolations } from '../../helpers/axe.js';
 import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
 import { ADMIN_KEY, REPO_ROOT, basePlugins, startServer, tempDir } from '../../helpers/server.js';
 import exampleConfig from '../../../authplane.config.js';
@@ -26,48 +26,19 @@ const END = '<!-- pages-at-a-glance:end -->';
 const THEMES = ['light', 'dark'] as const;
 const missing = chromiumMissing();
 const skip = missing && process.env.CI !== 'true' ? missing : false;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface NavEntry {
   path: string;
   title: string;
 }
 
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  targets: string[];
-}
-
 /** The docs section for these pages, light and dark side by side. */
-export function glanceSection(pages: readonly NavEntry[]): string {
+function glanceSection(pages: readonly NavEntry[]): string {
   const rows = pages.map(
     (p) =>
       `| ${p.title} | ![${p.title}, light theme](img/admin-ui/${p.path}-light.png) | ![${p.title}, dark theme](img/admin-ui/${p.path}-dark.png) |`,
   );
   return [START, '', '| Page | Light | Dark |', '|---|---|---|', ...rows, '', END].join('\n');
-}
-
-/**
- * axe-core on the page as it is. The console's CSP (`script-src 'self'`) refuses an inline <script>, which is what
- * playwright's addScriptTag({ content }) adds; evaluating the source over CDP (page.evaluate) is not subject to the
- * page's CSP, so the console is checked under its real policy, no bypassCSP context needed.
- */
-async function axeViolations(page: Page): Promise<Violation[]> {
-  await page.evaluate(axeSource);
-  const { passes, violations } = await page.evaluate(async () => {
-    type Result = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
-    const axe = (globalThis as unknown as { axe: { run(context: Document, options: object): Promise<{ passes: Result[]; violations: Result[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return {
-      passes: result.passes.map((r) => r.id),
-      violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) })),
-    };
-  });
-  // axe reaches into the shadow roots: the rules about the console's own controls ran.
-  assert.ok(passes.includes('color-contrast') || violations.some((v) => v.id === 'color-contrast'), `axe checked contrast: ${passes.join(' ')}`);
-  return violations;
 }
 
 test('every page in the navigation renders, has no serious accessibility violation, and is shown in docs/admin-ui.md', { skip, timeout: 900_000 }, async (t) => {
@@ -99,13 +70,7 @@ test('every page in the navigation renders, has no serious accessibility violati
   const browser = await launchChromium(t);
   mkdirSync(SHOTS, { recursive: true });
   const serious: string[] = [];
-  const checkAxe = async (page: Page, where: string) => {
-    for (const v of await axeViolations(page)) {
-      const line = `${where}: ${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`;
-      if (v.impact === 'serious' || v.impact === 'critical') serious.push(line);
-      else t.diagnostic(line);
-    }
-  };
+  const checkAxe = async (page: Page, where: string) => serious.push(...(await seriousViolations(page, where, (line) => t.diagnostic(line))));
   let pages: NavEntry[] = [];
   for (const theme of THEMES) {
     const { page, problems, context } = await openPage(browser, { colorScheme: theme });

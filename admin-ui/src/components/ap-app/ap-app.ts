@@ -181,12 +181,14 @@ export class ApApp extends LitElement {
       return html`<ap-sign-in .config=${this.#config} message=${view.message} @ap-signed-in=${() => this.#check()}></ap-sign-in>`;
     }
     if (view.kind === 'not-admin') {
-      return html`<div class="center" role="alert">
-        <h1>Not an admin</h1>
-        <p>You signed in as <strong>${view.who}</strong>, whose role is not <code>admin</code>, so the console has nothing to show you.
-          Ask an administrator to change your role, or sign in with another account.</p>
+      return html`<main class="center">
+        <div role="alert">
+          <h1>Not an admin</h1>
+          <p>You signed in as <strong>${view.who}</strong>, whose role is not <code>admin</code>, so the console has nothing to show you.
+            Ask an administrator to change your role, or sign in with another account.</p>
+        </div>
         <button type="button" @click=${() => this.#signOut()}>Sign out</button>
-      </div>`;
+      </main>`;
     }
     // Every page needs `admin` today; a page needing another permission would be filtered here.
     const { page, rest } = routeOf(this.hash, this.pages);
