@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { adminUi, broker, clients, fronting, oauth, resources, tokenExchange, users } from 'authplane/plugins';
-import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
+import { chromiumMissing, launchChromium, openPage, signInWithKey } from '../../helpers/chromium.js';
 import { ADMIN_KEY, startServer, tempDir } from '../../helpers/server.js';
 
 const missing = chromiumMissing();
@@ -28,10 +28,7 @@ test('the overview counts connected accounts and shows the last day\'s refusals 
 
   const browser = await launchChromium(t);
   const { page, problems } = await openPage(browser);
-  await page.goto(`${server.adminUrl}/admin/ui/`);
-  await page.getByLabel('Admin API key').fill(ADMIN_KEY);
-  await page.getByRole('button', { name: 'Sign in with the API key' }).click();
-  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  await signInWithKey(page, server.adminUrl, ADMIN_KEY);
   await page.locator('[data-count="denied"]').filter({ hasText: /^\d+$/ }).waitFor();
   assert.equal(await page.locator('[data-count="denied"]').textContent(), '4');
   assert.equal(await page.locator('[data-count="connections"]').textContent(), '0', 'the broker is enabled: its grants are counted');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adminUi, clients } from 'authplane/plugins';
-import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
+import { chromiumMissing, launchChromium, openPage, signInWithKey } from '../../helpers/chromium.js';
 import { ADMIN_KEY, startServer } from '../../helpers/server.js';
 
 const missing = chromiumMissing();
@@ -26,10 +26,7 @@ test('a list answer that arrives after the filters changed leaves no stale rows'
 
   const browser = await launchChromium(t);
   const { page, problems } = await openPage(browser);
-  await page.goto(`${server.adminUrl}/admin/ui/`);
-  await page.getByLabel('Admin API key').fill(ADMIN_KEY);
-  await page.getByRole('button', { name: 'Sign in with the API key' }).click();
-  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  await signInWithKey(page, server.adminUrl, ADMIN_KEY);
 
   // Hold the unfiltered list (the page's first load) until the filtered one has been shown.
   let release!: () => void;
