@@ -6,12 +6,14 @@
  * action, limit; bounded window); `GET /admin/audit/export?since&until` streams the whole window as NDJSON;
  * `GET /admin/audit/stream` is the live tail as server-sent events (stream.ts). Registers the Audit log console
  * page (`adminPages: audit`).
+ * `GET /admin/audit/summary?since&until` counts the window's events by action and its refusals by reason.
  */
 import { definePlugin, Type } from 'authplane';
 import { registerAuditRoutes } from './admin-routes.js';
 import { registerAuditCommands } from './cli.js';
 import { registerAuditExportRoute } from './export.js';
 import { AuditFeed, registerAuditStreamRoute } from './stream.js';
+import { registerAuditSummaryRoute } from './summary.js';
 import { writeAuditEvents } from './write.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 import { auditEvents0002 } from '../../migrations/audit-db/0002_actor_fits_client_ids.js';
@@ -65,6 +67,7 @@ export const auditDb = definePlugin({
       section: 'Security',
       order: 30,
     });
+    registerAuditSummaryRoute(api);
     registerAuditCommands(api);
   },
 });

@@ -43,3 +43,11 @@ export async function openPage(browser: Browser, options: { colorScheme?: 'light
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return { page, context, problems };
 }
+
+/** Opens the console at `adminUrl` and signs in with the admin API key; resolves on the Overview. */
+export async function signInWithKey(page: Page, adminUrl: string, key: string): Promise<void> {
+  await page.goto(`${adminUrl}/admin/ui/`);
+  await page.getByLabel('Admin API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in with the API key' }).click();
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+}

@@ -49,7 +49,7 @@ export class ListController<T> {
     if (page) {
       this.items = page.items;
       this.next = page.next;
-      // The task's own update may have rendered before these were set.
+      // The task re-rendered the host when it settled, before these rows were here.
       this.#host.requestUpdate();
     }
   }

@@ -1,6 +1,8 @@
 /**
  * The Overview page: counts from the admin API (clients, users, tokens issued in the last 24 hours and how many of
- * them are active or revoked) and a chart of issuances per hour. A count whose plugin is not enabled (404) says so.
+ * them are active or revoked, users' connected upstream accounts, refusals), a chart of issuances per hour and the
+ * refusals by reason (`GET /admin/audit/summary`). A count whose plugin is not enabled says so, without asking
+ * (the status lists the plugins): no request the browser would log as a failure.
  */
 import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import uPlot from 'uplot';
@@ -13,12 +15,21 @@ interface Issuance {
   status: 'active' | 'expired' | 'revoked';
 }
 
+interface Denial {
+  action: string;
+  reason: string | null;
+  count: number;
+}
+
 interface Counts {
   clients: string;
   users: string;
   issued: string;
   active: string;
   revoked: string;
+  connections: string;
+  denied: string;
+  denials: Denial[] | undefined;
   hourly: { hours: number[]; counts: number[] };
 }
 
@@ -29,7 +40,8 @@ const UNAVAILABLE = 'not enabled';
  * A list's size as text: `100+` when the server has more pages (the first page at the server's default size),
  * `not enabled` when its plugin is absent.
  */
-async function listCount(path: string, key: string, signal: AbortSignal): Promise<string> {
+async function listCount(path: string, key: string, signal: AbortSignal, enabled = true): Promise<string> {
+  if (!enabled) return UNAVAILABLE;
   try {
     const page = await api.list<unknown>(path, key, { signal });
     return `${page.items.length}${page.next ? '+' : ''}`;
@@ -39,13 +51,29 @@ async function listCount(path: string, key: string, signal: AbortSignal): Promis
   }
 }
 
-async function issuancesSince(since: number, signal: AbortSignal): Promise<Issuance[] | undefined> {
+async function issuancesSince(since: number, signal: AbortSignal, enabled: boolean): Promise<Issuance[] | undefined> {
+  if (!enabled) return undefined;
   try {
     return (await api.list<Issuance>('/admin/issuances', 'issuances', { signal, limit: 5000, query: { since: new Date(since).toISOString() } })).items;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
   }
+}
+
+async function denialsSince(since: number, signal: AbortSignal, enabled: boolean): Promise<Denial[] | undefined> {
+  if (!enabled) return undefined;
+  try {
+    return (await api.get<{ denials: Denial[] }>('/admin/audit/summary', { signal, query: { since: new Date(since).toISOString() } })).denials;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** A refusal's name as the table shows it: `token exchange: subject_token_invalid`. */
+function denialLabel(d: Denial): string {
+  return `${d.action.replace(/_(denied|failed)$/, '').replaceAll('_', ' ')}: ${d.reason ?? 'no reason given'}`;
 }
 
 export function hourlyBuckets(rows: readonly Issuance[], now: number): { hours: number[]; counts: number[] } {
@@ -73,6 +101,12 @@ export class ApOverviewPage extends LitElement {
       figure { margin: 0; background: var(--ap-surface); border: 1px solid var(--ap-border); border-radius: 8px; padding: 12px; }
       figcaption { font-weight: 600; margin-bottom: 8px; }
       .u-legend { color: var(--ap-text); }
+      section { margin-top: 24px; background: var(--ap-surface); border: 1px solid var(--ap-border); border-radius: 8px; padding: 12px; }
+      h2 { font-size: 16px; margin: 0 0 8px; }
+      table { border-collapse: collapse; width: 100%; }
+      th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--ap-border); }
+      td.num { text-align: right; font-variant-numeric: tabular-nums; width: 6em; }
+      meter { width: 100%; min-width: 120px; }
     `,
   ];
   readonly #counts = new ApiTask<Counts>(this);
@@ -92,13 +126,22 @@ export class ApOverviewPage extends LitElement {
   #load() {
     return this.#counts.run(async (signal) => {
       const now = Date.now();
-      const [clients, users, issued] = await Promise.all([
-        listCount('/admin/clients', 'clients', signal),
-        listCount('/admin/users', 'users', signal),
-        issuancesSince(now - 24 * HOUR, signal),
+      const status = await api.get<{ subsystems: { plugins: string[] } }>('/admin/system/status', { signal });
+      const has = (plugin: string) => status.subsystems.plugins.includes(plugin);
+      const since = now - 24 * HOUR;
+      const [clients, users, issued, connections, denials] = await Promise.all([
+        listCount('/admin/clients', 'clients', signal, has('clients')),
+        listCount('/admin/users', 'users', signal, has('users')),
+        issuancesSince(since, signal, has('issuances')),
+        listCount('/admin/broker-grants', 'grants', signal, has('broker')),
+        denialsSince(since, signal, has('audit-db')),
       ]);
       const count = (status?: Issuance['status']) => (issued ? String(issued.filter((r) => !status || r.status === status).length) : UNAVAILABLE);
-      return { clients, users, issued: count(), active: count('active'), revoked: count('revoked'), hourly: hourlyBuckets(issued ?? [], now) };
+      const denied = denials ? String(denials.reduce((sum, d) => sum + d.count, 0)) : UNAVAILABLE;
+      return {
+        clients, users, issued: count(), active: count('active'), revoked: count('revoked'), connections, denied, denials,
+        hourly: hourlyBuckets(issued ?? [], now),
+      };
     });
   }
 
@@ -136,12 +179,31 @@ export class ApOverviewPage extends LitElement {
       <dl class="cards">
         ${card('Clients', c?.clients, 'clients')} ${card('Users', c?.users, 'users')}
         ${card('Tokens issued (24 h)', c?.issued, 'issued')} ${card('Still active', c?.active, 'active')}
-        ${card('Revoked', c?.revoked, 'revoked')}
+        ${card('Revoked', c?.revoked, 'revoked')} ${card('Connected accounts', c?.connections, 'connections')}
+        ${card('Refused (24 h)', c?.denied, 'denied')}
       </dl>
       <figure>
         <figcaption id="chart-title">Tokens issued per hour, last 24 hours</figcaption>
         <div id="chart" role="img" aria-labelledby="chart-title"></div>
-      </figure>`;
+      </figure>
+      ${c?.denials ? this.#denials(c.denials) : nothing}`;
+  }
+
+  /** Refusals by reason: a table whose meters draw the bars (no inline style, which the CSP would refuse). */
+  #denials(denials: Denial[]) {
+    const most = Math.max(1, ...denials.map((d) => d.count));
+    return html`<section aria-labelledby="denials-title">
+      <h2 id="denials-title">Refusals by reason, last 24 hours</h2>
+      ${denials.length === 0
+        ? html`<p class="muted">No request was refused.</p>`
+        : html`<table>
+            <thead><tr><th scope="col">Refusal</th><th scope="col">Count</th><th scope="col"><span class="visually-hidden">Share</span></th></tr></thead>
+            <tbody>${denials.map(
+              (d) => html`<tr data-denial=${`${d.action}:${d.reason ?? ''}`}><td>${denialLabel(d)}</td><td class="num">${d.count}</td>
+                <td><meter min="0" max=${most} value=${d.count} aria-label=${`${d.count} of ${most}`}></meter></td></tr>`,
+            )}</tbody>
+          </table>`}
+    </section>`;
   }
 }
 define('ap-overview-page', ApOverviewPage);

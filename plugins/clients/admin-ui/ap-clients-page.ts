@@ -222,7 +222,7 @@ export class ApClientsPage extends LitElement {
           ${c.status === 'active' ? html`<button type="button" @click=${() => this.#act(c, 'suspend')} aria-label="Suspend ${c.client_name}">Suspend</button>` : nothing}
           ${c.status === 'suspended' ? html`<button type="button" @click=${() => this.#act(c, 'reactivate')} aria-label="Reactivate ${c.client_name}">Reactivate</button>` : nothing}
           ${c.status !== 'revoked' && c.token_endpoint_auth_method.startsWith('client_secret')
-            ? html`<button type="button" @click=${() => this.#act(c, 'rotate-secret')} aria-label="Rotate the secret of ${c.client_name}">Rotate secret</button>`
+            ? html`<button type="button" @click=${() => this.#act(c, 'rotate-secret')} aria-label="Rotate secret of ${c.client_name}">Rotate secret</button>`
             : nothing}
           ${c.status !== 'revoked' ? html`<button type="button" class="danger" @click=${() => this.#act(c, 'revoke')} aria-label="Revoke ${c.client_name}">Revoke</button>` : nothing}
         </div>`,

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { adminUi, adminUiLogin, clients, issuances, oauth, resources, revocation, users } from 'authplane/plugins';
+import { seriousViolations } from '../../helpers/axe.js';
 import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
 import { ADMIN_KEY, REPO_ROOT, freePort, startServer, type TestServer } from '../../helpers/server.js';
 
@@ -69,11 +70,14 @@ test('signs in with the admin API key, shows the overview and the clients, creat
     await page.getByLabel('authorization_code').check();
     await page.getByRole('button', { name: 'Create client' }).click();
     await page.getByText('needs at least one URI when grant_types includes authorization_code').waitFor();
+    // The form in its dialog, with an error shown inline: labelled, readable in both themes.
+    assert.deepEqual(await seriousViolations(page, `client form (${scheme})`), [], 'no serious accessibility violation');
     await page.getByLabel('authorization_code').uncheck();
     await page.getByRole('button', { name: 'Create client' }).click();
     const secret = (await page.getByTestId('client-secret').textContent())!;
     assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
     await page.screenshot({ path: join(ARTIFACTS, `clients-secret-${scheme}.png`) });
+    assert.deepEqual(await seriousViolations(page, `client secret (${scheme})`), [], 'no serious accessibility violation');
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('cell', { name: new RegExp(`^Notes ${scheme}`) }).waitFor();
     // Shown once: the page holds it no more, and the API never returns it again.
@@ -157,6 +161,7 @@ test('an admin user signs in through the login page and acts as user:<id>; a use
   await bob.page.getByRole('heading', { name: 'Not an admin' }).waitFor();
   assert.match((await bob.page.getByRole('alert').textContent())!, /bob@example\.com/);
   await bob.page.screenshot({ path: join(ARTIFACTS, 'not-admin-light.png') });
+  assert.deepEqual(await seriousViolations(bob.page, 'not an admin'), [], 'no serious accessibility violation');
   // Signing out forgets the token and revokes it.
   const bobToken = await bob.page.evaluate(() => (JSON.parse(sessionStorage.getItem('authplane.admin.credential')!) as { secret: string }).secret);
   const whoami = () => fetch(`${server.adminUrl}/admin/ui/sign-in/whoami`, { headers: { authorization: `Bearer ${bobToken}` }, signal: timeout() });

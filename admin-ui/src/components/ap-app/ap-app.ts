@@ -181,22 +181,23 @@ export class ApApp extends LitElement {
       return html`<ap-sign-in .config=${this.#config} message=${view.message} @ap-signed-in=${() => this.#check()}></ap-sign-in>`;
     }
     if (view.kind === 'not-admin') {
-      return html`<div class="center" role="alert">
-        <h1>Not an admin</h1>
-        <p>You signed in as <strong>${view.who}</strong>, whose role is not <code>admin</code>, so the console has nothing to show you.
-          Ask an administrator to change your role, or sign in with another account.</p>
+      return html`<main class="center">
+        <div role="alert">
+          <h1>Not an admin</h1>
+          <p>You signed in as <strong>${view.who}</strong>, whose role is not <code>admin</code>, so the console has nothing to show you.
+            Ask an administrator to change your role, or sign in with another account.</p>
+        </div>
         <button type="button" @click=${() => this.#signOut()}>Sign out</button>
-      </div>`;
+      </main>`;
     }
     // Every page needs `admin` today; a page needing another permission would be filtered here.
     const { page, rest } = routeOf(this.hash, this.pages);
     if (page) document.title = `${page.title} · AuthPlane admin`;
     const who = view.who.kind === 'key' ? 'Admin API key' : (view.who.user?.email ?? 'admin');
-    return html`<a class="skip" href="#main" @click=${(e: Event) => {
-        e.preventDefault();
-        this.renderRoot.querySelector<HTMLElement>('main')?.focus();
-      }}>Skip to content</a>
-      <header>
+    // The skip control is a button in the banner: a link to `#main` would be a route (the hash) and its target is
+    // in this shadow root, out of the document's reach.
+    return html`<header>
+        <button type="button" class="skip" @click=${() => this.renderRoot.querySelector<HTMLElement>('main')?.focus()}>Skip to content</button>
         <span class="brand">AuthPlane</span>
         <span class="muted" data-testid="who">${who}</span>
         <button type="button" aria-label=${this.theme === 'dark' ? 'Switch to the light theme' : 'Switch to the dark theme'} @click=${this.#toggleTheme}>

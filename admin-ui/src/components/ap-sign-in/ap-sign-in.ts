@@ -19,7 +19,7 @@ export class ApSignIn extends LitElement {
     controls,
     css`
       :host { display: block; max-width: 440px; margin: 10vh auto; padding: 0 16px; }
-      section { background: var(--ap-surface); border: 1px solid var(--ap-border); border-radius: 10px; padding: 24px; }
+      main { background: var(--ap-surface); border: 1px solid var(--ap-border); border-radius: 10px; padding: 24px; }
       h1 { font-size: 22px; margin: 0 0 16px; }
       .or { text-align: center; color: var(--ap-muted); margin: 16px 0; }
       .notice { border-left: 3px solid var(--ap-warn); padding: 4px 10px; margin-bottom: 16px; }
@@ -61,7 +61,7 @@ export class ApSignIn extends LitElement {
 
   override render() {
     const user = this.config.userSignIn;
-    return html`<section aria-labelledby="title">
+    return html`<main aria-labelledby="title">
       <h1 id="title">AuthPlane admin console</h1>
       ${this.message ? html`<p class="notice" role="status">${this.message}</p>` : nothing}
       ${user
@@ -74,7 +74,7 @@ export class ApSignIn extends LitElement {
           @ap-change=${(e: CustomEvent<{ value: string | boolean }>) => (this.#key = String(e.detail.value))}></ap-form-field>
         <button type="submit" class=${user ? '' : 'primary'} ?disabled=${this.busy}>Sign in with the API key</button>
       </form>
-    </section>`;
+    </main>`;
   }
 }
 define('ap-sign-in', ApSignIn);
