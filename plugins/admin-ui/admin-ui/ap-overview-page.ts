@@ -51,10 +51,20 @@ async function listCount(path: string, key: string, signal: AbortSignal, enabled
   }
 }
 
-async function issuancesSince(since: number, signal: AbortSignal, enabled: boolean): Promise<Issuance[] | undefined> {
+const ISSUANCE_SAMPLE = 5000;
+
+/** The day's issuances, walked page by page up to ISSUANCE_SAMPLE rows; `more` says the day had more. */
+async function issuancesSince(since: number, signal: AbortSignal, enabled: boolean): Promise<{ rows: Issuance[]; more: boolean } | undefined> {
   if (!enabled) return undefined;
   try {
-    return (await api.list<Issuance>('/admin/issuances', 'issuances', { signal, limit: 5000, query: { since: new Date(since).toISOString() } })).items;
+    const rows: Issuance[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.list<Issuance>('/admin/issuances', 'issuances', { signal, limit: 1000, cursor, query: { since: new Date(since).toISOString() } });
+      rows.push(...page.items);
+      cursor = page.next;
+    } while (cursor && rows.length < ISSUANCE_SAMPLE);
+    return { rows, more: cursor !== undefined };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
@@ -136,11 +146,12 @@ export class ApOverviewPage extends LitElement {
         listCount('/admin/broker-grants', 'grants', signal, has('broker')),
         denialsSince(since, signal, has('audit-db')),
       ]);
-      const count = (status?: Issuance['status']) => (issued ? String(issued.filter((r) => !status || r.status === status).length) : UNAVAILABLE);
+      const count = (status?: Issuance['status']) =>
+        issued ? `${issued.rows.filter((r) => !status || r.status === status).length}${issued.more ? '+' : ''}` : UNAVAILABLE;
       const denied = denials ? String(denials.reduce((sum, d) => sum + d.count, 0)) : UNAVAILABLE;
       return {
         clients, users, issued: count(), active: count('active'), revoked: count('revoked'), connections, denied, denials,
-        hourly: hourlyBuckets(issued ?? [], now),
+        hourly: hourlyBuckets(issued?.rows ?? [], now),
       };
     });
   }
