@@ -30,6 +30,7 @@ COPY plugins ./plugins
 COPY testing ./testing
 COPY migrations ./migrations
 COPY scripts ./scripts
+COPY admin-ui ./admin-ui
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
@@ -42,6 +43,10 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The admin console is bundled at run time from the shell and the pages of the enabled plugins (docs/admin-ui.md):
+# their sources ship beside dist, as in the npm package.
+COPY --from=build /app/admin-ui/src ./admin-ui/src
+COPY --from=build /app/plugins ./plugins
 # SQLite database and signing keys (files mode 0600) live on the volume, owned by the runtime user.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

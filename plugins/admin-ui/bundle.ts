@@ -4,8 +4,8 @@
  * request for the console, and kept in memory with its gzip and hash.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { AdminPage } from 'authplane';
@@ -34,7 +34,8 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
 /**
  * A page's module as a file path. Compiled plugins (dist/plugins/…) name their page sources by their compiled
  * location; the sources are shipped beside dist, unchanged, so the same path without `dist/` is tried next, and a
- * `.js` name is tried as `.ts`.
+ * `.js` name is tried as `.ts`. In the esbuild bundle (dist/bundle/…, what the package's entry points load) a
+ * plugin's folder is gone from the path: its page is then found by file name among the shipped plugins' pages.
  */
 export function pageModulePath(page: AdminPage, root: string): string {
   const path = page.module.startsWith('file:') ? fileURLToPath(page.module) : page.module;
@@ -44,9 +45,18 @@ export function pageModulePath(page: AdminPage, root: string): string {
     const source = join(root, path.slice(inDist.length));
     candidates.push(source, source.replace(/\.js$/, '.ts'));
   }
-  const found = candidates.find((c) => existsSync(c));
+  const found = candidates.find((c) => existsSync(c)) ?? (path.startsWith(inDist) ? shippedPage(root, basename(path)) : undefined);
   if (!found) throw new Error(`admin page '${page.path}': its module ${page.module} does not exist`);
   return found;
+}
+
+/** The one `plugins/<name>/admin-ui/<file>` of the package with this file name (`.js` read as `.ts`). */
+function shippedPage(root: string, file: string): string | undefined {
+  const plugins = join(root, 'plugins');
+  if (!existsSync(plugins)) return undefined;
+  const names = [...new Set([file, file.replace(/\.js$/, '.ts')])];
+  const found = readdirSync(plugins).flatMap((plugin) => names.map((name) => join(plugins, plugin, 'admin-ui', name))).filter((c) => existsSync(c));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 const RESOLVING = Symbol('resolving');

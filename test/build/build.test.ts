@@ -28,7 +28,7 @@ const CMD = JSON.parse(instruction('CMD')!) as string[];
 /** A user's config: TypeScript syntax, the published entry points, and a plugin of its own. */
 const USER_CONFIG = `
 import { defineConfig, definePlugin, InvalidRequest } from 'authplane';
-import { auditDb, keystoreKeyfile, storageSqlite } from 'authplane/plugins';
+import { adminUi, auditDb, keystoreKeyfile, storageSqlite } from 'authplane/plugins';
 
 interface Probe { kernel_module: string }
 const probe: Probe = { kernel_module: import.meta.resolve('authplane') };
@@ -46,12 +46,12 @@ const buildProbe = definePlugin({
 export default defineConfig({
   storage: { sqlite: { path: 'data/authserver.db' } },
   signing: { keyPath: 'data/keys' },
-  plugins: [storageSqlite(), keystoreKeyfile(), auditDb(), buildProbe()],
+  plugins: [storageSqlite(), keystoreKeyfile(), auditDb(), adminUi(), buildProbe()],
 });
 `;
 
 const root = mkdtempSync(join(tmpdir(), 'authplane-build-'));
-/** The runtime stage's WORKDIR: package.json, dist/ and the pruned node_modules, as in the image. */
+/** The runtime stage's WORKDIR: package.json, dist/, the pruned node_modules and the console's sources, as in the image. */
 let app: string;
 const buildLog: string[] = [];
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -78,7 +78,7 @@ before(async () => {
 
 test('the docker build context is what .dockerignore leaves: the sources the build needs, no local state', () => {
   const kept = new Set(contextFiles(REPO_ROOT));
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'bin/authserver.ts', 'kernel/index.ts', 'testing/index.ts', 'scripts/bundle.mjs']) {
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.build.json', 'bin/authserver.ts', 'kernel/index.ts', 'testing/index.ts', 'scripts/bundle.mjs', 'admin-ui/src/app/main.ts']) {
     assert.ok(kept.has(file), `${file} is in the build context`);
   }
   for (const prefix of ['node_modules/', 'dist/', 'data/', '.git/', 'test/', 'sdk/']) {
@@ -201,6 +201,15 @@ test('the image command serves with a TypeScript config that imports authplane f
   assert.equal(exported.status, 200, await exported.clone().text());
   await exported.text();
   await waitFor('the log line of the long-read worker', () => output().includes('long-read worker thread started'), { lastSeen: output });
+
+  // The console is bundled at run time from the sources the image ships beside dist: the shell and the audit page.
+  const shell = await fetch(`${adminUrl}/admin/ui/`);
+  assert.equal(shell.status, 200, await shell.clone().text());
+  const script = /<script[^>]+src="([^"]+)"/.exec(await shell.text())?.[1];
+  assert.ok(script, 'the shell names its bundle');
+  const bundle = await fetch(new URL(script, `${adminUrl}/admin/ui/`));
+  assert.equal(bundle.status, 200);
+  assert.match(await bundle.text(), /ap-audit-page/);
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output());
