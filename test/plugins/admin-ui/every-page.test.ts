@@ -11,11 +11,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { broker } from 'authplane/plugins';
+import { broker, oidcFederation } from 'authplane/plugins';
 import type { Page } from 'playwright-core';
 import { seriousViolations } from '../../helpers/axe.js';
 import { chromiumMissing, launchChromium, openPage } from '../../helpers/chromium.js';
-import { ADMIN_KEY, REPO_ROOT, basePlugins, startServer, tempDir } from '../../helpers/server.js';
+import { ADMIN_KEY, REPO_ROOT, basePlugins, freePort, startServer, tempDir } from '../../helpers/server.js';
+import { startUpstreamIdp } from '../oidc-federation/upstream-idp.js';
 import exampleConfig from '../../../authplane.config.js';
 
 const UPDATE = process.env.AUTHPLANE_UPDATE_SCREENSHOTS === '1';
@@ -49,7 +50,17 @@ test('every page in the navigation renders, has no serious accessibility violati
   const plugins = exampleConfig.plugins!
     .filter((p) => !base.has(p.definition.name))
     .map((p) => (p.definition.name === 'broker' ? broker({ encryption: { devKeyFile } }) : p));
-  const server = await startServer(t, { plugins });
+  // Federation needs an upstream to start: one loopback OpenID provider (the example config has none).
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const acme = await startUpstreamIdp(t, 'acme', issuer);
+  plugins.push(
+    oidcFederation({
+      providers: [{ id: acme.id, displayName: 'Acme ID', issuer: acme.issuer, clientId: acme.clientId, clientSecretEnv: 'ACME_CLIENT_SECRET', scopes: ['openid', 'email'] }],
+      outbound: { allowPrivateAddresses: true },
+    }),
+  );
+  const server = await startServer(t, { plugins, env: { ACME_CLIENT_SECRET: acme.secret }, config: { server: { address: `127.0.0.1:${port}`, issuer } } });
   // Something on the pages: a client, a user, refusals.
   const created = await server.admin('/admin/clients', {
     method: 'POST',
