@@ -61,9 +61,16 @@ test('after kill -9 under load, every machine token whose response was received 
   assert.ok(failed > 0, 'requests were still in flight when the server was killed');
 
   const second = await spawnServe(t, { cwd: dir, args: ['--config', config], env });
-  const listed = await admin(second.adminUrl!, `/admin/issuances?client=${client.client_id}&limit=5000`);
-  assert.equal(listed.status, 200);
-  const rows = new Set(((await listed.json()).issuances as { jti: string }[]).map((i) => i.jti));
+  const rows = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const page = `/admin/issuances?client=${client.client_id}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const listed = await admin(second.adminUrl!, page);
+    assert.equal(listed.status, 200, await listed.clone().text());
+    const body = (await listed.json()) as { issuances: { jti: string }[]; next: string | null };
+    for (const issuance of body.issuances) rows.add(issuance.jti);
+    cursor = body.next;
+  } while (cursor);
   const lost = received.filter((jti) => !rows.has(jti));
   assert.deepEqual(lost, [], `${lost.length} of ${received.length} answered tokens have no issuance row`);
   second.child.kill('SIGTERM');
