@@ -15,7 +15,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { badRequest } from '../errors.js';
-import { readRows } from './off-loop-reads.js';
 
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
@@ -223,11 +222,12 @@ function keysetQuery(query: Knex.QueryBuilder, order: PageOrder, page: PageReque
 
 /**
  * Runs one page of a list: `query` is the list's SELECT with its filters (no order, no limit). This is the one
- * place a page query is executed; on SQLite it runs on the long-read worker (off-loop-reads.ts), so a page whose
- * filter walks many rows never holds the writer or the event loop.
+ * place a page query is executed. A page is an index range scan of at most `limit + 1` rows (each list's index
+ * matches its order and filters; test/storage/keyset-paging.test.ts checks the plans), so it runs on the server's
+ * own connection: on the long-read worker (off-loop-reads.ts) it would wait behind an export's whole read.
  */
 export async function runPage<Row extends object>(query: Knex.QueryBuilder, order: PageOrder, page: PageRequest): Promise<Page<Row>> {
-  const rows = await readRows<Row>(keysetQuery(query, order, page));
+  const rows = (await keysetQuery(query, order, page)) as Row[];
   return toPage(rows, order, page);
 }
 

@@ -20,7 +20,7 @@ const EXPECTED: Record<string, string[]> = {
   refresh_tokens: ['refresh_tokens_expires_at_index', 'refresh_families_expires_at_index', 'refresh_families_expires_at_index'],
   sessions: ['sessions_expires_at_index', 'sessions_revoked_at_index'],
   login_failures: ['login_failures_window_start_index'],
-  audit_events: ['audit_events_time_index'],
+  audit_events: ['audit_events_time_id_index'],
   dpop_nonces: ['sqlite_autoindex_dpop_proof_jtis_1'],
   assertion_jti: ['assertion_jtis_expires_at_index'],
   rate_limit_windows: ['rate_limit_windows_window_start_index'],
