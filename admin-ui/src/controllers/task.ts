@@ -53,6 +53,12 @@ export class ApiTask<T> implements ReactiveController {
     if (this.status === 'loading') this.status = this.value === undefined ? 'idle' : 'ok';
   }
 
+  /** Aborts the run in flight and forgets its error: a form opened afresh shows no problem from its last use. */
+  reset(): void {
+    this.abort();
+    this.error = undefined;
+  }
+
   hostDisconnected(): void {
     this.abort();
   }

@@ -5,7 +5,7 @@
  * the API answers no token or ciphertext.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { ApiError, ApiTask, ListController, api, controls, define, type ApDialog, type Column } from 'authplane/admin-ui';
+import { ApiError, ApiTask, ListController, api, controls, define, ApDialog, type Column } from 'authplane/admin-ui';
 import 'authplane/admin-ui';
 
 type Protocol = 'oauth' | 'api_key' | 'service_account';
@@ -139,16 +139,12 @@ export class ApBrokerPage extends LitElement {
     void this.#grants.reload(this.filter);
   }
 
-  #dialog(id: string): ApDialog {
-    return this.renderRoot.querySelector<ApDialog>(`#${id}`)!;
-  }
 
   #open(provider?: Provider) {
     this.editing = provider;
     this.draft = draftOf(provider);
-    this.#save.abort();
-    this.#save.error = undefined;
-    void this.#dialog('edit').show();
+    this.#save.reset();
+    void ApDialog.in(this.renderRoot, 'edit').show();
   }
 
   async #submit(event: Event) {
@@ -161,21 +157,20 @@ export class ApBrokerPage extends LitElement {
     if (!saved) return;
     if (editing) this.#providers.replace(saved, (a, b) => a.id === b.id);
     else this.#providers.prepend(saved);
-    this.#dialog('edit').close('saved');
+    ApDialog.in(this.renderRoot, 'edit').close('saved');
   }
 
   #ask(dialog: 'delete' | 'revoke', patch: { deleting?: Provider; revoking?: Grant }) {
     Object.assign(this, patch);
-    this.#remove.abort();
-    this.#remove.error = undefined;
-    void this.#dialog(dialog).show();
+    this.#remove.reset();
+    void ApDialog.in(this.renderRoot, dialog).show();
   }
 
   async #delete(cascade: boolean) {
     const provider = this.deleting!;
     await this.#remove.run((signal) => api.delete(`/admin/broker-providers/${encodeURIComponent(provider.id)}`, { signal, query: cascade ? { cascade: true } : undefined }));
     if (this.#remove.status !== 'ok') return;
-    this.#dialog('delete').close('deleted');
+    ApDialog.in(this.renderRoot, 'delete').close('deleted');
     void this.#providers.reload();
     void this.#grants.reload();
   }
@@ -184,7 +179,7 @@ export class ApBrokerPage extends LitElement {
     const grant = this.revoking!;
     await this.#remove.run((signal) => api.delete(`/admin/broker-grants/${encodeURIComponent(grant.user_id)}/${encodeURIComponent(grant.provider_id)}`, { signal }));
     if (this.#remove.status !== 'ok') return;
-    this.#dialog('revoke').close('revoked');
+    ApDialog.in(this.renderRoot, 'revoke').close('revoked');
     void this.#grants.reload();
   }
 
@@ -277,7 +272,7 @@ export class ApBrokerPage extends LitElement {
       <ap-dialog id="edit" heading=${this.editing ? `Edit ${this.editing.display_name}` : 'New provider'}>
         ${this.#form()}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('edit').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'edit').close('cancel')}>Cancel</button>
           <button type="submit" form="provider-form" class="primary" ?disabled=${this.#save.status === 'loading'}>${this.editing ? 'Save' : 'Create provider'}</button>
         </div>
       </ap-dialog>
@@ -285,7 +280,7 @@ export class ApBrokerPage extends LitElement {
         ${refusal ? html`<p class="form-problem" role="alert">${refusal.message}</p>` : html`<p>Broker resources can no longer name it.</p>`}
         ${cascade ? html`<p>Deleting it anyway revokes those grants first.</p>` : nothing}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('delete').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'delete').close('cancel')}>Cancel</button>
           ${cascade
             ? html`<button type="button" class="danger" @click=${() => this.#delete(true)}>Revoke the grants and delete</button>`
             : html`<button type="button" class="danger" @click=${() => this.#delete(false)}>Delete provider</button>`}
@@ -295,7 +290,7 @@ export class ApBrokerPage extends LitElement {
         ${this.revoking ? html`<p>${this.revoking.user_id} will have to connect ${this.revoking.provider ?? this.revoking.provider_id} again.</p>` : nothing}
         ${refusal ? html`<p class="form-problem" role="alert">${refusal.message}</p>` : nothing}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('revoke').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'revoke').close('cancel')}>Cancel</button>
           <button type="button" class="danger" @click=${() => this.#revoke()}>Revoke grant</button>
         </div>
       </ap-dialog>`;

@@ -122,8 +122,7 @@ export class ApClientsPage extends LitElement {
     this.editing = client;
     this.draft = client ? draftOf(client) : emptyDraft();
     this.secret = undefined;
-    this.#save.abort();
-    this.#save.error = undefined;
+    this.#save.reset();
     void this.#dialog.show();
   }
 

@@ -4,7 +4,7 @@
  * field) and delete one.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { ApiError, ApiTask, ListController, api, controls, define, type ApDialog, type Column } from 'authplane/admin-ui';
+import { ApiError, ApiTask, ListController, api, controls, define, ApDialog, type Column } from 'authplane/admin-ui';
 import 'authplane/admin-ui';
 
 interface Link {
@@ -66,15 +66,11 @@ export class ApFrontingPage extends LitElement {
     void this.#list.reload();
   }
 
-  #dialog(id: string): ApDialog {
-    return this.renderRoot.querySelector<ApDialog>(`#${id}`)!;
-  }
 
   #open() {
     this.draft = { source: '', target: '', scope_map: '' };
-    this.#save.abort();
-    this.#save.error = undefined;
-    void this.#dialog('create').show();
+    this.#save.reset();
+    void ApDialog.in(this.renderRoot, 'create').show();
   }
 
   async #submit(event: Event) {
@@ -83,21 +79,20 @@ export class ApFrontingPage extends LitElement {
     const link = await this.#save.run((signal) => api.post<Link>('/admin/fronting', body, { signal }));
     if (!link) return;
     this.#list.prepend(link);
-    this.#dialog('create').close('saved');
+    ApDialog.in(this.renderRoot, 'create').close('saved');
   }
 
   #askDelete(link: Link) {
     this.deleting = link;
-    this.#remove.abort();
-    this.#remove.error = undefined;
-    void this.#dialog('delete').show();
+    this.#remove.reset();
+    void ApDialog.in(this.renderRoot, 'delete').show();
   }
 
   async #delete() {
     const link = this.deleting!;
     await this.#remove.run((signal) => api.delete(`/admin/fronting/${encodeURIComponent(link.id)}`, { signal }));
     if (this.#remove.status !== 'ok') return;
-    this.#dialog('delete').close('deleted');
+    ApDialog.in(this.renderRoot, 'delete').close('deleted');
     void this.#list.reload();
   }
 
@@ -143,7 +138,7 @@ export class ApFrontingPage extends LitElement {
           ${this.#field('scope_map', 'Scope map', { type: 'textarea', hint: 'One source scope a line: source:scope = target:scope another:scope' })}
         </form>
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('create').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'create').close('cancel')}>Cancel</button>
           <button type="submit" form="link-form" class="primary" ?disabled=${this.#save.status === 'loading'}>Create link</button>
         </div>
       </ap-dialog>
@@ -154,7 +149,7 @@ export class ApFrontingPage extends LitElement {
           : nothing}
         ${this.#remove.error ? html`<p class="form-problem" role="alert">${this.#remove.error.message}</p>` : nothing}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('delete').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'delete').close('cancel')}>Cancel</button>
           <button type="button" class="danger" @click=${() => this.#delete()}>Delete link</button>
         </div>
       </ap-dialog>`;

@@ -4,7 +4,7 @@
  * subject mappings (the issuer's `sub` → our user) used in `strict` subject mode.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { ApiError, ApiTask, ListController, api, controls, define, type ApDialog, type Column } from 'authplane/admin-ui';
+import { ApiError, ApiTask, ListController, api, controls, define, ApDialog, type Column } from 'authplane/admin-ui';
 import 'authplane/admin-ui';
 
 interface Policy {
@@ -71,9 +71,6 @@ export class ApXaaPage extends LitElement {
     void this.#issuers.run(async (signal) => (await api.get<{ idps: Issuer[] }>('/admin/idps', { signal })).idps);
   }
 
-  #dialog(id: string): ApDialog {
-    return this.renderRoot.querySelector<ApDialog>(`#${id}`)!;
-  }
 
   #issuerName(id: string): string {
     return this.#issuers.value?.find((i) => i.id === id)?.name ?? id;
@@ -85,16 +82,14 @@ export class ApXaaPage extends LitElement {
     this.draft = policy
       ? { idp: this.#issuerName(policy.idp_id), client_ids: policy.client_ids.join(' '), scopes: policy.scopes.join(' '), resources: policy.resources.join('\n'), enabled: policy.enabled }
       : { idp: first, client_ids: '', scopes: '', resources: '', enabled: true };
-    this.#save.abort();
-    this.#save.error = undefined;
-    void this.#dialog('policy').show();
+    this.#save.reset();
+    void ApDialog.in(this.renderRoot, 'policy').show();
   }
 
   #openMapping() {
     this.mapping = { idp: this.#issuers.value?.[0]?.name ?? '', idp_subject: '', subject: '' };
-    this.#save.abort();
-    this.#save.error = undefined;
-    void this.#dialog('mapping').show();
+    this.#save.reset();
+    void ApDialog.in(this.renderRoot, 'mapping').show();
   }
 
   async #submitPolicy(event: Event) {
@@ -108,7 +103,7 @@ export class ApXaaPage extends LitElement {
     if (!saved) return;
     if (editing) this.#policies.replace(saved, (a, b) => a.id === b.id);
     else this.#policies.prepend(saved);
-    this.#dialog('policy').close('saved');
+    ApDialog.in(this.renderRoot, 'policy').close('saved');
   }
 
   async #submitMapping(event: Event) {
@@ -119,7 +114,7 @@ export class ApXaaPage extends LitElement {
       | undefined;
     if (!saved) return;
     this.#mappings.prepend(saved);
-    this.#dialog('mapping').close('saved');
+    ApDialog.in(this.renderRoot, 'mapping').close('saved');
   }
 
   async #delete(path: string, list: ListController<Policy> | ListController<Mapping>) {
@@ -204,7 +199,7 @@ export class ApXaaPage extends LitElement {
           ${this.#field(this.draft, setDraft, 'enabled', 'Enabled', { type: 'checkbox' })}
         </form>
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('policy').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'policy').close('cancel')}>Cancel</button>
           <button type="submit" form="policy-form" class="primary" ?disabled=${this.#save.status === 'loading'}>${this.editing ? 'Save' : 'Create policy'}</button>
         </div>
       </ap-dialog>
@@ -216,7 +211,7 @@ export class ApXaaPage extends LitElement {
           ${this.#field(this.mapping, setMapping, 'subject', 'Our subject', { hint: 'A user id of this server.' })}
         </form>
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('mapping').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'mapping').close('cancel')}>Cancel</button>
           <button type="submit" form="mapping-form" class="primary" ?disabled=${this.#save.status === 'loading'}>Create mapping</button>
         </div>
       </ap-dialog>`;

@@ -5,7 +5,7 @@
  * choice of deleting them too. Every action is an admin API call; a refused field is shown next to that field.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { ApiError, ApiTask, ListController, api, controls, define, type ApDialog, type Column } from 'authplane/admin-ui';
+import { ApiError, ApiTask, ListController, api, controls, define, ApDialog, type Column } from 'authplane/admin-ui';
 import 'authplane/admin-ui';
 
 interface Scope {
@@ -117,16 +117,12 @@ export class ApResourcesPage extends LitElement {
     void this.#list.reload();
   }
 
-  #dialog(id: string): ApDialog {
-    return this.renderRoot.querySelector<ApDialog>(`#${id}`)!;
-  }
 
   #open(resource?: Resource) {
     this.editing = resource;
     this.draft = resource ? draftOf(resource) : emptyDraft();
-    this.#save.abort();
-    this.#save.error = undefined;
-    void this.#dialog('edit').show();
+    this.#save.reset();
+    void ApDialog.in(this.renderRoot, 'edit').show();
   }
 
   #set(patch: Partial<Draft>) {
@@ -153,21 +149,20 @@ export class ApResourcesPage extends LitElement {
     }
     // Another resource's metadata URL can change with this one (a path now shared): read the list again.
     void this.#list.reload();
-    this.#dialog('edit').close('saved');
+    ApDialog.in(this.renderRoot, 'edit').close('saved');
   }
 
   #askDelete(resource: Resource) {
     this.deleting = resource;
-    this.#remove.abort();
-    this.#remove.error = undefined;
-    void this.#dialog('delete').show();
+    this.#remove.reset();
+    void ApDialog.in(this.renderRoot, 'delete').show();
   }
 
   async #delete(cascade: boolean) {
     const target = this.deleting!;
     await this.#remove.run((signal) => api.delete(`/admin/resources/${encodeURIComponent(target.id)}`, { signal, query: cascade ? { cascade: true } : undefined }));
     if (this.#remove.status !== 'ok') return;
-    this.#dialog('delete').close('deleted');
+    ApDialog.in(this.renderRoot, 'delete').close('deleted');
     void this.#list.reload();
   }
 
@@ -253,7 +248,7 @@ export class ApResourcesPage extends LitElement {
       <ap-dialog id="edit" heading=${this.editing ? `Edit ${this.editing.display_name}` : 'New resource'}>
         ${this.#form()}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('edit').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'edit').close('cancel')}>Cancel</button>
           <button type="submit" form="resource-form" class="primary" ?disabled=${this.#save.status === 'loading'}>${this.editing ? 'Save' : 'Create resource'}</button>
         </div>
       </ap-dialog>
@@ -265,7 +260,7 @@ export class ApResourcesPage extends LitElement {
             ? html`<p class="form-problem" role="alert">${refusal.message}</p>`
             : html`<p>Tokens for <code>${deleting?.uri}</code> can no longer be issued once it is deleted.</p>`}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('delete').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'delete').close('cancel')}>Cancel</button>
           ${blocked
             ? html`<button type="button" class="danger" @click=${() => this.#delete(true)}>Delete it and its dependents</button>`
             : html`<button type="button" class="danger" @click=${() => this.#delete(false)}>Delete</button>`}

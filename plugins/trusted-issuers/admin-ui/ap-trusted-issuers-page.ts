@@ -4,7 +4,7 @@
  * workload rules (which token subject and claims authenticate which client).
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { ApiError, ApiTask, ListController, api, controls, define, type ApDialog, type Column } from 'authplane/admin-ui';
+import { ApiError, ApiTask, ListController, api, controls, define, ApDialog, type Column } from 'authplane/admin-ui';
 import 'authplane/admin-ui';
 
 interface Issuer {
@@ -88,16 +88,12 @@ export class ApTrustedIssuersPage extends LitElement {
     void this.#list.reload();
   }
 
-  #dialog(id: string): ApDialog {
-    return this.renderRoot.querySelector<ApDialog>(`#${id}`)!;
-  }
 
   #open(issuer?: Issuer) {
     this.editing = issuer;
     this.draft = issuer ? draftOf(issuer) : emptyDraft();
-    this.#save.abort();
-    this.#save.error = undefined;
-    void this.#dialog('edit').show();
+    this.#save.reset();
+    void ApDialog.in(this.renderRoot, 'edit').show();
   }
 
   async #submit(event: Event) {
@@ -110,7 +106,7 @@ export class ApTrustedIssuersPage extends LitElement {
     if (!saved) return;
     if (editing) this.#list.replace(saved, (a, b) => a.id === b.id);
     else this.#list.prepend(saved);
-    this.#dialog('edit').close('saved');
+    ApDialog.in(this.renderRoot, 'edit').close('saved');
   }
 
   async #refresh(issuer: Issuer) {
@@ -125,7 +121,7 @@ export class ApTrustedIssuersPage extends LitElement {
     this.notice = undefined;
     await this.#action.run((signal) => api.delete(`/admin/idps/${encodeURIComponent(issuer.id)}`, { signal }));
     if (this.#action.status !== 'ok') return;
-    this.#dialog('delete').close('deleted');
+    ApDialog.in(this.renderRoot, 'delete').close('deleted');
     this.notice = `${issuer.name} deleted.`;
     void this.#list.reload();
   }
@@ -133,9 +129,8 @@ export class ApTrustedIssuersPage extends LitElement {
   async #showRules(issuer: Issuer) {
     this.selected = issuer;
     this.rule = { subject: '', client_id: '', claims: '' };
-    this.#addRule.abort();
-    this.#addRule.error = undefined;
-    void this.#dialog('rules').show();
+    this.#addRule.reset();
+    void ApDialog.in(this.renderRoot, 'rules').show();
     await this.#rules.run(async (signal) => (await api.get<{ rules: Rule[] }>(`/admin/idps/${encodeURIComponent(issuer.id)}/workload-rules`, { signal })).rules);
   }
 
@@ -207,7 +202,7 @@ export class ApTrustedIssuersPage extends LitElement {
           <button type="button" @click=${() => this.#open(i)} aria-label="Edit ${i.name}">Edit</button>
           <button type="button" @click=${() => this.#refresh(i)} aria-label="Refresh the JWKS of ${i.name}">Refresh JWKS</button>
           <button type="button" @click=${() => this.#showRules(i)} aria-label="Workload rules of ${i.name}">Workload rules</button>
-          <button type="button" class="danger" @click=${() => ((this.selected = i), this.#action.abort(), (this.#action.error = undefined), this.#dialog('delete').show())}
+          <button type="button" class="danger" @click=${() => ((this.selected = i), this.#action.reset(), ApDialog.in(this.renderRoot, 'delete').show())}
             aria-label="Delete ${i.name}">Delete</button>
         </div>`,
       },
@@ -236,19 +231,19 @@ export class ApTrustedIssuersPage extends LitElement {
           ${this.#field('workload', 'Workload tokens may authenticate clients', { type: 'checkbox' })}
         </form>
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('edit').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'edit').close('cancel')}>Cancel</button>
           <button type="submit" form="issuer-form" class="primary" ?disabled=${this.#save.status === 'loading'}>${this.editing ? 'Save' : 'Create issuer'}</button>
         </div>
       </ap-dialog>
       <ap-dialog id="rules" heading=${this.selected ? `Workload rules of ${this.selected.name}` : 'Workload rules'}>
         ${this.selected ? this.#rulesView() : nothing}
-        <div slot="actions"><button type="button" @click=${() => this.#dialog('rules').close('done')}>Done</button></div>
+        <div slot="actions"><button type="button" @click=${() => ApDialog.in(this.renderRoot, 'rules').close('done')}>Done</button></div>
       </ap-dialog>
       <ap-dialog id="delete" heading=${this.selected ? `Delete ${this.selected.name}?` : 'Delete'}>
         <p>Its assertions and workload tokens are refused once it is deleted.</p>
         ${actionError ? html`<p class="form-problem" role="alert">${actionError.message}</p>` : nothing}
         <div slot="actions">
-          <button type="button" @click=${() => this.#dialog('delete').close('cancel')}>Cancel</button>
+          <button type="button" @click=${() => ApDialog.in(this.renderRoot, 'delete').close('cancel')}>Cancel</button>
           <button type="button" class="danger" @click=${() => this.#delete(this.selected!)}>Delete issuer</button>
         </div>
       </ap-dialog>`;

@@ -8,6 +8,13 @@ import { emit } from '../../app/events.js';
 import { controls } from '../../styles/theme.js';
 
 export class ApDialog extends LitElement {
+  /** The dialog with this id in a page's shadow root (`ApDialog.in(this.renderRoot, 'edit').show()`). */
+  static in(root: ParentNode, id: string): ApDialog {
+    const dialog = root.querySelector<ApDialog>(`ap-dialog#${id}`);
+    if (!dialog) throw new Error(`no <ap-dialog id="${id}"> in this page`);
+    return dialog;
+  }
+
   static override properties = { heading: { type: String } };
   static override styles = [
     controls,
