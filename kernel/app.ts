@@ -10,11 +10,10 @@ import { createHookCatalog, createRegistryCatalog, type HookCatalog, type Regist
 import { buildHandler, Listener } from './http/listener.js';
 import { RouteTable } from './http/routes.js';
 import { registerSystemRoutes } from './http/system-routes.js';
-import { LoadedKeyRing } from './keys/keyring.js';
-import { unsharedKeyStoreWarning } from './keys/shared-store.js';
+import { SigningKeys } from './keys/signing-keys.js';
 import { AuditQueue, MIN_INTERVAL_MS } from './observe/audit.js';
 import { createLogger } from './observe/logger.js';
-import { loadTracing, traceKnexQueries } from './observe/tracing.js';
+import { loadTracing } from './observe/tracing.js';
 import { Metrics } from './observe/metrics.js';
 import { RequestMetrics } from './observe/request-metrics.js';
 import type { CallOnly, RegisterApi, RuntimeApi } from './plugin/api.js';
@@ -22,11 +21,10 @@ import { assertCurrentContract, type PluginLifecycle } from './plugin/define.js'
 import { callOnlyHooks, freezeHooks, tapOnlyHooks, type TapRecord } from './plugin/facades.js';
 import { dependencyClosure, orderPlugins, runPhase } from './plugin/order.js';
 import { ServiceDirectory } from './plugin/services.js';
-import { openDatabase, type ReaderSlot } from './storage/database.js';
 import type { Dialect } from './storage/dialect.js';
-import { migrateLatest, type Migration } from './storage/migrations.js';
-import { attachOffLoopReader, OffLoopReader, readRows } from './storage/off-loop-reads.js';
-import { ReplicaMessages } from './storage/replicas.js';
+import { readRows, type OffLoopReader } from './storage/off-loop-reads.js';
+import type { ReplicaMessages } from './storage/replicas.js';
+import { ServerStorage } from './storage/server-storage.js';
 import { createClientAuthentication } from './token/client-auth.js';
 import { checkGrantLifetimes } from './token/grant.js';
 import { createTokenIssuer, type AccessTokenIssuer } from './token/issuer.js';
@@ -78,7 +76,6 @@ export class AuthPlane {
   readonly routes = new RouteTable();
   readonly taps: TapRecord[] = [];
   readonly version = packageVersion();
-  readonly #migrations: Migration[] = [];
   readonly #services = new ServiceDirectory();
   readonly #phaseTimeout: number;
   readonly #env: NodeJS.ProcessEnv;
@@ -87,12 +84,8 @@ export class AuthPlane {
   #callOnlyHooks: CallOnly<HookCatalog> | undefined;
   /** What each plugin's register returned for this server, in dependsOn order: its per-server lifecycle. */
   readonly #lifecycles: { name: string; lifecycle: PluginLifecycle }[] = [];
-  #db: Knex | undefined;
-  #dialect: Dialect | undefined;
-  #reader: ReaderSlot | undefined;
-  #offLoop: OffLoopReader | undefined;
-  #explainStorageError: (error: unknown) => string | undefined = () => undefined;
-  #keys: LoadedKeyRing | undefined;
+  readonly #storage: ServerStorage;
+  readonly #keys: SigningKeys;
   #tokens: AccessTokenIssuer | undefined;
   /** What plugins get as `runtime.tokens`: the issuer without issueAccessToken (grants issue through their context). */
   #publicTokens: TokenIssuer | undefined;
@@ -103,10 +96,6 @@ export class AuthPlane {
   #initialized: string[] = [];
   #stopping: Promise<void> | undefined;
   readonly #stopSignal = new AbortController();
-  #keyReload: NodeJS.Timeout | undefined;
-  #keyStore: KeyStore | undefined;
-  #unwatchKeys: (() => void) | undefined;
-  #replicas: ReplicaMessages | undefined;
 
   constructor(user: AuthPlaneConfig, options: CreateOptions = {}) {
     this.resolved = resolveConfig(user, options.env ?? process.env);
@@ -117,6 +106,8 @@ export class AuthPlane {
     const secretPaths = secretLeaves(this.resolved.schema).map((l) => l.path.join('.'));
     this.log = createLogger({ log: { level: options.logLevel ?? this.config.log.level } }, secretPaths, options.logDestination);
     this.metrics = new Metrics();
+    this.#storage = new ServerStorage(this.config, this.registries.storageDrivers, this.log);
+    this.#keys = new SigningKeys(this.config, this.registries.keyStores, this.log);
     this.#audit = new AuditQueue(this.hooks.auditSinks, this.log.child({ component: 'audit' }), MIN_INTERVAL_MS, this.metrics);
     for (const warning of this.resolved.warnings) this.log.warn(warning);
     if (options.servingWarnings !== false) for (const warning of this.resolved.servingWarnings) this.log.warn(warning);
@@ -124,39 +115,29 @@ export class AuthPlane {
   }
 
   get db(): Knex {
-    if (!this.#db) throw new Error('the database is not open yet');
-    return this.#db;
+    return this.#storage.db;
   }
 
   get keys(): KeyRing {
-    if (!this.#keys) throw new Error('the signing keys are not loaded yet');
-    return this.#keys;
+    return this.#keys.ring;
   }
 
   /** The key store in use (after boot): its name, where it keeps the keys, and whether replicas share it. */
   get keyStore(): KeyStoreStatus {
-    const described = this.#keyStore?.describe?.();
-    return {
-      name: this.config.signing.keyStore,
-      ...(described ? { shared: described.shared, location: described.location } : {}),
-      watched: typeof this.#keyStore?.watch === 'function',
-    };
+    return this.#keys.status;
   }
 
   /** Messages between the servers sharing the database (a no-op without a channel, e.g. on SQLite). */
   get replicas(): ReplicaMessages {
-    if (!this.#replicas) throw new Error('the database is not open yet');
-    return this.#replicas;
+    return this.#storage.replicas;
   }
 
   /**
    * Re-reads the signing keys now (SIGHUP, `authserver serve`): a key written to the store by hand or restored from
    * a backup is published without waiting for the reload interval. True when something changed.
    */
-  async reloadKeys(): Promise<boolean> {
-    const changed = await this.keys.reload();
-    this.log.info({ changed, kid: this.keys.currentKid }, 'signing keys reloaded on request');
-    return changed;
+  reloadKeys(): Promise<boolean> {
+    return this.#keys.reload();
   }
 
   get discovery(): Discovery {
@@ -164,7 +145,7 @@ export class AuthPlane {
   }
 
   #register(): void {
-    this.#migrations.push(tokenIssuances0001, issuanceLineage0002, issuanceResource0003);
+    this.#storage.migrations.push(tokenIssuances0001, issuanceLineage0002, issuanceResource0003);
     registerTokenPurgeTargets(this.registries, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
     const instances = ordered.map((p) => p.instance);
@@ -181,7 +162,7 @@ export class AuthPlane {
           this.routes.add({ listener: on, method, path, handler, options, owner: name }),
         provide: (service, impl) => this.#services.provide(name, service, impl),
         use: (service) => this.#services.use(name, deps, service),
-        migrations: (list) => this.#migrations.push(...list),
+        migrations: (list) => this.#storage.migrations.push(...list),
         runtime: () => this.runtimeApi(name),
         env: Object.fromEntries((plugin.instance.definition.env ?? []).map((v) => [v, this.#env[v]])),
         environmentVariable: (variable) => this.#env[variable],
@@ -259,16 +240,16 @@ export class AuthPlane {
   async boot(options: { migrate?: boolean } = {}): Promise<void> {
     await this.openDatabase();
     if (options.migrate !== false) await this.migrate();
-    const store = await this.openKeyStore();
-    this.#keys = await LoadedKeyRing.open(store, this.config.signing.retiredKeyRetention, this.log.child({ component: 'keys' }));
+    await this.openKeyStore();
+    const keys = await this.#keys.load();
     this.#tokens = createTokenIssuer({
       issuer: this.config.server.issuer,
-      keys: this.#keys,
+      keys,
       hooks: this.hooks,
       maxTtl: this.config.signing.retiredKeyRetention,
       db: () => this.db,
-      dialect: () => this.#dialect!,
-      reader: () => this.#reader!.get(),
+      dialect: () => this.#storage.dialect,
+      reader: () => this.#storage.reader.get(),
       now: this.#now,
     });
     const tokens = this.#tokens;
@@ -292,57 +273,26 @@ export class AuthPlane {
    * The configured key store, without loading keys into a ring (so nothing is generated): boot uses it, and
    * `authserver export`/`import` move the stored keys through it. Needs the database open.
    */
-  async openKeyStore(): Promise<KeyStore> {
-    if (!this.#keyStore) {
-      const storeFactory = this.registries.keyStores.get(this.config.signing.keyStore);
-      if (!storeFactory) {
-        throw new BootError(
-          'AP_ERR_KEY_STORE',
-          `key store '${this.config.signing.keyStore}' is not registered (enable keystoreKeyfile() or another key store plugin)`,
-        );
-      }
-      this.#keyStore = await storeFactory({ config: this.config, db: this.db, replicas: this.replicas });
-    }
-    return this.#keyStore;
+  openKeyStore(): Promise<KeyStore> {
+    return this.#keys.openStore({ db: this.db, replicas: this.replicas });
   }
 
   /** The worker that runs long reads off the event loop (SQLite files); undefined until the database is open, or elsewhere. */
   get offLoopReader(): OffLoopReader | undefined {
-    return this.#offLoop;
+    return this.#storage.offLoopReader;
   }
 
   /** The storage dialect, once the database is open. */
   get dialect(): Dialect {
-    if (!this.#dialect) throw new Error('the database is not open yet');
-    return this.#dialect;
+    return this.#storage.dialect;
   }
 
-  async openDatabase(): Promise<Knex> {
-    if (!this.#db) {
-      const storageLog = this.log.child({ component: 'storage' });
-      const { db, dialect, reader, explain, replicaChannel, offLoopDatabase } = await openDatabase(this.config, this.registries.storageDrivers, storageLog);
-      this.#explainStorageError = explain;
-      // A span per knex statement under a traced request (the fast-path statements have theirs where they are used).
-      if (this.config.observability.tracing.enabled) traceKnexQueries(db, dialect.name === 'postgres' ? 'postgresql' : 'sqlite');
-      this.#db = db;
-      this.#dialect = dialect;
-      this.#reader = reader;
-      this.#offLoop = offLoopDatabase && new OffLoopReader(offLoopDatabase, { onStart: () => storageLog.info('long-read worker thread started') });
-      if (this.#offLoop) attachOffLoopReader(db, this.#offLoop);
-      this.#replicas = new ReplicaMessages(replicaChannel, this.log.child({ component: 'replicas' }));
-    }
-    return this.#db;
+  openDatabase(): Promise<Knex> {
+    return this.#storage.open();
   }
 
-  async migrate(): Promise<string[]> {
-    try {
-      const applied = await migrateLatest(this.db, this.#migrations);
-      if (applied.length) this.log.info({ applied }, 'migrations applied');
-      return applied;
-    } catch (cause) {
-      const explained = this.#explainStorageError(cause);
-      throw new BootError('AP_ERR_STORAGE_UNAVAILABLE', explained ?? `cannot migrate the database: ${(cause as Error).message}`, { cause });
-    }
+  migrate(): Promise<string[]> {
+    return this.#storage.migrate();
   }
 
   runtimeApi(plugin = 'kernel'): RuntimeApi {
@@ -361,7 +311,7 @@ export class AuthPlane {
           return self.db;
         },
         get dialect() {
-          return self.#dialect!;
+          return self.#storage.openDialect!;
         },
         get keys() {
           return self.keys;
@@ -405,13 +355,7 @@ export class AuthPlane {
       this.#listeners.push(adminListener);
       addresses.admin = await adminListener.listen(this.config.admin.address);
     }
-    const keys = this.#keys!;
-    // A rotation by the CLI or another replica: at once when the store can be watched, else at the next interval
-    // (which also covers a change a watch missed, e.g. on a network file system).
-    this.#unwatchKeys = this.#keyStore?.watch?.(() => keys.requestReload());
-    this.#keyReload = setInterval(() => keys.requestReload(), this.config.signing.reloadInterval * 1000);
-    this.#keyReload.unref();
-    this.#warnUnsharedKeyStore();
+    this.#keys.follow(this.#storage.openDialect?.name);
     await this.replicas.start();
     for (const { name, lifecycle } of this.#lifecycles) {
       if (lifecycle.start) await runPhase(name, 'start', this.#phaseTimeout, () => lifecycle.start!(this.runtimeApi(name)));
@@ -432,18 +376,12 @@ export class AuthPlane {
     return addresses;
   }
 
-  #warnUnsharedKeyStore(): void {
-    const warning = unsharedKeyStoreWarning(this.keyStore, this.#dialect?.name);
-    if (warning) this.log.warn({ key_store: this.keyStore.name, location: this.keyStore.location }, warning);
-  }
-
   /** Stops accepting, drains in-flight requests (bounded), stops plugins in reverse, flushes audit, closes the db. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopSignal.abort();
       const timeoutMs = this.config.shutdown.timeout * 1000;
-      clearInterval(this.#keyReload);
-      this.#unwatchKeys?.();
+      this.#keys.unfollow();
       await Promise.all(this.#listeners.map((l) => l.close(timeoutMs)));
       const lifecycles = new Map(this.#lifecycles.map((l) => [l.name, l.lifecycle]));
       for (const name of [...this.#initialized].reverse()) {
@@ -457,11 +395,8 @@ export class AuthPlane {
       }
       await this.#tokens?.drain();
       await this.#audit.flush();
-      this.#keys?.close();
-      await this.#replicas?.close();
-      this.#reader?.close();
-      await this.#offLoop?.close();
-      await this.#db?.destroy();
+      this.#keys.close();
+      await this.#storage.close();
       this.log.info('stopped');
       this.log.flush();
     })();
