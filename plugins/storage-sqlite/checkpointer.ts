@@ -176,6 +176,9 @@ export class WalCheckpointer {
     const worker = new Worker(this.#options.workerSource, {
       eval: true,
       workerData: { driver, filename: this.filename },
+      // Plain CommonJS: none of the process's flags (a `--input-type=module` would make the program fail to load,
+      // `--import tsx` would load a compiler it does not need).
+      execArgv: [],
       // It holds one statement and a few messages: a small heap keeps part of what it costs off the resident set.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 },
     });
