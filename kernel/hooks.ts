@@ -31,7 +31,7 @@ import type {
   TokenResponseBody,
 } from './contracts.js';
 import type { CliCommand } from './cli/command.js';
-import { Registry } from './plugin/registry.js';
+import { Registry, type ReadableRegistry } from './plugin/registry.js';
 
 export type ListenerName = 'public' | 'admin';
 export type DiscoveryDocument = Record<string, unknown>;
@@ -165,6 +165,16 @@ export interface AdminPage {
   readonly order?: number;
 }
 
+/**
+ * What a plugin writes into the output directory of `authserver build`, beside the bundled server: things the
+ * built server reads at run time but cannot make there (the admin console's prebuilt bundle, whose page sources a
+ * build does not carry). Runs in the CLI's process after the bundle is written, with the registries of the config.
+ */
+export interface BuildStep {
+  /** Writes into `outDir`; returns one line for the build report (what was written, its size). */
+  run(build: { readonly outDir: string; readonly registries: { readonly [K in keyof RegistryCatalog]: ReadableRegistry<Parameters<RegistryCatalog[K]['register']>[1]> } }): Promise<string>;
+}
+
 /** Who an admin API request acts as when it was not authenticated by the admin API key: `user:<id>` for a user. */
 export interface AdminPrincipal {
   /** The audit events' `actor_id`: `user:<id>` for a signed-in user of the console. */
@@ -225,6 +235,8 @@ export interface RegistryCatalog {
   cliCommands: Registry<CliCommand>;
   /** Building the admin console's bundle (admin-ui plugin): one page per path, its element bundled from `module`. */
   adminPages: Registry<AdminPage>;
+  /** `authserver build`, after the server is bundled: writes what the built server needs beside it (the admin console's bundle). */
+  buildSteps: Registry<BuildStep>;
 }
 
 export function createHookCatalog(): HookCatalog {
@@ -255,5 +267,6 @@ export function createRegistryCatalog(): RegistryCatalog {
     purgeTargets: new Registry('purge target'),
     cliCommands: new Registry('CLI command'),
     adminPages: new Registry('admin page'),
+    buildSteps: new Registry('build step'),
   };
 }

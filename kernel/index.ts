@@ -20,6 +20,7 @@ export type {
   DiscoveryDocument,
   ListenerName,
   AdminPage,
+  BuildStep,
   AdminPrincipal,
 } from './hooks.js';
 export * from './contracts.js';

@@ -261,12 +261,13 @@ export async function requirePluginList(configFile: string): Promise<void> {
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
 /** The lines `authserver build` prints. */
-export function buildReport(result: ServerBuild): string[] {
+export function buildReport(result: ServerBuild, steps: readonly [string, string][] = []): string[] {
   return [
     `built ${result.outDir}`,
     `  plugins   ${result.plugins.join(', ') || '(none)'}`,
     `  bundle    ${kib(result.bundleBytes)} of JavaScript (authserver.js and chunks/)`,
     `  native    ${result.copied.length ? `${result.copied.join(', ')}: ${kib(result.nativeBytes)}` : '(none)'}`,
+    ...steps.map(([name, line]) => `  ${name.padEnd(9)} ${line}`),
     `  run       node ${join(result.outDir, 'authserver.js')} serve`,
   ];
 }

@@ -57,10 +57,20 @@ export function registerBuiltinCommands(commands: RegistryCatalog['cliCommands']
     description: 'Bundle a server of only the plugins the config imports into --out, runnable as node <out>/authserver.js',
     usage: '--config <file> --out <dir>',
     options: { out: { type: 'string', description: 'Directory to write (absent, empty, or an earlier build, which is replaced)' } },
-    async run({ options, out }) {
+    async run({ server, options, out }) {
       const { configFile, outDir } = buildArguments(options);
       await requirePluginList(configFile);
-      for (const line of buildReport(await buildServer(configFile, outDir))) out(line);
+      const built = await buildServer(configFile, outDir);
+      // The plugins' own build steps (the admin console's bundle) run with the registries of the config just built.
+      const steps: [string, string][] = [];
+      for (const [name, step] of server.registries.buildSteps.entries()) {
+        try {
+          steps.push([name, await step.run({ outDir, registries: server.registries })]);
+        } catch (cause) {
+          throw new BootError('AP_ERR_CONFIG_LOAD', `authserver build: step '${name}' failed: ${(cause as Error).message}`, { cause });
+        }
+      }
+      for (const line of buildReport(built, steps)) out(line);
     },
   });
 

@@ -62,4 +62,4 @@ export interface OwnedRegistry<T> {
 }
 
 /** The view handed to the runtime: a plugin that owns a page or an endpoint reads the entries others registered. */
-export type ReadableRegistry<T> = Pick<Registry<T>, 'get' | 'has' | 'names' | 'entries'>;
+export type ReadableRegistry<T> = Pick<Registry<T>, 'get' | 'has' | 'names' | 'entries' | 'owner'>;

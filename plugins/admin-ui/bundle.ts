@@ -61,10 +61,9 @@ function shippedPage(root: string, file: string): string | undefined {
 
 const RESOLVING = Symbol('resolving');
 
-export async function buildConsole(pages: readonly [string, AdminPage][], owners: (path: string) => string | undefined): Promise<ConsoleBundle> {
-  const root = packageRoot();
-  const shell = join(root, 'admin-ui/src');
-  const entries = pages.map(([, page]) => ({
+/** What the shell is started with for these pages: their navigation entries, in registration order. */
+export function consoleEntries(pages: readonly [string, AdminPage][]) {
+  return pages.map(([, page]) => ({
     path: page.path,
     title: page.title,
     icon: page.icon,
@@ -73,6 +72,12 @@ export async function buildConsole(pages: readonly [string, AdminPage][], owners
     section: page.section ?? 'Manage',
     order: page.order ?? 100,
   }));
+}
+
+export async function buildConsole(pages: readonly [string, AdminPage][], owners: (path: string) => string | undefined): Promise<ConsoleBundle> {
+  const root = packageRoot();
+  const shell = join(root, 'admin-ui/src');
+  const entries = consoleEntries(pages);
   const contents = [
     ...pages.map(([, page]) => `import ${JSON.stringify(pageModulePath(page, root))};`),
     `import { startConsole } from ${JSON.stringify(join(shell, 'app/main.ts'))};`,
@@ -122,11 +127,16 @@ export async function buildConsole(pages: readonly [string, AdminPage][], owners
   }
   const output = result.outputFiles.find((f) => f.path.endsWith('.js'))!;
   const js = Buffer.from(output.contents);
-  const hash = createHash('sha256').update(js).digest('base64url').slice(0, 16);
   const inputs = Object.values(result.metafile.outputs).flatMap((o) =>
     Object.entries(o.inputs)
       .filter(([, i]) => i.bytesInOutput > 0)
       .map(([file]) => file),
   );
+  return consoleBundle(js, inputs);
+}
+
+/** The served form of a bundle's bytes: its hashed name, gzip and ETag. */
+export function consoleBundle(js: Buffer, inputs: string[]): ConsoleBundle {
+  const hash = createHash('sha256').update(js).digest('base64url').slice(0, 16);
   return { file: `console-${hash}.js`, js, gzip: gzipSync(js, { level: 9 }), etag: `"${hash}"`, inputs };
 }

@@ -6,13 +6,16 @@
  * - Routes (admin listener; the console's own routes need no credential, its API calls do): `GET /admin/ui` (to
  *   `/admin/ui/`), `GET /admin/ui/` and `/admin/ui/callback` (the shell), `GET /admin/ui/assets/<file>` (the
  *   bundle, immutable), `GET /admin/ui/session` (who the presented credential is; admin API authentication).
- * - Registers the kernel-level pages (`adminPages`): overview, keys (signing keys and the JWT inspector), system.
+ * - Registers the kernel-level pages (`adminPages`): overview, keys (signing keys and the JWT inspector), system;
+ *   and the build step `console` (`buildSteps`): `authserver build` bundles the console into `<out>/console/`,
+ *   which a built server (no page sources, no esbuild) serves instead of building it.
  *   Strict CSP, no external network, ETags.
  * Taps no hooks; provides and uses no services.
  */
 import { definePlugin, ProblemError, type AdminPrincipal, type RegisterApi } from 'authplane';
 import type { Context } from 'koa';
 import { buildConsole, type ConsoleBundle } from './bundle.js';
+import { PREBUILT_DIR, readPrebuiltConsole, writePrebuiltConsole } from './prebuilt.js';
 import { consoleCsp, shellHtml } from './shell-page.js';
 
 function acceptsGzip(ctx: Context): boolean {
@@ -53,15 +56,32 @@ export const adminUi = definePlugin({
       order: 0,
     });
 
+    // A server directory made by `authserver build` carries no page sources: the console is bundled into it then.
+    api.registries.buildSteps.register('console', {
+      async run({ outDir, registries }) {
+        const pages = registries.adminPages.entries();
+        const built = await writePrebuiltConsole(outDir, pages, (path) => registries.adminPages.owner(path));
+        const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
+        return `${PREBUILT_DIR}/${built.file}: ${pages.length} pages (${pages.map(([path]) => path).join(', ')}), ${kib(built.js.length)}, ${kib(built.gzip.length)} gzipped`;
+      },
+    });
+
     let bundle: Promise<ConsoleBundle> | undefined;
     /** The bundle, built once; a failed build is logged and tried again on the next request. */
     const consoleBundle = (): Promise<ConsoleBundle> => {
       if (!bundle) {
         const { registries, log } = api.runtime();
         const started = Date.now();
-        bundle = buildConsole(registries.adminPages.entries(), (path) => registries.adminPages.entries().find(([p]) => p === path)?.[0]).then(
+        const pages = registries.adminPages.entries();
+        let prebuilt = false;
+        bundle = (async () => {
+          const found = readPrebuiltConsole(pages);
+          prebuilt = found !== undefined;
+          return found ?? buildConsole(pages, (path) => registries.adminPages.owner(path));
+        })().then(
           (built) => {
-            log.info({ ms: Date.now() - started, bytes: built.js.length, gzip: built.gzip.length, pages: registries.adminPages.names() }, 'admin console built');
+            const fields = { ms: Date.now() - started, bytes: built.js.length, gzip: built.gzip.length, pages: registries.adminPages.names() };
+            log.info(fields, prebuilt ? 'admin console loaded (built by authserver build)' : 'admin console built');
             return built;
           },
           (err: unknown) => {
