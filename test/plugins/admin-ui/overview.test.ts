@@ -40,6 +40,16 @@ test('the overview counts connected accounts and shows the last day\'s refusals 
     ['token exchange: subject_token_invalid', '3'],
     ['user login: bad_password', '1'],
   ]);
-  assert.equal(await table.getByRole('meter').first().getAttribute('value'), '3');
+  // The bar chart (uPlot draws on a canvas): one bar per refusal, described for those who cannot see it.
+  const chart = table.getByRole('img', { name: /^Refusals by reason: / });
+  assert.equal(await chart.getAttribute('aria-label'), 'Refusals by reason: token exchange: subject_token_invalid 3, user login: bad_password 1');
+  assert.equal(await chart.locator('canvas').count(), 1);
+  const painted = await chart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let coloured = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && data[i]! > data[i + 2]! + 40) coloured++;
+    return coloured;
+  });
+  assert.ok(painted > 500, `the bars are drawn in the refusal colour (${painted} reddish pixels)`);
   assert.deepEqual(problems, [], 'no console errors: a plugin that is not enabled is not asked');
 });
