@@ -205,7 +205,7 @@ export class ApOverviewPage extends LitElement {
           cursor: { show: false },
           scales: { x: { time: false, range: () => [-0.5, denials.length - 0.5] }, y: { range: atLeastOne } },
           axes: [
-            { ...axis, grid: { show: false }, splits: () => indices, values: (_u, splits) => splits.map((i) => labels[i] ?? ''), rotate: -20, size: 90 },
+            { ...axis, grid: { show: false }, splits: () => indices, values: (_u, splits) => splits.map((i) => labels[i] ?? ''), rotate: -20, size: 125 },
             counted,
           ],
           series: [{}, { label: 'Refused', stroke: refusedColor, fill: `${refusedColor}99`, width: 1, paths: uPlot.paths.bars!({ size: [0.6, 64], align: 0 }), points: { show: false } }],
