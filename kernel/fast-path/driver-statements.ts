@@ -146,6 +146,56 @@ export async function insertRows(
   }
 }
 
+/**
+ * `insert into <table> (id, expires_at) … on conflict (id) do nothing returning id` for each row, in one transaction
+ * (SQLite: a prepared single-row statement per row; PostgreSQL: prepared multi-row statements of at most
+ * PG_ROWS_PER_STATEMENT rows). Resolves with the ids that were inserted, i.e. not there before; undefined when this
+ * database goes through the builder (fastPaths off, another driver), which the caller then uses.
+ */
+export async function insertNewIds(
+  db: Knex,
+  dialect: Dialect,
+  table: string,
+  rows: readonly { id: string; expiresAt: number }[],
+): Promise<Set<string> | undefined> {
+  if (!dialect.fastPaths || rows.length === 0) return rows.length === 0 ? new Set() : undefined;
+  const inserted = new Set<string>();
+  const done = await withConnection(db, async (connection) => {
+    if (isSqlite(dialect, connection)) {
+      const statement = connection.prepare(`insert into "${table}" (id, expires_at) values (?, ?) on conflict (id) do nothing returning id`);
+      const claim = (row: { id: string; expiresAt: number }) => {
+        if (statement.get(row.id, row.expiresAt) !== undefined) inserted.add(row.id);
+      };
+      if (rows.length === 1) claim(rows[0]!);
+      else connection.transaction(() => rows.forEach(claim))();
+      return true;
+    }
+    if (isPg(dialect, connection)) {
+      const many = rows.length > PG_ROWS_PER_STATEMENT;
+      if (many) await connection.query({ text: 'begin' });
+      try {
+        for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
+          const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
+          const tuples = chunk.map((_, n) => `($${2 * n + 1}, $${2 * n + 2})`).join(', ');
+          const result = await connection.query({
+            name: `authplane_claim_${statementShape(table)}_${chunk.length}`,
+            text: `insert into "${table}" (id, expires_at) values ${tuples} on conflict (id) do nothing returning id`,
+            values: chunk.flatMap((row) => [row.id, row.expiresAt]),
+          });
+          for (const row of (result.rows ?? []) as { id: string }[]) inserted.add(row.id);
+        }
+        if (many) await connection.query({ text: 'commit' });
+      } catch (err) {
+        if (many) await connection.query({ text: 'rollback' }).catch(() => {});
+        throw err;
+      }
+      return true;
+    }
+    return false;
+  });
+  return done ? inserted : undefined;
+}
+
 const shapes = new Map<string, string>();
 /** A short stable name per table and column list, hashed once rather than per batch. */
 function statementShape(key: string): string {

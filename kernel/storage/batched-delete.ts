@@ -1,7 +1,7 @@
 /**
  * Deleting many rows without holding the database: `DELETE … WHERE key IN (SELECT key … WHERE <predicate> LIMIT n)`
  * again and again until a batch comes back short, each batch its own statement (so its own short transaction), and
- * the event loop free between batches (setImmediate). On SQLite the one writer connection is synchronous: a single
+ * the database and the event loop free between batches. On SQLite the one writer connection is synchronous: a single
  * DELETE of a million rows holds it — and with it every request — for seconds, while a batch sized to a few
  * milliseconds lets the requests that arrived meanwhile through before the next one. The same SQL runs on
  * PostgreSQL, which has no `DELETE … LIMIT`; there a short batch keeps row locks and each transaction small.
@@ -28,6 +28,8 @@ export interface BatchOptions {
   firstBatch?: number;
   minBatch?: number;
   maxBatch?: number;
+  /** Milliseconds between batches with the database released (0: the next turn of the event loop). */
+  pauseMs?: number;
 }
 
 export interface BatchedDeleteResult {
@@ -36,25 +38,35 @@ export interface BatchedDeleteResult {
 }
 
 /**
+ * SQLite has one writer per file, and a writer that finds it taken (the server, while `authserver purge` runs in
+ * another process) sleeps in SQLite's busy handler — 1, 2, 5, 10, 15, 20, 25 ms… between tries — with its event
+ * loop stopped. A purge that took the lock back the moment it let go could keep a server waiting through many of
+ * those sleeps (measured: over a second); released for 10 ms after each batch of about 4, the writer's next try
+ * falls inside the pause, so it waits about one batch (docs/performance.md, Scale).
+ */
+const SQLITE_PAUSE_MS = 10;
+
+/**
  * On SQLite a batch runs on the event loop: a few milliseconds is what a request arriving during a purge waits at
  * most behind one. The size follows the time batches actually take, so that holds on a slow disk as on a fast one.
  * On PostgreSQL a batch only waits for the server (the event loop is free meanwhile): it may take longer, which keeps
  * the round trips per row low, while each transaction and its row locks stay small.
  */
 export const BATCH_DEFAULTS = {
-  synchronous: { budgetMs: 4, firstBatch: 200, minBatch: 20, maxBatch: 2000 },
-  asynchronous: { budgetMs: 100, firstBatch: 500, minBatch: 100, maxBatch: 10_000 },
+  synchronous: { budgetMs: 4, firstBatch: 200, minBatch: 20, maxBatch: 2000, pauseMs: SQLITE_PAUSE_MS },
+  asynchronous: { budgetMs: 100, firstBatch: 500, minBatch: 100, maxBatch: 10_000, pauseMs: 0 },
 } as const;
 
 /** Whether the driver's queries run on the event loop (better-sqlite3). */
 const synchronousDriver = (db: Knex) => (db.client as { driverName?: string }).driverName === 'better-sqlite3';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Deletes what `deletion` selects, batch by batch; resolves with the rows deleted and the batches it took. */
 export async function deleteInBatches(db: Knex, deletion: PurgeDeletion, options: BatchOptions = {}): Promise<BatchedDeleteResult> {
   const defaults = synchronousDriver(db) ? BATCH_DEFAULTS.synchronous : BATCH_DEFAULTS.asynchronous;
-  const { budgetMs, firstBatch, minBatch, maxBatch } = { ...defaults, ...options };
+  const { budgetMs, firstBatch, minBatch, maxBatch, pauseMs } = { ...defaults, ...options };
   let size = Math.min(maxBatch, Math.max(minBatch, firstBatch));
   let deleted = 0;
   let batches = 0;
@@ -70,6 +82,6 @@ export async function deleteInBatches(db: Knex, deletion: PurgeDeletion, options
     if (count < size) return { deleted, batches };
     if (took < budgetMs / 2) size = Math.min(maxBatch, size * 2);
     else if (took > budgetMs) size = Math.max(minBatch, Math.floor(size / 2));
-    await yieldToEventLoop();
+    await (pauseMs > 0 ? sleep(pauseMs) : yieldToEventLoop());
   }
 }

@@ -7,7 +7,9 @@
  * The table needs `id` (primary key, string) and `expires_at` (integer ms); purging past rows is the owner's job.
  */
 import type { Knex } from 'knex';
+import { insertNewIds } from '../fast-path/driver-statements.js';
 import { afterReads } from '../loop-turn.js';
+import type { Dialect } from './dialect.js';
 
 /** Rows per INSERT: two bound parameters each, far below SQLite's limit on parameters per statement. */
 const CHUNK = 500;
@@ -25,10 +27,15 @@ export class SingleUseIds {
   #pending = new Map<string, Claim[]>();
   #scheduled = false;
 
-  /** `db` is read at each flush: a plugin builds this in register, before the database is open. */
+  /**
+   * `db` (and `dialect`) are read at each flush: a plugin builds this in register, before the database is open.
+   * With the dialect, the statement runs on the driver's connection when the database allows fast paths; without
+   * it, always through knex.
+   */
   constructor(
     private readonly table: string,
     private readonly db: () => Knex,
+    private readonly dialect?: () => Dialect,
   ) {}
 
   /** true when `id` was not claimed before (its row is now written, kept until `expiresAt`, ms), false when it was. */
@@ -50,9 +57,10 @@ export class SingleUseIds {
     this.#pending = new Map();
     const ids = [...batch.keys()];
     try {
-      const inserted = new Set<string>();
       const db = this.db();
-      for (let i = 0; i < ids.length; i += CHUNK) {
+      const direct = this.dialect && (await insertNewIds(db, this.dialect(), this.table, ids.map((id) => ({ id, expiresAt: batch.get(id)![0]!.expiresAt }))));
+      const inserted = direct ?? new Set<string>();
+      for (let i = 0; !direct && i < ids.length; i += CHUNK) {
         const chunk = ids.slice(i, i + CHUNK);
         const bindings = chunk.flatMap((id) => [id, batch.get(id)![0]!.expiresAt]);
         // Written out rather than built: it runs on hot token requests, and it is the same SQL on SQLite (≥ 3.35) and

@@ -13,7 +13,7 @@ export class ProofReplayStore {
   readonly #ids: SingleUseIds;
 
   constructor(runtime: () => RuntimeApi) {
-    this.#ids = new SingleUseIds(TABLE, () => runtime().db);
+    this.#ids = new SingleUseIds(TABLE, () => runtime().db, () => runtime().dialect);
   }
 
   /**

@@ -4,6 +4,7 @@
  * is an AssertionRejected whose reason is the metric label and audit detail the callers report.
  */
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { ASSERTION_ALGORITHMS, type AssertionAlgorithm } from './key-set.js';
 import { AssertionRejected } from './types.js';
@@ -71,8 +72,22 @@ export function parseJws(token: string): ParsedJws {
   return { header, alg: alg as AssertionAlgorithm, payload, signingInput: Buffer.from(token.slice(0, second), 'latin1'), signature };
 }
 
-/** node:crypto's `verify` with a callback: the check runs on libuv's pool, as WebCrypto's did, not on the event loop. */
+/**
+ * Whether a check goes to libuv's pool. With a second core the pool thread verifies beside the event loop; confined
+ * to one (taskset, cpuset: what `availableParallelism` reports), the pool thread only takes turns with the loop on
+ * that core, and handing the job over costs more than it frees, so the check runs in place (docs/performance.md).
+ */
+const OFF_LOOP = availableParallelism() > 1;
+
+/** node:crypto's `verify`: with a callback (libuv's pool, as WebCrypto did) when OFF_LOOP, else synchronously. */
 function verifyOffLoop(algorithm: string | null, data: Buffer, key: VerifyKeyObjectInput | KeyObject, signature: Buffer): Promise<boolean> {
+  if (!OFF_LOOP) {
+    try {
+      return Promise.resolve(verify(algorithm, data, key, signature));
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
   return new Promise((resolve) => {
     try {
       verify(algorithm, data, key, signature, (err, valid) => resolve(!err && valid));

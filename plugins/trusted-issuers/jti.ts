@@ -15,7 +15,7 @@ export class JtiStore {
   readonly #ids: SingleUseIds;
 
   constructor(runtime: () => RuntimeApi) {
-    this.#ids = new SingleUseIds(TABLE, () => runtime().db);
+    this.#ids = new SingleUseIds(TABLE, () => runtime().db, () => runtime().dialect);
   }
 
   /** true when the jti was not used before; `expiresAt` in seconds. */
