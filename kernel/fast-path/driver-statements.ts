@@ -116,26 +116,17 @@ export async function insertRows(
     if (isPg(dialect, connection)) {
       // Named per column list and row count (a statement name is one prepared shape per connection).
       const shape = statementShape(`${table} ${names}`);
-      const many = rows.length > PG_ROWS_PER_STATEMENT;
-      if (many) await connection.query({ text: 'begin' });
-      try {
-        for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
-          const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
-          let n = 0;
-          const tuples = chunk.map(() => `(${columns.map(() => `$${++n}`).join(', ')})`).join(', ');
-          const inserted = connection.query({
-            name: `authplane_insert_${shape}_${chunk.length}`,
-            text: `insert into "${table}" (${names}) values ${tuples}`,
-            values: chunk.flatMap(values),
-          });
-          if (i === 0) sent?.();
-          await inserted;
-        }
-        if (many) await connection.query({ text: 'commit' });
-      } catch (err) {
-        if (many) await connection.query({ text: 'rollback' }).catch(() => {});
-        throw err;
-      }
+      await inChunks(connection, rows, async (chunk, first) => {
+        let n = 0;
+        const tuples = chunk.map(() => `(${columns.map(() => `$${++n}`).join(', ')})`).join(', ');
+        const inserted = connection.query({
+          name: `authplane_insert_${shape}_${chunk.length}`,
+          text: `insert into "${table}" (${names}) values ${tuples}`,
+          values: chunk.flatMap(values),
+        });
+        if (first) sent?.();
+        await inserted;
+      });
       return true;
     }
     return false;
@@ -171,29 +162,33 @@ export async function insertNewIds(
       return true;
     }
     if (isPg(dialect, connection)) {
-      const many = rows.length > PG_ROWS_PER_STATEMENT;
-      if (many) await connection.query({ text: 'begin' });
-      try {
-        for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
-          const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT);
-          const tuples = chunk.map((_, n) => `($${2 * n + 1}, $${2 * n + 2})`).join(', ');
-          const result = await connection.query({
-            name: `authplane_claim_${statementShape(table)}_${chunk.length}`,
-            text: `insert into "${table}" (id, expires_at) values ${tuples} on conflict (id) do nothing returning id`,
-            values: chunk.flatMap((row) => [row.id, row.expiresAt]),
-          });
-          for (const row of (result.rows ?? []) as { id: string }[]) inserted.add(row.id);
-        }
-        if (many) await connection.query({ text: 'commit' });
-      } catch (err) {
-        if (many) await connection.query({ text: 'rollback' }).catch(() => {});
-        throw err;
-      }
+      await inChunks(connection, rows, async (chunk) => {
+        const tuples = chunk.map((_, n) => `($${2 * n + 1}, $${2 * n + 2})`).join(', ');
+        const result = await connection.query({
+          name: `authplane_claim_${statementShape(table)}_${chunk.length}`,
+          text: `insert into "${table}" (id, expires_at) values ${tuples} on conflict (id) do nothing returning id`,
+          values: chunk.flatMap((row) => [row.id, row.expiresAt]),
+        });
+        for (const row of (result.rows ?? []) as { id: string }[]) inserted.add(row.id);
+      });
       return true;
     }
     return false;
   });
   return done ? inserted : undefined;
+}
+
+/** PostgreSQL: `run` per chunk of PG_ROWS_PER_STATEMENT rows, all in one transaction when there is more than one. */
+async function inChunks<T>(connection: PgConnection, rows: readonly T[], run: (chunk: readonly T[], first: boolean) => Promise<void>): Promise<void> {
+  const many = rows.length > PG_ROWS_PER_STATEMENT;
+  if (many) await connection.query({ text: 'begin' });
+  try {
+    for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) await run(rows.slice(i, i + PG_ROWS_PER_STATEMENT), i === 0);
+    if (many) await connection.query({ text: 'commit' });
+  } catch (err) {
+    if (many) await connection.query({ text: 'rollback' }).catch(() => {});
+    throw err;
+  }
 }
 
 const shapes = new Map<string, string>();
