@@ -172,7 +172,7 @@ export interface AdminPage {
  */
 export interface BuildStep {
   /** Writes into `outDir`; returns one line for the build report (what was written, its size). */
-  run(build: { readonly outDir: string; readonly registries: { readonly [K in keyof RegistryCatalog]: ReadableRegistry<Parameters<RegistryCatalog[K]['register']>[1]> } }): Promise<string>;
+  run(build: { readonly outDir: string; readonly registries: ReadableRegistries }): Promise<string>;
 }
 
 /** Who an admin API request acts as when it was not authenticated by the admin API key: `user:<id>` for a user. */
@@ -238,6 +238,9 @@ export interface RegistryCatalog {
   /** `authserver build`, after the server is bundled: writes what the built server needs beside it (the admin console's bundle). */
   buildSteps: Registry<BuildStep>;
 }
+
+/** The registries as they stand after register, read-only: what the runtime and build steps are handed. */
+export type ReadableRegistries = { readonly [K in keyof RegistryCatalog]: ReadableRegistry<Parameters<RegistryCatalog[K]['register']>[1]> };
 
 export function createHookCatalog(): HookCatalog {
   return {

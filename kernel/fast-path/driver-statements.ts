@@ -137,45 +137,60 @@ export async function insertRows(
   }
 }
 
+/** Rows per statement through knex: two bound parameters each, far below SQLite's limit on parameters per statement. */
+const BUILDER_ROWS_PER_STATEMENT = 500;
+
+/** knex.raw answers with the rows on SQLite and with pg's result object (rows in `.rows`) on PostgreSQL. */
+const returnedRows = (result: unknown): { id: string }[] => (Array.isArray(result) ? result : ((result as { rows?: { id: string }[] }).rows ?? []));
+
 /**
- * `insert into <table> (id, expires_at) … on conflict (id) do nothing returning id` for each row, in one transaction
- * (SQLite: a prepared single-row statement per row; PostgreSQL: prepared multi-row statements of at most
- * PG_ROWS_PER_STATEMENT rows). Resolves with the ids that were inserted, i.e. not there before; undefined when this
- * database goes through the builder (fastPaths off, another driver), which the caller then uses.
+ * `insert into <table> (id, expires_at) … on conflict (id) do nothing returning id` for the rows; resolves with the ids
+ * that were inserted, i.e. not there before. On the driver's connection when the dialect allows fast paths (SQLite:
+ * a prepared single-row statement per row in one transaction; PostgreSQL: prepared statements of at most
+ * PG_ROWS_PER_STATEMENT rows), else through knex.raw — written out, the same SQL on SQLite (≥ 3.35) and PostgreSQL.
  */
 export async function insertNewIds(
   db: Knex,
-  dialect: Dialect,
+  dialect: Dialect | undefined,
   table: string,
   rows: readonly { id: string; expiresAt: number }[],
-): Promise<Set<string> | undefined> {
-  if (!dialect.fastPaths || rows.length === 0) return rows.length === 0 ? new Set() : undefined;
+): Promise<Set<string>> {
   const inserted = new Set<string>();
-  const done = await withConnection(db, async (connection) => {
-    if (isSqlite(dialect, connection)) {
-      const statement = connection.prepare(`insert into "${table}" (id, expires_at) values (?, ?) on conflict (id) do nothing returning id`);
-      const claim = (row: { id: string; expiresAt: number }) => {
-        if (statement.get(row.id, row.expiresAt) !== undefined) inserted.add(row.id);
-      };
-      if (rows.length === 1) claim(rows[0]!);
-      else connection.transaction(() => rows.forEach(claim))();
-      return true;
-    }
-    if (isPg(dialect, connection)) {
-      await inChunks(connection, rows, async (chunk) => {
-        const tuples = chunk.map((_, n) => `($${2 * n + 1}, $${2 * n + 2})`).join(', ');
-        const result = await connection.query({
-          name: `authplane_claim_${statementShape(table)}_${chunk.length}`,
-          text: `insert into "${table}" (id, expires_at) values ${tuples} on conflict (id) do nothing returning id`,
-          values: chunk.flatMap((row) => [row.id, row.expiresAt]),
+  if (rows.length === 0) return inserted;
+  const done =
+    dialect?.fastPaths === true &&
+    (await withConnection(db, async (connection) => {
+      if (isSqlite(dialect, connection)) {
+        const statement = connection.prepare(`insert into "${table}" (id, expires_at) values (?, ?) on conflict (id) do nothing returning id`);
+        const claim = (row: { id: string; expiresAt: number }) => {
+          if (statement.get(row.id, row.expiresAt) !== undefined) inserted.add(row.id);
+        };
+        if (rows.length === 1) claim(rows[0]!);
+        else connection.transaction(() => rows.forEach(claim))();
+        return true;
+      }
+      if (isPg(dialect, connection)) {
+        await inChunks(connection, rows, async (chunk) => {
+          const tuples = chunk.map((_, n) => `($${2 * n + 1}, $${2 * n + 2})`).join(', ');
+          const result = await connection.query({
+            name: `authplane_claim_${statementShape(table)}_${chunk.length}`,
+            text: `insert into "${table}" (id, expires_at) values ${tuples} on conflict (id) do nothing returning id`,
+            values: chunk.flatMap((row) => [row.id, row.expiresAt]),
+          });
+          for (const row of (result.rows ?? []) as { id: string }[]) inserted.add(row.id);
         });
-        for (const row of (result.rows ?? []) as { id: string }[]) inserted.add(row.id);
-      });
-      return true;
+        return true;
+      }
+      return false;
+    }));
+  if (!done) {
+    for (let i = 0; i < rows.length; i += BUILDER_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + BUILDER_ROWS_PER_STATEMENT);
+      const sql = `insert into "${table}" (id, expires_at) values ${chunk.map(() => '(?, ?)').join(', ')} on conflict (id) do nothing returning id`;
+      for (const row of returnedRows(await db.raw(sql, chunk.flatMap((row) => [row.id, row.expiresAt])))) inserted.add(row.id);
     }
-    return false;
-  });
-  return done ? inserted : undefined;
+  }
+  return inserted;
 }
 
 /** PostgreSQL: `run` per chunk of PG_ROWS_PER_STATEMENT rows, all in one transaction when there is more than one. */

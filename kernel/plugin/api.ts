@@ -14,8 +14,8 @@ import type {
   TokenIssuer,
 } from '../contracts.js';
 import type { KernelConfig } from '../config/types.js';
-import type { HookCatalog, ListenerName, RegistryCatalog } from '../hooks.js';
-import type { OwnedRegistry, ReadableRegistry } from './registry.js';
+import type { HookCatalog, ListenerName, ReadableRegistries, RegistryCatalog } from '../hooks.js';
+import type { OwnedRegistry } from './registry.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Migration } from '../storage/migrations.js';
 import type { Dialect } from '../storage/dialect.js';
@@ -101,7 +101,7 @@ export interface RuntimeApi {
    */
   readonly hooks: CallOnly<HookCatalog>;
   /** The registries as they stand after register, read-only (the login page lists `identityProviders`). */
-  readonly registries: { readonly [K in keyof RegistryCatalog]: ReadableRegistry<Parameters<RegistryCatalog[K]['register']>[1]> };
+  readonly registries: ReadableRegistries;
   /**
    * The server's clock in milliseconds since the epoch (`CreateOptions.now`, else `Date.now`): what token lifetimes
    * are measured with. Read it for expiry and cache ages, so they move with the tokens.

@@ -11,17 +11,11 @@ import { insertNewIds } from '../fast-path/driver-statements.js';
 import { afterReads } from '../loop-turn.js';
 import type { Dialect } from './dialect.js';
 
-/** Rows per INSERT: two bound parameters each, far below SQLite's limit on parameters per statement. */
-const CHUNK = 500;
-
 interface Claim {
   expiresAt: number;
   resolve: (fresh: boolean) => void;
   reject: (error: unknown) => void;
 }
-
-/** knex.raw answers with the rows on SQLite and with pg's result object (rows in `.rows`) on PostgreSQL. */
-const returnedRows = (result: unknown): { id: string }[] => (Array.isArray(result) ? result : ((result as { rows?: { id: string }[] }).rows ?? []));
 
 export class SingleUseIds {
   #pending = new Map<string, Claim[]>();
@@ -57,17 +51,8 @@ export class SingleUseIds {
     this.#pending = new Map();
     const ids = [...batch.keys()];
     try {
-      const db = this.db();
-      const direct = this.dialect && (await insertNewIds(db, this.dialect(), this.table, ids.map((id) => ({ id, expiresAt: batch.get(id)![0]!.expiresAt }))));
-      const inserted = direct ?? new Set<string>();
-      for (let i = 0; !direct && i < ids.length; i += CHUNK) {
-        const chunk = ids.slice(i, i + CHUNK);
-        const bindings = chunk.flatMap((id) => [id, batch.get(id)![0]!.expiresAt]);
-        // Written out rather than built: it runs on hot token requests, and it is the same SQL on SQLite (≥ 3.35) and
-        // PostgreSQL. Both return only the rows that were inserted.
-        const sql = `insert into ${this.table} (id, expires_at) values ${chunk.map(() => '(?, ?)').join(', ')} on conflict (id) do nothing returning id`;
-        for (const row of returnedRows(await db.raw(sql, bindings))) inserted.add(row.id);
-      }
+      const rows = ids.map((id) => ({ id, expiresAt: batch.get(id)![0]!.expiresAt }));
+      const inserted = await insertNewIds(this.db(), this.dialect?.(), this.table, rows);
       // The same id twice in one turn: the first in line is the one that used it.
       for (const [id, claims] of batch) claims.forEach((claim, index) => claim.resolve(index === 0 && inserted.has(id)));
     } catch (error) {
