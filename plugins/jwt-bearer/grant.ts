@@ -11,7 +11,6 @@ import {
   type OAuthError,
   type RegisterApi,
 } from 'authplane';
-import { decodeJwt } from 'jose';
 import type { Resource } from '../resources/types.js';
 import type { TrustedIssuer } from '../trusted-issuers/types.js';
 import type { XaaPolicy, XaaStore } from './policies.js';
@@ -89,18 +88,18 @@ export function jwtBearerGrant(api: RegisterApi, options: Readonly<JwtBearerOpti
       const issuers = runtime().use('trustedIssuers');
       let unverified;
       try {
-        unverified = decodeJwt(ctx.params.assertion);
+        unverified = issuers.decode(ctx.params.assertion);
       } catch {
         deny(ctx, 'malformed', new InvalidGrant('assertion is not a JWT'));
       }
-      const iss = typeof unverified!.iss === 'string' ? unverified!.iss : undefined;
+      const iss = typeof unverified.payload.iss === 'string' ? unverified.payload.iss : undefined;
       const idp = iss === undefined ? undefined : await issuers.byIssuer(iss);
       if (!idp) deny(ctx, 'untrusted_issuer', new InvalidGrant('the assertion issuer is not trusted'), { iss: iss ?? null });
       if (!idp.enabled) deny(ctx, 'issuer_disabled', new InvalidGrant('the assertion issuer is disabled'), { idp: idp.name });
 
       let payload;
       try {
-        ({ payload } = await issuers.verify(ctx.params.assertion, {
+        ({ payload } = await issuers.verify(unverified, {
           keys: { jwksUri: await issuers.jwksUri(idp) },
           issuer: idp.issuer,
           audience: [idp.audience ?? runtime().config.server.issuer],

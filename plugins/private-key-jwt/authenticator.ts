@@ -1,6 +1,6 @@
-import { decodeJwt, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import { InvalidClient, InvalidRequest, type Client, type ClientAuthenticator, type RegisterApi } from 'authplane';
-import type { KeySource } from '../trusted-issuers/types.js';
+import type { KeySource, UnverifiedJwt } from '../trusted-issuers/types.js';
 import type { PrivateKeyJwtOptions } from './schema.js';
 
 export const PRIVATE_KEY_JWT = 'private_key_jwt';
@@ -10,7 +10,7 @@ const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-be
 type Kind = 'client' | 'workload';
 
 interface Presented {
-  assertion: string;
+  assertion: UnverifiedJwt;
   kind: Kind;
   iss: string;
 }
@@ -57,20 +57,21 @@ export function clientAssertionAuthenticator(api: RegisterApi, options: Readonly
       if (type === undefined && assertion === undefined) return undefined;
       if (type !== JWT_BEARER_ASSERTION) throw new InvalidClient(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
       if (assertion === undefined) throw new InvalidRequest('client_assertion is missing');
-      let claims: JWTPayload;
+      let decoded: UnverifiedJwt;
       try {
-        claims = decodeJwt(assertion);
+        decoded = api.use('trustedIssuers').decode(assertion);
       } catch {
         throw new InvalidClient('client_assertion is not a JWT');
       }
+      const claims = decoded.payload;
       if (typeof claims.iss !== 'string' || typeof claims.sub !== 'string') throw new InvalidClient('client_assertion must carry iss and sub');
       // RFC 7523 §3 items 1–2: a client's own assertion has iss = sub = client_id.
       if (claims.iss === claims.sub) {
-        return { clientId: claims.sub, presented: { assertion, kind: 'client', iss: claims.iss } satisfies Presented };
+        return { clientId: claims.sub, presented: { assertion: decoded, kind: 'client', iss: claims.iss } satisfies Presented };
       }
       // Otherwise a platform signed it (workload identity): the request names the client the rules must map it to.
       if (params.client_id === undefined) throw new InvalidClient('client_id is required when the client assertion is a workload identity token');
-      return { clientId: params.client_id, presented: { assertion, kind: 'workload', iss: claims.iss } satisfies Presented };
+      return { clientId: params.client_id, presented: { assertion: decoded, kind: 'workload', iss: claims.iss } satisfies Presented };
     },
 
     async authenticate(client, credentials) {

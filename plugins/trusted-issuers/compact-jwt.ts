@@ -15,13 +15,14 @@ export const CLOCK_TOLERANCE_S = 30;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The parts of a compact JWS before its signature is checked. */
-export interface ParsedJws {
-  header: JWTHeaderParameters;
-  alg: AssertionAlgorithm;
-  payload: JWTPayload;
-  signingInput: Buffer;
-  signature: Buffer;
+/** The parts of a compact JWS before its header and signature are checked (only decodeJws makes one). */
+export class ParsedJws {
+  constructor(
+    readonly header: JWTHeaderParameters,
+    readonly payload: JWTPayload,
+    readonly signingInput: Buffer,
+    readonly signature: Buffer,
+  ) {}
 }
 
 export interface ClaimChecks {
@@ -53,23 +54,32 @@ function jsonObject(bytes: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Splits and decodes a compact JWS and checks its header; the signature is not checked yet. */
-export function parseJws(token: string): ParsedJws {
+/**
+ * Splits and decodes a compact JWS: three strict base64url segments, a JSON-object header and claims set. Neither
+ * the header's `alg` and `crit` (checkHeader) nor the signature is checked yet: the claims may be read to find out
+ * whose keys verify it.
+ */
+export function decodeJws(token: string): ParsedJws {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (second < 0 || token.indexOf('.', second + 1) >= 0) throw malformed('the assertion is not a JWT');
   const header = jsonObject(segment(token.slice(0, first)), 'header') as JWTHeaderParameters;
-  const alg = header.alg;
+  const payload = jsonObject(segment(token.slice(first + 1, second)), 'payload') as JWTPayload;
+  const signature = segment(token.slice(second + 1));
+  return new ParsedJws(header, payload, Buffer.from(token.slice(0, second), 'latin1'), signature);
+}
+
+/** The header's `alg`, when it is one of ASSERTION_ALGORITHMS and no critical extension is named. */
+export function checkHeader(jws: ParsedJws): AssertionAlgorithm {
+  const alg = jws.header.alg;
   if (typeof alg !== 'string' || alg === '') throw malformed('the assertion has no alg');
   if (!(ASSERTION_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new AssertionRejected('unsupported_alg', `the assertion must be signed with ${ASSERTION_ALGORITHMS.join(', ')}`);
   }
   // RFC 7515 §4.1.11: no extension is understood here, so any critical one makes the JWS invalid (b64 included:
   // RFC 7797 §7 forbids unencoded payloads in a JWT).
-  if ('crit' in header) throw malformed('the assertion names critical header parameters');
-  const payload = jsonObject(segment(token.slice(first + 1, second)), 'payload') as JWTPayload;
-  const signature = segment(token.slice(second + 1));
-  return { header, alg: alg as AssertionAlgorithm, payload, signingInput: Buffer.from(token.slice(0, second), 'latin1'), signature };
+  if ('crit' in jws.header) throw malformed('the assertion names critical header parameters');
+  return alg as AssertionAlgorithm;
 }
 
 /**
@@ -98,8 +108,8 @@ function verifyOffLoop(algorithm: string | null, data: Buffer, key: VerifyKeyObj
 }
 
 /** RFC 7518 §3.3–3.5, RFC 8037 §3.1: the signature over the signing input, by one key. */
-function signatureValid(jws: ParsedJws, key: KeyObject): Promise<boolean> {
-  switch (jws.alg) {
+function signatureValid(jws: ParsedJws, alg: AssertionAlgorithm, key: KeyObject): Promise<boolean> {
+  switch (alg) {
     case 'ES256':
       // RFC 7518 §3.4: R || S, 32 octets each; a DER-encoded signature is not a JWS signature.
       if (jws.signature.length !== 64) return Promise.resolve(false);
@@ -114,9 +124,9 @@ function signatureValid(jws: ParsedJws, key: KeyObject): Promise<boolean> {
 }
 
 /** Whether any of the candidate keys made the signature; none is `unknown_kid`, a wrong one `invalid_signature`. */
-export async function checkSignature(jws: ParsedJws, keys: readonly KeyObject[]): Promise<void> {
+export async function checkSignature(jws: ParsedJws, alg: AssertionAlgorithm, keys: readonly KeyObject[]): Promise<void> {
   if (keys.length === 0) throw new AssertionRejected('unknown_kid', 'no key of the issuer matches the assertion');
-  for (const key of keys) if (await signatureValid(jws, key)) return;
+  for (const key of keys) if (await signatureValid(jws, alg, key)) return;
   throw new AssertionRejected('invalid_signature', 'the assertion signature is invalid');
 }
 

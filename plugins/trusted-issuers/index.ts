@@ -28,7 +28,7 @@ import { IssuerStore } from './store.js';
 import { TrustedIssuerService } from './verifier.js';
 
 export type { TrustedIssuersOptions } from './schema.js';
-export type { TrustedIssuer, TrustedIssuers, WorkloadRule, VerifyOptions, VerifiedJwt, KeySource, SubjectMode } from './types.js';
+export type { TrustedIssuer, TrustedIssuers, WorkloadRule, VerifyOptions, VerifiedJwt, UnverifiedJwt, KeySource, SubjectMode } from './types.js';
 export { AssertionRejected } from './types.js';
 
 export const trustedIssuers = definePlugin({

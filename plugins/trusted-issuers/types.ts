@@ -68,6 +68,15 @@ export interface VerifyOptions {
   maxAge?: number;
 }
 
+/**
+ * A JWT decoded by `decode`, not verified: its claims say which issuer or client to look up, and nothing more.
+ * Passed back to `verify`, it is not decoded a second time.
+ */
+export interface UnverifiedJwt {
+  readonly header: ProtectedHeaderParameters;
+  readonly payload: JWTPayload;
+}
+
 export interface VerifiedJwt {
   header: ProtectedHeaderParameters;
   payload: JWTPayload;
@@ -82,11 +91,13 @@ export interface TrustedIssuers {
   byIssuer(issuer: string): Promise<TrustedIssuer | undefined>;
   /** The issuer's JWKS URL: configured, or discovered from its metadata (cached with the keys). */
   jwksUri(issuer: TrustedIssuer): Promise<string>;
+  /** Decodes a compact JWS without verifying it; a malformed one throws AssertionRejected (`malformed`, `unsupported_alg`). */
+  decode(token: string): UnverifiedJwt;
   /**
    * Verifies signature (ES256, RS256, PS256, EdDSA only), `iss`, `aud`, `exp`, `nbf` and the options' bounds. An
    * unknown `kid` refetches the JWKS once. Throws AssertionRejected.
    */
-  verify(token: string, options: VerifyOptions): Promise<VerifiedJwt>;
+  verify(token: string | UnverifiedJwt, options: VerifyOptions): Promise<VerifiedJwt>;
   /** Records a jti as used until `expiresAt` (seconds); false when it was used before. One INSERT. */
   consumeJti(issuer: string, jti: string, expiresAt: number): Promise<boolean>;
   /** The client a workload token maps to by the issuer's rules, if one does. */

@@ -7,12 +7,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { RuntimeApi } from 'authplane';
-import { checkClaims, checkSignature, CLOCK_TOLERANCE_S, parseJws } from './compact-jwt.js';
+import { checkClaims, checkHeader, checkSignature, CLOCK_TOLERANCE_S, decodeJws, ParsedJws } from './compact-jwt.js';
 import { fetchJson, type FetchLimits, type JwksCache } from './jwks-cache.js';
 import { JtiStore } from './jti.js';
 import { ASSERTION_ALGORITHMS, KeySet } from './key-set.js';
 import type { IssuerStore } from './store.js';
-import { AssertionRejected, type TrustedIssuer, type TrustedIssuers, type VerifiedJwt, type VerifyOptions } from './types.js';
+import { AssertionRejected, type TrustedIssuer, type TrustedIssuers, type UnverifiedJwt, type VerifiedJwt, type VerifyOptions } from './types.js';
 
 export { ASSERTION_ALGORITHMS };
 /** Issuer records are read on every assertion; a change made through this server applies at once (invalidate). */
@@ -33,6 +33,12 @@ function claimAt(payload: JWTPayload, path: string): unknown {
     }
   }
   return undefined;
+}
+
+/** What `decode` returned, its signing input and signature our own: not any object shaped like one. */
+function decoded(token: UnverifiedJwt): ParsedJws {
+  if (!(token instanceof ParsedJws)) throw new TypeError('verify takes a token string or what decode returned');
+  return token;
 }
 
 export class TrustedIssuerService implements TrustedIssuers {
@@ -86,15 +92,20 @@ export class TrustedIssuerService implements TrustedIssuers {
     return metadata.jwks_uri;
   }
 
-  async verify(token: string, options: VerifyOptions): Promise<VerifiedJwt> {
-    const jws = parseJws(token);
+  decode(token: string): UnverifiedJwt {
+    return decodeJws(token);
+  }
+
+  async verify(token: string | UnverifiedJwt, options: VerifyOptions): Promise<VerifiedJwt> {
+    const jws = typeof token === 'string' ? decodeJws(token) : decoded(token);
+    const alg = checkHeader(jws);
     if (options.typ !== undefined && !typMatches(jws.header.typ, options.typ)) {
       throw new AssertionRejected('wrong_typ', `the assertion's typ must be ${options.typ}`);
     }
     let keys: KeyObject[];
-    if ('jwksUri' in options.keys) keys = await this.cache.candidates(options.keys.jwksUri, jws.alg, jws.header.kid);
-    else keys = this.#local(options.keys.jwks).candidates(jws.alg, jws.header.kid);
-    await checkSignature(jws, keys);
+    if ('jwksUri' in options.keys) keys = await this.cache.candidates(options.keys.jwksUri, alg, jws.header.kid);
+    else keys = this.#local(options.keys.jwks).candidates(alg, jws.header.kid);
+    await checkSignature(jws, alg, keys);
     const now = this.runtime().now();
     checkClaims(jws.payload, { issuer: options.issuer, audience: options.audience, requiredClaims: options.requiredClaims, maxAge: options.maxAge }, now);
     const exp = jws.payload.exp!;
