@@ -27,6 +27,11 @@ export interface CheckpointerOptions {
   dueFrames: number;
   /** Frames in the WAL at which the writer checkpoints itself again until the WAL has restarted. */
   limitFrames: number;
+  /**
+   * The worker thread's nice value (Linux; 0 leaves it at the process's). Copying pages back is background work: on
+   * a core it shares with the event loop, a request that arrives should not wait out the checkpoint's time slice.
+   */
+  workerNice: number;
   /** Told when the worker cannot do its job (the writer's own checkpoints are back). */
   warn: (message: string, detail?: Record<string, unknown>) => void;
   /** The worker's program (tests inject failures); the default runs the checkpoints. */
@@ -40,6 +45,7 @@ export const CHECKPOINTER_DEFAULTS: Omit<CheckpointerOptions, 'warn' | 'workerSo
   quietMs: 10_000,
   dueFrames: 1000,
   limitFrames: 20_000,
+  workerNice: 10,
 };
 
 /** Consecutive passes when one ends with frames written meanwhile: a pass that ends caught up lets the WAL restart. */
@@ -52,6 +58,14 @@ interface WriterConnection {
 /** The worker: one connection, one PASSIVE checkpoint per message, the outcome posted back. */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.nice) {
+  // Linux: setpriority on a thread id sets that thread's nice value alone (setpriority(2), NOTES). Where it cannot
+  // be read or set, the worker runs at the process's priority, as before.
+  try {
+    const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0) require('node:os').setPriority(tid, workerData.nice);
+  } catch {}
+}
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename, { fileMustExist: true });
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
@@ -175,7 +189,7 @@ export class WalCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(this.#options.workerSource, {
       eval: true,
-      workerData: { driver, filename: this.filename },
+      workerData: { driver, filename: this.filename, nice: this.#options.workerNice },
       // Plain CommonJS: none of the process's flags (a `--input-type=module` would make the program fail to load,
       // `--import tsx` would load a compiler it does not need).
       execArgv: [],

@@ -4,7 +4,7 @@
  * bounded; quiet hands them back; a worker that fails, or falls behind, gives them back at once.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ interface Db {
 }
 const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => Db;
 
-const FAST: Omit<CheckpointerOptions, 'warn' | 'workerSource'> = { idleTickMs: 20, activeTickMs: 5, busyFrames: 50, quietMs: 300, dueFrames: 200, limitFrames: 5000 };
+const FAST: Omit<CheckpointerOptions, 'warn' | 'workerSource'> = { idleTickMs: 20, activeTickMs: 5, busyFrames: 50, quietMs: 300, dueFrames: 200, limitFrames: 5000, workerNice: 0 };
 
 function writer(t: TestContext): { db: Db; file: string; write(rows: number): void } {
   const dir = mkdtempSync(join(tmpdir(), 'authplane-checkpoint-'));
@@ -95,6 +95,22 @@ test('steady writes move checkpoints to the worker, the WAL stays bounded and re
   assert.equal(checkpointer.active, false, 'the worker stops once writing is no longer steady');
   assert.equal(autocheckpoint(db), 1000, 'and the writer checkpoints itself again');
   assert.deepEqual(warnings, []);
+});
+
+/** The nice value of each of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+const niceOf = (tid: string | number) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+const threadNiceValues = () => readdirSync('/proc/self/task').map(niceOf);
+
+test('the worker thread runs at the configured nice value, the rest of the process at its own', { skip: process.platform !== 'linux' }, async (t) => {
+  const { db, file, write } = writer(t);
+  const own = niceOf(process.pid);
+  assert.ok(own < 7 && !threadNiceValues().includes(7), 'no thread at nice 7 before the worker starts');
+  const checkpointer = new WalCheckpointer(db, file, { ...FAST, workerNice: 7, warn: () => {} });
+  t.after(() => checkpointer.close());
+  await writeSteadily(write, () => checkpointer.active);
+  const during = threadNiceValues();
+  assert.equal(during.filter((n) => n === 7).length, 1, `one thread (the worker) at nice 7: ${during.join(' ')}`);
+  assert.equal(during.filter((n) => n === own).length, during.length - 1, "every other thread at the process's own");
 });
 
 test('a worker that falls behind (a reader pins an old snapshot) gives the writer its checkpoints back past the limit', async (t) => {
