@@ -56,3 +56,13 @@ test('a nonce issued by one replica is accepted by the other', async (t) => {
   assert.equal((await response.json()).token_type, 'DPoP');
   await stopBoth();
 });
+
+test('on PostgreSQL a proof whose iat has a fraction (a NumericDate may) is accepted once, its row in whole milliseconds', async (t) => {
+  if (!(await requirePostgres(t))) return;
+  const fx = await dpopServer(t, { storage: 'postgres' });
+  const machine = await fx.machineClient();
+  const proof = await handProof(await proofKey(), fx.tokenUrl, { iat: Math.floor(Date.now() / 1000) - 0.1234567 });
+  const response = await machineTokenRequest(fx, machine, proof);
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.match(await expectError(await machineTokenRequest(fx, machine, proof), 'invalid_dpop_proof'), /already used/);
+});

@@ -40,8 +40,13 @@ test('on PostgreSQL an ID-JAG is redeemed once even when sent concurrently, mapp
   // The used jti is a row until it expires; `authserver purge --only assertion_jti` removes it after that.
   const db = knex({ client: 'pg', connection: fx.postgresDsn! });
   t.after(() => db.destroy());
+  const [used] = (await db('assertion_jtis').select('id', 'expires_at')) as { id: string; expires_at: string }[];
   assert.equal((await db('assertion_jtis').count({ n: '*' }))[0]!.n, '1');
-  await db('assertion_jtis').update({ expires_at: Date.now() - 1000 });
+  // Keyed by the assertion's exp (seconds) ahead of the digest; as though it expired a minute ago:
+  const [exp, digest] = used!.id.split(':');
+  assert.equal(Number(exp) * 1000, Number(used!.expires_at));
+  const past = Math.floor(Date.now() / 1000) - 60;
+  await db('assertion_jtis').update({ id: `${past}:${digest}`, expires_at: past * 1000 });
   const dir = repoTempDir(t, 'jwt-purge-');
   const config = writeConfigFile(dir, {
     settings: { signing: { keyPath: join(dir, 'keys') }, log: { level: 'warn' } },
@@ -52,4 +57,13 @@ test('on PostgreSQL an ID-JAG is redeemed once even when sent concurrently, mapp
   const purged = await runCli(['purge', '--only', 'assertion_jti', '--config', config], { cwd: dir, env });
   assert.equal(purged.code, 0, purged.stderr);
   assert.equal(purged.stdout, 'assertion_jti: 1 deleted\n');
+
+  // A NumericDate may carry a fraction (RFC 7519 §2): the used jti keeps whole milliseconds in its bigint column.
+  const fractionalExp = Math.floor(Date.now() / 1000) + 120.1234567;
+  const fractional = await idp.sign({ sub: 'bob', aud: issuer, client_id: client.client_id, resource: RESOURCE_URI, exp: fractionalExp }, { typ: 'oauth-id-jag+jwt' });
+  const answer = await fx.post({ grant_type: JWT_BEARER, assertion: fractional }, basic);
+  assert.equal(answer.status, 200, JSON.stringify(await answer.clone().json()));
+  const row = (await db('assertion_jtis').first('id', 'expires_at')) as { id: string; expires_at: string };
+  assert.equal(Number(row.expires_at), Math.ceil(fractionalExp * 1000));
+  assert.match(row.id, new RegExp(`^${Math.floor(fractionalExp)}:[A-Za-z0-9_-]{43}$`));
 });
