@@ -5,26 +5,15 @@
  * get exactly one "fresh".
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import knexModule, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { SingleUseIds } from 'authplane';
 import { createDialect } from '../../kernel/storage/dialect.js';
-import { freshPostgresDatabase, requirePostgres } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/server.js';
-
-const knexFactory = ((knexModule as unknown as { default?: unknown }).default ?? knexModule) as typeof knexModule;
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
 async function database(t: TestContext, kind: 'sqlite' | 'postgres'): Promise<Knex | undefined> {
-  let config: Knex.Config;
-  if (kind === 'sqlite') {
-    config = { client: 'better-sqlite3', connection: { filename: join(tempDir(t, 'authplane-single-use-'), 'db.sqlite') }, useNullAsDefault: true, pool: { min: 1, max: 1 } };
-  } else {
-    if (!(await requirePostgres(t))) return undefined;
-    config = { client: 'pg', connection: await freshPostgresDatabase(t), pool: { min: 1, max: 4 } };
-  }
-  const db = knexFactory(config);
-  t.after(() => db.destroy());
+  const db = await scratchDatabase(t, kind);
+  if (!db) return undefined;
   await db.schema.createTable('used_ids', (table) => {
     table.string('id', 64).primary();
     table.bigInteger('expires_at').notNullable();

@@ -6,33 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import knexModule, { type Knex } from 'knex';
+import { test } from 'node:test';
+import type { Knex } from 'knex';
 import { deleteInBatches, SingleUseIds } from 'authplane';
 import { createDialect } from '../../../kernel/storage/dialect.js';
 import { trustedIssuers0001 } from '../../../migrations/trusted-issuers/0001_trusted_issuers.js';
 import { trustedIssuersPurgeIndexes0011 } from '../../../migrations/trusted-issuers/0011_purge_indexes.js';
 import { assertionJtiKeysByExpiry0012 } from '../../../migrations/trusted-issuers/0012_assertion_jti_keys_by_expiry.js';
 import { expiredJtis, jtiKey } from '../../../plugins/trusted-issuers/jti.js';
-import { freshPostgresDatabase, requirePostgres } from '../../helpers/postgres.js';
-import { tempDir } from '../../helpers/server.js';
+import { scratchDatabase } from '../../helpers/scratch-database.js';
 
-const knexFactory = ((knexModule as unknown as { default?: unknown }).default ?? knexModule) as typeof knexModule;
 const ISSUER = 'https://idp.example.com/';
-
-async function database(t: TestContext, kind: 'sqlite' | 'postgres'): Promise<Knex | undefined> {
-  let config: Knex.Config;
-  if (kind === 'sqlite') {
-    config = { client: 'better-sqlite3', connection: { filename: join(tempDir(t, 'authplane-jti-keys-'), 'db.sqlite') }, useNullAsDefault: true, pool: { min: 1, max: 1 } };
-  } else {
-    if (!(await requirePostgres(t))) return undefined;
-    config = { client: 'pg', connection: await freshPostgresDatabase(t), pool: { min: 1, max: 2 } };
-  }
-  const db = knexFactory(config);
-  t.after(() => db.destroy());
-  return db;
-}
 
 const indexNames = async (db: Knex, kind: 'sqlite' | 'postgres'): Promise<string[]> =>
   kind === 'sqlite'
@@ -41,7 +25,7 @@ const indexNames = async (db: Knex, kind: 'sqlite' | 'postgres'): Promise<string
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   test(`${kind}: the migration rekeys used jtis by expiry, a jti used before it stays used, and the purge goes by the key`, async (t) => {
-    const db = await database(t, kind);
+    const db = await scratchDatabase(t, kind, 2);
     if (!db) return;
     await trustedIssuers0001.up(db);
     await trustedIssuersPurgeIndexes0011.up(db);
