@@ -90,7 +90,7 @@ export function checkHeader(jws: ParsedJws): AssertionAlgorithm {
 const OFF_LOOP = availableParallelism() > 1;
 
 /** node:crypto's `verify`: with a callback (libuv's pool, as WebCrypto did) when OFF_LOOP, else synchronously. */
-function verifyOffLoop(algorithm: string | null, data: Buffer, key: VerifyKeyObjectInput | KeyObject, signature: Buffer): Promise<boolean> {
+function verifyWhereCheapest(algorithm: string | null, data: Buffer, key: VerifyKeyObjectInput | KeyObject, signature: Buffer): Promise<boolean> {
   if (!OFF_LOOP) {
     try {
       return Promise.resolve(verify(algorithm, data, key, signature));
@@ -113,13 +113,13 @@ function signatureValid(jws: ParsedJws, alg: AssertionAlgorithm, key: KeyObject)
     case 'ES256':
       // RFC 7518 §3.4: R || S, 32 octets each; a DER-encoded signature is not a JWS signature.
       if (jws.signature.length !== 64) return Promise.resolve(false);
-      return verifyOffLoop('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
+      return verifyWhereCheapest('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
     case 'RS256':
-      return verifyOffLoop('sha256', jws.signingInput, key, jws.signature);
+      return verifyWhereCheapest('sha256', jws.signingInput, key, jws.signature);
     case 'PS256':
-      return verifyOffLoop('sha256', jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jws.signature);
+      return verifyWhereCheapest('sha256', jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, jws.signature);
     case 'EdDSA':
-      return verifyOffLoop(null, jws.signingInput, key, jws.signature);
+      return verifyWhereCheapest(null, jws.signingInput, key, jws.signature);
   }
 }
 
