@@ -32,8 +32,13 @@ export class SingleUseIds {
     private readonly dialect?: () => Dialect,
   ) {}
 
-  /** true when `id` was not claimed before (its row is now written, kept until `expiresAt`, ms), false when it was. */
+  /**
+   * true when `id` was not claimed before (its row is now written, kept until `expiresAt`, ms), false when it was.
+   * `expiresAt` is rounded up to a whole millisecond: it often comes from a JWT's NumericDate, which may have a
+   * fraction, and the column is an integer (PostgreSQL refuses 1.5 for a bigint).
+   */
   claim(id: string, expiresAt: number): Promise<boolean> {
+    expiresAt = Math.ceil(expiresAt);
     return new Promise((resolve, reject) => {
       const claims = this.#pending.get(id);
       if (claims) claims.push({ expiresAt, resolve, reject });

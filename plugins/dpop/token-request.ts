@@ -76,9 +76,8 @@ export function tapTokenRequest(api: RegisterApi, options: Readonly<DpopOptions>
       throw error;
     }
     if (options.requireNonce) checkNonce(proof.nonce, now);
-    // The proof is acceptable until its iat window closes; after that it is refused on iat, so the row can go. Whole
-    // milliseconds: an iat may have a fraction, and the column is an integer (PostgreSQL refuses 1.5 for a bigint).
-    const expiresAt = Math.ceil((proof.iat + options.proofLifetime) * 1000) + 1000;
+    // The proof is acceptable until its iat window closes; after that it is refused on iat, so the row can go.
+    const expiresAt = (proof.iat + options.proofLifetime) * 1000 + 1000;
     if (!(await replay.remember(proof, expiresAt))) {
       api.runtime().audit.emit({
         action: 'dpop_proof_replayed',

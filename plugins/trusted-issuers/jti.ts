@@ -24,7 +24,7 @@ export class JtiStore {
 
   /** true when the jti was not used before; `expiresAt` in seconds. */
   consume(issuer: string, jti: string, expiresAt: number): Promise<boolean> {
-    return this.#ids.claim(jtiKey(issuer, jti, expiresAt), Math.ceil(expiresAt * 1000));
+    return this.#ids.claim(jtiKey(issuer, jti, expiresAt), expiresAt * 1000);
   }
 }
 

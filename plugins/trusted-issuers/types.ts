@@ -91,7 +91,7 @@ export interface TrustedIssuers {
   byIssuer(issuer: string): Promise<TrustedIssuer | undefined>;
   /** The issuer's JWKS URL: configured, or discovered from its metadata (cached with the keys). */
   jwksUri(issuer: TrustedIssuer): Promise<string>;
-  /** Decodes a compact JWS without verifying it; a malformed one throws AssertionRejected (`malformed`, `unsupported_alg`). */
+  /** Decodes a compact JWS without verifying it (its `alg` is checked by `verify`); a malformed one throws AssertionRejected (`malformed`). */
   decode(token: string): UnverifiedJwt;
   /**
    * Verifies signature (ES256, RS256, PS256, EdDSA only), `iss`, `aud`, `exp`, `nbf` and the options' bounds. An

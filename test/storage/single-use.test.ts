@@ -42,6 +42,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(rows.length, 3 + many.length);
       assert.equal(Number(rows.find((r: { id: string }) => r.id === 'm7')!.expires_at), expires + 1);
       assert.equal(Number(rows.find((r: { id: string }) => r.id === 'a')!.expires_at), expires);
+
+      // An expiry with a fraction of a millisecond (from a NumericDate) is kept as the next whole one.
+      assert.equal(await ids.claim('fraction', expires + 0.4567), true);
+      assert.equal(Number((await db('used_ids').where({ id: 'fraction' }).first('expires_at'))!.expires_at), expires + 1);
     });
   }
 
