@@ -33,6 +33,7 @@ import { registerTokenRoute } from './token/route.js';
 import { tokenIssuances0001 } from '../migrations/kernel/0001_token_issuances.js';
 import { issuanceLineage0002 } from '../migrations/kernel/0002_issuance_lineage.js';
 import { issuanceResource0003 } from '../migrations/kernel/0003_issuance_resource.js';
+import { lineagePartialIndexes0004 } from '../migrations/kernel/0004_lineage_partial_indexes.js';
 import { packageVersion } from './version.js';
 import { Discovery } from './wellknown/discovery.js';
 import { registerBuiltinCommands } from './cli/builtin.js';
@@ -145,7 +146,7 @@ export class AuthPlane {
   }
 
   #register(): void {
-    this.#storage.migrations.push(tokenIssuances0001, issuanceLineage0002, issuanceResource0003);
+    this.#storage.migrations.push(tokenIssuances0001, issuanceLineage0002, issuanceResource0003, lineagePartialIndexes0004);
     registerTokenPurgeTargets(this.registries, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
     const instances = ordered.map((p) => p.instance);

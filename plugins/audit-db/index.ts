@@ -18,6 +18,7 @@ import { writeAuditEvents } from './write.js';
 import { auditEvents0001 } from '../../migrations/audit-db/0001_audit_events.js';
 import { auditEvents0002 } from '../../migrations/audit-db/0002_actor_fits_client_ids.js';
 import { auditEvents0003 } from '../../migrations/audit-db/0003_audit_paging.js';
+import { auditUserPartialIndex0004 } from '../../migrations/audit-db/0004_user_partial_index.js';
 
 export const auditDb = definePlugin({
   name: 'audit-db',
@@ -38,7 +39,7 @@ export const auditDb = definePlugin({
     { additionalProperties: false },
   ),
   register(api, options) {
-    api.migrations([auditEvents0001, auditEvents0002, auditEvents0003]);
+    api.migrations([auditEvents0001, auditEvents0002, auditEvents0003, auditUserPartialIndex0004]);
     const runtime = api.runtime;
     const feed = new AuditFeed();
     api.hooks.auditSinks.tapPromise(api.name, async (events) => {
