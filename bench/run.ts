@@ -120,8 +120,8 @@ async function runScenario(key: Exclude<ScenarioKey, 'cold-start'>): Promise<Awa
   const ourSides = (request: (f: OurFixture) => Side['request'], extra: Partial<Side> = {}): Side[] =>
     ours.map((f, i) => ({ server: label(levels[i]!), request: request(f), process: processes.get(f.server), ...extra }));
   const theirSide = (request: Side['request'], extra: Partial<Side> = {}): Side => ({ server: 'oidc-provider', request, process: processes.get(theirs), ...extra });
-  // Each request of a prepared run consumes one body (a fresh code or a single-use assertion): a fixed count per run.
-  const fixedShape = (base: LoadShape): LoadShape => ({ connections: base.connections, amount: base.amount ?? options.codes });
+  // Each request of an assertion run consumes one single-use body: a fixed count per run (and per warm-up).
+  const fixedShape = (base: LoadShape): LoadShape => ({ connections: base.connections, amount: base.amount ?? options.assertions });
   let bodyFiles = 0;
   const bodiesDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'authplane-bench-bodies-'));
@@ -268,7 +268,8 @@ try {
       'client_credentials (it has no token exchange grant built in).',
     'client_credentials · private_key_jwt: each request carries a client assertion signed beforehand (ES256, its own jti: both servers refuse a replay), ' +
       "against oidc-provider's client_credentials with a private_key_jwt client; ID-JAG (jwt-bearer): each request a fresh ID-JAG from a loopback IdP " +
-      '(typ, signature, aud, iat, jti, policy, subject, scope), the client authenticated by its secret; the same oidc-provider baseline.',
+      '(typ, signature, aud, iat, jti, policy, subject, scope), the client authenticated by its secret; the same oidc-provider baseline. ' +
+      `Both run a fixed ${options.assertions} requests per warm-up and per run (each assertion is single use), about what a timed run serves.`,
     'cold start: p50 = median spawn → first 200, p99 = slowest run, RSS idle after settling; ours also shows the first start (key generation, migrations).',
     'PostgreSQL runs unpinned (a system service), so it shares both cores.',
   ];

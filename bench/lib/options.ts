@@ -2,7 +2,7 @@
  * Flags shared by every benchmark: `--smoke` (a few hundred requests, one run: proves the benchmark still works,
  * measures nothing), `--duration <s>`, `--warmup <s>`, `--connections <n>`, `--runs <n>`, `--source` (run our
  * server from TypeScript through tsx instead of the compiled dist/), `--log-level <level>`, and for `npm run bench`
- * (bench/run.ts): `--only <scenario,…>`, `--no-postgres`, `--no-info`, `--codes <n>`, `--write`/`--no-write`,
+ * (bench/run.ts): `--only <scenario,…>`, `--no-postgres`, `--no-info`, `--codes <n>`, `--assertions <n>`, `--write`/`--no-write`,
  * `--readme`.
  */
 import { pathToFileURL } from 'node:url';
@@ -32,6 +32,12 @@ export interface BenchOptions {
   info: boolean;
   /** Authorization codes redeemed per run of the code scenario (each run redeems exactly these). */
   codes: number;
+  /**
+   * Requests per run, and per warm-up, of the JWT-assertion scenarios (each carries a fresh single-use assertion,
+   * so the count is fixed rather than the time): about what the timed scenarios' warm-ups and runs serve, so both
+   * servers are measured warmed up, as in those (docs/performance.md, "Assertion runs as long as the others").
+   */
+  assertions: number;
   /** Write bench/results/<date>.{json,md}. */
   write: boolean;
   /** Replace the table in README.md's Benchmarks section. */
@@ -56,6 +62,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
       postgres: { type: 'boolean' },
       info: { type: 'boolean' },
       codes: { type: 'string' },
+      assertions: { type: 'string' },
       write: { type: 'boolean' },
       readme: { type: 'boolean' },
     },
@@ -76,6 +83,7 @@ export function benchOptions(argv = process.argv.slice(2)): BenchOptions {
     postgres: values.postgres !== false,
     info: values.info !== false,
     codes: num(values.codes, smoke ? amount : 5000),
+    assertions: num(values.assertions, smoke ? amount : 15000),
     write: typeof values.write === 'boolean' ? values.write : !smoke,
     readme: values.readme === true,
   };
