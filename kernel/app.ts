@@ -16,13 +16,14 @@ import { createLogger } from './observe/logger.js';
 import { loadTracing } from './observe/tracing.js';
 import { Metrics } from './observe/metrics.js';
 import { RequestMetrics } from './observe/request-metrics.js';
-import type { CallOnly, RegisterApi, RuntimeApi } from './plugin/api.js';
+import type { CallOnly, RuntimeApi } from './plugin/api.js';
+import { buildRegisterApi, buildRuntimeApi, type ApiParts } from './plugin/api-builders.js';
 import { assertCurrentContract, type PluginLifecycle } from './plugin/define.js';
-import { callOnlyHooks, freezeHooks, tapOnlyHooks, type TapRecord } from './plugin/facades.js';
-import { dependencyClosure, orderPlugins, runPhase } from './plugin/order.js';
+import { callOnlyHooks, freezeHooks, type TapRecord } from './plugin/facades.js';
+import { orderPlugins, runPhase } from './plugin/order.js';
 import { ServiceDirectory } from './plugin/services.js';
 import type { Dialect } from './storage/dialect.js';
-import { readRows, type OffLoopReader } from './storage/off-loop-reads.js';
+import type { OffLoopReader } from './storage/off-loop-reads.js';
 import type { ReplicaMessages } from './storage/replicas.js';
 import { ServerStorage } from './storage/server-storage.js';
 import { createClientAuthentication } from './token/client-auth.js';
@@ -94,6 +95,7 @@ export class AuthPlane {
   #audit: AuditQueue;
   #listeners: Listener[] = [];
   #runtimeApis = new Map<string, RuntimeApi>();
+  #parts: ApiParts | undefined;
   #initialized: string[] = [];
   #stopping: Promise<void> | undefined;
   readonly #stopSignal = new AbortController();
@@ -149,28 +151,9 @@ export class AuthPlane {
     this.#storage.migrations.push(tokenIssuances0001, issuanceLineage0002, issuanceResource0003, lineagePartialIndexes0004);
     registerTokenPurgeTargets(this.registries, () => this.config.tokens.issuanceRetentionDays);
     const ordered = orderPlugins(this.resolved.plugins);
-    const instances = ordered.map((p) => p.instance);
     for (const plugin of ordered) {
       const name = plugin.instance.definition.name;
-      const deps = dependencyClosure(instances, name);
-      const api: RegisterApi = {
-        name,
-        hooks: tapOnlyHooks(this.hooks, name, (t) => this.taps.push(t)),
-        registries: Object.fromEntries(
-          Object.entries(this.registries).map(([k, r]) => [k, r.forOwner(name)]),
-        ) as unknown as RegisterApi['registries'],
-        route: (on, method, path, handler, options = {}) =>
-          this.routes.add({ listener: on, method, path, handler, options, owner: name }),
-        provide: (service, impl) => this.#services.provide(name, service, impl),
-        use: (service) => this.#services.use(name, deps, service),
-        migrations: (list) => this.#storage.migrations.push(...list),
-        runtime: () => this.runtimeApi(name),
-        env: Object.fromEntries((plugin.instance.definition.env ?? []).map((v) => [v, this.#env[v]])),
-        environmentVariable: (variable) => this.#env[variable],
-        log: this.log.child({ plugin: name }),
-        metrics: this.metrics,
-        config: this.config,
-      };
+      const api = buildRegisterApi(this.#apiParts(), plugin.instance);
       try {
         // A hand-built instance skips definePlugin's check; stale init/start/stop fields would be silently ignored.
         assertCurrentContract(plugin.instance.definition);
@@ -299,45 +282,40 @@ export class AuthPlane {
   runtimeApi(plugin = 'kernel'): RuntimeApi {
     let api = this.#runtimeApis.get(plugin);
     if (!api) {
-      const instances = this.resolved.plugins.map((p) => p.instance);
-      const deps = dependencyClosure(instances, plugin);
-      const self = this;
-      api = {
-        name: plugin,
-        use: (service) => this.#services.use(plugin, deps, service),
-        log: this.log.child({ plugin }),
-        metrics: this.metrics,
-        config: this.config,
-        get db() {
-          return self.db;
-        },
-        get dialect() {
-          return self.#storage.openDialect!;
-        },
-        get keys() {
-          return self.keys;
-        },
-        get replicas() {
-          return self.replicas;
-        },
-        audit: this.#audit,
-        get tokens() {
-          return self.#publicTokens!;
-        },
-        get discovery() {
-          return self.discovery;
-        },
-        hooks: (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
-        registries: this.registries,
-        now: this.#now,
-        readRows,
-        stopping: this.#stopSignal.signal,
-        resolveClient: (clientId, request) => this.hooks.resolveClient.promise(clientId, request),
-        authenticateClient: (request, params) => this.authenticateClient(request, params),
-      };
+      api = buildRuntimeApi(this.#apiParts(), plugin);
       this.#runtimeApis.set(plugin, api);
     }
     return api;
+  }
+
+  /** The parts the plugin APIs are built from (kernel/plugin/api-builders.ts), made once. */
+  #apiParts(): ApiParts {
+    this.#parts ??= {
+      hooks: this.hooks,
+      registries: this.registries,
+      routes: this.routes,
+      taps: this.taps,
+      services: this.#services,
+      migrations: this.#storage.migrations,
+      log: this.log,
+      metrics: this.metrics,
+      config: this.config,
+      env: this.#env,
+      plugins: this.resolved.plugins.map((p) => p.instance),
+      audit: this.#audit,
+      now: this.#now,
+      stopping: this.#stopSignal.signal,
+      runtime: (plugin) => this.runtimeApi(plugin),
+      callOnlyHooks: () => (this.#callOnlyHooks ??= callOnlyHooks(this.hooks)),
+      db: () => this.db,
+      dialect: () => this.#storage.openDialect!,
+      keys: () => this.keys,
+      replicas: () => this.replicas,
+      tokens: () => this.#publicTokens!,
+      discovery: () => this.discovery,
+      authenticateClient: (request, params) => this.authenticateClient(request, params),
+    };
+    return this.#parts;
   }
 
   /** Binds the listeners and runs plugins' start. */
