@@ -3,7 +3,6 @@ import type { Counter } from 'prom-client';
 import type { AuditBus, AuditEvent, AuditInput } from '../contracts.js';
 import type { HookCatalog } from '../hooks.js';
 import { uuidv7 } from '../storage/ids.js';
-import { fixedInfoLine } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 /** Largest batch handed to the sinks at once. */
@@ -34,7 +33,6 @@ export class AuditQueue implements AuditBus {
   #traceId: () => string | undefined = () => undefined;
 
   #droppedTotal: Counter<'reason'> | undefined;
-  readonly #line: ReturnType<typeof fixedInfoLine<'audit' | 'user_id' | 'client_id' | 'request_id'>>;
 
   constructor(
     private readonly hook: HookCatalog['auditSinks'],
@@ -42,7 +40,6 @@ export class AuditQueue implements AuditBus {
     private readonly minIntervalMs = MIN_INTERVAL_MS,
     metrics?: Metrics,
   ) {
-    this.#line = fixedInfoLine(log, 'audit', ['audit', 'user_id', 'client_id', 'request_id']);
     this.#droppedTotal = metrics?.counter({
       name: 'authserver_audit_events_dropped_total',
       help: 'Audit events a sink could not store, by reason (each is also logged at error level)',
@@ -68,8 +65,11 @@ export class AuditQueue implements AuditBus {
       request_id: input.request_id ?? null,
       detail: input.detail,
     };
-    if (this.log.isLevelEnabled('info')) {
-      this.#line({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id });
+    // At debug, not info: info is one access line per request (issue 23), and a token's audit line was half of
+    // what logging at info cost (docs/performance.md). The trail is the sinks' job: audit-db stores every event,
+    // the audit-log plugin writes each one whole to the log at the level it is given.
+    if (this.log.isLevelEnabled('debug')) {
+      this.log.debug({ audit: event.action, user_id: event.user_id, client_id: event.client_id, request_id: event.request_id }, 'audit');
     }
     if (!this.hook.isUsed()) return;
     this.#queue.push(event);

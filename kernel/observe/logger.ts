@@ -45,7 +45,7 @@ type SonicStream = DestinationStream & { write(data: Buffer): boolean; flush(cb?
 
 /**
  * Lines encoded straight into a batch buffer in front of pino's sonic-boom, which sees one write per batch. At info
- * every request writes a line (two for a token: the access line and the audit line), and handed to sonic-boom one
+ * every request writes a line (its access line), and handed to sonic-boom one
  * by one each line cost more than pino spends building it: sonic-boom's string mode measures the UTF-8 length of
  * everything it holds on every `write` (`Buffer.byteLength` of its pending string, which flattens it — copying up
  * to 16 KiB for a 300-byte line), then encodes the whole string again to write it (docs/performance.md). Here a
@@ -230,7 +230,7 @@ const lineValue = (value: LineValue): string =>
 /**
  * An info line with fixed keys, written byte for byte as `log.info(fields, msg)` writes it but without pino's walk
  * over an arbitrary object (its per-key serializer, redaction and type checks, the mixin's merge): at info every
- * request writes one (a token two), and pino's generic path cost about twice a line built here
+ * request writes one, and pino's generic path cost about twice a line built here
  * (docs/performance.md). The request scope's trace ids are added as the mixin would add them. Where the logger
  * does something to a line this cannot reproduce — a serializer or redaction on one of the keys, a log formatter,
  * a write hook, a message prefix, another mixin, a stream that wants metadata — the writer is `log.info` itself.

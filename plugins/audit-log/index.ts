@@ -1,7 +1,7 @@
 /**
  * audit-log: a sink that writes every audit event whole as one JSON log line (`"msg":"audit event"`, the event under
- * `audit_event`), for deployments that ship logs rather than query a database. The kernel's own `audit` line at
- * info carries only the action and ids; this one carries everything (`detail`, ip, actor, trace), at the level
+ * `audit_event`), for deployments that ship logs rather than query a database. The kernel's own `audit` line (at
+ * debug) carries only the action and ids; this one carries everything (`detail`, ip, actor, trace), at the level
  * configured here (a `log.level` above it hides them, as any line). Taps: `auditSinks`.
  */
 import { definePlugin, Type } from 'authplane';

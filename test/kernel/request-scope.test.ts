@@ -39,7 +39,8 @@ const loggingRoutes = definePlugin({
 });
 
 test('without a tracing exporter every log line naming a request carries its trace_id and span_id: access, audit, error and plugin lines', async (t) => {
-  const { url, logs, server } = await startServer(t, { plugins: [loggingRoutes()] });
+  // The kernel's audit line is written at debug.
+  const { url, logs, server } = await startServer(t, { plugins: [loggingRoutes()], config: { log: { level: 'debug' } } });
   assert.equal((await fetch(`${url}/logs?marker=a`, { headers: { 'x-request-id': 'scope-1' } })).status, 200);
   assert.equal((await fetch(`${url}/fails`, { headers: { 'x-request-id': 'scope-2' } })).status, 500);
   await server.runtimeApi().audit.flush();
@@ -69,6 +70,30 @@ test('without a tracing exporter every log line naming a request carries its tra
   assert.equal(listening.trace_id, undefined);
   const anonymous = logs.find((l) => l.msg === 'line naming no request')!;
   assert.equal(anonymous.trace_id, undefined, 'nor does one that does not name its request');
+});
+
+test('at info a request writes its access line and no audit line: audit events reach the log through the audit-log sink', async (t) => {
+  const { url, logs, server } = await startServer(t, { plugins: [loggingRoutes()] });
+  assert.equal((await fetch(`${url}/logs?marker=i`, { headers: { 'x-request-id': 'scope-info' } })).status, 200);
+  await server.runtimeApi().audit.flush();
+  await accessLogged(logs, ['scope-info']);
+  const kinds = logs.filter((l) => l.request_id === 'scope-info').map((l) => l.msg).sort();
+  assert.deepEqual(kinds, ['plugin warning', 'request']);
+  assert.equal(logs.filter((l) => l.msg === 'audit').length, 0, 'no audit line at info');
+});
+
+test('at info a token request writes exactly one line, its access line', async (t) => {
+  const fx = await machineServer(t);
+  const client = await fx.createMachineClient();
+  const response = await fetch(`${fx.url}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': 'one-line' },
+    body: 'grant_type=client_credentials',
+  });
+  assert.equal(response.status, 200);
+  await accessLogged(fx.logs, ['one-line']);
+  await fx.server.runtimeApi().audit.flush();
+  assert.deepEqual(fx.logs.filter((l) => l.request_id === 'one-line').map((l) => l.msg), ['request']);
 });
 
 test('an incoming traceparent is continued without an exporter; an invalid one starts a new trace', async (t) => {
@@ -119,7 +144,7 @@ test('the ids of requests handled at the same time never mix', async (t) => {
 });
 
 test('token requests answered by one group commit each keep their own ids, on the audit line too', async (t) => {
-  const fx = await machineServer(t);
+  const fx = await machineServer(t, { config: { log: { level: 'debug' } } });
   const client = await fx.createMachineClient();
   const ids = Array.from({ length: 6 }, (_, i) => `token-${i}`);
   const statuses = await Promise.all(
