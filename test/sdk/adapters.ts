@@ -13,10 +13,10 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { clientCredentials, dcr, dpop, introspection, revocation } from 'authplane/plugins';
 import { createOAuthClient } from '@authplane/sdk';
-import { ScriptedBrowser, type Page } from '../helpers/browser.js';
+import { ScriptedBrowser } from '../helpers/browser.js';
+import { loginAndConsent, memoryProvider, type ProviderState } from '../helpers/mcp-sdk-provider.js';
 import { forge, goodClaims } from './fixture.js';
 import { connectThroughMcpRemote } from '../interop/mcp-remote.js';
 import { interopTools } from '../interop/tools.js';
@@ -94,16 +94,6 @@ export function rpc(url: string, method: string, params: Record<string, unknown>
   });
 }
 
-export interface DcrState {
-  client?: OAuthClientInformationMixed;
-  tokens?: OAuthTokens;
-  verifier: string;
-  code?: string;
-  /** The whole redirect back (code, state, iss), for clients that check `iss` (MCP SDK v2). */
-  callback?: URL;
-  authorizationUrls: URL[];
-}
-
 /**
  * An OAuthClientProvider that registers through DCR, as a fresh MCP client does. Only `authorization_code`: with a
  * refresh token the SDK client (1.32) answers a 403 step-up by refreshing, which cannot widen the scope.
@@ -112,40 +102,12 @@ export function dcrProvider(
   fx: OAuthFixture,
   redirectUri = 'http://127.0.0.1:8765/callback',
   grantTypes = ['authorization_code'],
-): { provider: OAuthClientProvider; state: DcrState } {
-  const browser = new ScriptedBrowser(fx.url);
-  const state: DcrState = { verifier: '', authorizationUrls: [] };
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return redirectUri;
-    },
-    get clientMetadata() {
-      return { redirect_uris: [redirectUri], client_name: 'SDK adapter test client', token_endpoint_auth_method: 'none', grant_types: grantTypes, response_types: ['code'] };
-    },
-    clientInformation: () => state.client,
-    saveClientInformation: (info) => {
-      state.client = info;
-    },
-    tokens: () => state.tokens,
-    saveTokens: (saved) => {
-      state.tokens = saved;
-    },
-    saveCodeVerifier: (v) => {
-      state.verifier = v;
-    },
-    codeVerifier: () => state.verifier,
-    async redirectToAuthorization(url) {
-      state.authorizationUrls.push(url);
-      let page: Page = await browser.request(url.toString());
-      if (page.body.includes('name="password"')) page = await browser.login(page, USER.email, USER.password);
-      if (page.status === 200 && page.body.includes('name="decision"')) page = await browser.consent(page, 'allow');
-      const params = new URL(page.url).searchParams;
-      assert.ok(params.get('code'), `no code in ${page.url} (${page.status}) ${page.body.slice(0, 300)}`);
-      state.code = params.get('code')!;
-      state.callback = new URL(page.url);
-    },
-  };
-  return { provider, state };
+): { provider: OAuthClientProvider; state: ProviderState } {
+  return memoryProvider({
+    redirectUri,
+    metadata: { client_name: 'SDK adapter test client', token_endpoint_auth_method: 'none', grant_types: grantTypes, response_types: ['code'] },
+    authorize: loginAndConsent(new ScriptedBrowser(fx.url), USER),
+  });
 }
 
 /** A confidential client for the notes resources (client_credentials), as the README walkthrough registers one. */

@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { TestContext } from 'node:test';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { z } from 'zod';
 import { createMcpAuth, requireScope, type McpAuth, type McpAuthOptions } from '@authplane/sdk/mcp';
-import { ScriptedBrowser, type Page } from '../helpers/browser.js';
+import { ScriptedBrowser } from '../helpers/browser.js';
+import { loginAndConsent, memoryProvider } from '../helpers/mcp-sdk-provider.js';
 import { freePort } from '../helpers/server.js';
 import { REDIRECT_URI, USER, type OAuthFixture } from '../plugins/oauth/setup.js';
 
@@ -82,33 +81,10 @@ export async function startSdkProtectedMcp(
 
 /** An OAuthClientProvider for a pre-registered public client; authorization runs in the scripted browser. */
 export function scriptedProvider(fx: OAuthFixture, clientId: string) {
-  const browser = new ScriptedBrowser(fx.url);
-  const state = { tokens: undefined as OAuthTokens | undefined, verifier: '', code: undefined as string | undefined, authorizationUrls: [] as URL[] };
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return REDIRECT_URI;
-    },
-    get clientMetadata() {
-      return { redirect_uris: [REDIRECT_URI], client_name: 'SDK test client', token_endpoint_auth_method: 'none' };
-    },
-    clientInformation: (): OAuthClientInformationMixed => ({ client_id: clientId }),
-    tokens: () => state.tokens,
-    saveTokens: (saved) => {
-      state.tokens = saved;
-    },
-    saveCodeVerifier: (v) => {
-      state.verifier = v;
-    },
-    codeVerifier: () => state.verifier,
-    async redirectToAuthorization(url) {
-      state.authorizationUrls.push(url);
-      let page: Page = await browser.request(url.toString());
-      if (page.body.includes('name="password"')) page = await browser.login(page, USER.email, USER.password);
-      if (page.status === 200 && page.body.includes('name="decision"')) page = await browser.consent(page, 'allow');
-      const params = new URL(page.url).searchParams;
-      assert.ok(params.get('code'), `no code in ${page.url} (${page.status}) ${page.body.slice(0, 300)}`);
-      state.code = params.get('code')!;
-    },
-  };
-  return { provider, state };
+  return memoryProvider({
+    redirectUri: REDIRECT_URI,
+    metadata: { client_name: 'SDK test client', token_endpoint_auth_method: 'none' },
+    clientId,
+    authorize: loginAndConsent(new ScriptedBrowser(fx.url), USER),
+  });
 }

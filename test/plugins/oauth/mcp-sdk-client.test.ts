@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { ScriptedBrowser } from '../../helpers/browser.js';
+import { memoryProvider } from '../../helpers/mcp-sdk-provider.js';
 import { startProtectedMcpServer } from '../../helpers/mcp-server.js';
 import { oauthServer, REDIRECT_URI, USER } from './setup.js';
 
@@ -28,49 +28,31 @@ test('the official MCP SDK client authorizes through our PRM with a pre-register
   assert.equal(created.status, 201);
 
   const browser = new ScriptedBrowser(fx.url);
-  let tokens: OAuthTokens | undefined;
-  let verifier = '';
-  let code: string | undefined;
-  let authorizationUrl: URL | undefined;
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return REDIRECT_URI;
-    },
-    get clientMetadata() {
-      return { redirect_uris: [REDIRECT_URI], client_name: 'Test client', token_endpoint_auth_method: 'none' };
-    },
-    clientInformation: (): OAuthClientInformationMixed => ({ client_id: fx.clientId }),
-    tokens: () => tokens,
-    saveTokens: (saved) => {
-      tokens = saved;
-    },
-    saveCodeVerifier: (v) => {
-      verifier = v;
-    },
-    codeVerifier: () => verifier,
-    async redirectToAuthorization(url) {
-      authorizationUrl = url;
+  const { provider, state } = memoryProvider({
+    redirectUri: REDIRECT_URI,
+    metadata: { client_name: 'Test client', token_endpoint_auth_method: 'none' },
+    clientId: fx.clientId,
+    async authorize(url) {
       const login = await browser.request(url.toString());
       const consent = await browser.login(login, USER.email, USER.password);
-      const callback = await browser.consent(consent, 'allow');
-      const params = new URL(callback.url).searchParams;
-      assert.equal(params.get('iss'), fx.url, 'RFC 9207 iss in the authorization response');
-      code = params.get('code') ?? undefined;
+      return browser.consent(consent, 'allow');
     },
-  };
+  });
 
   const client = new Client({ name: 'authplane-test', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider });
   await assert.rejects(client.connect(transport), /Unauthorized/i, 'the first connection is refused and starts authorization');
+  const [authorizationUrl] = state.authorizationUrls;
   assert.ok(authorizationUrl, 'the SDK followed the 401 to our PRM and discovery');
-  assert.equal(authorizationUrl!.searchParams.get('resource'), mcp.url);
-  assert.equal(authorizationUrl!.searchParams.get('code_challenge_method'), 'S256');
-  assert.ok(code, 'the scripted browser got a code back');
+  assert.equal(authorizationUrl.searchParams.get('resource'), mcp.url);
+  assert.equal(authorizationUrl.searchParams.get('code_challenge_method'), 'S256');
+  assert.ok(state.code, 'the scripted browser got a code back');
+  assert.equal(state.callback!.searchParams.get('iss'), fx.url, 'RFC 9207 iss in the authorization response');
 
   const resourceMetadataUrl = new URL(`${fx.url}/.well-known/oauth-protected-resource/sdk/mcp`);
-  assert.equal(await auth(provider, { serverUrl: mcp.url, authorizationCode: code, resourceMetadataUrl }), 'AUTHORIZED');
-  assert.ok(tokens?.access_token);
-  assert.ok(tokens?.refresh_token);
+  assert.equal(await auth(provider, { serverUrl: mcp.url, authorizationCode: state.code, resourceMetadataUrl }), 'AUTHORIZED');
+  assert.ok(state.tokens?.access_token);
+  assert.ok(state.tokens?.refresh_token);
 
   const connected = new Client({ name: 'authplane-test', version: '1.0.0' });
   await connected.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider }));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { ScriptedBrowser } from '../../helpers/browser.js';
+import { memoryProvider } from '../../helpers/mcp-sdk-provider.js';
 import { startProtectedMcpServer } from '../../helpers/mcp-server.js';
 import { buttonHref, federationServer, REDIRECT_URI, throughUpstream } from './setup.js';
 
@@ -22,43 +22,26 @@ test('the MCP SDK client completes its authorization with a federated login in t
   assert.equal(created.status, 201);
 
   const browser = new ScriptedBrowser(fx.url);
-  let tokens: OAuthTokens | undefined;
-  let verifier = '';
-  let code: string | undefined;
-  const provider: OAuthClientProvider = {
-    get redirectUrl() {
-      return REDIRECT_URI;
-    },
-    get clientMetadata() {
-      return { redirect_uris: [REDIRECT_URI], client_name: 'Test client', token_endpoint_auth_method: 'none' };
-    },
-    clientInformation: (): OAuthClientInformationMixed => ({ client_id: fx.clientId }),
-    tokens: () => tokens,
-    saveTokens: (saved) => {
-      tokens = saved;
-    },
-    saveCodeVerifier: (v) => {
-      verifier = v;
-    },
-    codeVerifier: () => verifier,
-    async redirectToAuthorization(url) {
+  const { provider, state } = memoryProvider({
+    redirectUri: REDIRECT_URI,
+    metadata: { client_name: 'Test client', token_endpoint_auth_method: 'none' },
+    clientId: fx.clientId,
+    async authorize(url) {
       // Our login page, "Sign in with Globex SSO", the upstream's own pages, back to us, our consent, the client.
       const loginPage = await browser.request(url.toString());
       const upstream = await browser.request(buttonHref(loginPage, 'Globex SSO'));
       const consent = await browser.request(await throughUpstream(fx.idps.globex, upstream.url, 'olga'));
       assert.match(consent.body, /tools\/read/);
-      const back = await browser.consent(consent, 'allow');
-      const params = new URL(back.url).searchParams;
-      assert.equal(params.get('iss'), fx.url);
-      code = params.get('code') ?? undefined;
+      return browser.consent(consent, 'allow');
     },
-  };
+  });
 
   const client = new Client({ name: 'authplane-test', version: '1.0.0' });
   await assert.rejects(client.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider })), /Unauthorized/i);
-  assert.ok(code, 'the browser came back to the client with a code');
+  assert.ok(state.code, 'the browser came back to the client with a code');
+  assert.equal(state.callback!.searchParams.get('iss'), fx.url);
   const resourceMetadataUrl = new URL(`${fx.url}/.well-known/oauth-protected-resource/sdk/mcp`);
-  assert.equal(await auth(provider, { serverUrl: mcp.url, authorizationCode: code, resourceMetadataUrl }), 'AUTHORIZED');
+  assert.equal(await auth(provider, { serverUrl: mcp.url, authorizationCode: state.code, resourceMetadataUrl }), 'AUTHORIZED');
 
   const connected = new Client({ name: 'authplane-test', version: '1.0.0' });
   await connected.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { authProvider: provider }));
