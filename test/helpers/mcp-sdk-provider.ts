@@ -19,11 +19,16 @@ export interface MemoryProviderOptions {
   metadata: Omit<OAuthClientMetadata, 'redirect_uris'>;
   /** A pre-registered client; without one the SDK registers through DCR and the provider keeps what it got. */
   clientId?: string;
+  /** A Client ID Metadata Document URL the SDK may use as the client_id instead of registering. */
+  clientMetadataUrl?: string;
   /** Walks the authorization URL in a scripted browser and returns the page the client was sent back to. */
   authorize: (url: URL) => Promise<Pick<Page, 'url' | 'status' | 'body'>>;
 }
 
-/** The MCP SDK's OAuthClientProvider with everything in memory, as a test client keeps it. */
+/**
+ * The MCP SDK's OAuthClientProvider with everything in memory, as a test client keeps it. SDK v2's provider has the
+ * same shape under its own types: cast the result there.
+ */
 export function memoryProvider(options: MemoryProviderOptions): { provider: OAuthClientProvider; state: ProviderState } {
   const state: ProviderState = { verifier: '', authorizationUrls: [] };
   if (options.clientId !== undefined) state.client = { client_id: options.clientId };
@@ -34,6 +39,7 @@ export function memoryProvider(options: MemoryProviderOptions): { provider: OAut
     get clientMetadata() {
       return { redirect_uris: [options.redirectUri], ...options.metadata };
     },
+    ...(options.clientMetadataUrl === undefined ? {} : { clientMetadataUrl: options.clientMetadataUrl }),
     clientInformation: () => state.client,
     ...(options.clientId === undefined
       ? {

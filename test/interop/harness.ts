@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { ScriptedBrowser } from '../helpers/browser.js';
+import { memoryProvider, type ProviderState } from '../helpers/mcp-sdk-provider.js';
 import { repoTempDir, writeConfigFile } from '../helpers/config-files.js';
 import { startProtectedMcpServer, type ProtectedMcpServer } from '../helpers/mcp-server.js';
 import { ADMIN_KEY, freePort, spawnServe } from '../helpers/server.js';
@@ -161,15 +162,7 @@ export const cimdDocument = (label: string) => (url: string): Record<string, unk
   token_endpoint_auth_method: 'none',
 });
 
-export interface ScriptedState {
-  client?: { client_id: string };
-  tokens?: { access_token: string; refresh_token?: string };
-  verifier: string;
-  authorizationUrl?: URL;
-  /** The redirect back to the client, with code, state and iss. */
-  callback?: URL;
-  code?: string;
-}
+export type ScriptedState = ProviderState;
 
 /**
  * An OAuth client provider, in the shape both MCP SDK generations share, whose "user" is the scripted browser: when
@@ -177,38 +170,22 @@ export interface ScriptedState {
  */
 export function scriptedProvider<P>(server: InteropServer, label: string, options: { clientMetadataUrl?: string } = {}): { provider: P; state: ScriptedState } {
   const browser = new ScriptedBrowser(server.url);
-  const state: ScriptedState = { verifier: '' };
-  const provider = {
-    redirectUrl: REDIRECT_URL,
-    clientMetadata: {
+  const { provider, state } = memoryProvider({
+    redirectUri: REDIRECT_URL,
+    metadata: {
       client_name: `AuthPlane interop (${label})`,
-      redirect_uris: [REDIRECT_URL],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     },
-    ...(options.clientMetadataUrl ? { clientMetadataUrl: options.clientMetadataUrl } : {}),
-    clientInformation: () => state.client,
-    saveClientInformation: (client: ScriptedState['client']) => {
-      state.client = client;
-    },
-    tokens: () => state.tokens,
-    saveTokens: (tokens: ScriptedState['tokens']) => {
-      state.tokens = tokens;
-    },
-    saveCodeVerifier: (verifier: string) => {
-      state.verifier = verifier;
-    },
-    codeVerifier: () => state.verifier,
-    async redirectToAuthorization(url: URL) {
-      state.authorizationUrl = url;
+    clientMetadataUrl: options.clientMetadataUrl,
+    async authorize(url) {
       const login = await browser.request(url.toString());
       const consent = await browser.login(login, USER.email, USER.password);
       const callback = await browser.consent(consent, 'allow');
-      state.callback = new URL(callback.url);
-      assert.equal(state.callback.searchParams.get('iss'), server.url, 'RFC 9207 iss in the authorization response');
-      state.code = state.callback.searchParams.get('code') ?? undefined;
+      assert.equal(new URL(callback.url).searchParams.get('iss'), server.url, 'RFC 9207 iss in the authorization response');
+      return callback;
     },
-  };
-  return { provider: provider as P, state };
+  });
+  return { provider: provider as unknown as P, state };
 }

@@ -59,7 +59,7 @@ test('the MCP SDK v2 client uses a client ID metadata document, then refreshes',
   const { provider, state } = scriptedProvider(server, 'MCP SDK v2', { clientMetadataUrl: metadataUrl });
   const result = await authorizeAndCallTool(t, sdk, server, provider, state);
   assert.deepEqual(result.content, [{ type: 'text', text: server.userId }]);
-  assert.equal(state.authorizationUrl!.searchParams.get('client_id'), metadataUrl);
+  assert.equal(state.authorizationUrls.at(-1)!.searchParams.get('client_id'), metadataUrl);
   const { clients } = await (await server.admin('/admin/clients')).json();
   assert.deepEqual(clients.map((c: { client_id: string; registration_source: string }) => [c.client_id, c.registration_source]), [[metadataUrl, 'cimd']]);
 

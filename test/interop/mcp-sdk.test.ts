@@ -36,7 +36,7 @@ test('the MCP SDK client registers itself with DCR, authorizes, calls a tool and
   const clientId = state.client!.client_id;
   const stored = await (await server.admin(`/admin/clients/${encodeURIComponent(clientId)}`)).json();
   assert.equal(stored.registration_source, 'dcr', 'registered through POST /oauth/register');
-  assert.equal(state.authorizationUrl!.searchParams.get('resource'), server.mcp.url);
+  assert.equal(state.authorizationUrls.at(-1)!.searchParams.get('resource'), server.mcp.url);
 
   const before = state.tokens!;
   assert.ok(before.refresh_token);
@@ -60,7 +60,7 @@ test('the MCP SDK client uses a client ID metadata document instead of registeri
   assert.deepEqual(result.content, [{ type: 'text', text: server.userId }]);
 
   assert.equal(state.client!.client_id, metadataUrl, 'the SDK chose the metadata document URL as its client_id');
-  assert.equal(state.authorizationUrl!.searchParams.get('client_id'), metadataUrl);
+  assert.equal(state.authorizationUrls.at(-1)!.searchParams.get('client_id'), metadataUrl);
   assert.ok(host.hits('/oauth/mcp-client.json') >= 1, 'AuthPlane fetched the document over TLS');
   const { clients } = await (await server.admin('/admin/clients')).json();
   assert.deepEqual(
