@@ -9,9 +9,11 @@
  *     [--env K=V,…]             (extra environment for the server, e.g. NODE_OPTIONS=--require=./probe.cjs)
  *     [--alloc]                 (bytes allocated per request, by function, instead of CPU: see lib/alloc-probe.cjs)
  *     [--alloc --promoted]      (only what outlived the young generation: the garbage that makes major collections)
+ *     [--alloc-interval 1024] [--keep-alloc FILE]   (sampling interval in bytes; keep the .heapprofile)
+ *     [--gc]                    (V8's account of the collections in the measured runs: pauses, survivors, promoted bytes)
  *     [--node="--flag …"]       (node / V8 flags ahead of the binary's own, e.g. --node="--trace-gc")
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,7 @@ import { runLoad, type LoadRequest } from './lib/load.js';
 import { cpuSeconds } from './lib/proc.js';
 import { startAuthPlane, writeOAuthConfig } from './lib/servers.js';
 import { formatTable } from './lib/stats.js';
+import { parseGcTrace, printGcSummary } from './lib/gc-trace.js';
 import { envList } from './lib/options.js';
 
 interface AllocNode {
@@ -86,6 +89,12 @@ const { values } = parseArgs({
     env: { type: 'string', default: '' },
     alloc: { type: 'boolean', default: false },
     promoted: { type: 'boolean', default: false },
+    // Bytes between samples: 1024 sees small sites but slows the server ~2×, so requests live longer than under the
+    // benchmark and more of them outlive the young generation; 16384–32768 keep it near full speed.
+    'alloc-interval': { type: 'string', default: '1024' },
+    // Where to copy the sampled .heapprofile (Chrome DevTools' Memory tab reads it) for reading whole call stacks.
+    'keep-alloc': { type: 'string' },
+    gc: { type: 'boolean', default: false },
     node: { type: 'string', default: '' },
   },
   allowNegative: true,
@@ -96,6 +105,7 @@ if (mode === 'compiled') ensureBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'authplane-profile-'));
 const profileDir = join(dir, 'profile');
 const allocFile = join(dir, 'alloc.heapprofile');
+const gcFile = join(dir, 'gc.log');
 // Allocation sampling replaces the CPU profile: the two profilers would distort each other's figures.
 const cpuProfile = values.profile && !values.alloc;
 const assertions = values.scenario === 'pkjwt' || values.scenario === 'id-jag';
@@ -106,12 +116,18 @@ const server = await startAuthPlane({
   mode,
   logLevel: values['log-level'],
   args: ['--config', writeOAuthConfig(dir, mode, undefined, assertions ? JWT_PLUGINS : [])],
-  nodeArgs: [...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...values.node.split(' ').filter(Boolean)],
+  nodeArgs: [
+    ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(values.gc ? ['--trace-gc-nvp'] : []),
+    ...values.node.split(' ').filter(Boolean),
+  ],
+  ...(values.gc ? { stdout: gcFile } : {}),
   env: {
     ...(values.alloc
       ? {
           NODE_OPTIONS: `--require=${join(REPO_ROOT, 'bench/lib/alloc-probe.cjs')}`,
           AUTHPLANE_BENCH_ALLOC_FILE: allocFile,
+          AUTHPLANE_BENCH_ALLOC_INTERVAL: values['alloc-interval'],
           ...(values.promoted ? { AUTHPLANE_BENCH_ALLOC_OLD_ONLY: '1' } : {}),
         }
       : {}),
@@ -152,18 +168,20 @@ try {
       throw new Error(`unknown scenario ${values.scenario}`);
   }
   const amount = Number(values.amount);
-  let allocRequests = 0;
-  if (values.alloc) {
+  let measuredRequests = 0;
+  let gcFrom = 0;
+  if (values.alloc || values.gc) {
     // Warm first (JIT, caches, pools), then sample exactly the measured run.
     await runLoad(refill ? await refill(Math.min(amount, 500)) : request!, refill ? { amount: Math.min(amount, 500), connections } : { seconds: 2, connections });
-    process.kill(server.pid, 'SIGUSR2');
+    if (values.alloc) process.kill(server.pid, 'SIGUSR2');
+    gcFrom = values.gc ? statSync(gcFile).size : 0;
   }
   for (let run = 0; run < Number(values.runs); run++) {
     const load = refill ? await refill(amount) : request!;
     const before = cpuSeconds(server.pid);
     const result = await runLoad(load, refill ? { amount, connections } : { seconds, connections });
     const cpuUs = ((cpuSeconds(server.pid) - before) * 1e6) / result.total;
-    allocRequests += result.total;
+    measuredRequests += result.total;
     console.log(
       `${values.scenario}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
         `server CPU ${cpuUs.toFixed(0)} µs/req, ${result.non2xx} non-2xx`,
@@ -174,13 +192,15 @@ try {
     const deadline = Date.now() + 30_000;
     while (!existsSync(allocFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!existsSync(allocFile)) throw new Error('the server wrote no allocation profile (is NODE_OPTIONS overridden by --env?)');
+    if (values['keep-alloc']) copyFileSync(allocFile, values['keep-alloc']);
     printAllocations(
       JSON.parse(readFileSync(allocFile, 'utf8')) as AllocProfile,
-      allocRequests,
+      measuredRequests,
       Number(values.top),
       values.promoted ? 'outlived the young generation' : 'allocated',
     );
   }
+  if (values.gc) printGcSummary(parseGcTrace(readFileSync(gcFile, 'utf8').slice(gcFrom)), measuredRequests);
 } finally {
   await server.stop();
   for (const cleanup of cleanups) await cleanup();
@@ -217,7 +237,6 @@ console.log(`\nself time by package (${total} samples)\n${formatTable(['package'
 console.log(`\nself time by function\n${formatTable(['function', 'self'], top(byFunction, Number(values.top)))}`);
 const kept = join(tmpdir(), `authplane-${values.scenario}-${Date.now()}.cpuprofile`);
 rmSync(kept, { force: true });
-const { copyFileSync } = await import('node:fs');
 copyFileSync(join(profileDir, file), kept);
 console.log(`\nprofile: ${kept}`);
 rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ if (out) {
     if (!sampling) {
       sampling = true;
       session.post('HeapProfiler.startSampling', {
-        samplingInterval: 1024,
+        samplingInterval: Number(process.env.AUTHPLANE_BENCH_ALLOC_INTERVAL) || 1024,
         includeObjectsCollectedByMajorGC: true,
         includeObjectsCollectedByMinorGC: process.env.AUTHPLANE_BENCH_ALLOC_OLD_ONLY !== '1',
       });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -70,11 +70,13 @@ async function startChild(
   name: string,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; readyUrl: string; url: string; adminUrl?: string; core?: number | string },
+  options: { cwd: string; env: NodeJS.ProcessEnv; readyUrl: string; url: string; adminUrl?: string; core?: number | string; stdout?: string },
 ): Promise<RunningServer> {
   const [cmd, argv] = pinned(options.core ?? SERVER_CORE, command, args);
   const started = performance.now();
-  const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stdout = options.stdout === undefined ? 'ignore' : openSync(options.stdout, 'a');
+  const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', stdout, 'pipe'] });
+  if (typeof stdout === 'number') closeSync(stdout);
   children.add(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-8192)));
@@ -123,6 +125,8 @@ export interface AuthPlaneOptions {
   nodeArgs?: string[];
   /** Another checkout whose build to run (compiled mode), e.g. a git worktree of the commit to compare against. */
   root?: string;
+  /** A file the server's stdout is appended to (its log, V8's --trace-gc lines); discarded by default. */
+  stdout?: string;
 }
 
 /** The node flags the compiled binary's shebang names (`#!/usr/bin/env -S node <flags>`): how `authserver` runs. */
@@ -190,7 +194,7 @@ export async function startAuthPlane(options: AuthPlaneOptions): Promise<Running
     'authplane',
     process.execPath,
     [...(options.nodeArgs ?? []), ...authplaneCommand(options.mode, options.root), 'serve', ...(options.args ?? [])],
-    { cwd: options.dir, env, url, adminUrl: `http://127.0.0.1:${adminPort}`, readyUrl: `${url}/health`, core: options.core },
+    { cwd: options.dir, env, url, adminUrl: `http://127.0.0.1:${adminPort}`, readyUrl: `${url}/health`, core: options.core, stdout: options.stdout },
   );
 }
 
