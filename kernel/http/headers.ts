@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import type { CorsHeaderLists } from './routes.js';
 
 /** Default CSP for JSON and anything not rendered as a page: nothing may load, nothing may frame us. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -26,14 +27,13 @@ export function securityHeaders(options: { hsts: boolean }): Middleware {
 }
 
 const CORS_PREFIXES = ['/oauth/', '/.well-known/'];
-const ALLOWED_HEADERS = 'Authorization, Content-Type, DPoP, MCP-Protocol-Version, X-Request-ID';
-const EXPOSED_HEADERS = 'WWW-Authenticate, DPoP-Nonce, Retry-After, X-Request-ID';
 
 /**
  * CORS for browser-based clients on the OAuth and discovery endpoints only, from `server.allowedOrigins`.
- * Credentials are never allowed: these endpoints authenticate with explicit parameters, not cookies.
+ * Credentials are never allowed: these endpoints authenticate with explicit parameters, not cookies. Which headers
+ * a client may send and read are the kernel's and those plugins added (`api.corsHeaders`, kernel/http/routes.ts).
  */
-export function cors(allowedOrigins: readonly string[], extraPaths: ReadonlySet<string>): Middleware {
+export function cors(allowedOrigins: readonly string[], extraPaths: ReadonlySet<string>, headers: CorsHeaderLists): Middleware {
   const any = allowedOrigins.includes('*');
   const origins = new Set(allowedOrigins);
   return async (ctx, next) => {
@@ -43,10 +43,10 @@ export function cors(allowedOrigins: readonly string[], extraPaths: ReadonlySet<
     ctx.vary('Origin');
     if (!any && !origins.has(origin)) return next();
     ctx.set('Access-Control-Allow-Origin', any ? '*' : origin);
-    ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    ctx.set('Access-Control-Expose-Headers', headers.expose);
     if (ctx.method === 'OPTIONS' && ctx.get('access-control-request-method')) {
       ctx.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-      ctx.set('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      ctx.set('Access-Control-Allow-Headers', headers.allow);
       ctx.set('Access-Control-Max-Age', '600');
       ctx.status = 204;
       return;

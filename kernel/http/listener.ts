@@ -58,7 +58,7 @@ function buildApp(listener: ListenerName, deps: ListenerDeps, recorder: ReturnTy
   );
   app.use(securityHeaders({ hsts }));
   app.use(errorBoundary(log));
-  if (listener === 'public') app.use(cors(config.server.allowedOrigins, routes.corsPaths(listener)));
+  if (listener === 'public') app.use(cors(config.server.allowedOrigins, routes.corsPaths(listener), routes.corsHeaders()));
   app.use(bodyReader(config.server.bodyLimit));
   const extra: Middleware[] = [];
   hooks.httpMiddleware.call(extra, listener);

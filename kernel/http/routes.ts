@@ -28,13 +28,34 @@ interface RouteEntry {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** RFC 9110 §5.1: a field name is a token. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The headers the kernel's own endpoints take from and give to browser clients (CORS, kernel/http/headers.ts). */
+const KERNEL_CORS_HEADERS = {
+  allow: ['Authorization', 'Content-Type', 'MCP-Protocol-Version', 'X-Request-ID'],
+  expose: ['WWW-Authenticate', 'Retry-After', 'X-Request-ID'],
+};
+
+/** What the CORS-enabled endpoints let a browser client send (`allow`) and read (`expose`), as header values. */
+export interface CorsHeaderLists {
+  allow: string;
+  expose: string;
+}
+
 /**
  * Every route of both listeners, registered by the kernel and plugins during register. A second registration of
  * the same method and path stops boot naming both owners.
  */
 export class RouteTable {
   readonly #routes = new Map<string, RouteEntry>();
+  /** By lower-case name: each header once, spelled as its first registrant spelled it. */
+  readonly #cors = { allow: new Map<string, string>(), expose: new Map<string, string>() };
   #frozen = false;
+
+  constructor() {
+    for (const list of ['allow', 'expose'] as const) this.#addCorsHeaders(list, KERNEL_CORS_HEADERS[list]);
+  }
 
   add(entry: RouteEntry): void {
     if (this.#frozen) {
@@ -53,6 +74,30 @@ export class RouteTable {
 
   freeze(): void {
     this.#frozen = true;
+  }
+
+  /**
+   * Headers a plugin's feature needs browser clients to send to (`allow`) or read from (`expose`) the CORS-enabled
+   * endpoints, beyond the kernel's own: DPoP's `DPoP` request header and `DPoP-Nonce` response header, say.
+   */
+  addCorsHeaders(headers: { allow?: readonly string[]; expose?: readonly string[] }, owner: string): void {
+    if (this.#frozen) throw new BootError('AP_ERR_REGISTRY_FROZEN', `CORS headers added by '${owner}' after boot`);
+    for (const list of ['allow', 'expose'] as const) {
+      for (const name of headers[list] ?? []) {
+        if (typeof name !== 'string' || !FIELD_NAME.test(name)) {
+          throw new BootError('AP_ERR_CORS_HEADER', `plugin '${owner}' asked CORS to ${list} ${JSON.stringify(name)}, which is not a header name (RFC 9110 §5.1)`);
+        }
+      }
+      this.#addCorsHeaders(list, headers[list] ?? []);
+    }
+  }
+
+  #addCorsHeaders(list: 'allow' | 'expose', names: readonly string[]): void {
+    for (const name of names) if (!this.#cors[list].has(name.toLowerCase())) this.#cors[list].set(name.toLowerCase(), name);
+  }
+
+  corsHeaders(): CorsHeaderLists {
+    return { allow: [...this.#cors.allow.values()].join(', '), expose: [...this.#cors.expose.values()].join(', ') };
   }
 
   list(listener?: ListenerName): RouteEntry[] {

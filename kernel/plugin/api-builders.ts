@@ -54,6 +54,7 @@ export function buildRegisterApi(parts: ApiParts, plugin: PluginInstance): Regis
       Object.entries(parts.registries).map(([k, r]) => [k, r.forOwner(name)]),
     ) as unknown as RegisterApi['registries'],
     route: (on, method, path, handler, options = {}) => parts.routes.add({ listener: on, method, path, handler, options, owner: name }),
+    corsHeaders: (headers) => parts.routes.addCorsHeaders(headers, name),
     provide: (service, impl) => parts.services.provide(name, service, impl),
     use: (service) => parts.services.use(name, deps, service),
     migrations: (list) => parts.migrations.push(...list),

@@ -58,6 +58,12 @@ export interface RegisterApi {
   readonly hooks: TapOnly<HookCatalog>;
   readonly registries: { readonly [K in keyof RegistryCatalog]: OwnedRegistry<Parameters<RegistryCatalog[K]['register']>[1]> };
   route(on: ListenerName, method: HttpMethod, path: string, handler: RouteHandler, options?: RouteOptions): void;
+  /**
+   * Headers this plugin's feature needs browser clients to send (`allow`) or read (`expose`) on the CORS-enabled
+   * endpoints, beyond the kernel's own (DPoP adds `DPoP` and `DPoP-Nonce`). A name that is not an RFC 9110 token
+   * stops boot.
+   */
+  corsHeaders(headers: { allow?: readonly string[]; expose?: readonly string[] }): void;
   provide<K extends keyof Services>(name: K, impl: Services[K]): void;
   /** A service of a plugin in `dependsOn`; resolved lazily, so it can be called in register and used later. */
   use<K extends keyof Services>(name: K): Services[K];

@@ -29,6 +29,8 @@ export const dpop = definePlugin({
   register(api, options) {
     const nonceKey = options.requireNonce ? nonceSecret(api.env, api.config.server.issuer) : undefined;
     api.migrations(dpopMigrations);
+    // Browser clients send the proof in `DPoP` and must read a nonce the server asks for (RFC 9449 §§4.1, 8).
+    api.corsHeaders({ allow: ['DPoP'], expose: ['DPoP-Nonce'] });
     const metrics = {
       validated: api.metrics.counter({
         name: 'authplane_dpop_proofs_validated_total',
