@@ -99,6 +99,16 @@ test('hooks and registries are frozen once register is over', async (t) => {
   assert.equal(register.code, 'AP_ERR_REGISTRY_FROZEN');
   const route = bootError(() => lateApi!.route('public', 'GET', '/late', () => {}));
   assert.equal(route.code, 'AP_ERR_REGISTRY_FROZEN');
+  const cors = bootError(() => lateApi!.corsHeaders({ allow: ['X-Late'] }));
+  assert.equal(cors.code, 'AP_ERR_REGISTRY_FROZEN');
+  assert.match(cors.message, /CORS headers added by 'late-tapper' after boot/);
+});
+
+test('a CORS header that is not a header name stops boot, naming the plugin and the value', (t) => {
+  const bad = definePlugin({ name: 'bad-cors', register: (api) => api.corsHeaders({ expose: ['X-Fine', 'Bad Header'] }) });
+  const err = bootError(() => construct(tempDir(t), [bad()]));
+  assert.equal(err.code, 'AP_ERR_CORS_HEADER');
+  assert.match(err.message, /'bad-cors' asked CORS to expose "Bad Header"/);
 });
 
 test('a plugin failing in init stops boot with AP_ERR_PLUGIN_PHASE naming the plugin', async (t) => {
