@@ -8,35 +8,17 @@
  * looked up row by row, as on a table of any size).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Knex } from 'knex';
-import { AuthPlane } from 'authplane';
+import type { AuthPlane } from 'authplane';
 import { clients, oauth, resources, users } from 'authplane/plugins';
 import { revokeLineage } from '../../kernel/token/lineage.js';
 import { parseAuditQuery, queryAuditEvents } from '../../plugins/audit-db/query.js';
-import { ADMIN_KEY, basePlugins, tempDir } from '../helpers/server.js';
-import { freshPostgresDatabase, requirePostgres } from '../helpers/postgres.js';
+import { bootedOn } from '../helpers/booted-on.js';
+import { requirePostgres } from '../helpers/postgres.js';
 
-async function boot(t: TestContext, storage: 'sqlite' | 'postgres'): Promise<AuthPlane> {
-  const dir = tempDir(t);
-  const env: NodeJS.ProcessEnv = { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY };
-  if (storage === 'postgres') {
-    env.AUTHPLANE_STORAGE_DRIVER = 'postgres';
-    env.AUTHPLANE_STORAGE_POSTGRES_DSN = await freshPostgresDatabase(t);
-  }
-  const server = new AuthPlane(
-    {
-      storage: { sqlite: { path: join(dir, 'authserver.db') } },
-      signing: { keyPath: join(dir, 'keys') },
-      log: { level: 'warn' },
-      plugins: [...basePlugins(), clients(), resources(), users(), oauth()],
-    },
-    { env },
-  );
-  t.after(() => server.stop());
-  await server.boot();
-  return server;
+function boot(t: TestContext, storage: 'sqlite' | 'postgres'): Promise<AuthPlane> {
+  return bootedOn(t, storage, [clients(), resources(), users(), oauth()]);
 }
 
 /** The selects `work` sends (knex's `query` events), with their bindings. */

@@ -4,12 +4,11 @@
  * there the test checks that the indexes exist.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { AuthPlane, type PurgeTarget } from 'authplane';
+import type { AuthPlane, PurgeTarget } from 'authplane';
 import { clientCredentials, clients, dcr, dpop, oauth, oidcFederation, rateLimit, resources, trustedIssuers, users } from 'authplane/plugins';
-import { ADMIN_KEY, basePlugins, tempDir } from '../helpers/server.js';
-import { freshPostgresDatabase, requirePostgres } from '../helpers/postgres.js';
+import { bootedOn } from '../helpers/booted-on.js';
+import { requirePostgres } from '../helpers/postgres.js';
 
 /** Each built-in target that declares its deletions, and the index each deletion's plan must search (in order). */
 const EXPECTED: Record<string, string[]> = {
@@ -34,39 +33,21 @@ const ADDED = [
   'oidc_login_attempts_consumed_at_index',
 ];
 
-async function bootEveryTarget(t: TestContext, storage: 'sqlite' | 'postgres'): Promise<AuthPlane> {
-  const dir = tempDir(t);
-  const env: NodeJS.ProcessEnv = { AUTHPLANE_ADMIN_API_KEY: ADMIN_KEY };
-  if (storage === 'postgres') {
-    env.AUTHPLANE_STORAGE_DRIVER = 'postgres';
-    env.AUTHPLANE_STORAGE_POSTGRES_DSN = await freshPostgresDatabase(t);
-  }
+function bootEveryTarget(t: TestContext, storage: 'sqlite' | 'postgres'): Promise<AuthPlane> {
   const provider = { id: 'acme', displayName: 'Acme', issuer: 'https://idp.example.com', clientId: 'authplane', scopes: ['openid'] };
-  const server = new AuthPlane(
-    {
-      storage: { sqlite: { path: join(dir, 'authserver.db') } },
-      signing: { keyPath: join(dir, 'keys') },
-      log: { level: 'warn' },
-      plugins: [
-        ...basePlugins(),
-        clients(),
-        resources(),
-        users(),
-        oauth(),
-        clientCredentials(),
-        dpop(),
-        dcr(),
-        rateLimit(),
-        trustedIssuers(),
-        // Booted, never started: no upstream is asked for its discovery document.
-        oidcFederation({ providers: [provider] }),
-      ],
-    },
-    { env },
-  );
-  t.after(() => server.stop());
-  await server.boot();
-  return server;
+  return bootedOn(t, storage, [
+    clients(),
+    resources(),
+    users(),
+    oauth(),
+    clientCredentials(),
+    dpop(),
+    dcr(),
+    rateLimit(),
+    trustedIssuers(),
+    // Booted, never started: no upstream is asked for its discovery document.
+    oidcFederation({ providers: [provider] }),
+  ]);
 }
 
 test('on SQLite every deletion of every built-in purge target searches the index that matches its predicate', async (t) => {
