@@ -200,7 +200,7 @@ try {
       values.promoted ? 'outlived the young generation' : 'allocated',
     );
   }
-  if (values.gc) printGcSummary(parseGcTrace(readFileSync(gcFile, 'utf8').slice(gcFrom)), measuredRequests);
+  if (values.gc) printGcSummary(parseGcTrace(readFileSync(gcFile).subarray(gcFrom).toString('utf8')), measuredRequests);
 } finally {
   await server.stop();
   for (const cleanup of cleanups) await cleanup();
