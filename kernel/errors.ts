@@ -49,10 +49,11 @@ export class SlowDown extends oauthError('slow_down', 429) {}
 export class InvalidClient extends OAuthError {
   static readonly code = 'invalid_client';
   constructor(description: string, options: ErrorOptions = {}) {
-    super('invalid_client', description, 401, {
-      ...options,
+    // Not `{ ...options, headers }`: on Node 20 a literal that opens with a spread gives every object its own
+    // hidden class, and failed client authentications come in floods (docs/performance.md).
+    super('invalid_client', description, 401, Object.assign({}, options, {
       headers: { 'WWW-Authenticate': 'Basic realm="authplane", charset="UTF-8"', ...options.headers },
-    });
+    }));
   }
 }
 

@@ -46,6 +46,7 @@ export { runPurgeTarget, type PurgeRunInput, type PurgeOutcome } from './storage
 export { OffLoopReader, readRows, type WorkerDatabase } from './storage/off-loop-reads.js';
 export { insertRows } from './fast-path/driver-statements.js';
 export { Metrics } from './observe/metrics.js';
+export { auditEventJson } from './observe/audit.js';
 export { decodeSignature, jwkThumbprint } from './keys/es256.js';
 export { bodyValidator } from './http/validate-body.js';
 export { adminActor, queryFlag, type AdminActor } from './http/admin-request.js';

@@ -65,7 +65,7 @@ export function rowLookup<T extends Record<string, unknown>>(
     if (direct) return direct.get(dialect().name === 'sqlite' ? sqlite : postgres.text, [value]) as T | undefined;
     const answer = await withConnection(db(), async (connection) => {
       if (isSqlite(dialect(), connection)) return { row: connection.prepare(sqlite).get(value) as T | undefined };
-      if (isPg(dialect(), connection)) return { row: (await connection.query({ ...postgres, values: [value] })).rows?.[0] as T | undefined };
+      if (isPg(dialect(), connection)) return { row: (await connection.query(Object.assign({}, postgres, { values: [value] }))).rows?.[0] as T | undefined };
       return undefined;
     });
     return answer ? answer.row : builder(value);

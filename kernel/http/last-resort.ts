@@ -56,7 +56,7 @@ export function lastResortOnError(log: Logger, options: { hsts: boolean }): (thi
     const res = this.res;
     try {
       // After the request's scope closed (the response is written after it): its ids are given here.
-      log.error({ ...(this.state.scope as object | undefined), err, request_id: this.state.requestId }, 'response failed');
+      log.error(Object.assign({}, this.state.scope as object | undefined, { err, request_id: this.state.requestId }), 'response failed');
       if (res.headersSent || !this.writable) {
         res.destroy();
         return;

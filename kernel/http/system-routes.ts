@@ -35,16 +35,15 @@ function keyStoreView(store: KeyStoreStatus, storageDriver: string) {
 
 /** The effective config with every `x-secret` value removed (not masked: its length is a secret too). */
 export function redactedConfig(resolved: ResolvedConfig): Record<string, unknown> {
-  const copy: Record<string, unknown> = structuredClone({
-    ...resolved.kernel,
-    ...Object.fromEntries(resolved.plugins.map((p) => [p.key, p.options])),
-  });
+  const copy: Record<string, unknown> = structuredClone(
+    Object.assign({}, resolved.kernel, Object.fromEntries(resolved.plugins.map((p) => [p.key, p.options]))),
+  );
   for (const leaf of secretLeaves(resolved.schema)) {
     let node: Record<string, unknown> | undefined = copy;
     for (const key of leaf.path.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
     if (node) delete node[leaf.path[leaf.path.length - 1]!];
   }
-  return { ...copy, plugins: resolved.plugins.map((p) => p.instance.definition.name) };
+  return Object.assign({}, copy, { plugins: resolved.plugins.map((p) => p.instance.definition.name) });
 }
 
 export function registerSystemRoutes(

@@ -62,7 +62,7 @@ export class LoadedKeyRing implements KeyRing {
     const cacheKey = `${kid}\u0000${header.typ ?? ''}`;
     let encoded = this.#headers.get(cacheKey);
     if (!encoded) {
-      encoded = Buffer.from(JSON.stringify({ ...header, alg: 'ES256', kid })).toString('base64url');
+      encoded = Buffer.from(JSON.stringify(Object.assign({}, header, { alg: 'ES256', kid }))).toString('base64url');
       this.#headers.set(cacheKey, encoded);
     }
     const { privateKey } = this.#current;
@@ -98,7 +98,7 @@ export class LoadedKeyRing implements KeyRing {
     const created = await this.#create();
     const retiredAt = new Date();
     await this.store.markRetired(previous.stored.kid, retiredAt);
-    previous.stored = { ...previous.stored, retiredAt };
+    previous.stored = Object.assign({}, previous.stored, { retiredAt });
     this.#headers.clear();
     this.#rebuild();
     this.log.info({ kid: created.stored.kid, previous_kid: previous.stored.kid }, 'signing key rotated');
@@ -118,7 +118,7 @@ export class LoadedKeyRing implements KeyRing {
         this.#add(key);
         changed = true;
       } else if (key.retiredAt && !known.stored.retiredAt) {
-        known.stored = { ...known.stored, retiredAt: key.retiredAt };
+        known.stored = Object.assign({}, known.stored, { retiredAt: key.retiredAt });
         changed = true;
       }
     }

@@ -103,7 +103,7 @@ export class AuditQueue implements AuditBus {
     const message = error instanceof Error ? error.message : error === undefined ? undefined : String(error);
     for (const event of events) {
       // The whole event, so what the trail lost can still be read (and replayed) from the log.
-      this.log.error({ audit_event: { ...event, time: event.time.toISOString() }, reason, error: message }, 'audit event dropped');
+      this.log.error({ audit_event: auditEventJson(event), reason, error: message }, 'audit event dropped');
     }
   }
 
@@ -115,4 +115,24 @@ export class AuditQueue implements AuditBus {
     if (this.#queue.length) this.#drain();
     await Promise.all([...this.#inflight]);
   }
+}
+
+/**
+ * An audit event as JSON carries it (the time as ISO 8601), member by member: sinks write one per event, and on
+ * Node 20 `{ ...event, time }` gives every copy a hidden class of its own (docs/performance.md, "A hidden class per
+ * object").
+ */
+export function auditEventJson(event: AuditEvent): Omit<AuditEvent, 'time'> & { time: string } {
+  return {
+    id: event.id,
+    time: event.time.toISOString(),
+    action: event.action,
+    actor_id: event.actor_id,
+    user_id: event.user_id,
+    client_id: event.client_id,
+    ip: event.ip,
+    trace_id: event.trace_id,
+    request_id: event.request_id,
+    detail: event.detail,
+  };
 }

@@ -55,7 +55,7 @@ export class RequestMetrics {
 
   #register(metrics: Metrics): void {
     const requests = (): Value[] =>
-      [...this.#routes.values()].flatMap((f) => [...f.statuses].map(([status, value]) => ({ labels: { ...f.labels, status: String(status) }, value })));
+      [...this.#routes.values()].flatMap((f) => [...f.statuses].map(([status, value]) => ({ labels: Object.assign({}, f.labels, { status: String(status) }), value })));
     const durations = (): Value[] =>
       [...this.#routes.values()].flatMap((f) => {
         let cumulative = 0;

@@ -28,7 +28,7 @@ function presentedCredentials(request: RequestInfo, params: FormParams, presente
   const extension: PresentedCredentials[] = [];
   for (const [method, present] of presenters) {
     const presentation = present(request, params);
-    if (presentation) extension.push({ ...presentation, method });
+    if (presentation) extension.push(Object.assign({}, presentation, { method }));
   }
   const methods = (basic ? 1 : 0) + (params.client_secret !== undefined ? 1 : 0) + extension.length;
   if (methods > 1) throw new InvalidRequest('the client used more than one authentication method');

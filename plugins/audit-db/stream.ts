@@ -10,7 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AuditEvent, RegisterApi, RuntimeApi } from 'authplane';
 import { badRequest } from 'authplane';
-import { toRow } from './write.js';
+import { eventColumns } from './write.js';
 import { auditEventView, parseAuditQuery, type AuditEventView, type AuditRow } from './query.js';
 
 const STREAM_FILTERS = ['user_id', 'client_id', 'action'] as const;
@@ -45,7 +45,7 @@ export class AuditFeed {
 
 /** The API's shape of an event, as `GET /admin/audit` shows its row. */
 function eventView(e: AuditEvent): AuditEventView {
-  return { ...(toRow(e) as unknown as AuditEventView), time: e.time.toISOString(), detail: e.detail ?? {} };
+  return eventColumns(e, e.time.toISOString(), e.detail ?? {});
 }
 
 function parseStreamFilters(raw: Readonly<Record<string, string | string[] | undefined>>): Filters {

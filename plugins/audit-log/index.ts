@@ -4,7 +4,7 @@
  * debug) carries only the action and ids; this one carries everything (`detail`, ip, actor, trace), at the level
  * configured here (a `log.level` above it hides them, as any line). Taps: `auditSinks`.
  */
-import { definePlugin, Type } from 'authplane';
+import { auditEventJson, definePlugin, Type } from 'authplane';
 
 export const auditLog = definePlugin({
   name: 'audit-log',
@@ -20,7 +20,7 @@ export const auditLog = definePlugin({
   register(api, options) {
     const log = api.log;
     api.hooks.auditSinks.tapPromise(api.name, async (events) => {
-      for (const event of events) log[options.level]({ audit_event: { ...event, time: event.time.toISOString() } }, 'audit event');
+      for (const event of events) log[options.level]({ audit_event: auditEventJson(event) }, 'audit event');
     });
   },
 });

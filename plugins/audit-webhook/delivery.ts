@@ -9,7 +9,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AuditEvent } from 'authplane';
+import { auditEventJson, type AuditEvent } from 'authplane';
 
 /** How the delivery waits; tests hand in a scheduler they advance by hand instead of sleeping through backoff. */
 export interface Timers {
@@ -99,7 +99,7 @@ export class WebhookDelivery {
     const id = randomUUID();
     const body = JSON.stringify({
       delivery_id: id,
-      events: events.map((e) => ({ ...e, time: e.time.toISOString() })),
+      events: events.map(auditEventJson),
     });
     this.#current = { events, body, id, attempt: 0 };
     this.#send();

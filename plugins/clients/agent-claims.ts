@@ -114,6 +114,6 @@ export function tapAgentClaims(api: RegisterApi, registry: ClientRegistry): void
     }
     issued.inc({ grant_type: input.grantType });
     // agent_id: the nearest agent, the token's own client when it is one.
-    return { ...claims, agent_id: chain[0], agent_chain: chain };
+    return Object.assign({}, claims, { agent_id: chain[0], agent_chain: chain });
   });
 }

@@ -31,11 +31,10 @@ export const introspection = definePlugin({
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => {
       const methods = ((doc.token_endpoint_auth_methods_supported as string[] | undefined) ?? []).filter((m) => m !== 'none');
-      return {
-        ...doc,
+      return Object.assign({}, doc, {
         introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
         ...(methods.length ? { introspection_endpoint_auth_methods_supported: methods } : {}),
-      };
+      });
     });
   },
 });

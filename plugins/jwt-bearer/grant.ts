@@ -127,7 +127,7 @@ export function jwtBearerGrant(api: RegisterApi, options: Readonly<JwtBearerOpti
       const resource = await target(ctx, payload!.resource, idp);
       const policies = matching(await store.policiesOf(idp.id), ctx.client.client_id, resource);
       if (policies.length === 0) {
-        deny(ctx, 'policy_denied', new AccessDenied('no Cross-App Access policy allows this client and resource for the issuer'), { ...detail, resource: resource?.uri ?? null });
+        deny(ctx, 'policy_denied', new AccessDenied('no Cross-App Access policy allows this client and resource for the issuer'), Object.assign({}, detail, { resource: resource?.uri ?? null }));
       }
 
       // Effective scope = client ceiling ∩ assertion ∩ request ∩ policy (∩ the resource's catalog); each absent set is no limit.
@@ -153,7 +153,7 @@ export function jwtBearerGrant(api: RegisterApi, options: Readonly<JwtBearerOpti
         claims: { act: { sub: idp.issuer } },
       });
       issued.inc({ idp: idp.name });
-      return { accessToken, audit: { action: 'jwt_bearer_issued', userId: subject, detail: { ...detail, policy_ids: policies.map((p) => p.id), mapped: mapped !== undefined } } };
+      return { accessToken, audit: { action: 'jwt_bearer_issued', userId: subject, detail: Object.assign({}, detail, { policy_ids: policies.map((p) => p.id), mapped: mapped !== undefined }) } };
     },
   });
 }

@@ -40,7 +40,7 @@ export function registerAuthorize(api: RegisterApi, state: OAuthState): void {
   /** RFC 9207: every authorization response, success or error, carries `iss`. */
   const redirectTo = (ctx: Context, uri: string, params: Record<string, string | undefined>, status = 302) => {
     ctx.status = status;
-    ctx.redirect(withParams(uri, { ...params, iss: api.config.server.issuer }));
+    ctx.redirect(withParams(uri, Object.assign({}, params, { iss: api.config.server.issuer })));
     ctx.status = status;
   };
   const redirectError = (ctx: Context, e: RedirectableError, status = 302) => {

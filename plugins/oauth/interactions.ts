@@ -167,7 +167,7 @@ export function createInteractions(state: OAuthState, issuer: string, secret: ()
         actor_id: user.id,
         user_id: user.id,
         ...auditBase(ctx),
-        detail: { ...proof.detail, provider: done.provider, amr: [...proof.amr] },
+        detail: Object.assign({}, proof.detail, { provider: done.provider, amr: [...proof.amr] }),
       });
       // Checked again here: a plugin may call finish with an interaction of its own making.
       const returnTo = safeReturnTo(done.returnTo);

@@ -83,7 +83,7 @@ export class Sessions {
     let nonce = (ctx.state.csrfNonce as string | undefined) ?? ctx.cookies.get(CSRF_COOKIE);
     if (!nonce || !/^[A-Za-z0-9_-]{32,64}$/.test(nonce)) {
       nonce = randomBytes(24).toString('base64url');
-      cookieJar(ctx, this.#secure).set(CSRF_COOKIE, nonce, { ...this.#cookieOptions(), sameSite: 'lax' });
+      cookieJar(ctx, this.#secure).set(CSRF_COOKIE, nonce, Object.assign(this.#cookieOptions(), { sameSite: 'lax' as const }));
       ctx.state.csrfNonce = nonce;
     }
     return this.#sign(`csrf:${nonce}`);

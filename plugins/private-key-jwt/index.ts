@@ -31,12 +31,11 @@ export const privateKeyJwt = definePlugin({
     // After the introspection and revocation plugins' taps, so their endpoints are known when this one runs.
     api.hooks.discoveryMetadata.tap({ name: api.name, stage: 10 } as never, (doc) => {
       const algorithms = [...api.use('trustedIssuers').algorithms];
-      return {
-        ...doc,
+      return Object.assign({}, doc, {
         token_endpoint_auth_signing_alg_values_supported: algorithms,
         ...(doc.introspection_endpoint ? { introspection_endpoint_auth_signing_alg_values_supported: algorithms } : {}),
         ...(doc.revocation_endpoint ? { revocation_endpoint_auth_signing_alg_values_supported: algorithms } : {}),
-      };
+      });
     });
   },
 });

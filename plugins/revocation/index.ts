@@ -26,11 +26,10 @@ export const revocation = definePlugin({
     const issuer = api.config.server.issuer.replace(/\/+$/, '');
     api.hooks.discoveryMetadata.tap(api.name, (doc) => {
       const methods = (doc.token_endpoint_auth_methods_supported as string[] | undefined) ?? [];
-      return {
-        ...doc,
+      return Object.assign({}, doc, {
         revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
         ...(methods.length ? { revocation_endpoint_auth_methods_supported: methods } : {}),
-      };
+      });
     });
   },
 });

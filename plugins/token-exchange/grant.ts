@@ -124,16 +124,15 @@ export function tokenExchangeGrant(
     const deny = (reason: string, error: OAuthError, detail: Record<string, unknown> = {}): never =>
       denials.deny(ctx, reason, error, { target: target.uri, ...detail });
     const result = await backend.exchange({ ctx, subject, target, scopes, origin: from, deny });
-    return {
-      ...result,
+    // Object.assign, not literals opening with a spread: those cost a hidden class per exchange on Node 20.
+    return Object.assign({}, result, {
       // RFC 8693 §2.2.1: issued_token_type is required in the response.
       extra: { issued_token_type: ACCESS_TOKEN_TYPE, ...result.extra },
-      audit: {
-        ...result.audit,
+      audit: Object.assign({}, result.audit, {
         userId: result.audit?.userId ?? from.userId,
         detail: { subject_jti: subject.jti, subject_client_id: subject.client_id, target: target.uri, ...result.audit?.detail },
-      },
-    };
+      }),
+    });
   };
 
   /**

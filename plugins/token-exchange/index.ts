@@ -46,7 +46,7 @@ export const tokenExchange = definePlugin({
     // RFC 9449 §5: a token bound to a key is a DPoP token, also when the binding came from the subject token. A
     // backend's vended upstream token is bound to nothing of ours and keeps the provider's token_type.
     api.hooks.tokenResponse.tap(api.name, (body, ctx) =>
-      ctx.grantType === TOKEN_EXCHANGE && ctx.state[CARRIED_BINDING] === true && !ctx.vended ? { ...body, token_type: 'DPoP' } : body,
+      ctx.grantType === TOKEN_EXCHANGE && ctx.state[CARRIED_BINDING] === true && !ctx.vended ? Object.assign({}, body, { token_type: 'DPoP' }) : body,
     );
     return {
       // Every plugin has registered: a backend registered later would serve some requests and not others.

@@ -79,7 +79,7 @@ export function createPrmHandler(options: ProtectedResourceOptions): PrmHandler 
     method === 'GET' || method === 'HEAD'
       ? { status: 200, headers: HEADERS, body: method === 'HEAD' ? null : body }
       : method === 'OPTIONS'
-        ? { status: 204, headers: { ...HEADERS, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS' }, body: null }
+        ? { status: 204, headers: Object.assign({}, HEADERS, { 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS' }), body: null }
         : { status: 405, headers: { Allow: 'GET, HEAD, OPTIONS' }, body: null };
   return {
     path,
