@@ -142,13 +142,14 @@ export class RefreshTokens {
       // ON CONFLICT DO NOTHING: a concurrent store of the same successor waits for this one and then does nothing.
       const made = await db('refresh_tokens').insert(row).onConflict('token_hash').ignore().returning('id');
       if (made.length === 0) {
-        await db('refresh_tokens').insert({
-          ...row,
-          token_hash: `${ACCESS_RECORD_PREFIX}${input.accessJti}`,
-          consumed_at: now,
-          expires_at: input.accessExpiresAt,
-          dpop_jkt: null,
-        });
+        await db('refresh_tokens').insert(
+          Object.assign({}, row, {
+            token_hash: `${ACCESS_RECORD_PREFIX}${input.accessJti}`,
+            consumed_at: now,
+            expires_at: input.accessExpiresAt,
+            dpop_jkt: null,
+          }),
+        );
         return token;
       }
     }

@@ -42,6 +42,9 @@ const HOT = [
   'plugins/oauth/authorize.ts',
   'plugins/oauth/interactions.ts',
   'plugins/oauth/session.ts',
+  'plugins/oauth/grant-code.ts',
+  'plugins/oauth/grant-refresh.ts',
+  'plugins/oauth/refresh-tokens.ts',
   'sdk/src/verifier.ts',
   'sdk/src/protected-resource.ts',
 ];
