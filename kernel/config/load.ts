@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { register as registerHooks } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BootError } from '../errors.js';
 import type { AuthPlaneConfig } from './types.js';
@@ -27,6 +28,7 @@ export async function loadConfigFile(path?: string, cwd = process.cwd()): Promis
       // kernel's modules; it is unregistered afterwards, as its message port would otherwise keep the process alive.
       const { register } = await import('tsx/esm/api');
       const unregister = register();
+      typeScriptAsModules(dirname(file));
       try {
         loaded = await import(pathToFileURL(file).href);
       } finally {
@@ -47,4 +49,28 @@ export async function loadConfigFile(path?: string, cwd = process.cwd()): Promis
     throw new BootError('AP_ERR_CONFIG_LOAD', `config file ${file} must export a config object (export default defineConfig({...}))`);
   }
   return config as AuthPlaneConfig;
+}
+
+/** Directories whose TypeScript files are already loaded as ES modules (the hooks stay for the process). */
+const asModules = new Set<string>();
+
+/**
+ * A config file is an ES module (`export default defineConfig(…)`), but tsx, like node, gives a `.ts` file the
+ * module type of its nearest package.json — and a project made by `npm init` has none, so node failed with "Cannot
+ * require() ES Module … in a cycle". These hooks, registered after tsx's (so they run first and see its answer), make
+ * the `.ts` files under the config's directory, outside node_modules, ES modules whatever the package says.
+ */
+function typeScriptAsModules(directory: string): void {
+  const root = pathToFileURL(directory.endsWith('/') ? directory : `${directory}/`).href;
+  if (asModules.has(root)) return;
+  asModules.add(root);
+  const hooks = `
+    const ROOT = ${JSON.stringify(root)};
+    export async function resolve(specifier, context, next) {
+      const found = await next(specifier, context);
+      const url = found.url;
+      if (url.startsWith(ROOT) && !url.includes('/node_modules/') && /\\.m?ts$/.test(new URL(url).pathname)) return { ...found, format: 'module' };
+      return found;
+    }`;
+  registerHooks(`data:text/javascript,${encodeURIComponent(hooks)}`);
 }

@@ -88,7 +88,10 @@ export default defineConfig({
 - **Plugin options** are passed to the plugin's factory in the config file (\`auditDb({ retentionDays: 30 })\`);
   in the merged config and in the environment they live under the plugin's camelCase key (\`auditDb.retentionDays\`,
   \`AUTHPLANE_AUDIT_DB_RETENTION_DAYS\`). A plugin's options exist only when the plugin is enabled. Plugins from your
-  own files or packages follow the same rules.`;
+  own files or packages follow the same rules.
+- **The file** is an ES module (\`export default\`): \`.ts\`/\`.mts\` through tsx, no build step, \`.js\`/\`.mjs\` as they are,
+  or \`.json\`. The TypeScript files under its directory (outside \`node_modules\`) load as ES modules whatever your
+  package.json's \`type\` says, so a project made by \`npm init\` needs no \`"type": "module"\`.`;
 
 export function renderConfiguration(plugins: readonly BuiltinPlugin[]): string {
   const composed = composeSchema(plugins.map((p) => ({ definition: p.definition, options: {} })));

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -163,6 +163,26 @@ test('the compiled CLI migrates idempotently from a clean directory', async (t) 
   assert.match(first.stdout, /applied \d+ migration\(s\)/);
   const second = await run(process.execPath, [cli, 'migrate'], { cwd: dir, env });
   assert.match(second.stdout, /nothing to apply/);
+});
+
+test('the compiled CLI loads authplane.config.ts, and the TypeScript it imports, in a project whose package.json is not an ES module package (as `npm init` writes it)', async (t) => {
+  const project = tempDir(t);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-auth', version: '1.0.0' }));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(app, join(project, 'node_modules', 'authplane'), 'dir');
+  writeFileSync(join(project, 'database.ts'), `export const path: string = ${JSON.stringify(join(project, 'from-config.db'))};\n`);
+  writeFileSync(
+    join(project, 'authplane.config.ts'),
+    "import { defineConfig } from 'authplane';\n" +
+      "import { keystoreKeyfile, storageSqlite } from 'authplane/plugins';\n" +
+      "import { path } from './database.ts';\n" +
+      'export default defineConfig({ storage: { sqlite: { path } }, plugins: [storageSqlite(), keystoreKeyfile()] });\n',
+  );
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  // Before the config's TypeScript was loaded as ES modules whatever the package says: "Cannot require() ES Module … in a cycle".
+  const migrated = await run(process.execPath, [join(app, 'dist/bin/authserver.js'), 'migrate'], { cwd: project, env });
+  assert.match(migrated.stdout, /applied \d+ migration\(s\)/);
+  assert.ok(existsSync(join(project, 'from-config.db')), 'the database path came from the imported TypeScript module');
 });
 
 test('the image command serves with a TypeScript config that imports authplane from dist, then exits 0 on SIGTERM', async (t) => {
