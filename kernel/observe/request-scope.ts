@@ -18,7 +18,7 @@ export interface RequestScope {
  * in the process, a cost every request pays (measured in docs/performance.md).
  * A dictionary object, not a Map: a Map that gains and loses an entry per request is rehashed every few dozen
  * requests, and its replaced tables kept request scopes alive through the young generation's collections until a
- * full one (~140 bytes promoted per client_credentials token, docs/performance.md "What is promoted").
+ * full one (docs/performance.md, "What is promoted").
  */
 const live: Record<string, RequestScope | undefined> = Object.create(null);
 

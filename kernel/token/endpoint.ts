@@ -146,8 +146,8 @@ export function createTokenEndpoint(deps: {
 /**
  * The token's audit event, one literal with every member written out. Not `{ ...base, action, detail }`: on Node 20's
  * V8 an object spread followed by more members gives every object a hidden class of its own, so each token request
- * made a new map and its event was promoted into the old generation — a third of what a token request promoted and
- * the cause of most major collections under token load (docs/performance.md, "A hidden class per object").
+ * made a new map and its event was promoted into the old generation — nearly all that a token request promoted, and
+ * the cause of the major collections under token load (docs/performance.md, "A hidden class per object").
  */
 function auditInput(request: RequestInfo, client: Client, result: GrantResult, action: string, detail: Record<string, unknown>): AuditInput {
   return {

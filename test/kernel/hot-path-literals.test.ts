@@ -2,8 +2,8 @@
  * House rule for the modules every token request, introspection, DPoP proof, exchange, audit sink and SDK
  * verification runs through: no object literal that opens with a spread and has members after it
  * (`{ ...a, b }`, `{ ...a, ...b }`). On Node 20's V8 each such object gets a hidden class of its own; under load
- * that made a new map per request, kept the objects alive into the old generation and brought the major
- * collections that set client_credentials' p99 (docs/performance.md, "A hidden class per object"). Write the
+ * that made a new map per request, promoted the objects into the old generation and brought major collections
+ * under token load (docs/performance.md, "A hidden class per object"). Write the
  * members out, open with a member (`{ a, ...b }` is fine), or use `Object.assign({}, a, { b })`.
  */
 import { test } from 'node:test';
