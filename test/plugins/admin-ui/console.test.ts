@@ -80,7 +80,8 @@ test('signs in with the admin API key, shows the overview and the clients, creat
     assert.deepEqual(await seriousViolations(page, `client secret (${scheme})`), [], 'no serious accessibility violation');
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('cell', { name: new RegExp(`^Notes ${scheme}`) }).waitFor();
-    // Shown once: the page holds it no more, and the API never returns it again.
+    // Shown once: the page holds it no more (once the closing dialog is gone), and the API never returns it again.
+    await page.getByTestId('client-secret').waitFor({ state: 'detached' });
     assert.equal(await page.getByTestId('client-secret').count(), 0);
     assert.ok(!(await page.content()).includes(secret));
     const listed = (await (await server.admin('/admin/clients')).json()) as { clients: Record<string, unknown>[] };
